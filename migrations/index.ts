@@ -1,0 +1,12 @@
+import { CreateLedgerSchema1763900000000 } from './1763900000000-CreateLedgerSchema';
+import { CreateStatements1763910000000 } from './1763910000000-CreateStatements';
+import { CreateAlertsAndOutbox1763920000000 } from './1763920000000-CreateAlertsAndOutbox';
+import { CreateOAuthNonces1763930000000 } from './1763930000000-CreateOAuthNonces';
+
+/** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
+export const MIGRATIONS = [
+  CreateLedgerSchema1763900000000,
+  CreateStatements1763910000000,
+  CreateAlertsAndOutbox1763920000000,
+  CreateOAuthNonces1763930000000,
+];

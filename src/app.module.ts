@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AlertsModule } from './alerts/alerts.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { BillingModule } from './billing/billing.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { ContractsModule } from './contracts/contracts.module';
+import { DatabaseModule } from './database/database.module';
+import { GatewayModule } from './gateway/gateway.module';
+import { HealthController } from './health/health.controller';
+import { UsageModule } from './usage/usage.module';
+
+@Module({})
+export class AppModule {
+  /** `config.databaseUrl` must be set: main.ts starts the embedded PostgreSQL first when it is not. */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config.databaseUrl!),
+        ScheduleModule.forRoot(),
+        AuditModule,
+        AuthModule,
+        ContractsModule,
+        GatewayModule,
+        UsageModule,
+        BillingModule,
+        AlertsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

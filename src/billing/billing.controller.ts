@@ -1,0 +1,68 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal } from '../auth/principal';
+import { UnsupportedMediaTypeError } from '../common/errors';
+import { Roles } from '../auth/roles.decorator';
+import { UuidParam } from '../common/uuid-param';
+import { CloseService } from './close.service';
+import { PeriodsService } from './periods.service';
+import { UsageImportService } from './usage-import.service';
+import { CreateReconciliationDto } from './dto/reconciliation.dto';
+import { ReconciliationsService } from './reconciliations.service';
+
+@ApiTags('finance')
+@ApiSecurity('apiKey')
+@Controller()
+export class BillingController {
+  constructor(
+    private readonly periods: PeriodsService,
+    private readonly close: CloseService,
+    private readonly imports: UsageImportService,
+    private readonly reconciliations: ReconciliationsService,
+  ) {}
+
+  @Get('contracts/:id/periods')
+  @Roles('admin', 'finance')
+  @ApiOperation({ summary: 'Every period with calls or a statement, newest first, with its figures.' })
+  list(@UuidParam('id', 'Contract') id: string) {
+    return this.periods.list(id);
+  }
+
+  @Get('contracts/:id/statements/:period')
+  @Roles('admin', 'finance')
+  @ApiOperation({ summary: 'The immutable statement written when the period closed; 404 while it is open.' })
+  statement(@UuidParam('id', 'Contract') id: string, @Param('period') period: string) {
+    return this.periods.statement(id, period);
+  }
+
+  @Post('jobs/close-periods')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run the month-end close now (the scheduler runs it every minute): every ended period without a statement gets one.' })
+  async closePeriods() {
+    return { closed: await this.close.closeEndedPeriods() };
+  }
+
+  @Post('contracts/:id/usage/import')
+  @HttpCode(200)
+  @ApiConsumes('application/json', 'text/csv')
+  @ApiBody({ schema: { example: { calls: [{ id: 'log-1', at: '2026-10-03T14:00:00Z', userId: '1234', screenName: 'acme', endpoint: 'totals', status: 200 }] } } })
+  @ApiOperation({ summary: 'Import calls made before handlemeter was in the path (JSON or CSV with the same columns). All or nothing; re-posting a call with the same id changes nothing.' })
+  importUsage(@UuidParam('id', 'Contract') id: string, @Headers('content-type') type: string | undefined, @Body() body: unknown, @CurrentPrincipal() p: Principal) {
+    const kind = type?.startsWith('text/csv') ? 'csv' : type?.startsWith('application/json') ? 'json' : null;
+    if (!kind) throw new UnsupportedMediaTypeError(['application/json', 'text/csv']);
+    return this.imports.import(id, kind, body, p.keyId);
+  }
+
+  @Post('contracts/:id/reconciliations')
+  @Roles('admin', 'finance')
+  @ApiOperation({ summary: "Check X's invoice: its handle count (and amount) against ours, the difference, and the handles to review." })
+  reconcile(@UuidParam('id', 'Contract') id: string, @Body() dto: CreateReconciliationDto, @CurrentPrincipal() p: Principal) {
+    return this.reconciliations.create(id, dto, p.keyId);
+  }
+
+  @Get('contracts/:id/reconciliations')
+  @Roles('admin', 'finance')
+  listReconciliations(@UuidParam('id', 'Contract') id: string) {
+    return this.reconciliations.list(id);
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ContractEntity } from '../contracts/contract.entity';
+import { ContractTermsRepository } from '../contracts/contract-terms.repository';
+import { ContractsRepository } from '../contracts/contracts.repository';
+import { BillingPeriod, nextPeriod, periodContaining } from './billing-period';
+import { figures } from './figures';
+import { StatementsRepository } from './statements.repository';
+
+/**
+ * A period is closed this long after it ends, so that a call which was given its period just
+ * before the boundary has committed by then (it would otherwise show as a restatement).
+ */
+export const CLOSE_GRACE_MS = 60_000;
+
+export interface ClosedPeriod {
+  contractId: string;
+  period: string;
+}
+
+/** The month-end close: one immutable statement per ended period, also for periods missed while the service was down. */
+@Injectable()
+export class CloseService {
+  private readonly logger = new Logger('Close');
+
+  constructor(
+    private readonly contracts: ContractsRepository,
+    private readonly statements: StatementsRepository,
+    private readonly terms: ContractTermsRepository,
+  ) {}
+
+  /** Idempotent and safe to run on several instances at once: the statement's key makes "once" a database fact. */
+  async closeEndedPeriods(now = new Date()): Promise<ClosedPeriod[]> {
+    const closed: ClosedPeriod[] = [];
+    for (const contract of await this.contracts.list()) {
+      for (const period of await this.periodsToClose(contract, now)) {
+        if (await this.close(contract, period)) {
+          closed.push({ contractId: contract.id, period: period.key });
+          this.logger.log(`closed ${period.key} of contract ${contract.id}`);
+        }
+      }
+    }
+    return closed;
+  }
+
+  private async periodsToClose(contract: ContractEntity, now: Date): Promise<BillingPeriod[]> {
+    const cycle = { timezone: contract.timezone, billingDay: contract.billingDay };
+    const [done, earliestUsage] = await Promise.all([this.statements.statementStarts(contract.id), this.statements.earliestUsage(contract.id)]);
+    const closed = new Set(done.map((d) => d.getTime()));
+    const from = earliestUsage && earliestUsage < contract.createdAt ? earliestUsage : contract.createdAt;
+    const due: BillingPeriod[] = [];
+    for (let p = periodContaining(from, cycle); p.end.getTime() + CLOSE_GRACE_MS <= now.getTime(); p = nextPeriod(p, cycle)) {
+      if (!closed.has(p.start.getTime())) due.push(p);
+    }
+    return due;
+  }
+
+  private close(contract: ContractEntity, period: BillingPeriod): Promise<boolean> {
+    return this.statements.transaction(async (m) => {
+      const counts = await this.statements.lockCounts(m, contract.id, period);
+      const terms = await this.terms.inForce(contract.id, period.end, m);
+      return this.statements.insertStatement(m, contract.id, period, terms, figures(terms, counts));
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError, ValidationFailedError } from '../common/errors';
+import { formatMoney, multiply } from '../common/money';
+import { ContractEntity } from '../contracts/contract.entity';
+import { ContractTermsRepository } from '../contracts/contract-terms.repository';
+import { ContractsService } from '../contracts/contracts.service';
+import { ForecastService } from '../forecast/forecast.service';
+import { BillingPeriod, InvalidPeriodKeyError, periodByKey, periodContaining } from './billing-period';
+import { Counts, figures, Terms, UsageFigures } from './figures';
+import { StatementRow, StatementsRepository } from './statements.repository';
+
+const NO_COUNTS: Counts = { attempted: 0, confirmed: 0, calls: 0 };
+
+/** The figures of a period: live while it is open, the statement's once it is closed (with any restatement beside them). */
+@Injectable()
+export class PeriodsService {
+  constructor(
+    private readonly contracts: ContractsService,
+    private readonly statements: StatementsRepository,
+    private readonly terms: ContractTermsRepository,
+    private readonly forecast: ForecastService,
+  ) {}
+
+  async usage(contractId: string, periodKey?: string) {
+    const contract = await this.contracts.getEntity(contractId);
+    return this.view(contract, this.resolve(contract, periodKey));
+  }
+
+  /** 404 until the period is closed: a statement is what was billed, not a running figure. */
+  async statement(contractId: string, periodKey: string) {
+    const contract = await this.contracts.getEntity(contractId);
+    const period = this.resolve(contract, periodKey);
+    const row = await this.statements.statement(contract.id, period.start);
+    if (!row) throw new NotFoundError(`Statement for period ${periodKey} (it is written when the period closes)`);
+    const live = (await this.statements.counts(contract.id, period.start)) ?? NO_COUNTS;
+    return { contractId: contract.id, period: periodOf(row, true), ...statementFigures(row), closedAt: row.closed_at, restatement: restatement(row, live) };
+  }
+
+  /** The open period, then every period with calls or a statement, newest first. */
+  async list(contractId: string) {
+    const contract = await this.contracts.getEntity(contractId);
+    const open = this.resolve(contract);
+    const [counts, stmts] = await Promise.all([this.statements.periodCounts(contract.id), this.statements.statements(contract.id)]);
+    const byStart = new Map(stmts.map((s) => [s.period_start.getTime(), s]));
+    const starts = new Map<number, { start: Date; end: Date; key: string }>();
+    for (const c of counts) starts.set(c.period_start.getTime(), { start: c.period_start, end: c.period_end, key: c.period_key });
+    for (const s of stmts) starts.set(s.period_start.getTime(), { start: s.period_start, end: s.period_end, key: s.period_key });
+    if (!starts.has(open.start.getTime())) starts.set(open.start.getTime(), open);
+    const out = [];
+    for (const p of [...starts.values()].sort((a, b) => b.start.getTime() - a.start.getTime())) {
+      const c = counts.find((x) => x.period_start.getTime() === p.start.getTime());
+      const live = c ? { attempted: c.attempted, confirmed: c.confirmed, calls: Number(c.calls) } : NO_COUNTS;
+      const stmt = byStart.get(p.start.getTime());
+      if (stmt) {
+        out.push({ key: p.key, start: p.start, end: p.end, closed: true, closedAt: stmt.closed_at, ...statementFigures(stmt), restatement: restatement(stmt, live) });
+      } else {
+        const terms = await this.terms.inForce(contract.id, p.end);
+        out.push({ key: p.key, start: p.start, end: p.end, closed: false, ...figures(terms, live) });
+      }
+    }
+    return out;
+  }
+
+  /** `YYYY-MM` (or the open period) in the contract's cycle; 400 for a malformed key, 404 for a period not yet begun. */
+  resolve(contract: ContractEntity, key?: string): BillingPeriod {
+    const cycle = { timezone: contract.timezone, billingDay: contract.billingDay };
+    if (key === undefined) return periodContaining(new Date(), cycle);
+    let period: BillingPeriod;
+    try {
+      period = periodByKey(key, cycle);
+    } catch (e) {
+      if (e instanceof InvalidPeriodKeyError) throw new ValidationFailedError(`"${key}" is not a period: use YYYY-MM, the month the period starts in.`, { period: 'must be YYYY-MM' });
+      throw e;
+    }
+    if (period.start.getTime() > Date.now()) throw new NotFoundError('Period', key);
+    return period;
+  }
+
+  async view(contract: ContractEntity, period: BillingPeriod) {
+    const [row, counts] = await Promise.all([this.statements.statement(contract.id, period.start), this.statements.counts(contract.id, period.start)]);
+    const live = counts ?? NO_COUNTS;
+    const base = { contractId: contract.id, asOf: new Date() };
+    if (row) {
+      return { ...base, period: periodOf(row, true), ...statementFigures(row), closedAt: row.closed_at, restatement: restatement(row, live), projection: null };
+    }
+    const terms = await this.terms.inForce(contract.id, period.end);
+    // Only an open period has a future to project; one that ended and awaits its close has its final count.
+    const projection = period.end.getTime() > Date.now() ? await this.forecast.project(contract.id, contract.timezone, period, terms) : null;
+    return { ...base, period: { key: period.key, start: period.start, end: period.end, timezone: period.timezone, closed: false }, ...figures(terms, live), projection };
+  }
+}
+
+function periodOf(row: StatementRow, closed: boolean) {
+  return { key: row.period_key, start: row.period_start, end: row.period_end, timezone: row.timezone, closed };
+}
+
+function termsOf(row: StatementRow): Terms {
+  return { allowance: row.handle_allowance, overagePriceMinor: BigInt(row.overage_price_minor), currency: row.currency, countPolicy: row.count_policy };
+}
+
+function statementFigures(row: StatementRow): UsageFigures {
+  return figures(termsOf(row), { attempted: row.attempted_handles, confirmed: row.confirmed_handles, calls: Number(row.calls) });
+}
+
+/**
+ * Calls recorded for a period after it closed (late imports) never change its statement; they
+ * show here as what the figures would be now, and the difference.
+ */
+function restatement(row: StatementRow, live: Counts) {
+  if (live.attempted === row.attempted_handles && live.confirmed === row.confirmed_handles && live.calls === Number(row.calls)) return null;
+  const before = statementFigures(row);
+  const now = figures(termsOf(row), live);
+  return {
+    ...now,
+    difference: {
+      uniqueHandles: now.uniqueHandles - before.uniqueHandles,
+      calls: now.calls - before.calls,
+      overageHandles: now.overageHandles - before.overageHandles,
+      overageCost: formatMoney(multiply(BigInt(row.overage_price_minor), now.overageHandles - before.overageHandles), row.currency),
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+export interface ReviewCandidate {
+  user_id: string;
+  screen_name: string | null;
+  reason: 'not_confirmed' | 'utc_month_only' | 'outside_utc_month' | 'never_reached_x';
+}
+
+@Injectable()
+export class ReconciliationsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /**
+   * Handles worth a look when X's count differs from ours: ones X may not count (never confirmed),
+   * ones a UTC-calendar-month bill would count differently (X's billing month is unconfirmed),
+   * and ones whose every call failed to reach X (we do not count them).
+   */
+  async reviewCandidates(contractId: string, periodStart: Date, frozen: boolean, utcStart: Date, utcEnd: Date): Promise<ReviewCandidate[]> {
+    return this.ds.query(
+      `WITH ours AS (${ours(frozen)}), utc AS (${UTC_MONTH_HANDLES}),
+            unsent AS (SELECT DISTINCT user_id FROM calls WHERE contract_id = $1 AND period_start = $2 AND outcome = 'unreachable'
+                         AND user_id IS NOT NULL AND user_id NOT IN (SELECT user_id FROM ours))
+       SELECT user_id::text, screen_name, 'not_confirmed' AS reason FROM ours WHERE NOT confirmed
+       UNION ALL SELECT u.user_id::text, NULL, 'utc_month_only' FROM utc u WHERE u.user_id NOT IN (SELECT user_id FROM ours)
+       UNION ALL SELECT o.user_id::text, o.screen_name, 'outside_utc_month' FROM ours o WHERE o.user_id NOT IN (SELECT user_id FROM utc)
+       UNION ALL SELECT user_id::text, NULL, 'never_reached_x' FROM unsent`,
+      [contractId, periodStart, utcStart, utcEnd],
+    );
+  }
+
+  /** What the count would be if X billed the UTC calendar month (engagement-api.md: unconfirmed which it does). */
+  async utcMonthCount(contractId: string, utcStart: Date, utcEnd: Date): Promise<number> {
+    const [r] = await this.ds.query(`SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`, [contractId, utcStart, utcEnd]);
+    return r.n;
+  }
+
+  async insert(r: { contractId: string; periodStart: Date; periodKey: string; invoicedHandles: number; invoicedAmountMinor: bigint | null; currency: string; ourHandles: number; basis: string; report: object; createdBy: string }): Promise<{ id: string; created_at: Date }> {
+    const [row] = await this.ds.query(
+      `INSERT INTO reconciliations (contract_id, period_start, period_key, invoiced_handles, invoiced_amount_minor, currency, our_handles, basis, report, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
+      [r.contractId, r.periodStart, r.periodKey, r.invoicedHandles, r.invoicedAmountMinor?.toString() ?? null, r.currency, r.ourHandles, r.basis, r.report, r.createdBy],
+    );
+    return row;
+  }
+
+  list(contractId: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null }[]> {
+    return this.ds.query('SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 ORDER BY created_at DESC, id', [contractId]);
+  }
+}
+
+const UTC_MONTH_HANDLES = `
+  SELECT DISTINCT user_id FROM calls
+   WHERE contract_id = $1 AND at >= $3 AND at < $4 AND user_id IS NOT NULL AND outcome <> 'unreachable'`;
+
+function ours(frozen: boolean): string {
+  return frozen
+    ? 'SELECT user_id, screen_name, confirmed FROM statement_handles WHERE contract_id = $1 AND period_start = $2'
+    : 'SELECT user_id, screen_name, confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1 AND period_start = $2';
+}

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { BillingPeriod } from './billing-period';
+import { Counts, Terms, UsageFigures } from './figures';
+
+export interface StatementRow {
+  period_start: Date;
+  period_end: Date;
+  period_key: string;
+  timezone: string;
+  count_policy: 'attempted' | 'confirmed';
+  attempted_handles: number;
+  confirmed_handles: number;
+  handle_allowance: number;
+  overage_price_minor: string;
+  currency: string;
+  calls: string;
+  closed_at: Date;
+}
+
+export interface PeriodCountsRow {
+  period_start: Date;
+  period_end: Date;
+  period_key: string;
+  attempted: number;
+  confirmed: number;
+  calls: string;
+}
+
+@Injectable()
+export class StatementsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
+  /**
+   * Locks the period's counter row (creating a zero one for a period without calls): the
+   * ledger's writers for this period wait, so the figures and the frozen handle set agree.
+   */
+  async lockCounts(m: EntityManager, contractId: string, p: BillingPeriod): Promise<Counts> {
+    const [r] = await m.query(
+      `INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls
+       RETURNING attempted_handles, confirmed_handles, calls::text`,
+      [contractId, p.start, p.end, p.key],
+    );
+    return { attempted: r.attempted_handles, confirmed: r.confirmed_handles, calls: Number(r.calls) };
+  }
+
+  /** Writes the statement unless one exists; true when this call wrote it (and froze the handle set). */
+  async insertStatement(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, f: UsageFigures): Promise<boolean> {
+    const inserted = await m.query(
+      `INSERT INTO statements (contract_id, period_start, period_end, period_key, timezone, count_policy, attempted_handles,
+         confirmed_handles, unique_handles, handle_allowance, overage_price_minor, currency, overage_handles, overage_cost_minor, calls)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (contract_id, period_start) DO NOTHING RETURNING 1`,
+      [contractId, p.start, p.end, p.key, p.timezone, terms.countPolicy, f.attemptedHandles, f.confirmedHandles, f.uniqueHandles,
+        terms.allowance, terms.overagePriceMinor.toString(), terms.currency, f.overageHandles,
+        (terms.overagePriceMinor * BigInt(f.overageHandles)).toString(), f.calls],
+    );
+    if (!inserted.length) return false;
+    await m.query(
+      `INSERT INTO statement_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed)
+       SELECT contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at IS NOT NULL
+         FROM period_handles WHERE contract_id = $1 AND period_start = $2`,
+      [contractId, p.start],
+    );
+    return true;
+  }
+
+  statementStarts(contractId: string): Promise<Date[]> {
+    return this.ds.query('SELECT period_start FROM statements WHERE contract_id = $1', [contractId]).then((rows: { period_start: Date }[]) => rows.map((r) => r.period_start));
+  }
+
+  earliestUsage(contractId: string): Promise<Date | null> {
+    return this.ds.query('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [contractId]).then((rows: { s: Date | null }[]) => rows[0].s);
+  }
+
+  async statement(contractId: string, periodStart: Date): Promise<StatementRow | null> {
+    const rows = await this.ds.query(`${STATEMENT_SELECT} WHERE contract_id = $1 AND period_start = $2`, [contractId, periodStart]);
+    return rows[0] ?? null;
+  }
+
+  async isClosed(contractId: string, periodStart: Date): Promise<boolean> {
+    const rows = await this.ds.query('SELECT 1 FROM statements WHERE contract_id = $1 AND period_start = $2', [contractId, periodStart]);
+    return rows.length > 0;
+  }
+
+  statements(contractId: string): Promise<StatementRow[]> {
+    return this.ds.query(`${STATEMENT_SELECT} WHERE contract_id = $1`, [contractId]);
+  }
+
+  async counts(contractId: string, periodStart: Date): Promise<Counts | null> {
+    const rows = await this.ds.query(
+      `SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls FROM period_counters
+        WHERE contract_id = $1 AND period_start = $2`,
+      [contractId, periodStart],
+    );
+    return rows[0] ? { attempted: rows[0].attempted, confirmed: rows[0].confirmed, calls: Number(rows[0].calls) } : null;
+  }
+
+  periodCounts(contractId: string): Promise<PeriodCountsRow[]> {
+    return this.ds.query(
+      `SELECT period_start, period_end, period_key, attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls
+         FROM period_counters WHERE contract_id = $1 ORDER BY period_start DESC`,
+      [contractId],
+    );
+  }
+}
+
+const STATEMENT_SELECT = `
+  SELECT period_start, period_end, period_key, timezone, count_policy, attempted_handles, confirmed_handles,
+         handle_allowance, overage_price_minor::text, trim(currency) AS currency, calls::text, closed_at
+    FROM statements`;

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service';
+import { ContractsService } from '../contracts/contracts.service';
+import { LedgerRepository } from '../ledger/ledger.repository';
+import { PeriodClock } from './billing-period';
+import { parseUsageImport } from './usage-import.parser';
+
+/** Onboarding: calls made before handlemeter was in the path, counted as if they had gone through the gateway. */
+@Injectable()
+export class UsageImportService {
+  constructor(private readonly contracts: ContractsService, private readonly ledger: LedgerRepository, private readonly audit: AuditService) {}
+
+  /** All or nothing: a bad row rejects the whole import (400 naming every bad row); a call already imported is a duplicate. */
+  async import(contractId: string, kind: 'json' | 'csv', body: unknown, actorKeyId: string): Promise<{ imported: number; duplicates: number }> {
+    const contract = await this.contracts.getEntity(contractId);
+    const { rows, duplicatesInRequest } = parseUsageImport(kind, body, new Date());
+    const clock = new PeriodClock({ timezone: contract.timezone, billingDay: contract.billingDay });
+    const imported = await this.ledger.importCalls(
+      contract.id,
+      rows.map((r) => ({
+        id: randomUUID(),
+        at: r.at,
+        contractId: contract.id,
+        appId: null,
+        period: clock.periodOf(r.at),
+        endpoint: r.endpoint,
+        userId: r.userId,
+        screenName: r.screenName,
+        tweetCount: 0,
+        block: false,
+        externalId: r.externalId,
+        status: r.status,
+      })),
+    );
+    const result = { imported, duplicates: rows.length - imported + duplicatesInRequest };
+    // Imports change what finance is billed for, so they are in the audit log like contract changes.
+    await this.audit.record({ actorKeyId, action: 'import', entity: 'contract', entityId: contract.id, changes: { kind, rows: rows.length, ...result } });
+    return result;
+  }
+}

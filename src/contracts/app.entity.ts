@@ -1,0 +1,14 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity('apps')
+export class AppEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'contract_id', type: 'uuid' }) contractId: string;
+  @Column() name: string;
+  @Column({ name: 'consumer_key' }) consumerKey: string;
+  @Column({ name: 'consumer_secret_enc' }) consumerSecretEnc: string;
+  @Column({ name: 'bearer_token_enc', type: 'text', nullable: true }) bearerTokenEnc: string | null;
+  @Column({ name: 'bearer_token_hash', type: 'text', nullable: true }) bearerTokenHash: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

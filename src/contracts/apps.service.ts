@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { isUniqueViolation } from '../common/pg-errors';
+import { hint, SecretBox, sha256 } from '../common/secret-box';
+import { AppEntity } from './app.entity';
+import { AppsRepository } from './apps.repository';
+import { ContractsRepository } from './contracts.repository';
+import { ContractsService } from './contracts.service';
+import { CredentialsCache } from './credentials-cache';
+import { CreateAppDto } from './dto/app.dto';
+import { CreateHandleDto } from './dto/handle.dto';
+import { HandleEntity } from './handle.entity';
+import { HandlesRepository } from './handles.repository';
+
+/** Apps (X consumer credentials) and their handles (user access tokens). Secrets go in sealed and never come out. */
+@Injectable()
+export class AppsService {
+  constructor(
+    private readonly apps: AppsRepository,
+    private readonly handles: HandlesRepository,
+    private readonly contractsRepo: ContractsRepository,
+    private readonly contracts: ContractsService,
+    private readonly box: SecretBox,
+    private readonly audit: AuditService,
+    private readonly credentials: CredentialsCache,
+  ) {}
+
+  async createApp(contractId: string, dto: CreateAppDto, actorKeyId: string) {
+    await this.contracts.getEntity(contractId);
+    try {
+      const app = await this.contractsRepo.transaction(async (m) => {
+        const a = await this.apps.insert(
+          {
+            contractId,
+            name: dto.name,
+            consumerKey: dto.consumerKey,
+            consumerSecretEnc: this.box.seal(dto.consumerSecret),
+            bearerTokenEnc: dto.bearerToken ? this.box.seal(dto.bearerToken) : null,
+            bearerTokenHash: dto.bearerToken ? sha256(dto.bearerToken) : null,
+          },
+          m,
+        );
+        await this.audit.record({ actorKeyId, action: 'create', entity: 'app', entityId: a.id, changes: { contractId, name: dto.name, consumerKey: dto.consumerKey, secrets: secretFields(dto) } }, m);
+        return a;
+      });
+      return toAppView(app);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`An app with consumer key ${dto.consumerKey} is already registered.`, { consumerKey: dto.consumerKey });
+      throw e;
+    }
+  }
+
+  async listApps(contractId: string) {
+    await this.contracts.getEntity(contractId);
+    return (await this.apps.listByContract(contractId)).map(toAppView);
+  }
+
+  async getApp(appId: string): Promise<AppEntity> {
+    const app = await this.apps.findById(appId);
+    if (!app) throw new NotFoundError('App', appId);
+    return app;
+  }
+
+  async getAppView(appId: string) {
+    return toAppView(await this.getApp(appId));
+  }
+
+  async addHandle(appId: string, dto: CreateHandleDto, actorKeyId: string) {
+    await this.getApp(appId);
+    const userId = dto.userId ?? userIdFromToken(dto.accessToken);
+    const screenName = dto.screenName.replace(/^@/, '');
+    try {
+      const handle = await this.contractsRepo.transaction(async (m) => {
+        const h = await this.handles.insert(
+          {
+            appId,
+            userId,
+            screenName,
+            accessTokenEnc: this.box.seal(dto.accessToken),
+            accessTokenSecretEnc: this.box.seal(dto.accessTokenSecret),
+            accessTokenHash: sha256(dto.accessToken),
+            tokenHint: hint(dto.accessToken),
+          },
+          m,
+        );
+        await this.audit.record({ actorKeyId, action: 'create', entity: 'handle', entityId: h.id, changes: { appId, userId, screenName, secrets: ['accessToken', 'accessTokenSecret'] } }, m);
+        return h;
+      });
+      this.credentials.invalidateApp(appId);
+      return toHandleView(handle);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new ConflictError(`This app already has a handle with user ID ${userId}, screen name @${screenName}, or this access token.`, { userId, screenName });
+      }
+      throw e;
+    }
+  }
+
+  async listHandles(appId: string) {
+    await this.getApp(appId);
+    return (await this.handles.listLive(appId)).map(toHandleView);
+  }
+
+  async deleteHandle(appId: string, handleId: string, actorKeyId: string): Promise<void> {
+    const h = await this.handles.findLive(appId, handleId);
+    if (!h) throw new NotFoundError('Handle', handleId);
+    await this.contractsRepo.transaction(async (m) => {
+      await this.handles.destroyTokens(handleId, m);
+      await this.audit.record({ actorKeyId, action: 'delete', entity: 'handle', entityId: handleId, changes: { appId, userId: h.userId, screenName: h.screenName } }, m);
+    });
+    this.credentials.invalidateApp(appId);
+  }
+}
+
+/** X's access tokens start with the user's numeric ID and a dash (`6253282-eWud…`); not guaranteed, so userId wins when given. */
+function userIdFromToken(token: string): string {
+  const m = /^([1-9]\d{0,18})-/.exec(token);
+  if (!m) {
+    throw new ValidationFailedError('The access token has no numeric user-ID prefix; send the userId X returned with the token.', { userId: 'required when the access token does not start with "<digits>-"' });
+  }
+  return m[1];
+}
+
+function secretFields(dto: CreateAppDto): string[] {
+  return dto.bearerToken ? ['consumerSecret', 'bearerToken'] : ['consumerSecret'];
+}
+
+export function toAppView(a: AppEntity) {
+  return { id: a.id, contractId: a.contractId, name: a.name, consumerKey: a.consumerKey, hasBearerToken: a.bearerTokenEnc !== null, createdAt: a.createdAt };
+}
+
+export function toHandleView(h: HandleEntity) {
+  return { id: h.id, appId: h.appId, userId: h.userId, screenName: h.screenName, tokenHint: h.tokenHint, createdAt: h.createdAt };
+}

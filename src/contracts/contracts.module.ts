@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppEntity } from './app.entity';
+import { AppsRepository } from './apps.repository';
+import { AppsService } from './apps.service';
+import { ContractCache } from './contract-cache';
+import { ContractTermsRepository } from './contract-terms.repository';
+import { ContractEntity } from './contract.entity';
+import { ContractsController } from './contracts.controller';
+import { ContractsRepository } from './contracts.repository';
+import { ContractsService } from './contracts.service';
+import { CredentialsCache } from './credentials-cache';
+import { HandleEntity } from './handle.entity';
+import { HandlesRepository } from './handles.repository';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ContractEntity, AppEntity, HandleEntity])],
+  controllers: [ContractsController],
+  providers: [ContractTermsRepository, ContractsRepository, AppsRepository, HandlesRepository, ContractsService, AppsService, ContractCache, CredentialsCache],
+  exports: [ContractTermsRepository, ContractsRepository, ContractsService, AppsService, ContractCache, CredentialsCache, AppsRepository, HandlesRepository],
+})
+export class ContractsModule {}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Raw, Repository } from 'typeorm';
+import { HandleEntity } from './handle.entity';
+
+@Injectable()
+export class HandlesRepository {
+  constructor(@InjectRepository(HandleEntity) private readonly repo: Repository<HandleEntity>) {}
+
+  findLive(appId: string, handleId: string): Promise<HandleEntity | null> {
+    return this.repo.findOneBy({ id: handleId, appId, deletedAt: IsNull() });
+  }
+
+  findLiveByUserId(appId: string, userId: string): Promise<HandleEntity | null> {
+    return this.repo.findOneBy({ appId, userId, deletedAt: IsNull() });
+  }
+
+  findLiveByScreenName(appId: string, screenName: string): Promise<HandleEntity | null> {
+    return this.repo.findOneBy({ appId, deletedAt: IsNull(), screenName: Raw((c) => `lower(${c}) = lower(:sn)`, { sn: screenName }) });
+  }
+
+  findLiveByTokenHash(accessTokenHash: string): Promise<HandleEntity | null> {
+    return this.repo.findOneBy({ accessTokenHash, deletedAt: IsNull() });
+  }
+
+  listLive(appId: string): Promise<HandleEntity[]> {
+    return this.repo.find({ where: { appId, deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  insert(handle: Partial<HandleEntity>, manager: EntityManager): Promise<HandleEntity> {
+    const repo = manager.getRepository(HandleEntity);
+    return repo.save(repo.create(handle));
+  }
+
+  /** Destroys the tokens (not just hides them) and keeps the row for history. */
+  async destroyTokens(handleId: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(HandleEntity).update(
+      { id: handleId },
+      { deletedAt: () => 'now()', accessTokenEnc: null, accessTokenSecretEnc: null, accessTokenHash: null },
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { AnyPrincipal, DropInPrincipal, isDropIn, Principal } from '../auth/principal';
+import { DomainError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { ContractCache } from '../contracts/contract-cache';
+import { AppCredentials, CredentialsCache, HandleCredentials } from '../contracts/credentials-cache';
+import { DropInHandleMismatchError } from './drop-in/drop-in.errors';
+import { EngagementEndpoint, isEngagementEndpoint, validateEngagementRequest } from './engagement-request';
+import { UserContextRequiredError } from './gateway.errors';
+import { GatewayCall } from './gateway.types';
+
+type CallContext = { app: AppCredentials; handle: HandleCredentials | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class HandleNotRegisteredError extends DomainError {
+  constructor(ref: string) {
+    super(404, 'HANDLE_NOT_REGISTERED', `No handle "${ref}" is registered for this app; register its access token with POST /apps/:id/handles.`, { handle: ref });
+  }
+}
+
+/**
+ * Turns an HTTP request into a GatewayCall: which app, which handle, is the body within X's
+ * limits. Everything here runs before the ledger, so a refusal here is not a call.
+ */
+@Injectable()
+export class GatewayService {
+  constructor(private readonly credentials: CredentialsCache, private readonly contracts: ContractCache) {}
+
+  async prepare(req: Request & { rawBody?: Buffer }, principal: AnyPrincipal): Promise<GatewayCall> {
+    const endpoint = String(req.params.endpoint);
+    if (!isEngagementEndpoint(endpoint)) throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
+    const { app, handle } = isDropIn(principal) ? await this.dropInContext(req, principal) : await this.managedContext(req, principal);
+
+    const at = new Date();
+    const request = validateEngagementRequest(endpoint as EngagementEndpoint, req.body, { userContext: handle !== null, now: at });
+    if (!handle && !app.bearerToken) throw new UserContextRequiredError(endpoint, []);
+
+    const contract = await this.contracts.get(app.contractId);
+    if (!contract) throw new NotFoundError('Contract', app.contractId);
+    return {
+      request,
+      body: req.rawBody ?? Buffer.from(JSON.stringify(req.body)),
+      app,
+      handle,
+      pending: {
+        id: randomUUID(),
+        at,
+        contractId: contract.id,
+        appId: app.id,
+        period: contract.periodOf(at),
+        endpoint: request.endpoint,
+        userId: handle?.userId ?? null,
+        screenName: handle?.screenName ?? null,
+        tweetCount: request.tweetIds.length,
+        block: contract.enforcement === 'block',
+      },
+    };
+  }
+
+  /** An API key: the app from the key or X-App-Id, the handle X-Handle names (none: app-only). */
+  private async managedContext(req: Request, principal: Principal): Promise<CallContext> {
+    const app = await this.credentials.app(this.appId(req, principal));
+    if (!app) throw new NotFoundError('App', req.header('x-app-id') ?? undefined);
+    const ref = req.header('x-handle')?.trim();
+    const handle = ref ? await this.credentials.handle(app.id, ref) : null;
+    if (ref && !handle) throw new HandleNotRegisteredError(ref);
+    return { app, handle };
+  }
+
+  /**
+   * A client's own X credentials: the app is the consumer key's (or the bearer token's), the
+   * handle the access token's. X-App-Id and X-Handle are not needed; sent, they must agree.
+   */
+  private async dropInContext(req: Request, principal: DropInPrincipal): Promise<CallContext> {
+    const appHeader = req.header('x-app-id')?.trim();
+    if (appHeader && appHeader !== principal.app.id) throw new ForbiddenError('These credentials belong to another app than the one X-App-Id names.');
+    const ref = req.header('x-handle')?.trim();
+    if (ref) {
+      const named = principal.handle ? await this.credentials.handle(principal.app.id, ref) : null;
+      if (!named || named.id !== principal.handle?.id) throw new DropInHandleMismatchError(principal.via);
+    }
+    return { app: principal.app, handle: principal.handle };
+  }
+
+  /** A client key is bound to its app; an admin key names the app in X-App-Id. */
+  private appId(req: Request, principal: Principal): string {
+    const header = req.header('x-app-id')?.trim();
+    if (principal.role === 'client') {
+      if (header && header !== principal.appId) throw new ForbiddenError('This client key is bound to another app than the X-App-Id sent.');
+      return principal.appId!;
+    }
+    if (!header) throw new ValidationFailedError('An admin key must name the app to call for in the X-App-Id header.', { 'X-App-Id': 'required with an admin key' });
+    if (!UUID.test(header)) throw new NotFoundError('App', header);
+    return header;
+  }
+}

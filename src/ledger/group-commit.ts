@@ -1,0 +1,39 @@
+/**
+ * Group commit: items that arrive while a flush is running wait for the next one, and the next
+ * flush writes all of them in one transaction. Every caller still waits for a real commit of its
+ * own item; the cost of a commit (round trips, fsync) is shared by everyone in the batch.
+ */
+export class GroupCommitter<T, R> {
+  private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private running: Promise<void> | null = null;
+
+  /** `flush` returns one result per item, in order, or throws to fail the whole batch. */
+  constructor(private readonly flush: (items: T[]) => Promise<R[]>, private readonly maxBatch = 500) {}
+
+  submit(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when everything submitted so far has been flushed (graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Yield once so that calls arriving in the same tick join the first batch too.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        const results = await this.flush(batch.map((b) => b.item));
+        batch.forEach((b, i) => b.resolve(results[i]));
+      } catch (e) {
+        batch.forEach((b) => b.reject(e));
+      }
+    }
+    this.running = null;
+  }
+}

@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import * as SQL from './ledger.sql';
+import { CallOutcome, ImportedCall, PendingCall, WriteAheadResult } from './ledger.types';
+
+type PeriodRef = { contractId: string; start: string };
+type CounterLock = { contract_id: string; period_start: Date; attempted_handles: number; allowance: number };
+const periodKey = (contractId: string, start: string) => `${contractId}|${start}`;
+const handleKey = (contractId: string, start: string, userId: string) => `${contractId}|${start}|${userId}`;
+
+/**
+ * The ledger's writes, in plain SQL on pg's pool: the hot path gets named (prepared) statements
+ * and set-based inserts of a whole batch, with no ORM in between.
+ */
+@Injectable()
+export class LedgerRepository {
+  private readonly pool: Pool;
+
+  constructor(@InjectDataSource() ds: DataSource) {
+    this.pool = (ds.driver as unknown as { master: Pool }).master;
+  }
+
+  /** Commits a batch of calls (or refuses the ones `block` leaves no room for), all in one transaction. */
+  writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
+    return this.transaction(async (db) => {
+      const locked = await this.lockCounters(db, calls);
+      const results = await this.decideBlocked(db, calls, locked);
+      const admitted = calls.filter((_, i) => results[i].ok);
+      if (admitted.length) await this.countCalls(db, admitted, true);
+      return results;
+    });
+  }
+
+  /** Creates and locks the batch's (contract, period) counter rows, in one order for every writer. */
+  private async lockCounters(db: PoolClient, calls: PendingCall[]): Promise<CounterLock[]> {
+    const periods = sortedPeriods(calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
+    const byKey = new Map(calls.map((c) => [periodKey(c.contractId, c.period.start.toISOString()), c.period]));
+    const locked = await db.query({
+      name: 'ledger_lock_counters',
+      text: SQL.LOCK_COUNTERS,
+      values: [
+        periods.map((p) => p.contractId),
+        periods.map((p) => p.start),
+        periods.map((p) => byKey.get(periodKey(p.contractId, p.start))!.end.toISOString()),
+        periods.map((p) => byKey.get(periodKey(p.contractId, p.start))!.key),
+      ],
+    });
+    return locked.rows;
+  }
+
+  /** `block` contracts: a handle new to the period is admitted only while the count is under the allowance. */
+  private async decideBlocked(db: PoolClient, calls: PendingCall[], locked: CounterLock[]): Promise<WriteAheadResult[]> {
+    const results: WriteAheadResult[] = calls.map(() => ({ ok: true }));
+    const blocking = calls.filter((c) => c.block && c.userId !== null);
+    if (!blocking.length) return results;
+    const room = new Map(locked.map((r) => [periodKey(r.contract_id, r.period_start.toISOString()), { count: r.attempted_handles, allowance: r.allowance }]));
+    const existing = await db.query({
+      name: 'ledger_existing_handles',
+      text: SQL.EXISTING_HANDLES,
+      values: [blocking.map((c) => c.contractId), blocking.map((c) => c.period.start.toISOString()), blocking.map((c) => c.userId)],
+    });
+    const known = new Set(existing.rows.map((r) => handleKey(r.contract_id, r.period_start.toISOString(), r.user_id)));
+    calls.forEach((c, i) => {
+      if (!c.block || c.userId === null) return;
+      const start = c.period.start.toISOString();
+      const hk = handleKey(c.contractId, start, c.userId);
+      if (known.has(hk)) return;
+      const r = room.get(periodKey(c.contractId, start))!;
+      if (r.count < r.allowance) {
+        r.count++;
+        known.add(hk);
+      } else {
+        results[i] = { ok: false, allowance: r.allowance };
+      }
+    });
+    return results;
+  }
+
+  /** Counts calls into their periods' handle sets and counters; with `log`, writes their call rows in the same statement. */
+  private async countCalls(db: PoolClient, calls: PendingCall[], log: boolean): Promise<void> {
+    const handles = new Map<string, { contractId: string; start: string; userId: string; screenName: string | null; first: Date; last: Date; n: number }>();
+    const perPeriod = new Map<string, { contractId: string; start: string; n: number }>();
+    for (const c of calls) {
+      const start = c.period.start.toISOString();
+      const pk = periodKey(c.contractId, start);
+      const p = perPeriod.get(pk) ?? perPeriod.set(pk, { contractId: c.contractId, start, n: 0 }).get(pk)!;
+      p.n++;
+      if (c.userId === null) continue;
+      // One row per handle per statement: ON CONFLICT cannot touch the same row twice.
+      const hk = handleKey(c.contractId, start, c.userId);
+      const h = handles.get(hk);
+      if (h) {
+        h.n++;
+        if (c.at < h.first) h.first = c.at;
+        if (c.at >= h.last) {
+          h.last = c.at;
+          h.screenName = c.screenName;
+        }
+      } else handles.set(hk, { contractId: c.contractId, start, userId: c.userId, screenName: c.screenName, first: c.at, last: c.at, n: 1 });
+    }
+    const hs = [...handles.values()];
+    const ps = [...perPeriod.values()];
+    const counting = [
+      hs.map((h) => h.contractId), hs.map((h) => h.start), hs.map((h) => h.userId), hs.map((h) => h.screenName),
+      hs.map((h) => h.first.toISOString()), hs.map((h) => h.last.toISOString()), hs.map((h) => h.n),
+      ps.map((p) => p.contractId), ps.map((p) => p.start), ps.map((p) => p.n),
+    ];
+    if (!log) {
+      await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: counting });
+      return;
+    }
+    await db.query({
+      name: 'ledger_write_calls',
+      text: SQL.WRITE_CALLS,
+      values: [
+        calls.map((c) => c.id), calls.map((c) => c.at.toISOString()), calls.map((c) => c.contractId), calls.map((c) => c.appId),
+        calls.map((c) => c.period.start.toISOString()), calls.map((c) => c.endpoint), calls.map((c) => c.userId), calls.map((c) => c.tweetCount),
+        ...counting,
+      ],
+    });
+  }
+
+  /**
+   * Onboarding: calls made before handlemeter was in the path, counted as if they had come
+   * through the gateway. A call already imported (same external id) changes nothing.
+   * Returns how many were new.
+   */
+  importCalls(contractId: string, calls: ImportedCall[]): Promise<number> {
+    return this.transaction(async (db) => {
+      await this.lockCounters(db, calls);
+      const logged = await db.query({
+        name: 'ledger_log_imported',
+        text: SQL.LOG_IMPORTED_CALLS,
+        values: [contractId, calls.map((c) => c.id), calls.map((c) => c.at.toISOString()), calls.map((c) => c.period.start.toISOString()),
+          calls.map((c) => c.endpoint), calls.map((c) => c.userId), calls.map((c) => c.externalId), calls.map((c) => c.status)],
+      });
+      const fresh = new Set(logged.rows.map((r: { external_id: string }) => r.external_id));
+      const added = calls.filter((c) => fresh.has(c.externalId));
+      if (!added.length) return 0;
+      await this.countCalls(db, added, false);
+      const confirmed = distinctHandles(added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })));
+      if (confirmed.length) await this.confirm(db, confirmed);
+      return added.length;
+    });
+  }
+
+  /** The second write of a call: its answer, the handle's confirmation on a 2xx, the app's rate limit. */
+  writeOutcomes(outcomes: CallOutcome[]): Promise<void> {
+    return this.transaction(async (db) => {
+      const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o)));
+      const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
+      if (confirms.length || unsent.length) {
+        const periods = sortedPeriods([...confirms, ...unsent.map((o) => o.call)].map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
+        await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      }
+      await db.query({
+        name: 'ledger_write_outcomes',
+        text: SQL.WRITE_OUTCOMES,
+        values: [outcomes.map((o) => o.call.id), outcomes.map((o) => o.outcome), outcomes.map((o) => o.status), outcomes.map((o) => o.latencyMs), outcomes.map((o) => o.rateLimit.limit), outcomes.map((o) => o.rateLimit.remaining)],
+      });
+      if (confirms.length) await this.confirm(db, confirms);
+      if (unsent.length) await this.uncount(db, unsent);
+      await this.writeRateLimits(db, outcomes);
+    });
+  }
+
+  private async confirm(db: PoolClient, handles: PendingCall[]): Promise<void> {
+    await db.query({
+      name: 'ledger_confirm_handles',
+      text: SQL.CONFIRM_HANDLES,
+      values: [handles.map((c) => c.contractId), handles.map((c) => c.period.start.toISOString()), handles.map((c) => c.userId), handles.map((c) => c.at.toISOString())],
+    });
+  }
+
+  private async uncount(db: PoolClient, unsent: CallOutcome[]): Promise<void> {
+    const n = new Map<string, { call: PendingCall; n: number }>();
+    for (const o of unsent) {
+      const k = handleKey(o.call.contractId, o.call.period.start.toISOString(), o.call.userId!);
+      const e = n.get(k) ?? n.set(k, { call: o.call, n: 0 }).get(k)!;
+      e.n++;
+    }
+    const rows = [...n.values()];
+    const cols = [rows.map((r) => r.call.contractId), rows.map((r) => r.call.period.start.toISOString()), rows.map((r) => r.call.userId)];
+    await db.query({ name: 'ledger_uncount_unsent', text: SQL.UNCOUNT_UNSENT, values: [...cols, rows.map((r) => r.n)] });
+    await db.query({ name: 'ledger_drop_unsent', text: SQL.DROP_UNSENT_HANDLES, values: cols });
+  }
+
+  private async writeRateLimits(db: PoolClient, outcomes: CallOutcome[]): Promise<void> {
+    const latest = new Map<string, CallOutcome>();
+    for (const o of outcomes) {
+      if (o.call.appId === null || o.rateLimit.limit === null) continue;
+      const prev = latest.get(o.call.appId);
+      if (!prev || prev.answeredAt <= o.answeredAt) latest.set(o.call.appId, o);
+    }
+    if (!latest.size) return;
+    const rows = [...latest.values()];
+    await db.query({
+      name: 'ledger_rate_limits',
+      text: SQL.WRITE_RATE_LIMITS,
+      values: [rows.map((o) => o.call.appId), rows.map((o) => o.rateLimit.limit), rows.map((o) => o.rateLimit.remaining), rows.map((o) => o.answeredAt.toISOString())],
+    });
+  }
+
+  private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const result = await fn(db);
+      await db.query('COMMIT');
+      db.release();
+      return result;
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      // The connection may be the broken part: throw it away rather than return it to the pool.
+      db.release(true);
+      throw e;
+    }
+  }
+}
+
+function isConfirmed(o: CallOutcome): boolean {
+  return o.outcome === 'answered' && o.status !== null && o.status >= 200 && o.status < 300;
+}
+
+function sortedPeriods(ps: PeriodRef[]): PeriodRef[] {
+  const unique = new Map(ps.map((p) => [periodKey(p.contractId, p.start), p]));
+  return [...unique.values()].sort((a, b) => (a.contractId < b.contractId ? -1 : a.contractId > b.contractId ? 1 : a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+function distinctHandles(outcomes: Pick<CallOutcome, 'call' | 'answeredAt'>[]): PendingCall[] {
+  const m = new Map<string, PendingCall>();
+  for (const o of outcomes) m.set(handleKey(o.call.contractId, o.call.period.start.toISOString(), o.call.userId!), { ...o.call, at: o.answeredAt });
+  return [...m.values()];
+}

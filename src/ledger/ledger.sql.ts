@@ -1,0 +1,109 @@
+/**
+ * The ledger's statements. Every batch locks its (contract, period) counter rows first, in sorted
+ * order, before touching any handle row: one lock order for every writer means no deadlocks, and
+ * a locked counter makes the "is there room for a new handle" decision exact under concurrency.
+ */
+
+/** Creates missing counter rows and locks all of the batch's; returns the count and allowance under the lock. */
+export const LOCK_COUNTERS = `
+  INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key)
+  SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[]) ORDER BY 1, 2
+  ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls
+  RETURNING contract_id, period_start, attempted_handles,
+            (SELECT handle_allowance FROM contracts c WHERE c.id = pc.contract_id) AS allowance`;
+
+export const EXISTING_HANDLES = `
+  SELECT contract_id, period_start, user_id::text AS user_id FROM period_handles
+  WHERE (contract_id, period_start, user_id) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]))`;
+
+/**
+ * Adds calls to the period's handle set and the counters: one row per handle (aggregated by the
+ * caller), the number of rows actually inserted added to the counter. $1..$7 handles, $8..$10 periods.
+ */
+const COUNT_CALLS_CTES = `
+  seen AS (
+    INSERT INTO period_handles AS ph (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls)
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::int[])
+    ORDER BY 1, 2, 3
+    ON CONFLICT (contract_id, period_start, user_id) DO UPDATE SET
+      first_seen_at = LEAST(ph.first_seen_at, EXCLUDED.first_seen_at),
+      last_seen_at  = GREATEST(ph.last_seen_at, EXCLUDED.last_seen_at),
+      screen_name   = CASE WHEN EXCLUDED.last_seen_at >= ph.last_seen_at THEN coalesce(EXCLUDED.screen_name, ph.screen_name) ELSE ph.screen_name END,
+      calls         = ph.calls + EXCLUDED.calls
+    RETURNING contract_id, period_start, (xmax = 0) AS inserted
+  ), fresh AS (
+    SELECT contract_id, period_start, count(*) FILTER (WHERE inserted)::int AS n FROM seen GROUP BY 1, 2
+  )
+  UPDATE period_counters pc
+     SET calls = pc.calls + v.calls, attempted_handles = pc.attempted_handles + coalesce(fresh.n, 0)
+    FROM unnest($8::uuid[], $9::timestamptz[], $10::int[]) AS v (contract_id, period_start, calls)
+    LEFT JOIN fresh ON fresh.contract_id = v.contract_id AND fresh.period_start = v.period_start
+   WHERE pc.contract_id = v.contract_id AND pc.period_start = v.period_start
+  RETURNING pc.contract_id, pc.period_start, pc.attempted_handles`;
+
+export const COUNT_CALLS = `WITH ${COUNT_CALLS_CTES}`;
+
+/** The write-ahead itself: the call rows ($1..$8) and their counting ($9..$18), in one statement. */
+export const WRITE_CALLS = `
+  WITH logged AS (
+    INSERT INTO calls (id, at, contract_id, app_id, period_start, endpoint, user_id, tweet_count)
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[])
+  ), ${COUNT_CALLS_CTES.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 8}`)}`;
+
+/** Imported calls are logged once per external id; RETURNING names the ones that were new. */
+export const LOG_IMPORTED_CALLS = `
+  INSERT INTO calls (id, at, contract_id, period_start, endpoint, user_id, tweet_count, source, external_id, outcome, status)
+  SELECT id, at, $1, period_start, endpoint, user_id, 0, 'import', external_id, 'answered', status
+    FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::smallint[])
+      AS v (id, at, period_start, endpoint, user_id, external_id, status)
+  ON CONFLICT (contract_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+  RETURNING external_id`;
+
+export const LOCK_COUNTERS_FOR_OUTCOMES = `
+  SELECT 1 FROM period_counters
+  WHERE (contract_id, period_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))
+  ORDER BY contract_id, period_start FOR UPDATE`;
+
+export const WRITE_OUTCOMES = `
+  UPDATE calls c SET outcome = v.outcome, status = v.status, latency_ms = v.latency_ms,
+                     rate_limit_limit = v.rl_limit, rate_limit_remaining = v.rl_remaining
+    FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::int[], $5::int[], $6::int[])
+         AS v (id, outcome, status, latency_ms, rl_limit, rl_remaining)
+   WHERE c.id = v.id`;
+
+/** First 2xx for a handle in the period: it now counts under countPolicy `confirmed` too. */
+export const CONFIRM_HANDLES = `
+  WITH confirmed AS (
+    UPDATE period_handles ph SET confirmed_at = v.at
+      FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[]) AS v (contract_id, period_start, user_id, at)
+     WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id
+       AND ph.confirmed_at IS NULL
+    RETURNING ph.contract_id, ph.period_start
+  ), n AS (SELECT contract_id, period_start, count(*)::int AS n FROM confirmed GROUP BY 1, 2)
+  UPDATE period_counters pc SET confirmed_handles = pc.confirmed_handles + n.n
+    FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;
+
+/** X was never reached: these calls cannot be billed, so they stop counting towards their handle. */
+export const UNCOUNT_UNSENT = `
+  UPDATE period_handles ph SET calls = ph.calls - v.n
+    FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::int[]) AS v (contract_id, period_start, user_id, n)
+   WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id`;
+
+/** A handle whose every call failed to reach X leaves the period's set (a separate statement: one statement cannot update and then delete a row). */
+export const DROP_UNSENT_HANDLES = `
+  WITH dropped AS (
+    DELETE FROM period_handles ph
+     USING unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS v (contract_id, period_start, user_id)
+     WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id
+       AND ph.calls <= 0 AND ph.confirmed_at IS NULL
+    RETURNING ph.contract_id, ph.period_start
+  ), n AS (SELECT contract_id, period_start, count(*)::int AS n FROM dropped GROUP BY 1, 2)
+  UPDATE period_counters pc SET attempted_handles = pc.attempted_handles - n.n
+    FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;
+
+export const WRITE_RATE_LIMITS = `
+  INSERT INTO app_rate_limits AS r (app_id, per_minute_limit, per_minute_remaining, seen_at)
+  SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[]) ORDER BY 1
+  ON CONFLICT (app_id) DO UPDATE SET per_minute_limit = EXCLUDED.per_minute_limit,
+    per_minute_remaining = EXCLUDED.per_minute_remaining, seen_at = EXCLUDED.seen_at
+  WHERE r.seen_at <= EXCLUDED.seen_at`;

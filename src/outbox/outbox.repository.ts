@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ClaimedRow, NewOutboxRow } from './outbox.types';
+
+/** How long a claimed message is ours before another instance may retry it (a crash mid-send). */
+const LEASE = '2 minutes';
+
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** In the caller's transaction: the message exists exactly when the event that raised it does. */
+  async enqueue(m: EntityManager, rows: NewOutboxRow[]): Promise<void> {
+    for (const r of rows) {
+      await m.query(
+        `INSERT INTO outbox (contract_id, alert_id, kind, channel, target, payload, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
+        [r.contractId, r.alertId, r.kind, r.message.channel, r.message.target, r.message.payload, r.dedupeKey],
+      );
+    }
+  }
+
+  /** Claims due messages; SKIP LOCKED lets several instances share the work without taking the same row. */
+  claim(limit: number): Promise<ClaimedRow[]> {
+    return this.ds.query(
+      `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + interval '${LEASE}'
+        WHERE o.id IN (SELECT id FROM outbox
+                        WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
+                        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING o.id, o.channel, o.target, o.payload, o.attempts`,
+      [limit],
+    );
+  }
+
+  async markDelivered(id: string, status: 'sent' | 'logged'): Promise<void> {
+    await this.ds.query(`UPDATE outbox SET status = $2, sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1`, [id, status]);
+  }
+
+  async markRetry(id: string, error: string, delayMs: number, final: boolean): Promise<void> {
+    await this.ds.query(
+      `UPDATE outbox SET status = $2, last_error = $3, lease_until = NULL, next_attempt_at = now() + ($4 || ' milliseconds')::interval WHERE id = $1`,
+      [id, final ? 'failed' : 'pending', error.slice(0, 500), String(delayMs)],
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MailTransport } from './mail.transport';
+import { OutboxRepository } from './outbox.repository';
+import { ClaimedRow, EmailPayload, WebhookPayload } from './outbox.types';
+import { WebhookTransport } from './webhook.transport';
+
+const MAX_ATTEMPTS = 15;
+const MAX_DELAY_MS = 3_600_000;
+
+/**
+ * Delivers alerts and reports from the outbox: claimed with a lease, sent, marked; a failure is
+ * retried with exponential backoff (15 attempts, about a day at the default base). A restart
+ * loses nothing: undelivered rows are still there, and a lease left by a crash expires.
+ */
+@Injectable()
+export class OutboxService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Outbox');
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly repo: OutboxRepository,
+    private readonly mail: MailTransport,
+    private readonly webhooks: WebhookTransport,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Deliver what is due now; concurrent calls coalesce into one more pass. */
+  deliverDue(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (let batch = await this.repo.claim(20); batch.length; batch = this.stopped ? [] : await this.repo.claim(20)) {
+            await Promise.all(batch.map((row) => this.deliver(row)));
+          }
+        } while (this.again && !this.stopped);
+      } catch (e) {
+        this.logger.error(`delivery pass failed; the next pass retries: ${(e as Error).message}`);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async deliver(row: ClaimedRow): Promise<void> {
+    try {
+      if (row.channel === 'email') {
+        await this.repo.markDelivered(row.id, await this.mail.send(row.id, row.payload as EmailPayload));
+      } else {
+        await this.webhooks.send(row.id, row.target, row.payload as WebhookPayload);
+        await this.repo.markDelivered(row.id, 'sent');
+      }
+    } catch (e) {
+      const final = row.attempts >= MAX_ATTEMPTS;
+      const delay = Math.min(MAX_DELAY_MS, this.config.outboxRetryBaseMs * 2 ** (row.attempts - 1));
+      this.logger.warn(`${row.channel} delivery ${row.id} failed (attempt ${row.attempts}${final ? ', giving up' : `, retry in ${delay} ms`}): ${(e as Error).message}`);
+      await this.repo.markRetry(row.id, (e as Error).message, delay, final).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Headers, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Readable } from 'node:stream';
+import { Roles } from '../auth/roles.decorator';
+import { PageQueryDto } from '../common/page-query.dto';
+import { UuidParam } from '../common/uuid-param';
+import { UsageService } from './usage.service';
+import { PeriodQueryDto } from './period-query.dto';
+
+@ApiTags('finance')
+@ApiSecurity('apiKey')
+@Roles('admin', 'finance')
+@Controller()
+export class UsageController {
+  constructor(private readonly usage: UsageService) {}
+
+  @Get('contracts/:id/usage')
+  @ApiOperation({ summary: "A period's unique handles, allowance, overage and cost (default: the open period)." })
+  usageOf(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
+    return this.usage.usageOf(id, q.period);
+  }
+
+  @Get('contracts/:id/periods/:period/handles')
+  @ApiOperation({ summary: 'The distinct handles of a period; JSON pages (X-Next-Cursor header) or all of them as CSV (?format=csv or Accept: text/csv).' })
+  async handles(
+    @UuidParam('id', 'Contract') id: string,
+    @Param('period') period: string,
+    @Query() q: PageQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (q.format === 'csv' || (q.format === undefined && accept?.includes('text/csv'))) {
+      const csv = await this.usage.rosterCsv(id, period);
+      return new StreamableFile(Readable.from(csv.lines), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
+    }
+    const page = await this.usage.rosterPage(id, period, q.limit ?? 100, q.cursor);
+    if (page.nextCursor) {
+      res.setHeader('X-Next-Cursor', page.nextCursor);
+      res.setHeader('Link', `<?limit=${q.limit ?? 100}&cursor=${page.nextCursor}>; rel="next"`);
+    }
+    return page.handles;
+  }
+
+  @Get('rate-limits')
+  @ApiOperation({ summary: "Per app, the last x-per-minute-limit / x-per-minute-remaining X sent, and when." })
+  rateLimits() {
+    return this.usage.rateLimits();
+  }
+}

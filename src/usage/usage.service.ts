@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { PeriodsService } from '../billing/periods.service';
+import { StatementsRepository } from '../billing/statements.repository';
+import { ValidationFailedError } from '../common/errors';
+import { ContractsService } from '../contracts/contracts.service';
+import { RosterRow, UsageRepository } from './usage.repository';
+
+const CSV_PAGE = 5000;
+
+@Injectable()
+export class UsageService {
+  constructor(
+    private readonly contracts: ContractsService,
+    private readonly usage: UsageRepository,
+    private readonly periods: PeriodsService,
+    private readonly statements: StatementsRepository,
+  ) {}
+
+  /** The figures finance asks for: unique handles (per countPolicy), allowance, overage and its cost, calls. */
+  usageOf(contractId: string, periodKey?: string) {
+    return this.periods.usage(contractId, periodKey);
+  }
+
+  async rosterPage(contractId: string, periodKey: string, limit: number, cursor?: string) {
+    const contract = await this.contracts.getEntity(contractId);
+    const period = this.periods.resolve(contract, periodKey);
+    const frozen = await this.statements.isClosed(contract.id, period.start);
+    const rows = await this.usage.roster(contract.id, period.start, frozen, limit, cursor ? decodeCursor(cursor) : undefined);
+    const last = rows[rows.length - 1];
+    return { handles: rows.map(toRosterEntry), nextCursor: rows.length === limit ? encodeCursor(last) : null };
+  }
+
+  /** Every handle of the period as CSV, streamed page by page so a million rows never sit in memory. */
+  async rosterCsv(contractId: string, periodKey: string): Promise<{ filename: string; lines: AsyncIterable<string> }> {
+    const contract = await this.contracts.getEntity(contractId);
+    const period = this.periods.resolve(contract, periodKey);
+    const frozen = await this.statements.isClosed(contract.id, period.start);
+    const usage = this.usage;
+    async function* lines() {
+      yield 'userId,screenName,firstSeen,lastSeen,calls,confirmed\n';
+      let after: { firstSeen: Date; userId: string } | undefined;
+      for (;;) {
+        const rows = await usage.roster(contract.id, period.start, frozen, CSV_PAGE, after);
+        if (rows.length) yield rows.map((r) => `${r.user_id},${csvField(r.screen_name ?? '')},${r.first_seen_at.toISOString()},${r.last_seen_at.toISOString()},${r.calls},${r.confirmed}\n`).join('');
+        if (rows.length < CSV_PAGE) return;
+        const last = rows[rows.length - 1];
+        after = { firstSeen: last.first_seen_at, userId: last.user_id };
+      }
+    }
+    return { filename: `handles-${contract.id}-${period.key}.csv`, lines: lines() };
+  }
+
+  async rateLimits() {
+    return (await this.usage.rateLimits()).map((r) => ({
+      appId: r.app_id,
+      appName: r.app_name,
+      contractId: r.contract_id,
+      limit: r.per_minute_limit,
+      remaining: r.per_minute_remaining,
+      seenAt: r.seen_at,
+    }));
+  }
+}
+
+function toRosterEntry(r: RosterRow) {
+  return { userId: r.user_id, screenName: r.screen_name, firstSeen: r.first_seen_at, lastSeen: r.last_seen_at, calls: r.calls, confirmed: r.confirmed };
+}
+
+function encodeCursor(r: RosterRow): string {
+  return Buffer.from(`${r.first_seen_at.toISOString()}|${r.user_id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { firstSeen: Date; userId: string } {
+  const [iso, userId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const firstSeen = new Date(iso);
+  if (!userId || !/^\d{1,19}$/.test(userId) || Number.isNaN(firstSeen.getTime())) {
+    throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', { cursor: 'not a cursor from this endpoint' });
+  }
+  return { firstSeen, userId };
+}
+
+/** Screen names are [A-Za-z0-9_], but a CSV cell must never be able to start a formula or break a row. */
+function csvField(v: string): string {
+  const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

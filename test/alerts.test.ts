@@ -1,0 +1,140 @@
+import { DateTime } from 'luxon';
+import { seed, Seeded, totalsBody } from './support/fixtures';
+import { MailCatcher } from './support/mail-catcher';
+import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+import { WebhookReceiver } from './support/webhook-receiver';
+
+/** Alerts through a real SMTP server and a real webhook receiver, delivered from the durable outbox. */
+describe('alerts', () => {
+  let t: TestApp;
+  let mail: MailCatcher;
+  let hooks: WebhookReceiver;
+
+  beforeAll(async () => {
+    mail = await MailCatcher.start();
+    hooks = await WebhookReceiver.start();
+    t = await startTestApp({ config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, schedulersEnabled: true } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await mail.stop();
+    await hooks.stop();
+  });
+  beforeEach(() => {
+    mail.messages.length = 0;
+    hooks.received.length = 0;
+    hooks.failNext = 0;
+  });
+
+  const notify = () => ({ notify: { emails: ['finance@example.com', 'cfo@example.com'], webhookUrl: hooks.url } });
+  const call = (s: Seeded, i: number) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody());
+  const checkAlerts = () => t.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
+  const alertsOf = async (s: Seeded) => (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
+
+  it('fires each threshold once, by email and webhook, and never twice', async () => {
+    const s = await seed(t, { handles: 10, contract: { handleAllowance: 10, alertThresholds: [0.5, 1.0], ...notify() } });
+    for (let i = 0; i < 5; i++) expect((await call(s, i)).status).toBe(200);
+    await checkAlerts();
+    await Promise.all([checkAlerts(), checkAlerts(), checkAlerts()]);
+    await mail.waitFor(1);
+    await hooks.waitFor(1);
+    let alerts = await alertsOf(s);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'threshold', threshold: 0.5, figures: { uniqueHandles: 5, allowance: 10 } });
+    expect(mail.messages).toHaveLength(1);
+    expect(mail.messages[0].subject).toContain('Acme');
+    expect(mail.messages[0].text).toContain('5 of 10 unique handles');
+    expect((mail.messages[0].to as { value: { address: string }[] }).value.map((v) => v.address)).toEqual(['finance@example.com', 'cfo@example.com']);
+    expect(hooks.received).toHaveLength(1);
+    expect(hooks.received[0].body.text).toContain('5 of 10 unique handles');
+    expect(hooks.received[0].headers['idempotency-key']).toBeTruthy();
+
+    for (let i = 5; i < 10; i++) expect((await call(s, i)).status).toBe(200);
+    await checkAlerts();
+    await mail.waitFor(2);
+    await hooks.waitFor(2);
+    alerts = await alertsOf(s);
+    expect(alerts.map((a: { threshold: number }) => a.threshold)).toEqual([1, 0.5]);
+    expect(alerts[0].channels).toEqual([
+      expect.objectContaining({ channel: 'email', status: 'sent', attempts: 1 }),
+      expect.objectContaining({ channel: 'webhook', status: 'sent', attempts: 1, target: expect.not.stringContaining('/hooks/handlemeter') }),
+    ]);
+    await checkAlerts();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mail.messages).toHaveLength(2);
+    expect(hooks.received).toHaveLength(2);
+  });
+
+  it('is raised when the count changes, without waiting for the scheduled check', async () => {
+    const s = await seed(t, { handles: 2, contract: { handleAllowance: 2, alertThresholds: [0.5], ...notify() } });
+    expect((await call(s, 0)).status).toBe(200);
+    const got = await hooks.waitFor(1, 5_000);
+    expect(got[0]?.body.text).toContain('1 of 2 unique handles');
+  });
+
+  it('retries a delivery that fails at first until it is delivered', async () => {
+    const s = await seed(t, { handles: 1, contract: { handleAllowance: 1, alertThresholds: [1.0], ...notify() } });
+    hooks.failNext = 2;
+    expect((await call(s, 0)).status).toBe(200);
+    await checkAlerts();
+    await hooks.waitFor(1, 10_000);
+    expect(hooks.received).toHaveLength(1);
+    const alerts = await alertsOf(s);
+    expect(alerts[0].channels.find((c: { channel: string }) => c.channel === 'webhook')).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+
+  it('raises the projection alert before the actual count crosses the allowance', async () => {
+    // A period that started 15 days ago (billing day chosen for that), with 20 new handles a day so far.
+    const now = DateTime.utc();
+    let start = now.minus({ days: 15 }).startOf('day');
+    if (start.day > 28) start = now.minus({ days: 12 }).startOf('day');
+    const s = await seed(t, { handles: 1, contract: { handleAllowance: 0, billingDay: start.day, alertThresholds: [], ...notify() } });
+    const elapsed = Math.floor(now.diff(start, 'days').days);
+    const calls = [];
+    for (let d = 0; d < elapsed; d++) {
+      for (let i = 0; i < 20; i++) calls.push({ id: `p-${d}-${i}`, at: start.plus({ days: d, hours: 12 }).toISO(), userId: String(500000 + d * 100 + i), endpoint: 'totals' });
+    }
+    await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }).expect(200);
+    const count = calls.length;
+    // The allowance sits above today's count but below what the curve reaches by period end.
+    await t.http().patch(`/contracts/${s.contractId}`).set('X-API-Key', ADMIN_KEY).send({ handleAllowance: count + 20 }).expect(200);
+    const usage = (await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
+    expect(usage.uniqueHandles).toBe(count);
+    expect(usage.projection.uniqueHandles).toBeGreaterThan(count + 20);
+    await checkAlerts();
+    const alerts = await alertsOf(s);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'projection', figures: expect.objectContaining({ uniqueHandles: count }) })]);
+    expect(alerts[0].message).toMatch(/projected to exceed its allowance/);
+    await hooks.waitFor(1);
+    expect(hooks.received[0].body.text).toMatch(/projected to exceed/);
+    await checkAlerts();
+    expect(await alertsOf(s)).toHaveLength(1);
+  });
+});
+
+describe('alerts across a restart', () => {
+  it('delivers an alert that was pending at shutdown after the service starts again', async () => {
+    const hooks = await WebhookReceiver.start();
+    const port = hooks.port;
+    await hooks.stop();
+    const first = await startTestApp({ config: { outboxRetryBaseMs: 100 } });
+    const s = await seed(first, { handles: 1, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: `http://127.0.0.1:${port}/hook` } } });
+    await first.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()).expect(200);
+    await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
+    const pending = (await first.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY)).body;
+    expect(pending[0].channels[0].status).toMatch(/pending|sending/);
+    await first.stop();
+
+    const back = await WebhookReceiver.start(port);
+    const second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { outboxRetryBaseMs: 100, schedulersEnabled: true } });
+    try {
+      const got = await back.waitFor(1, 15_000);
+      expect(got).toHaveLength(1);
+      expect(got[0].body.text).toContain('1 of 1 unique handles');
+    } finally {
+      await second.close();
+      await first.close();
+      await back.stop();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import * as crypto from 'node:crypto';
+import { ADMIN_KEY, TestApp } from './test-app';
+
+export interface SeededHandle {
+  userId: string;
+  screenName: string;
+  accessToken: string;
+  accessTokenSecret: string;
+}
+
+export interface Seeded {
+  contractId: string;
+  appId: string;
+  consumerKey: string;
+  consumerSecret: string;
+  bearerToken: string;
+  clientKey: string;
+  handles: SeededHandle[];
+}
+
+let nextUser = 1000;
+
+/** A contract, an app, N handles and a client key, created through the API and known to the simulator. */
+export async function seed(t: TestApp, opts: { handles?: number; contract?: Record<string, unknown> } = {}): Promise<Seeded> {
+  const admin = (r: ReturnType<ReturnType<TestApp['http']>['post']>) => r.set('X-API-Key', ADMIN_KEY);
+  const contract = await admin(t.http().post('/contracts')).send({
+    name: 'Acme',
+    handleAllowance: 500,
+    overagePrice: { amount: '12.50', currency: 'USD' },
+    timezone: 'UTC',
+    billingDay: 1,
+    ...opts.contract,
+  });
+  expectStatus(contract, 201);
+  const consumerKey = `ck_${crypto.randomBytes(6).toString('hex')}`;
+  const consumerSecret = `cs_${crypto.randomBytes(16).toString('hex')}`;
+  const bearerToken = `AAAA${crypto.randomBytes(24).toString('hex')}`;
+  const app = await admin(t.http().post(`/contracts/${contract.body.id}/apps`)).send({ name: 'analytics', consumerKey, consumerSecret, bearerToken });
+  expectStatus(app, 201);
+  t.sim.addApp({ consumerKey, consumerSecret, bearerToken });
+  const handles: SeededHandle[] = [];
+  for (let i = 0; i < (opts.handles ?? 1); i++) handles.push(await addHandle(t, app.body.id));
+  const key = await admin(t.http().post('/api-keys')).send({ name: 'client', role: 'client', appId: app.body.id });
+  expectStatus(key, 201);
+  return { contractId: contract.body.id, appId: app.body.id, consumerKey, consumerSecret, bearerToken, clientKey: key.body.key, handles };
+}
+
+export async function addHandle(t: TestApp, appId: string): Promise<SeededHandle> {
+  const userId = String(++nextUser * 1000 + Math.floor(Math.random() * 1000));
+  const h = {
+    userId,
+    screenName: `user_${userId}`,
+    accessToken: `${userId}-${crypto.randomBytes(12).toString('hex')}`,
+    accessTokenSecret: `ats_${crypto.randomBytes(16).toString('hex')}`,
+  };
+  const res = await t.http().post(`/apps/${appId}/handles`).set('X-API-Key', ADMIN_KEY).send({ screenName: `@${h.screenName}`, accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret });
+  expectStatus(res, 201);
+  t.sim.addToken({ accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret, userId, screenName: h.screenName });
+  return h;
+}
+
+/** A /totals body for recent Tweets (snowflake IDs of a minute ago), valid for every metric. */
+export function totalsBody(metrics = ['impressions', 'favorites'], count = 1) {
+  const base = (BigInt(Date.now() - 60_000 - 1288834974657) << 22n);
+  return {
+    tweet_ids: Array.from({ length: count }, (_, i) => String(base + BigInt(i))),
+    engagement_types: metrics,
+    groupings: { perTweetMetricsOwned: { group_by: ['tweet.id', 'engagement.type'] } },
+  };
+}
+
+export function expectStatus(res: { status: number; body: unknown }, status: number): void {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+}

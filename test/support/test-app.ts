@@ -1,0 +1,69 @@
+import { INestApplication } from '@nestjs/common';
+import * as crypto from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { LedgerService } from '../../src/ledger/ledger.service';
+import { XSimulator } from '../../src/dev/x-simulator';
+import { createTestDatabase } from './database';
+
+export const ADMIN_KEY = 'hm_test_admin_key_0123456789abcdef';
+
+export interface TestApp {
+  app: INestApplication;
+  /** http://127.0.0.1:PORT of the running service */
+  url: string;
+  databaseUrl: string;
+  sim: XSimulator;
+  http: () => ReturnType<typeof request>;
+  /** Waits until every outcome the ledger has been handed is written. */
+  settle: () => Promise<void>;
+  /** Shuts the service down (as a deploy or crash would), keeping its database. */
+  stop: () => Promise<void>;
+  /** stop(), then drops the database and the simulator it made. */
+  close: () => Promise<void>;
+}
+
+export interface TestAppOptions {
+  sim?: XSimulator;
+  databaseUrl?: string;
+  config?: Partial<AppConfig>;
+}
+
+/** The real application on a fresh database (unless one is given), listening on a real port, in front of a simulator. */
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const sim = opts.sim ?? (await XSimulator.start());
+  const db = opts.databaseUrl ? null : await createTestDatabase();
+  const databaseUrl = opts.databaseUrl ?? db!.url;
+  const config: AppConfig = {
+    ...loadConfig({ NODE_ENV: 'test', SCHEDULERS: 'off' }),
+    databaseUrl,
+    engagementApiBaseUrl: sim.url,
+    upstreamTimeoutMs: 3000,
+    adminApiKey: ADMIN_KEY,
+    credentialsKey: crypto.randomBytes(32),
+    ...opts.config,
+  };
+  const app = await createApp(config, false);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const ledger = app.get(LedgerService);
+  let stopped: Promise<void> | null = null;
+  const stop = () => (stopped ??= app.close());
+  return {
+    app,
+    url,
+    databaseUrl,
+    sim,
+    http: () => request(url),
+    settle: () => ledger.flush(),
+    stop,
+    close: async () => {
+      await stop();
+      if (!opts.sim) await sim.stop();
+      await db?.drop();
+    },
+  };
+}
