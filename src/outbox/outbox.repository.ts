@@ -22,8 +22,9 @@ export class OutboxRepository {
   }
 
   /** Claims due messages; SKIP LOCKED lets several instances share the work without taking the same row. */
-  claim(limit: number): Promise<ClaimedRow[]> {
-    return this.ds.query(
+  async claim(limit: number): Promise<ClaimedRow[]> {
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows] = await this.ds.query(
       `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + interval '${LEASE}'
         WHERE o.id IN (SELECT id FROM outbox
                         WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
@@ -31,6 +32,7 @@ export class OutboxRepository {
        RETURNING o.id, o.channel, o.target, o.payload, o.attempts`,
       [limit],
     );
+    return rows;
   }
 
   async markDelivered(id: string, status: 'sent' | 'logged'): Promise<void> {
