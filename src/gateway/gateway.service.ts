@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { AnyPrincipal, DropInPrincipal, isDropIn, Principal } from '../auth/principal';
-import { DomainError, ForbiddenError, NotFoundError, ValidationFailedError } from '../common/errors';
+import { DomainError, ForbiddenError, NotFoundError, UnsupportedMediaTypeError, ValidationFailedError } from '../common/errors';
 import { ContractCache } from '../contracts/contract-cache';
 import { AppCredentials, CredentialsCache, HandleCredentials } from '../contracts/credentials-cache';
 import { DropInHandleMismatchError } from './drop-in/drop-in.errors';
@@ -33,6 +33,9 @@ export class GatewayService {
     if (!isEngagementEndpoint(endpoint)) throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
     const { app, handle } = isDropIn(principal) ? await this.dropInContext(req, principal) : await this.managedContext(req, principal);
 
+    // X takes JSON only. A form body parsed into the same shape would pass validation and then
+    // reach X as form bytes (X: "Invalid or missing JSON"), counted for nothing.
+    if (req.headers['content-type'] && !req.is('application/json')) throw new UnsupportedMediaTypeError(['application/json']);
     const at = new Date();
     const request = validateEngagementRequest(endpoint as EngagementEndpoint, req.body, { userContext: handle !== null, now: at });
     if (!handle && !app.bearerToken) throw new UserContextRequiredError(endpoint, []);
