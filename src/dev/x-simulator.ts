@@ -204,12 +204,11 @@ function parseEngagementRequest(endpoint: Endpoint, body: unknown, now: number):
     start = end - 28 * HOUR_MS;
   } else {
     const parse = (v: unknown): number => (typeof v === 'string' ? Date.parse(v) : NaN);
-    end = b.end === undefined ? now : parse(b.end);
-    start = b.start === undefined ? end - 28 * 24 * HOUR_MS : parse(b.start);
+    // Widen to whole hours: 12:24 → 12:00 for start, 08:37 → 09:00 for end. The default window
+    // (the previous 4 weeks) is taken from the widened end, so it is exactly 28 days.
+    end = Math.ceil((b.end === undefined ? now : parse(b.end)) / HOUR_MS) * HOUR_MS;
+    start = b.start === undefined ? end - 28 * 24 * HOUR_MS : Math.floor(parse(b.start) / HOUR_MS) * HOUR_MS;
     if (Number.isNaN(start) || Number.isNaN(end)) return 'start and end must be dates like 2015-08-01 or 2016-02-10T17:00:00Z';
-    // Widen to whole hours: 12:24 → 12:00 for start, 08:37 → 09:00 for end.
-    start = Math.floor(start / HOUR_MS) * HOUR_MS;
-    end = Math.ceil(end / HOUR_MS) * HOUR_MS;
     if (start >= end) return 'start must be before end';
     if (end - start > 28 * 24 * HOUR_MS) return 'The requested time range exceeds 4 weeks';
   }
