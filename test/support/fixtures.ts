@@ -20,9 +20,12 @@ export interface Seeded {
 
 let nextUser = 1000;
 
+/** What seeding needs: an in-process TestApp, or a ServiceProcess paired with its simulator. */
+export type SeedTarget = Pick<TestApp, 'http' | 'sim'>;
+
 /** A contract, an app, N handles and a client key, created through the API and known to the simulator. */
-export async function seed(t: TestApp, opts: { handles?: number; contract?: Record<string, unknown> } = {}): Promise<Seeded> {
-  const admin = (r: ReturnType<ReturnType<TestApp['http']>['post']>) => r.set('X-API-Key', ADMIN_KEY);
+export async function seed(t: SeedTarget, opts: { handles?: number; contract?: Record<string, unknown> } = {}): Promise<Seeded> {
+  const admin = (r: ReturnType<ReturnType<SeedTarget['http']>['post']>) => r.set('X-API-Key', ADMIN_KEY);
   const contract = await admin(t.http().post('/contracts')).send({
     name: 'Acme',
     handleAllowance: 500,
@@ -45,7 +48,7 @@ export async function seed(t: TestApp, opts: { handles?: number; contract?: Reco
   return { contractId: contract.body.id, appId: app.body.id, consumerKey, consumerSecret, bearerToken, clientKey: key.body.key, handles };
 }
 
-export async function addHandle(t: TestApp, appId: string): Promise<SeededHandle> {
+export async function addHandle(t: SeedTarget, appId: string): Promise<SeededHandle> {
   const userId = String(++nextUser * 1000 + Math.floor(Math.random() * 1000));
   const h = {
     userId,

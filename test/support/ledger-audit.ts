@@ -1,0 +1,82 @@
+import { withClient } from './database';
+import { callKey } from './traffic';
+
+export interface LoggedCall {
+  key: string;
+  userId: string | null;
+  periodStart: string;
+  outcome: string;
+  status: number | null;
+}
+
+/** The call log, the period handle sets and the counters of one contract, read straight from the database. */
+export interface Ledger {
+  calls: LoggedCall[];
+  handles: { periodStart: string; userId: string; calls: number; confirmed: boolean }[];
+  counters: { periodStart: string; attempted: number; confirmed: number; calls: number }[];
+}
+
+export async function readLedger(databaseUrl: string, contractId: string): Promise<Ledger> {
+  return withClient(databaseUrl, async (c) => {
+    const calls = await c.query(
+      `SELECT user_id::text, tweet_count, period_start::text, outcome, status FROM calls WHERE contract_id = $1 AND source = 'gateway'`,
+      [contractId],
+    );
+    const handles = await c.query(`SELECT period_start::text, user_id::text, calls, confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1`, [contractId]);
+    const counters = await c.query(`SELECT period_start::text, attempted_handles, confirmed_handles, calls::int FROM period_counters WHERE contract_id = $1`, [contractId]);
+    return {
+      calls: calls.rows.map((r) => ({ key: callKey(r.user_id, r.tweet_count), userId: r.user_id, periodStart: r.period_start, outcome: r.outcome, status: r.status })),
+      handles: handles.rows.map((r) => ({ periodStart: r.period_start, userId: r.user_id, calls: r.calls, confirmed: r.confirmed })),
+      counters: counters.rows.map((r) => ({ periodStart: r.period_start, attempted: r.attempted_handles, confirmed: r.confirmed_handles, calls: r.calls })),
+    };
+  });
+}
+
+/**
+ * What "nothing lost, nothing double-counted" means for a gateway-only contract, checked against
+ * the call log itself, per period:
+ * - the handle set is exactly the users with a call that may have reached X (any outcome but `unreachable`);
+ * - each handle's `calls` is its number of such calls;
+ * - the counter's attempted count is the size of the set, its confirmed count the handles with a 2xx answer, its calls every logged call.
+ * Returns the problems found (none: an empty list), so a failure names all of them.
+ */
+export function ledgerProblems(l: Ledger): string[] {
+  const problems: string[] = [];
+  const periods = new Set([...l.calls.map((c) => c.periodStart), ...l.handles.map((h) => h.periodStart), ...l.counters.map((c) => c.periodStart)]);
+  for (const p of periods) {
+    const calls = l.calls.filter((c) => c.periodStart === p);
+    const reached = new Map<string, number>();
+    const confirmed = new Set<string>();
+    for (const c of calls) {
+      if (c.userId === null) continue;
+      if (c.outcome !== 'unreachable') reached.set(c.userId, (reached.get(c.userId) ?? 0) + 1);
+      if (c.outcome === 'answered' && c.status !== null && c.status >= 200 && c.status < 300) confirmed.add(c.userId);
+    }
+    const set = l.handles.filter((h) => h.periodStart === p);
+    for (const h of set) {
+      if (!reached.has(h.userId)) problems.push(`${p}: handle ${h.userId} is in the set but has no call that reached X`);
+      else if (reached.get(h.userId) !== h.calls) problems.push(`${p}: handle ${h.userId} has calls=${h.calls}, the call log has ${reached.get(h.userId)}`);
+      if (h.confirmed !== confirmed.has(h.userId)) problems.push(`${p}: handle ${h.userId} confirmed=${h.confirmed}, but its 2xx answers say ${confirmed.has(h.userId)}`);
+    }
+    const inSet = new Set(set.map((h) => h.userId));
+    for (const u of reached.keys()) if (!inSet.has(u)) problems.push(`${p}: handle ${u} has calls that reached X but is not in the set`);
+    const counter = l.counters.find((c) => c.periodStart === p);
+    if (!counter) {
+      problems.push(`${p}: no counter row`);
+      continue;
+    }
+    if (counter.attempted !== set.length) problems.push(`${p}: attempted_handles=${counter.attempted}, the set has ${set.length}`);
+    const setConfirmed = set.filter((h) => h.confirmed).length;
+    if (counter.confirmed !== setConfirmed) problems.push(`${p}: confirmed_handles=${counter.confirmed}, the set has ${setConfirmed} confirmed`);
+    if (counter.calls !== calls.length) problems.push(`${p}: counter calls=${counter.calls}, the call log has ${calls.length}`);
+  }
+  return problems;
+}
+
+/** Keys that occur more than once. */
+export function duplicates(keys: string[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const k of keys) (seen.has(k) ? twice : seen).add(k);
+  return [...twice];
+}
