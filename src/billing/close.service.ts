@@ -2,6 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ContractEntity } from '../contracts/contract.entity';
 import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsRepository } from '../contracts/contracts.repository';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxService } from '../outbox/outbox.service';
+import { reportDelivery } from '../reports/report-delivery';
 import { BillingPeriod, nextPeriod, periodContaining } from './billing-period';
 import { figures } from './figures';
 import { StatementsRepository } from './statements.repository';
@@ -26,6 +29,8 @@ export class CloseService {
     private readonly contracts: ContractsRepository,
     private readonly statements: StatementsRepository,
     private readonly terms: ContractTermsRepository,
+    private readonly outboxRepo: OutboxRepository,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** Idempotent and safe to run on several instances at once: the statement's key makes "once" a database fact. */
@@ -33,12 +38,14 @@ export class CloseService {
     const closed: ClosedPeriod[] = [];
     for (const contract of await this.contracts.list()) {
       for (const period of await this.periodsToClose(contract, now)) {
-        if (await this.close(contract, period)) {
+        if (await this.close(contract, period, now)) {
           closed.push({ contractId: contract.id, period: period.key });
           this.logger.log(`closed ${period.key} of contract ${contract.id}`);
         }
       }
     }
+    // The reports were queued with their statements; send them now rather than at the next poll.
+    if (closed.length) void this.outbox.deliverDue();
     return closed;
   }
 
@@ -54,11 +61,14 @@ export class CloseService {
     return due;
   }
 
-  private close(contract: ContractEntity, period: BillingPeriod): Promise<boolean> {
+  private close(contract: ContractEntity, period: BillingPeriod, now: Date): Promise<boolean> {
     return this.statements.transaction(async (m) => {
       const counts = await this.statements.lockCounts(m, contract.id, period);
       const terms = await this.terms.inForce(contract.id, period.end, m);
-      return this.statements.insertStatement(m, contract.id, period, terms, figures(terms, counts));
+      if (!(await this.statements.insertStatement(m, contract.id, period, terms, figures(terms, counts)))) return false;
+      const report = reportDelivery(contract, period, now);
+      if (report) await this.outboxRepo.enqueue(m, [report]);
+      return true;
     });
   }
 }

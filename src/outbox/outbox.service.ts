@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MailTransport } from './mail.transport';
 import { OutboxRepository } from './outbox.repository';
-import { ClaimedRow, EmailPayload, WebhookPayload } from './outbox.types';
+import { ClaimedRow, DeferredEmailPayload, EmailPayload, EmailRenderer, ReportRef, WebhookPayload } from './outbox.types';
 import { WebhookTransport } from './webhook.transport';
 
 const MAX_ATTEMPTS = 15;
@@ -19,6 +19,7 @@ export class OutboxService implements OnApplicationShutdown {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private readonly renderers = new Map<ReportRef['kind'], EmailRenderer>();
 
   constructor(
     private readonly repo: OutboxRepository,
@@ -51,6 +52,11 @@ export class OutboxService implements OnApplicationShutdown {
     return this.running;
   }
 
+  /** The module that owns a deferred email's content renders it (reports register here, so the outbox does not depend on them). */
+  registerRenderer(kind: ReportRef['kind'], render: EmailRenderer): void {
+    this.renderers.set(kind, render);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.running;
@@ -59,7 +65,7 @@ export class OutboxService implements OnApplicationShutdown {
   private async deliver(row: ClaimedRow): Promise<void> {
     try {
       if (row.channel === 'email') {
-        await this.repo.markDelivered(row.id, await this.mail.send(row.id, row.payload as EmailPayload));
+        await this.repo.markDelivered(row.id, await this.mail.send(row.id, await this.emailOf(row.payload as EmailPayload | DeferredEmailPayload)));
       } else {
         await this.webhooks.send(row.id, row.target, row.payload as WebhookPayload);
         await this.repo.markDelivered(row.id, 'sent');
@@ -70,5 +76,13 @@ export class OutboxService implements OnApplicationShutdown {
       this.logger.warn(`${row.channel} delivery ${row.id} failed (attempt ${row.attempts}${final ? ', giving up' : `, retry in ${delay} ms`}): ${(e as Error).message}`);
       await this.repo.markRetry(row.id, (e as Error).message, delay, final).catch(() => undefined);
     }
+  }
+
+  private emailOf(payload: EmailPayload | DeferredEmailPayload): Promise<EmailPayload> | EmailPayload {
+    if (!('render' in payload)) return payload;
+    const render = this.renderers.get(payload.render.kind);
+    // A failure like any other: retried, so a row is never lost to a module that failed to start.
+    if (!render) throw new Error(`no renderer for ${payload.render.kind} emails`);
+    return render(payload.render, payload.to);
   }
 }

@@ -1,10 +1,34 @@
+import type { Readable } from 'node:stream';
+
 export interface EmailPayload {
   to: string[];
   subject: string;
   text: string;
   html?: string;
-  attachments?: { filename: string; content: string; contentType: string }[];
+  /** A stream for content too large to hold in memory (a period's handle roster). */
+  attachments?: { filename: string; content: string | Readable; contentType: string }[];
 }
+
+/**
+ * An email rendered when it is delivered, from what the row names: a monthly report's roster can
+ * be a million rows, too much for a jsonb payload. The inputs are immutable (a statement and its
+ * frozen handle set), so every attempt renders the same message.
+ */
+export interface DeferredEmailPayload {
+  to: string[];
+  render: ReportRef;
+}
+
+export interface ReportRef {
+  kind: 'report';
+  contractId: string;
+  periodKey: string;
+  /** ISO instant: the statement's key together with the contract */
+  periodStart: string;
+}
+
+/** Turns a deferred email into the message to send; registered by the module that owns the content. */
+export type EmailRenderer = (ref: ReportRef, to: string[]) => Promise<EmailPayload>;
 
 /** Slack-compatible: an incoming webhook shows `text`; other receivers read the rest. */
 export interface WebhookPayload {
@@ -13,7 +37,7 @@ export interface WebhookPayload {
 }
 
 export type OutboxMessage =
-  | { channel: 'email'; target: string; payload: EmailPayload }
+  | { channel: 'email'; target: string; payload: EmailPayload | DeferredEmailPayload }
   | { channel: 'webhook'; target: string; payload: WebhookPayload };
 
 export interface NewOutboxRow {
@@ -29,6 +53,6 @@ export interface ClaimedRow {
   id: string;
   channel: 'email' | 'webhook';
   target: string;
-  payload: EmailPayload | WebhookPayload;
+  payload: EmailPayload | DeferredEmailPayload | WebhookPayload;
   attempts: number;
 }

@@ -1,0 +1,175 @@
+import type { ParsedMail } from 'mailparser';
+import * as net from 'node:net';
+import { BillingPeriod, nextPeriod, periodContaining, previousPeriod } from '../src/billing/billing-period';
+import { CloseService } from '../src/billing/close.service';
+import { withClient } from './support/database';
+import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { MailCatcher } from './support/mail-catcher';
+import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+
+/** The monthly report: queued with the statement at the close, delivered from the outbox to a real SMTP server. */
+describe('monthly report', () => {
+  let t: TestApp;
+  let mail: MailCatcher;
+  const cycle = { timezone: 'America/New_York', billingDay: 1 };
+  const emails = ['finance@example.com', 'cfo@example.com'];
+
+  beforeAll(async () => {
+    mail = await MailCatcher.start();
+    t = await startTestApp({ config: { smtpUrl: mail.url, outboxRetryBaseMs: 100 } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await mail.stop();
+  });
+  beforeEach(() => void (mail.messages.length = 0));
+
+  const admin = { 'X-API-Key': ADMIN_KEY };
+  const close = () => t.http().post('/jobs/close-periods').set(admin).expect(200);
+  /** Runs one full delivery pass and waits for it (the alerts job ends with one). */
+  const deliverAll = () => t.http().post('/jobs/check-alerts').set(admin).expect(200);
+  const at = (p: BillingPeriod, days: number) => new Date(p.start.getTime() + days * 86_400_000 + 3_600_000).toISOString();
+  const importCalls = async (s: Seeded, calls: object[]) => expectStatus(await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }), 200);
+  const reportRows = (contractId: string) =>
+    withClient(t.databaseUrl, (c) => c.query(`SELECT id, status, attempts, target FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [contractId])).then((r) => r.rows);
+  const addresses = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : [m.to!]).flatMap((a) => a.value.map((v) => v.address));
+
+  it('sends the statement, the earlier periods and the handle roster as CSV, once', async () => {
+    const s = await seed(t, { contract: { name: 'Acme & Co', handleAllowance: 2, overagePrice: { amount: '12.35', currency: 'USD' }, ...cycle, notify: { emails, webhookUrl: null } } });
+    const quiet = await seed(t, { contract: { ...cycle } });
+    const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
+    const before = previousPeriod(last, cycle);
+    // The month before: 3 handles. Last month: 5 handles in 6 calls, one of them refused by X.
+    await importCalls(s, ['11', '12', '13'].map((u, i) => ({ id: `b${i}`, at: at(before, i), userId: `90${u}`, endpoint: 'totals' })));
+    await importCalls(s, [
+      { id: 'l1', at: at(last, 1), userId: '9101', screenName: 'alpha', endpoint: 'totals' },
+      { id: 'l2', at: at(last, 2), userId: '9101', screenName: 'alpha', endpoint: '28hr' },
+      { id: 'l3', at: at(last, 3), userId: '9102', screenName: 'bravo', endpoint: 'totals' },
+      { id: 'l4', at: at(last, 4), userId: '9103', endpoint: 'historical', status: 403 },
+      { id: 'l5', at: at(last, 5), userId: '9104', screenName: 'delta', endpoint: 'totals' },
+      { id: 'l6', at: at(last, 6), userId: '9105', screenName: 'echo', endpoint: 'totals' },
+    ]);
+    await importCalls(quiet, [{ id: 'q1', at: at(last, 1), userId: '9201', endpoint: 'totals' }]);
+
+    const closed = (await close()).body.closed;
+    expect(closed).toEqual(expect.arrayContaining([{ contractId: s.contractId, period: before.key }, { contractId: s.contractId, period: last.key }]));
+    const [m] = await mail.waitFor(1);
+    await deliverAll();
+
+    // One report: the month that just ended. The month before is imported history, closed without an email.
+    expect(mail.messages).toHaveLength(1);
+    const rows = await reportRows(s.contractId);
+    expect(rows).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, target: emails.join(', ') })]);
+    expect(m.messageId).toBe(`<${rows[0].id}@handlemeter>`);
+    expect(await reportRows(quiet.contractId)).toEqual([]); // no notify.emails, no report
+
+    expect(addresses(m)).toEqual(emails);
+    expect(m.subject).toBe(`[handlemeter] Acme & Co: report for ${last.key}: 5 of 2 handles, overage USD 37.05`);
+    const statement = (await t.http().get(`/contracts/${s.contractId}/statements/${last.key}`).set(admin).expect(200)).body;
+    expect(statement).toMatchObject({ uniqueHandles: 5, overageHandles: 3, overageCost: { amount: '37.05' } });
+    const text = m.text!;
+    expect(text).toContain(`Acme & Co: monthly report for period ${last.key}`);
+    for (const line of [
+      /Unique handles +5 of 2 allowed\n/,
+      /Remaining +0\n/,
+      /Overage handles +3 × USD 12\.35\n/,
+      /Overage cost +USD 37\.05\n/,
+      /Calls +6\n/,
+      /Counted +attempted \(attempted 5, confirmed by X 4\)\n/,
+      /\(imported, no app\) +6 calls\n/,
+      /@alpha \(9101\) +2 calls\n/,
+      /\n9103 +1 call \(never confirmed by X\)\n/,
+    ]) {
+      expect(text).toMatch(line);
+    }
+    // This period against the one before: 5 handles, +2 (+67%); then 3 handles, 1 over at 12.35.
+    expect(text).toMatch(new RegExp(`${last.key}\\s+5\\s+\\+2 \\(\\+67%\\)\\s+2\\s+3\\s+USD 37\\.05`));
+    expect(text).toMatch(new RegExp(`${before.key}\\s+3\\s+2\\s+1\\s+USD 12\\.35`));
+
+    const html = String(m.html);
+    expect(html).toContain('Acme &amp; Co: period');
+    expect(html).toContain('USD 37.05');
+    expect(html).toContain('USD 12.35');
+    expect(html).not.toMatch(/<(img|script|link)\b|src=|url\(/i); // nothing to load from anywhere
+
+    const csv = (await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set(admin).expect(200)).text;
+    expect(m.attachments).toHaveLength(1);
+    const [file] = m.attachments;
+    expect(file.filename).toBe(`handles-${s.contractId}-${last.key}.csv`);
+    expect(file.contentType).toBe('text/csv');
+    expect(file.content.toString('utf8')).toBe(csv);
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed');
+    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(['9101', '9102', '9103', '9104', '9105']);
+
+    // Closing again writes nothing and sends nothing.
+    expect((await close()).body.closed.filter((c: { contractId: string }) => c.contractId === s.contractId)).toEqual([]);
+    await deliverAll();
+    expect(mail.messages).toHaveLength(1);
+    expect(await reportRows(s.contractId)).toHaveLength(1);
+  });
+
+  it('names the busiest apps and handles of calls made through the gateway', async () => {
+    const s = await seed(t, { handles: 3, contract: { name: 'Gateway Co', ...cycle, notify: { emails: ['ops@example.com'], webhookUrl: null } } });
+    const call = (i: number) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody());
+    for (const i of [0, 0, 0, 1, 1, 2]) expectStatus(await call(i), 200);
+    await t.settle();
+    // The month ends: the close runs with a clock past the open period's end.
+    const open = periodContaining(new Date(), cycle);
+    const closed = await t.app.get(CloseService).closeEndedPeriods(new Date(nextPeriod(open, cycle).start.getTime() + 120_000));
+    expect(closed).toContainEqual({ contractId: s.contractId, period: open.key });
+    // The clock closed the other contracts' open periods too: pick this contract's report.
+    await mail.waitFor(1);
+    await deliverAll();
+    const m = mail.messages.find((x) => addresses(x).includes('ops@example.com'))!;
+    expect(m.subject).toContain(`report for ${open.key}: 3 of 500 handles, overage USD 0.00`);
+    expect(m.text).toMatch(/BUSIEST APPS\nanalytics\s+6 calls\n\nBUSIEST HANDLES\n/);
+    const [first, second, third] = s.handles;
+    expect(m.text).toMatch(new RegExp(`@${first.screenName} \\(${first.userId}\\)\\s+3 calls\\n@${second.screenName} \\(${second.userId}\\)\\s+2 calls\\n@${third.screenName} \\(${third.userId}\\)\\s+1 call\\n`));
+    expect(m.text).toContain('This is the first closed period.');
+  });
+});
+
+describe('monthly report across a restart', () => {
+  it('is delivered after the service starts again when SMTP was down at the close', async () => {
+    const mail = await MailCatcher.start();
+    const downPort = await freePort();
+    const cycle = { timezone: 'UTC', billingDay: 1 };
+    const first = await startTestApp({ config: { smtpUrl: `smtp://127.0.0.1:${downPort}`, outboxRetryBaseMs: 100 } });
+    let second: TestApp | null = null;
+    try {
+      const s = await seed(first, { contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } } });
+      const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
+      await first.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY)
+        .send({ calls: [{ id: 'r1', at: new Date(last.start.getTime() + 86_400_000).toISOString(), userId: '777', endpoint: 'totals' }] }).expect(200);
+      await first.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
+      await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
+      const row = async (db: string) => (await withClient(db, (c) => c.query(`SELECT status, attempts, last_error FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [s.contractId]))).rows;
+      const pending = await row(first.databaseUrl);
+      expect(pending).toEqual([expect.objectContaining({ status: 'pending', last_error: expect.stringMatching(/ECONNREFUSED|connect/i) })]);
+      expect(pending[0].attempts).toBeGreaterThanOrEqual(1);
+      await first.stop();
+
+      // The same database, SMTP back, the schedulers on: nobody has to do anything.
+      second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, schedulersEnabled: true } });
+      const got = await mail.waitFor(1, 20_000);
+      expect(got).toHaveLength(1);
+      expect(got[0].subject).toContain(`report for ${last.key}: 1 of 500 handles`);
+      expect(got[0].attachments[0].content.toString('utf8')).toMatch(/^userId,.*\n777,/);
+      expect(await row(first.databaseUrl)).toEqual([expect.objectContaining({ status: 'sent' })]);
+    } finally {
+      await second?.stop();
+      await first.close();
+      await mail.stop();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
