@@ -10,6 +10,7 @@ import { ContractsModule } from './contracts/contracts.module';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
+import { ReportsModule } from './reports/reports.module';
 import { UsageModule } from './usage/usage.module';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         UsageModule,
         BillingModule,
         AlertsModule,
+        ReportsModule,
       ],
       controllers: [HealthController],
     };
