@@ -28,6 +28,7 @@
  *   BENCH_CPU_PROF=1          run the gateway under --cpu-prof; the profile goes to test/artifacts/bench/
  *                             and its top self-time functions and packages are printed at the end
  *   BENCH_VERBOSE=1           echo the child processes' output
+ *   BENCH_DIST=dir            measure another build (tsc -p tsconfig.build.json --outDir dir) instead of dist/
  *   BENCH_GATEWAY_NODE_OPTIONS=...  NODE_OPTIONS for the gateway only (e.g. `--require ./probe.js` to instrument it)
  *
  * Exit code 1 when any answer was not 2xx, any request failed, or the ledger check does not add up.
@@ -47,7 +48,8 @@ import { hmacSha1Signature, oauthEncode, signatureBaseString } from '../../src/d
 // ---------------------------------------------------------------- settings
 
 const ROOT = path.resolve(__dirname, '../..');
-const DIST = path.join(ROOT, 'dist/src');
+/** BENCH_DIST: another build of src/ to measure (default dist/, which `npm run bench` builds). */
+const DIST = path.resolve(ROOT, process.env.BENCH_DIST ?? 'dist', 'src');
 const ARTIFACTS = path.join(ROOT, 'test/artifacts/bench');
 const ADMIN_KEY = `hm_bench_admin_${crypto.randomBytes(12).toString('hex')}`;
 const TOTALS_PATH = '/insights/engagement/totals';
