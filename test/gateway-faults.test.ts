@@ -2,7 +2,9 @@ import * as net from 'node:net';
 import { XSimulator } from '../src/dev/x-simulator';
 import { createTestDatabase, withClient } from './support/database';
 import { seed, totalsBody } from './support/fixtures';
+import { duplicates, ledgerProblems, readLedger } from './support/ledger-audit';
 import { TcpProxy } from './support/tcp-proxy';
+import { CallAnswer, drive, planCalls, receivedKeys, seededRandom } from './support/traffic';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 const calls = (t: TestApp, contractId: string) =>
@@ -52,6 +54,47 @@ describe('gateway faults', () => {
       const rows = await withClient(directUrl, (c) => c.query('SELECT count(*)::int AS n FROM calls'));
       expect(rows.rows[0].n).toBe(2);
       expect(t.sim.received).toHaveLength(1);
+    });
+
+    it('cut mid-traffic: every answer is X\'s or 503 LEDGER_UNAVAILABLE, nothing X received is missing from the ledger, calls succeed once it returns', async () => {
+      const s = await seed(t, { handles: 12 });
+      t.sim.reset();
+      const plan = planCalls(s.handles, 40, 1, seededRandom(Number(process.env.FAULT_SEED ?? 5)));
+      // before → cut (once X has some calls) → restored (after 30 answers without a database) → done (after 30 successes).
+      let phase: 'before' | 'cut' | 'restored' | 'done' = 'before';
+      let sincePhase = 0;
+      const onAnswer = (a: CallAnswer) => {
+        sincePhase++;
+        if (phase === 'before' && t.sim.received.length >= 40) [phase, sincePhase] = ['cut', 0], proxy.cut();
+        else if (phase === 'cut' && sincePhase >= 30) [phase, sincePhase] = ['restored', 0], proxy.restore();
+        else if (phase === 'restored' && a.status === 200 && sincePhase >= 30) phase = 'done';
+      };
+      // The client waits longer than the pool's connect (5 s) and query (15 s) timeouts together: an answer later than that is a hang.
+      const answers = await drive({ url: t.url, clientKey: s.clientKey, calls: plan, concurrency: 8, timeoutMs: 25_000, onAnswer, stop: () => phase === 'done' });
+      proxy.restore();
+      expect(phase).toBe('done');
+      expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+      const refused = answers.filter((a) => a.status === 503);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const r of refused) expect(r.body).toEqual({ statusCode: 503, code: 'LEDGER_UNAVAILABLE', message: expect.any(String), details: {} });
+      await t.http().get('/health').expect(200);
+      await t.settle();
+
+      const ledger = await readLedger(directUrl, s.contractId);
+      const logged = ledger.calls.map((c) => c.key);
+      const atX = receivedKeys(t.sim, s.consumerKey);
+      expect(duplicates(atX)).toEqual([]);
+      expect(duplicates(logged)).toEqual([]);
+      expect(atX.filter((k) => !logged.includes(k))).toEqual([]);
+      // A refused call never left for X.
+      expect(refused.filter((r) => atX.includes(r.call.key))).toEqual([]);
+      const sent = new Set(answers.map((a) => a.call.key));
+      expect(logged.filter((k) => !sent.has(k))).toEqual([]);
+      expect(ledgerProblems(ledger)).toEqual([]);
+      process.stdout.write(
+        `[database cut] ${answers.length} calls: ${answers.filter((a) => a.status === 200).length} answered by X, ${refused.length} refused 503; ` +
+          `logged ${logged.length}, X received ${atX.length}, ${ledger.calls.filter((c) => c.outcome === 'sent').length} left "sent"\n`,
+      );
     });
   });
 

@@ -56,6 +56,8 @@ export interface DriveOptions {
   stop?: () => boolean;
   /** A call with no answer by then is recorded as `error: 'client timeout'` (the service hung). */
   timeoutMs?: number;
+  /** Sees each answer as it comes, so a test can act mid-run (cut the database, restore it). */
+  onAnswer?: (a: CallAnswer) => void;
 }
 
 /** Sends the planned calls, `concurrency` at a time, and never throws: every call's fate is in the answer list. */
@@ -64,7 +66,11 @@ export async function drive(opts: DriveOptions): Promise<CallAnswer[]> {
   const answers: CallAnswer[] = [];
   const base = typeof opts.url === 'string' ? () => opts.url as string : opts.url;
   const worker = async () => {
-    for (let call = queue.shift(); call && !opts.stop?.(); call = queue.shift()) answers.push(await send(base(), opts.clientKey, call, opts.timeoutMs ?? 30_000));
+    for (let call = queue.shift(); call && !opts.stop?.(); call = queue.shift()) {
+      const answer = await send(base(), opts.clientKey, call, opts.timeoutMs ?? 30_000);
+      answers.push(answer);
+      opts.onAnswer?.(answer);
+    }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   return answers;
