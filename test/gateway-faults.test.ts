@@ -162,4 +162,70 @@ describe('gateway faults', () => {
       expect(roster.body).toEqual([]);
     });
   });
+
+  describe('X fails mid-traffic', () => {
+    let t: TestApp;
+    let proxy: TcpProxy;
+    beforeAll(async () => {
+      const sim = await XSimulator.start();
+      // X behind a proxy, so that it can also stop listening (connections refused) and come back on the same port.
+      proxy = await TcpProxy.start('127.0.0.1', Number(new URL(sim.url).port));
+      t = await startTestApp({ sim, config: { engagementApiBaseUrl: `http://127.0.0.1:${proxy.port}`, upstreamTimeoutMs: 300 } });
+    });
+    afterAll(async () => {
+      await t.close();
+      await t.sim.stop();
+      await proxy.stop();
+    });
+
+    it('hangs, drops connections, then refuses them: each call is answered and recorded as what X could have seen', async () => {
+      const s = await seed(t, { handles: 16 });
+      const [main, refusedOnly] = [s.handles.slice(0, 12), s.handles.slice(12)];
+      const random = seededRandom(Number(process.env.FAULT_SEED ?? 9));
+      // normal → hang (504) → destroy (502 UPSTREAM_FAILED) → refuse (502 UPSTREAM_UNREACHABLE; meanwhile
+      // four handles make all their calls) → normal again. Each phase lasts a number of answers, never a time.
+      let phase: 'normal' | 'hang' | 'destroy' | 'refuse' | 'recovered' | 'done' = 'normal';
+      let sincePhase = 0;
+      let refusedOnlyAnswers: CallAnswer[] | null = null;
+      const next = (p: typeof phase) => ([phase, sincePhase] = [p, 0]);
+      const onAnswer = (a: CallAnswer) => {
+        sincePhase++;
+        if (phase === 'normal' && sincePhase >= 20) next('hang'), (t.sim.behaviour = { mode: 'hang', delayMs: 0 });
+        else if (phase === 'hang' && sincePhase >= 16) next('destroy'), (t.sim.behaviour = { mode: 'destroy', delayMs: 0 });
+        else if (phase === 'destroy' && sincePhase >= 20) {
+          next('refuse');
+          t.sim.behaviour = { mode: 'normal', delayMs: 0 };
+          void proxy.refuse().then(() => drive({ url: t.url, clientKey: s.clientKey, calls: planCalls(refusedOnly, 3, 1, random), concurrency: 4 })).then((r) => (refusedOnlyAnswers = r));
+        } else if (phase === 'refuse' && refusedOnlyAnswers && sincePhase >= 20) next('recovered'), void proxy.restore();
+        else if (phase === 'recovered' && a.status === 200 && sincePhase >= 20) next('done');
+      };
+      const mainAnswers = await drive({ url: t.url, clientKey: s.clientKey, calls: planCalls(main, 100, 1, random), concurrency: 8, onAnswer, stop: () => phase === 'done' });
+      await proxy.restore();
+      expect(phase).toBe('done');
+      const answers = [...mainAnswers, ...refusedOnlyAnswers!];
+      expect(refusedOnlyAnswers!.map((a) => a.body)).toEqual(refusedOnlyAnswers!.map(() => expect.objectContaining({ statusCode: 502, code: 'UPSTREAM_UNREACHABLE' })));
+      const codeOf = (a: CallAnswer) => (a.status === 200 ? 'OK' : (a.body as { code?: string })?.code ?? `status ${a.status}`);
+      expect(new Set(answers.map(codeOf))).toEqual(new Set(['OK', 'UPSTREAM_TIMEOUT', 'UPSTREAM_FAILED', 'UPSTREAM_UNREACHABLE']));
+      for (const a of answers.filter((x) => x.status !== 200)) {
+        expect(a.body).toEqual({ statusCode: a.status, code: expect.any(String), message: expect.any(String), details: {} });
+      }
+      await t.settle();
+
+      const ledger = await readLedger(t.databaseUrl, s.contractId);
+      const byKey = new Map(ledger.calls.map((c) => [c.key, c]));
+      const atX = new Set(receivedKeys(t.sim, s.consumerKey));
+      expect(ledger.calls).toHaveLength(answers.length);
+      const expected: Record<string, string> = { OK: 'answered', UPSTREAM_TIMEOUT: 'timeout', UPSTREAM_FAILED: 'failed', UPSTREAM_UNREACHABLE: 'unreachable' };
+      expect(answers.filter((a) => byKey.get(a.call.key)?.outcome !== expected[codeOf(a)])).toEqual([]);
+      // What X never saw is recorded as never sent; everything X saw is in the ledger.
+      expect(answers.filter((a) => codeOf(a) === 'UPSTREAM_UNREACHABLE' && atX.has(a.call.key))).toEqual([]);
+      expect([...atX].filter((k) => !byKey.has(k))).toEqual([]);
+      expect(ledgerProblems(ledger)).toEqual([]);
+      // The count is of handles X could have seen: every call of the four refused-only handles was unreachable.
+      const counted = new Set(answers.filter((a) => codeOf(a) !== 'UPSTREAM_UNREACHABLE').map((a) => a.call.userId));
+      const usage = await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY).expect(200);
+      expect(usage.body).toMatchObject({ uniqueHandles: counted.size, calls: answers.length });
+      for (const h of refusedOnly) expect(counted.has(h.userId)).toBe(false);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 
-/** A TCP proxy in front of PostgreSQL that a test can cut, to see the service with its database unreachable. */
+/** A TCP proxy a test can cut or make refuse connections: in front of PostgreSQL (the database unreachable) or of X. */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private up = true;
@@ -32,8 +32,17 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
   }
 
-  restore(): void {
+  /** cut(), and stops listening too: new connections are refused (ECONNREFUSED), as by a host with nothing on the port. */
+  async refuse(): Promise<void> {
+    this.cut();
+    if (this.server.listening) await new Promise((r) => this.server.close(r));
+  }
+
+  /** Takes connections again (listening again on the same port after refuse()). */
+  restore(): Promise<void> {
     this.up = true;
+    if (this.server.listening) return Promise.resolve();
+    return new Promise((r) => this.server.listen(this.port, '127.0.0.1', () => r()));
   }
 
   /** `url` with its host and port replaced by the proxy's. */
