@@ -22,3 +22,35 @@ describe('SecretBox', () => {
     expect(() => new SecretBox(crypto.randomBytes(32)).open(sealed)).toThrow();
   });
 });
+
+describe('SecretBox key rotation', () => {
+  const oldKey = crypto.randomBytes(32);
+  const newKey = crypto.randomBytes(32);
+
+  it('opens secrets sealed under a previous key and seals only under the current one', () => {
+    const sealedOld = new SecretBox(oldKey).seal('consumer-secret');
+    const rotating = new SecretBox(newKey, [oldKey]);
+    expect(rotating.open(sealedOld)).toBe('consumer-secret');
+    const resealed = rotating.reseal(sealedOld)!;
+    expect(new SecretBox(newKey).open(resealed)).toBe('consumer-secret');
+    expect(() => new SecretBox(oldKey).open(resealed)).toThrow();
+  });
+
+  it('leaves a secret already under the current key alone', () => {
+    const box = new SecretBox(newKey, [oldKey]);
+    expect(box.reseal(box.seal('x'))).toBeNull();
+  });
+
+  it('refuses a secret no given key opens, without quoting it', () => {
+    const sealed = new SecretBox(crypto.randomBytes(32)).seal('token-value');
+    expect(() => new SecretBox(newKey, [oldKey]).reseal(sealed)).toThrow(/none of the 2 credentials key/);
+    let message = '';
+    try {
+      new SecretBox(newKey).open(sealed);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/none of the 1 credentials key/);
+    expect(message).not.toContain(sealed.slice(3, 20));
+  });
+});

@@ -4,12 +4,18 @@ const VERSION = 'v1';
 
 /**
  * AES-256-GCM for the secrets handlemeter must be able to use again (consumer secrets, access
- * tokens and secrets, bearer tokens). Stored as `v1.<base64(iv | tag | ciphertext)>`; the version
- * prefix leaves room for key rotation.
+ * tokens and secrets, bearer tokens). Stored as `v1.<base64(iv | tag | ciphertext)>`.
+ *
+ * Key rotation: `previous` keys (CREDENTIALS_KEY_PREVIOUS) only open, never seal. GCM's tag
+ * tells which key fits, so no key id is stored; the rotation command re-seals every secret under
+ * the current key, after which the previous keys can be dropped.
  */
 export class SecretBox {
-  constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
+  private readonly previous: Buffer[];
+
+  constructor(private readonly key: Buffer, previous: Buffer[] = []) {
+    for (const k of [key, ...previous]) if (k.length !== 32) throw new Error('SecretBox needs 32-byte keys');
+    this.previous = previous.filter((k) => !k.equals(key));
   }
 
   seal(plain: string): string {
@@ -20,12 +26,38 @@ export class SecretBox {
   }
 
   open(sealed: string): string {
+    return this.openWith(sealed).plain;
+  }
+
+  /** The same secret sealed under the current key, or null when it already is (rotation). */
+  reseal(sealed: string): string | null {
+    const { plain, current } = this.openWith(sealed);
+    return current ? null : this.seal(plain);
+  }
+
+  private openWith(sealed: string): { plain: string; current: boolean } {
     const [version, payload] = sealed.split('.', 2);
     if (version !== VERSION || !payload) throw new Error('Unknown secret format');
     const raw = Buffer.from(payload, 'base64');
-    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    const plain = decrypt(this.key, raw);
+    if (plain !== null) return { plain, current: true };
+    for (const k of this.previous) {
+      const p = decrypt(k, raw);
+      if (p !== null) return { plain: p, current: false };
+    }
+    // Says which keys were tried, never anything about the secret.
+    throw new Error(`A stored secret opens with none of the ${1 + this.previous.length} credentials key(s) given (CREDENTIALS_KEY, CREDENTIALS_KEY_PREVIOUS)`);
+  }
+}
+
+/** null when the tag does not verify: another key (or a tampered value). */
+function decrypt(key: Buffer, raw: Buffer): string | null {
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
   }
 }
 

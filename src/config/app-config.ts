@@ -12,13 +12,27 @@ export interface AppConfig {
   adminApiKey: string | undefined;
   /** 32 raw bytes; undefined means "generate one into DATA_DIR" (development only). */
   credentialsKey: Buffer | undefined;
+  /** Earlier CREDENTIALS_KEYs, only to open secrets sealed before a rotation (`npm run credentials:rotate`). */
+  previousCredentialsKeys: Buffer[];
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Run the schedulers (close, alerts, outbox) on this instance. Tests switch them off to drive jobs by hand. */
   schedulersEnabled: boolean;
   /** First retry delay of a failed alert or report delivery; doubles each attempt, capped at an hour. */
   outboxRetryBaseMs: number;
+  /** `json`: one JSON object a line (production); `pretty`: for people at a terminal. */
+  logFormat: LogFormat;
+  /** The least severe level written. */
+  logLevel: LogLevel;
+  /** On SIGTERM, how long in-flight calls get to finish before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+/** Most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -60,17 +74,35 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   };
 
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], def: T): T => {
+    const v = str(name)?.toLowerCase();
+    if (v === undefined) return def;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
+    return def;
+  };
+  // Never echo a key that fails the check: a near-miss is still most of a secret.
+  const aesKey = (text: string): Buffer | undefined => {
+    const raw = Buffer.from(text, 'base64');
+    return raw.length === 32 && /^[A-Za-z0-9+/]+=*$/.test(text) ? raw : undefined;
+  };
+
   const nodeEnv = str('NODE_ENV') ?? 'development';
   const keyText = str('CREDENTIALS_KEY');
   let credentialsKey: Buffer | undefined;
   if (keyText !== undefined) {
-    const raw = Buffer.from(keyText, 'base64');
-    if (raw.length !== 32 || !/^[A-Za-z0-9+/]+=*$/.test(keyText)) {
-      problems.push('CREDENTIALS_KEY must be 32 bytes encoded as base64 (try: openssl rand -base64 32)');
-    } else credentialsKey = raw;
+    credentialsKey = aesKey(keyText);
+    if (!credentialsKey) problems.push('CREDENTIALS_KEY must be 32 bytes encoded as base64 (try: openssl rand -base64 32)');
   } else if (nodeEnv === 'production') {
     problems.push('CREDENTIALS_KEY is required when NODE_ENV=production (32 bytes, base64)');
   }
+  const previousCredentialsKeys: Buffer[] = [];
+  (str('CREDENTIALS_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter(Boolean).forEach((k, i) => {
+    const raw = aesKey(k);
+    if (raw) previousCredentialsKeys.push(raw);
+    else problems.push(`CREDENTIALS_KEY_PREVIOUS: key ${i + 1} must be 32 bytes encoded as base64 (the list is comma-separated)`);
+  });
+  const upstreamTimeoutMs = int('UPSTREAM_TIMEOUT_MS', 30000, 1, 600000);
   const adminApiKey = str('ADMIN_API_KEY');
   if (adminApiKey !== undefined && adminApiKey.length < 16) {
     problems.push('ADMIN_API_KEY must be at least 16 characters');
@@ -81,14 +113,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(str('DATA_DIR') ?? './.data'),
     engagementApiBaseUrl: url('ENGAGEMENT_API_BASE_URL', ['http:', 'https:']) ?? 'https://data-api.x.com',
-    upstreamTimeoutMs: int('UPSTREAM_TIMEOUT_MS', 30000, 1, 600000),
+    upstreamTimeoutMs,
     publicBaseUrl: url('PUBLIC_BASE_URL', ['http:', 'https:']),
     adminApiKey,
     credentialsKey,
+    previousCredentialsKeys,
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: str('MAIL_FROM') ?? 'handlemeter@localhost',
     schedulersEnabled: str('SCHEDULERS') !== 'off',
     outboxRetryBaseMs: int('OUTBOX_RETRY_BASE_MS', 15000, 10, 3_600_000),
+    logFormat: oneOf('LOG_FORMAT', LOG_FORMATS, nodeEnv === 'production' ? 'json' : 'pretty'),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    // A call in flight can wait UPSTREAM_TIMEOUT_MS for X, then its outcome write retries for
+    // about 6 s (LedgerService): the default leaves room for both.
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', upstreamTimeoutMs + 10_000, 1000, 3_600_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -1,0 +1,44 @@
+import * as crypto from 'node:crypto';
+import { ConfigError, loadConfig } from './app-config';
+
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+};
+
+describe('loadConfig: logs, shutdown and key rotation', () => {
+  const key = () => crypto.randomBytes(32).toString('base64');
+
+  it('logs JSON in production and text in development, unless LOG_FORMAT says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production', CREDENTIALS_KEY: key() }).logFormat).toBe('json');
+    expect(loadConfig({}).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'JSON', LOG_LEVEL: 'debug' })).toMatchObject({ logFormat: 'json', logLevel: 'debug' });
+    expect(loadConfig({}).logLevel).toBe('info');
+  });
+
+  it('names a bad LOG_FORMAT or LOG_LEVEL', () => {
+    expect(problems({ LOG_FORMAT: 'xml', LOG_LEVEL: 'loud' })).toEqual([
+      'LOG_FORMAT must be one of json, pretty (got "xml")',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, verbose (got "loud")',
+    ]);
+  });
+
+  it('gives in-flight calls the upstream timeout plus 10 s to finish by default', () => {
+    expect(loadConfig({ UPSTREAM_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(15_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2000' }).shutdownTimeoutMs).toBe(2000);
+  });
+
+  it('reads CREDENTIALS_KEY_PREVIOUS as comma-separated keys and names a bad one without echoing it', () => {
+    const [a, b] = [key(), key()];
+    expect(loadConfig({ CREDENTIALS_KEY: key(), CREDENTIALS_KEY_PREVIOUS: ` ${a}, ${b} ` }).previousCredentialsKeys.map((k) => k.toString('base64'))).toEqual([a, b]);
+    expect(loadConfig({}).previousCredentialsKeys).toEqual([]);
+    const bad = 'c2hvcnQtYnV0LXNlY3JldA==';
+    const found = problems({ CREDENTIALS_KEY_PREVIOUS: `${a},${bad}` });
+    expect(found).toEqual(['CREDENTIALS_KEY_PREVIOUS: key 2 must be 32 bytes encoded as base64 (the list is comma-separated)']);
+    expect(found.join()).not.toContain(bad);
+  });
+});
