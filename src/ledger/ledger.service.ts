@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Subject } from 'rxjs';
+import { MetricsService } from '../metrics/metrics.service';
 import { GroupCommitter } from './group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
 import { LedgerRepository } from './ledger.repository';
@@ -21,13 +22,14 @@ export class LedgerService implements OnApplicationShutdown {
   /** Contract ids whose count may have changed (a user-context call was committed): alerts listen. */
   readonly counted$ = new Subject<string>();
 
-  constructor(private readonly repo: LedgerRepository) {}
+  constructor(private readonly repo: LedgerRepository, private readonly metrics: MetricsService) {}
 
   async begin(call: PendingCall): Promise<void> {
     let result: WriteAheadResult;
     try {
       result = await this.writeAhead.submit(call);
     } catch (e) {
+      this.metrics.ledgerFailed();
       this.logger.error(`write-ahead failed, call refused: ${(e as Error).message}`);
       throw new LedgerUnavailableError();
     }
@@ -36,6 +38,7 @@ export class LedgerService implements OnApplicationShutdown {
   }
 
   complete(outcome: CallOutcome): void {
+    this.metrics.callCompleted(outcome);
     this.outcomes.submit(outcome).catch(() => undefined);
   }
 
