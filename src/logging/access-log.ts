@@ -1,0 +1,39 @@
+import { Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AuthenticatedRequest, isDropIn } from '../auth/principal';
+import type { GatewayCall } from '../gateway/gateway.types';
+
+const logger = new Logger('Http');
+
+type LoggedRequest = Request & AuthenticatedRequest & { id?: string; gatewayCall?: GatewayCall };
+
+/**
+ * One line per request, built once when its answer is done (or the client hung up: `aborted`):
+ * who (key id, or app id for a client's own X credentials), what (method, path WITHOUT the query
+ * string), how it went. Never a header value: keys, tokens and signatures travel in headers.
+ */
+export function logWhenDone(req: Request, res: Response): void {
+  const started = performance.now();
+  res.once('close', () => {
+    const r = req as LoggedRequest;
+    const path = r.originalUrl.split('?', 1)[0];
+    const status = res.statusCode;
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    const p = r.principal;
+    const record = {
+      msg: `${r.method} ${path} ${status} ${durationMs}ms`,
+      requestId: r.id,
+      method: r.method,
+      path,
+      status,
+      durationMs,
+      keyId: p && !isDropIn(p) ? p.keyId : undefined,
+      appId: p?.appId ?? undefined,
+      auth: p ? (isDropIn(p) ? p.via : 'api-key') : undefined,
+      callId: r.gatewayCall?.pending.id,
+      aborted: res.writableFinished ? undefined : true,
+    };
+    if (status >= 500) logger.warn(record);
+    else logger.log(record);
+  });
+}
