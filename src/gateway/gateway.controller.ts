@@ -1,9 +1,10 @@
-import { Controller, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Roles } from '../auth/roles.decorator';
 import { LedgerInterceptor } from '../ledger/ledger.interceptor';
 import { AcceptsDropIn } from './drop-in/drop-in.decorator';
-import { GatewayCallInterceptor, GatewayRequest } from './gateway-call.interceptor';
+import { GatewayCallGuard, GatewayRequest } from './gateway-call.guard';
 import { UpstreamAnswer } from './gateway.types';
 import { XClient } from './x-client';
 
@@ -17,7 +18,8 @@ export class GatewayController {
   @HttpCode(200)
   @Roles('client', 'admin')
   @AcceptsDropIn()
-  @UseInterceptors(GatewayCallInterceptor, LedgerInterceptor)
+  @UseGuards(GatewayCallGuard)
+  @UseInterceptors(LedgerInterceptor)
   @ApiOperation({ summary: "X's Engagement API, signed, validated and metered. Same paths and bodies as X; X's status, body and x-per-minute-* headers come back." })
   @ApiParam({ name: 'endpoint', enum: ['totals', '28hr', 'historical'] })
   @ApiHeader({ name: 'X-Handle', required: false, description: '@name, name or numeric user ID: the call is made in that handle\'s user context. Absent: app-only (bearer), /totals public metrics only.' })
@@ -30,7 +32,16 @@ export class GatewayController {
   })
   @ApiHeader({ name: 'X-App-Id', required: false, description: 'Required with an admin key: the app to call for.' })
   @ApiBody({ schema: { type: 'object', example: { tweet_ids: ['1260294888811347969'], engagement_types: ['favorites', 'impressions'], groupings: { perTweetMetricsOwned: { group_by: ['tweet.id', 'engagement.type'] } } } } })
-  forward(@Req() req: GatewayRequest): Promise<UpstreamAnswer> {
-    return this.x.send(req.gatewayCall!);
+  async forward(@Req() req: GatewayRequest, @Res() res: Response): Promise<UpstreamAnswer> {
+    const answer = await this.x.send(req.gatewayCall!);
+    // X's bytes as they came, written here rather than through Nest's response mapping: the
+    // gateway answers every call, and a stream per answer is work for nothing.
+    res.status(answer.status);
+    if (answer.contentType) res.setHeader('Content-Type', answer.contentType);
+    if (answer.rateLimit.limitHeader !== undefined) res.setHeader('x-per-minute-limit', answer.rateLimit.limitHeader);
+    if (answer.rateLimit.remainingHeader !== undefined) res.setHeader('x-per-minute-remaining', answer.rateLimit.remainingHeader);
+    res.end(answer.body);
+    // The ledger interceptor records the outcome from this value.
+    return answer;
   }
 }
