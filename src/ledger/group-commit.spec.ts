@@ -44,6 +44,19 @@ describe('GroupCommitter', () => {
     await expect(gc.submit(3)).resolves.toBe(3);
   });
 
+  it('with a linger, items submitted over a few milliseconds share one batch', async () => {
+    const batches: number[][] = [];
+    const gc = new GroupCommitter<number, number>(async (items) => {
+      batches.push(items);
+      return items;
+    }, 500, 50);
+    const first = gc.submit(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = gc.submit(2);
+    await Promise.all([first, second]);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
   it('respects the batch size limit', async () => {
     const sizes: number[] = [];
     const gc = new GroupCommitter<number, number>(async (items) => {

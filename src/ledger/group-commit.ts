@@ -7,8 +7,16 @@ export class GroupCommitter<T, R> {
   private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private running: Promise<void> | null = null;
 
-  /** `flush` returns one result per item, in order, or throws to fail the whole batch. */
-  constructor(private readonly flush: (items: T[]) => Promise<R[]>, private readonly maxBatch = 500) {}
+  /**
+   * `flush` returns one result per item, in order, or throws to fail the whole batch. With
+   * `lingerMs`, a batch waits that long for company before it is written: for writes nobody
+   * waits on (outcomes), where fewer, larger transactions are worth a few milliseconds.
+   */
+  constructor(
+    private readonly flush: (items: T[]) => Promise<R[]>,
+    private readonly maxBatch = 500,
+    private readonly lingerMs = 0,
+  ) {}
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -24,7 +32,7 @@ export class GroupCommitter<T, R> {
 
   private async drain(): Promise<void> {
     // Yield once so that calls arriving in the same tick join the first batch too.
-    await new Promise<void>((r) => setImmediate(r));
+    await new Promise<void>((r) => (this.lingerMs ? setTimeout(r, this.lingerMs) : setImmediate(r)));
     while (this.queue.length) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {

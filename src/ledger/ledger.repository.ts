@@ -17,6 +17,11 @@ const handleKey = (contractId: string, start: string, userId: string) => `${cont
 @Injectable()
 export class LedgerRepository {
   private readonly pool: Pool;
+  /**
+   * Handles known to be confirmed in their period (confirmation never goes back), so their later
+   * 2xx answers skip the confirm statement. Bounded: forgetting only costs a no-op update.
+   */
+  private readonly confirmed = new Set<string>();
 
   constructor(@InjectDataSource() ds: DataSource) {
     this.pool = (ds.driver as unknown as { master: Pool }).master;
@@ -146,24 +151,32 @@ export class LedgerRepository {
     });
   }
 
-  /** The second write of a call: its answer, the handle's confirmation on a 2xx, the app's rate limit. */
-  writeOutcomes(outcomes: CallOutcome[]): Promise<void> {
-    return this.transaction(async (db) => {
-      const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o)));
-      const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
-      if (confirms.length || unsent.length) {
-        const periods = sortedPeriods([...confirms, ...unsent.map((o) => o.call)].map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
-        await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
-      }
-      await db.query({
-        name: 'ledger_write_outcomes',
-        text: SQL.WRITE_OUTCOMES,
-        values: [outcomes.map((o) => o.call.id), outcomes.map((o) => o.outcome), outcomes.map((o) => o.status), outcomes.map((o) => o.latencyMs), outcomes.map((o) => o.rateLimit.limit), outcomes.map((o) => o.rateLimit.remaining)],
-      });
+  /**
+   * The second write of a call: its answer, the handle's confirmation on a 2xx, the app's rate
+   * limit. Most batches confirm nothing new (a handle is confirmed once a period), so they are
+   * one statement; only a first 2xx or an unreachable X takes the counter locks.
+   */
+  async writeOutcomes(outcomes: CallOutcome[]): Promise<void> {
+    const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o)))
+      .filter((c) => !this.confirmed.has(handleKey(c.contractId, c.period.start.toISOString(), c.userId!)));
+    const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
+    if (!confirms.length && !unsent.length) {
+      await this.pool.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes)] });
+      return;
+    }
+    await this.transaction(async (db) => {
+      const periods = sortedPeriods([...confirms, ...unsent.map((o) => o.call)].map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
+      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      await db.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes)] });
       if (confirms.length) await this.confirm(db, confirms);
       if (unsent.length) await this.uncount(db, unsent);
-      await this.writeRateLimits(db, outcomes);
     });
+    this.rememberConfirmed(confirms);
+  }
+
+  private rememberConfirmed(handles: PendingCall[]): void {
+    if (this.confirmed.size > 200_000) this.confirmed.clear();
+    for (const c of handles) this.confirmed.add(handleKey(c.contractId, c.period.start.toISOString(), c.userId!));
   }
 
   private async confirm(db: PoolClient, handles: PendingCall[]): Promise<void> {
@@ -187,22 +200,6 @@ export class LedgerRepository {
     await db.query({ name: 'ledger_drop_unsent', text: SQL.DROP_UNSENT_HANDLES, values: cols });
   }
 
-  private async writeRateLimits(db: PoolClient, outcomes: CallOutcome[]): Promise<void> {
-    const latest = new Map<string, CallOutcome>();
-    for (const o of outcomes) {
-      if (o.call.appId === null || o.rateLimit.limit === null) continue;
-      const prev = latest.get(o.call.appId);
-      if (!prev || prev.answeredAt <= o.answeredAt) latest.set(o.call.appId, o);
-    }
-    if (!latest.size) return;
-    const rows = [...latest.values()];
-    await db.query({
-      name: 'ledger_rate_limits',
-      text: SQL.WRITE_RATE_LIMITS,
-      values: [rows.map((o) => o.call.appId), rows.map((o) => o.rateLimit.limit), rows.map((o) => o.rateLimit.remaining), rows.map((o) => o.answeredAt.toISOString())],
-    });
-  }
-
   private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
     const db = await this.pool.connect();
     try {
@@ -218,6 +215,22 @@ export class LedgerRepository {
       throw e;
     }
   }
+}
+
+function outcomeColumns(outcomes: CallOutcome[]): unknown[] {
+  return [outcomes.map((o) => o.call.id), outcomes.map((o) => o.outcome), outcomes.map((o) => o.status), outcomes.map((o) => o.latencyMs), outcomes.map((o) => o.rateLimit.limit), outcomes.map((o) => o.rateLimit.remaining)];
+}
+
+/** Each app's latest x-per-minute-* of the batch (none: empty arrays, the upsert does nothing). */
+function rateLimitColumns(outcomes: CallOutcome[]): unknown[] {
+  const latest = new Map<string, CallOutcome>();
+  for (const o of outcomes) {
+    if (o.call.appId === null || o.rateLimit.limit === null) continue;
+    const prev = latest.get(o.call.appId);
+    if (!prev || prev.answeredAt <= o.answeredAt) latest.set(o.call.appId, o);
+  }
+  const rows = [...latest.values()];
+  return [rows.map((o) => o.call.appId), rows.map((o) => o.rateLimit.limit), rows.map((o) => o.rateLimit.remaining), rows.map((o) => o.answeredAt.toISOString())];
 }
 
 function isConfirmed(o: CallOutcome): boolean {

@@ -64,12 +64,20 @@ export const LOCK_COUNTERS_FOR_OUTCOMES = `
   WHERE (contract_id, period_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))
   ORDER BY contract_id, period_start FOR UPDATE`;
 
-export const WRITE_OUTCOMES = `
-  UPDATE calls c SET outcome = v.outcome, status = v.status, latency_ms = v.latency_ms,
-                     rate_limit_limit = v.rl_limit, rate_limit_remaining = v.rl_remaining
-    FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::int[], $5::int[], $6::int[])
-         AS v (id, outcome, status, latency_ms, rl_limit, rl_remaining)
-   WHERE c.id = v.id`;
+/** The calls' answers ($1..$6) and each app's latest rate limit ($7..$10), in one statement. */
+export const WRITE_OUTCOMES_AND_RATE_LIMITS = `
+  WITH answered AS (
+    UPDATE calls c SET outcome = v.outcome, status = v.status, latency_ms = v.latency_ms,
+                       rate_limit_limit = v.rl_limit, rate_limit_remaining = v.rl_remaining
+      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::int[], $5::int[], $6::int[])
+           AS v (id, outcome, status, latency_ms, rl_limit, rl_remaining)
+     WHERE c.id = v.id
+  )
+  INSERT INTO app_rate_limits AS r (app_id, per_minute_limit, per_minute_remaining, seen_at)
+  SELECT * FROM unnest($7::uuid[], $8::int[], $9::int[], $10::timestamptz[]) ORDER BY 1
+  ON CONFLICT (app_id) DO UPDATE SET per_minute_limit = EXCLUDED.per_minute_limit,
+    per_minute_remaining = EXCLUDED.per_minute_remaining, seen_at = EXCLUDED.seen_at
+  WHERE r.seen_at <= EXCLUDED.seen_at`;
 
 /** First 2xx for a handle in the period: it now counts under countPolicy `confirmed` too. */
 export const CONFIRM_HANDLES = `
@@ -100,10 +108,3 @@ export const DROP_UNSENT_HANDLES = `
   ), n AS (SELECT contract_id, period_start, count(*)::int AS n FROM dropped GROUP BY 1, 2)
   UPDATE period_counters pc SET attempted_handles = pc.attempted_handles - n.n
     FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;
-
-export const WRITE_RATE_LIMITS = `
-  INSERT INTO app_rate_limits AS r (app_id, per_minute_limit, per_minute_remaining, seen_at)
-  SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[]) ORDER BY 1
-  ON CONFLICT (app_id) DO UPDATE SET per_minute_limit = EXCLUDED.per_minute_limit,
-    per_minute_remaining = EXCLUDED.per_minute_remaining, seen_at = EXCLUDED.seen_at
-  WHERE r.seen_at <= EXCLUDED.seen_at`;
