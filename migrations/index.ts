@@ -2,6 +2,7 @@ import { CreateLedgerSchema1763900000000 } from './1763900000000-CreateLedgerSch
 import { CreateStatements1763910000000 } from './1763910000000-CreateStatements';
 import { CreateAlertsAndOutbox1763920000000 } from './1763920000000-CreateAlertsAndOutbox';
 import { CreateOAuthNonces1763930000000 } from './1763930000000-CreateOAuthNonces';
+import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDashboardSessions';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateStatements1763910000000,
   CreateAlertsAndOutbox1763920000000,
   CreateOAuthNonces1763930000000,
+  CreateDashboardSessions1763940000000,
 ];

@@ -7,6 +7,7 @@ import { BillingModule } from './billing/billing.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ContractsModule } from './contracts/contracts.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
@@ -33,6 +34,7 @@ export class AppModule {
         BillingModule,
         AlertsModule,
         ReportsModule,
+        DashboardModule,
       ],
       controllers: [HealthController],
     };

@@ -12,5 +12,6 @@ import { AlertsService } from './alerts.service';
   imports: [ContractsModule, BillingModule, OutboxModule, LedgerModule],
   controllers: [AlertsController],
   providers: [AlertsRepository, AlertsService, AlertsScheduler],
+  exports: [AlertsService],
 })
 export class AlertsModule {}

@@ -1,0 +1,50 @@
+import { DateTime } from 'luxon';
+import { html, Html } from '../../common/html';
+import { Money } from '../../common/money';
+import type { DashboardSession } from '../sessions.service';
+
+export function page(title: string, body: Html, session: DashboardSession | null): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · handlemeter</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<body>
+<header class="top"><a class="brand" href="/dashboard">handlemeter</a>
+${session ? html`<span class="who">Signed in with <strong>${session.keyName}</strong> (${session.role})</span>
+<form method="post" action="/dashboard/logout"><button type="submit" data-action="sign-out">Sign out</button></form>` : ''}
+</header>
+<main>${body}</main>
+</body></html>
+`.value;
+}
+
+/** The sign-in form; `next` brings the person back to the page that asked for it. */
+export function signInPage(opts: { error?: string; next?: string } = {}): string {
+  return page('Sign in', html`<div class="card signin">
+<h1>Sign in</h1>
+<p class="sub">Paste a finance or admin API key. It is checked once and never kept in your browser: you get a session for 12 hours instead.</p>
+<form method="post" action="/dashboard/login">
+<label for="key">API key</label>
+<input id="key" name="key" type="password" autocomplete="off" spellcheck="false" required>
+${opts.next ? html`<input type="hidden" name="next" value="${opts.next}">` : ''}
+<button class="primary" type="submit">Sign in</button>
+${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+</form></div>`, null);
+}
+
+export function errorPage(status: number, message: string, session: DashboardSession | null): string {
+  return page(`Error ${status}`, html`<div class="card"><h1>${status === 404 ? 'Not found' : 'Something is wrong'}</h1>
+<p class="error" role="alert">${message}</p><p><a href="/dashboard">Back to the contracts</a></p></div>`, session);
+}
+
+export function money(m: Money): string {
+  return `${m.currency} ${m.amount}`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** An instant as the contract's people read it: local date and time in its zone. */
+export function localTime(at: Date | string, timezone: string): string {
+  return DateTime.fromJSDate(new Date(at), { zone: timezone }).toFormat('yyyy-LL-dd HH:mm');
+}

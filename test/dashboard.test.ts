@@ -1,0 +1,336 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DateTime } from 'luxon';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { periodContaining, previousPeriod } from '../src/billing/billing-period';
+import { launchChromium } from './support/browser';
+import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+
+const TZ = 'America/New_York';
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+
+/** The dashboard in Debian's Chromium: what finance sees, with the figures the API gives. */
+describe('dashboard in a browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let financeKey: string;
+  let s: BusyContract;
+
+  const admin = { 'X-API-Key': ADMIN_KEY };
+  const api = (p: string, key = financeKey) => t.http().get(p).set('X-API-Key', key);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    browser = await launchChromium();
+    financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Dana', role: 'finance' }).expect(201)).body.key;
+    s = await seedBusyContract(t);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+  });
+
+  /** A fresh browser profile, recording every request it makes and every CSP complaint. */
+  async function openBrowser(): Promise<{ context: BrowserContext; page: Page; requests: string[]; problems: string[] }> {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    return { context, page, requests, problems };
+  }
+
+  async function signIn(page: Page, key: string): Promise<number> {
+    await page.goto(`${t.url}/dashboard`);
+    await page.fill('input[name="key"]', key);
+    const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/dashboard/login')), page.click('button[type="submit"]')]);
+    await page.waitForLoadState();
+    return res.status();
+  }
+
+  const figure = (page: Page, name: string) => page.locator(`[data-figure="${name}"]`).innerText();
+
+  it('signs in with a finance key, shows the chart and the figures, downloads a CSV, signs out', async () => {
+    const { context, page, requests, problems } = await openBrowser();
+    try {
+      // A wrong key: the form again, with the reason, and no session.
+      expect(await signIn(page, 'hm_not_a_key_at_all')).toBe(401);
+      expect(await page.locator('[role="alert"]').innerText()).toMatch(/not a valid API key/);
+      expect(await context.cookies()).toEqual([]);
+
+      expect(await signIn(page, financeKey)).toBe(303);
+      expect(page.url()).toBe(`${t.url}/dashboard`);
+      const [cookie] = await context.cookies();
+      expect(cookie).toMatchObject({ name: 'hm_dashboard', path: '/dashboard', httpOnly: true, sameSite: 'Strict' });
+      expect(cookie.value).not.toContain(financeKey);
+      expect(requests.join(' ')).not.toContain(financeKey);
+
+      // Choose the contract from the list.
+      await page.click(`text=Northwind Analytics`);
+      await page.waitForURL(`${t.url}/dashboard/contracts/${s.contractId}`);
+      const before = (await api(`/contracts/${s.contractId}/usage`).expect(200)).body;
+      await page.reload();
+      const after = (await api(`/contracts/${s.contractId}/usage`).expect(200)).body;
+      expect(await page.locator('h1').innerText()).toBe('Northwind Analytics');
+
+      // The chart: the allowance line, a point per local day so far ending at today's count, the projection and its band.
+      const svg = page.locator('svg.chart');
+      expect(await svg.count()).toBe(1);
+      expect(await svg.locator('line.allowance').getAttribute('data-allowance')).toBe(String(before.allowance));
+      const points = await svg.locator('circle.point').evaluateAll((els) => els.map((e) => ({ date: e.getAttribute('data-date'), count: Number(e.getAttribute('data-count')) })));
+      const open = periodContaining(new Date(), { timezone: TZ, billingDay: s.billingDay });
+      const today = DateTime.now().setZone(TZ).toISODate();
+      expect(points[0].date).toBe(DateTime.fromJSDate(open.start, { zone: TZ }).toISODate());
+      expect(points[points.length - 1]).toEqual({ date: today, count: before.uniqueHandles });
+      expect(points.length).toBe(s.elapsedDays + 1);
+      expect(points.map((p) => p.count)).toEqual([...points.map((p) => p.count)].sort((a, b) => a - b)); // cumulative
+      expect(await svg.locator('polyline.projection').count()).toBe(1);
+      expect(await svg.locator('polygon.band').count()).toBe(1);
+
+      // The figures are the API's (the page was drawn between the two reads, and a projection is kept for 15 s).
+      const shown = {
+        uniqueHandles: await figure(page, 'uniqueHandles'),
+        remaining: await figure(page, 'remaining'),
+        projectedHandles: await figure(page, 'projectedHandles'),
+        projectedOverageCost: await figure(page, 'projectedOverageCost'),
+        crossingDate: await figure(page, 'crossingDate'),
+        calls: await figure(page, 'calls'),
+      };
+      const expected = (u: typeof before) => ({
+        uniqueHandles: String(u.uniqueHandles),
+        remaining: String(u.remaining),
+        projectedHandles: String(u.projection.uniqueHandles),
+        projectedOverageCost: `USD ${u.projection.overageCost.amount}`,
+        crossingDate: u.projection.exceedsAllowanceOn ?? 'not projected',
+        calls: String(u.calls),
+      });
+      expect([expected(before), expected(after)]).toContainEqual(shown);
+      expect(before.projection.exceedsAllowanceOn).not.toBeNull(); // the seeded curve crosses its allowance
+
+      // Top handles (the gateway's three, busiest first), the alerts raised, and the closed period's statement.
+      const topRows = await page.locator('table.top-handles tbody tr').allInnerTexts();
+      expect(topRows[0]).toContain(`@${s.handles[0].screenName}`);
+      expect(topRows[0]).toMatch(/\t3\t/);
+      expect(await page.locator('table.alerts tbody tr').count()).toBeGreaterThanOrEqual(1);
+      const last = previousPeriod(open, { timezone: TZ, billingDay: s.billingDay });
+      const statement = (await api(`/contracts/${s.contractId}/statements/${last.key}`).expect(200)).body;
+      const row = page.locator(`table.periods tr[data-period="${last.key}"]`);
+      expect(await row.innerText()).toContain(`statement, closed`);
+      expect(await row.innerText()).toContain(`USD ${statement.overageCost.amount}`);
+      expect(await row.innerText()).toContain(String(statement.uniqueHandles));
+
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+      // The closed period's handles as CSV: the same file as the API's, row for row.
+      const [download] = await Promise.all([page.waitForEvent('download'), row.locator('a[data-csv]').click()]);
+      expect(download.suggestedFilename()).toBe(`handles-${s.contractId}-${last.key}.csv`);
+      const file = fs.readFileSync((await download.path())!, 'utf8');
+      const csv = (await api(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).expect(200)).text;
+      expect(file).toBe(csv);
+      expect(file.trim().split('\n')).toHaveLength(1 + statement.uniqueHandles);
+
+      // Everything the page loaded came from handlemeter, and the CSP refused nothing.
+      expect(requests.filter((u) => !u.startsWith(`${t.url}/`))).toEqual([]);
+      expect(problems).toEqual([]);
+
+      // Sign out: the session ends, and the contract page asks to sign in again.
+      await Promise.all([page.waitForURL(`${t.url}/dashboard`), page.click('button[data-action="sign-out"]')]);
+      expect(await page.locator('input[name="key"]').count()).toBe(1);
+      expect(await context.cookies()).toEqual([]);
+      const res = await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
+      expect(res!.status()).toBe(401);
+      expect(await page.locator('input[name="key"]').count()).toBe(1);
+      expect(await page.locator('svg.chart').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows an empty contract as an empty state, not an error', async () => {
+    const empty = await seed(t, { contract: { name: 'Quiet Co', handleAllowance: 50 } });
+    const { context, page, problems } = await openBrowser();
+    try {
+      expect(await signIn(page, financeKey)).toBe(303);
+      const res = await page.goto(`${t.url}/dashboard/contracts/${empty.contractId}`);
+      expect(res!.status()).toBe(200);
+      expect(await page.locator('[data-empty="period"]').innerText()).toMatch(/No handles counted in \d{4}-\d{2} yet/);
+      expect(await page.locator('svg.chart').count()).toBe(0);
+      expect(await figure(page, 'uniqueHandles')).toBe('0');
+      expect(await figure(page, 'remaining')).toBe('50');
+      expect(await page.locator('[data-empty="handles"]').count()).toBe(1);
+      expect(await page.locator('[data-empty="alerts"]').count()).toBe(1);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** The dashboard's rules over plain HTTP: sessions, cookies, headers, refusals. */
+describe('dashboard sessions and headers', () => {
+  let t: TestApp;
+  let s: Seeded;
+  beforeAll(async () => {
+    t = await startTestApp();
+    s = await seed(t);
+  });
+  afterAll(() => t.close());
+
+  const newKey = async (role: string, appId?: string) => (await t.http().post('/api-keys').set('X-API-Key', ADMIN_KEY).send({ name: role, role, ...(appId ? { appId } : {}) }).expect(201)).body as { id: string; key: string };
+  const signIn = (key: string, headers: Record<string, string> = {}) => t.http().post('/dashboard/login').set(headers).type('form').send({ key });
+  const cookieOf = (res: { headers: Record<string, unknown> }) => String((res.headers['set-cookie'] as string[])[0]).split(';')[0];
+  const contractPage = (cookie?: string) => {
+    const req = t.http().get(`/dashboard/contracts/${s.contractId}`);
+    return cookie ? req.set('Cookie', cookie) : req;
+  };
+
+  it('gives an HttpOnly, SameSite=Strict cookie scoped to /dashboard that holds a session token, not the key', async () => {
+    const { key } = await newKey('finance');
+    const res = await signIn(key);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/dashboard');
+    const setCookie = (res.headers['set-cookie'] as unknown as string[])[0];
+    expect(setCookie).toMatch(/^hm_dashboard=[A-Za-z0-9_-]{43}; Path=\/dashboard; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(key);
+    expect((await contractPage(cookieOf(res))).status).toBe(200);
+    // Behind a TLS-terminating proxy the cookie is Secure too.
+    expect(((await signIn(key, { 'X-Forwarded-Proto': 'https' })).headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure$/);
+  });
+
+  it('admits admin keys too, but not client keys, unknown keys or an empty form', async () => {
+    expect((await signIn(ADMIN_KEY)).status).toBe(303);
+    const client = await signIn(s.clientKey);
+    expect(client.status).toBe(403);
+    expect(client.text).toContain('a client key only calls the gateway');
+    expect(client.headers['set-cookie']).toBeUndefined();
+    expect((await signIn(`hm_${'x'.repeat(43)}`)).status).toBe(401);
+    expect((await signIn('')).status).toBe(401);
+  });
+
+  it('ends every session of a key when the key is revoked', async () => {
+    const k = await newKey('finance');
+    const cookie = cookieOf(await signIn(k.key));
+    expect((await contractPage(cookie)).status).toBe(200);
+    await t.http().delete(`/api-keys/${k.id}`).set('X-API-Key', ADMIN_KEY).expect(204);
+    const res = await contractPage(cookie);
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('name="key"');
+  });
+
+  it('asks to sign in for every page and download without a session, and keeps the page to return to', async () => {
+    for (const p of [`/dashboard/contracts/${s.contractId}`, `/dashboard/contracts/${s.contractId}/periods/2026-01/handles.csv`]) {
+      const res = await t.http().get(p).set('Cookie', 'hm_dashboard=forgedforgedforgedforgedforgedforgedforged123');
+      expect({ status: res.status, type: res.type }).toEqual({ status: 401, type: 'text/html' });
+      expect(res.text).toContain(`name="next" value="${p}"`);
+    }
+    const { key } = await newKey('finance');
+    const back = await t.http().post('/dashboard/login').type('form').send({ key, next: `/dashboard/contracts/${s.contractId}` });
+    expect(back.headers.location).toBe(`/dashboard/contracts/${s.contractId}`);
+    // ...but never to another site.
+    for (const next of ['https://evil.example/dashboard', '//evil.example/x', '/dashboard//evil.example', '/docs']) {
+      expect((await t.http().post('/dashboard/login').type('form').send({ key, next })).headers.location).toBe('/dashboard');
+    }
+  });
+
+  it('refuses a sign-in form posted from another site', async () => {
+    const { key } = await newKey('finance');
+    const res = await signIn(key, { Origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('sends a Content-Security-Policy allowing only itself, and never lets pages be cached', async () => {
+    const cookie = cookieOf(await signIn(ADMIN_KEY));
+    for (const res of [await t.http().get('/dashboard'), await contractPage(cookie), await t.http().get('/dashboard/assets/dashboard.css')]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toMatch(/^default-src 'self'; script-src 'self'; style-src 'self';/);
+      expect(res.headers['content-security-policy']).not.toMatch(/unsafe|https?:|\*/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    }
+    expect((await t.http().get('/dashboard/assets/dashboard.css')).type).toBe('text/css');
+  });
+
+  it('answers a bad contract id or period with a page and the API’s status, never a 500', async () => {
+    const cookie = cookieOf(await signIn(ADMIN_KEY));
+    const get = (p: string) => t.http().get(p).set('Cookie', cookie);
+    expect((await get('/dashboard/contracts/not-a-uuid')).status).toBe(404);
+    expect((await get('/dashboard/contracts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await get(`/dashboard/contracts/${s.contractId}/periods/2026-13/handles.csv`)).status).toBe(400);
+    expect((await get(`/dashboard/contracts/${s.contractId}/periods/2999-01/handles.csv`)).status).toBe(404);
+    const bad = await t.http().post('/dashboard/login').type('form').send({ key: 'x', extra: 'field' });
+    expect({ status: bad.status, type: bad.type }).toEqual({ status: 400, type: 'text/html' });
+  });
+
+  it('answers every dashboard route sensibly without a session, also to an X-API-Key (which is no session)', async () => {
+    const express = t.app.getHttpAdapter().getInstance();
+    const stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> = (express.router ?? express._router).stack;
+    const routes = stack.flatMap((l) => (l.route && l.route.path.startsWith('/dashboard') ? Object.keys(l.route.methods).map((m) => [m, l.route!.path] as const) : []));
+    expect(routes.length).toBeGreaterThanOrEqual(6);
+    const answers: Record<string, number> = {};
+    for (const [method, route] of routes) {
+      const p = route.replace(':id', s.contractId).replace(':period', '2026-01');
+      const res = await (t.http() as any)[method](p).set('X-API-Key', ADMIN_KEY).send({});
+      answers[`${method.toUpperCase()} ${route}`] = res.status;
+    }
+    expect(answers).toEqual({
+      'GET /dashboard': 200, // the sign-in form
+      'POST /dashboard/login': 401,
+      'POST /dashboard/logout': 303,
+      'GET /dashboard/contracts/:id': 401,
+      'GET /dashboard/contracts/:id/periods/:period/handles.csv': 401,
+      'GET /dashboard/assets/dashboard.css': 200,
+    });
+  });
+
+  it('escapes what it shows: a contract named like markup stays text', async () => {
+    const evil = await seed(t, { contract: { name: '<img src=x onerror=alert(1)>' } });
+    const cookie = cookieOf(await signIn(ADMIN_KEY));
+    for (const p of ['/dashboard', `/dashboard/contracts/${evil.contractId}`]) {
+      const res = await t.http().get(p).set('Cookie', cookie);
+      expect(res.text).not.toContain('<img src=x');
+      expect(res.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    }
+  });
+});
+
+/**
+ * A contract whose open period began 12 days ago (in New York) with a decaying curve of new
+ * handles a day, a closed previous period, three gateway handles today and the alerts that raised.
+ */
+type BusyContract = Seeded & { billingDay: number; elapsedDays: number };
+
+async function seedBusyContract(t: TestApp): Promise<BusyContract> {
+  const now = DateTime.now().setZone(TZ);
+  let start = now.minus({ days: 12 }).startOf('day');
+  if (start.day > 28) start = now.minus({ days: 9 }).startOf('day');
+  const elapsedDays = Math.round(now.startOf('day').diff(start, 'days').days);
+  const s = await seed(t, { handles: 3, contract: { name: 'Northwind Analytics', handleAllowance: 90, overagePrice: { amount: '12.50', currency: 'USD' }, timezone: TZ, billingDay: start.day } });
+  const cycle = { timezone: TZ, billingDay: start.day };
+  const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
+  const calls: object[] = [];
+  // Last period: 95 handles over its first three weeks, 5 over the allowance.
+  for (let i = 0; i < 95; i++) calls.push({ id: `p-${i}`, at: new Date(last.start.getTime() + (i % 21) * 86_400_000 + 50_400_000).toISOString(), userId: String(700_000 + i), endpoint: 'totals' });
+  // This period: fewer new handles each day, each seen again the day after.
+  let user = 800_000;
+  for (let d = 0; d < elapsedDays; d++) {
+    const at = start.plus({ days: d, hours: 14 });
+    for (let i = 0; i < Math.max(2, Math.round(14 * 0.82 ** d)); i++) {
+      const userId = String(user++);
+      calls.push({ id: `c-${userId}`, at: at.toISO(), userId, screenName: `reader_${userId}`, endpoint: 'totals' });
+      if (d + 1 < elapsedDays) calls.push({ id: `r-${userId}`, at: at.plus({ days: 1 }).toISO(), userId, screenName: `reader_${userId}`, endpoint: '28hr' });
+    }
+  }
+  expectStatus(await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }), 200);
+  for (const i of [0, 0, 0, 1, 1, 2]) {
+    expectStatus(await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody()), 200);
+  }
+  await t.settle();
+  await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
+  await t.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
+  return { ...s, billingDay: start.day, elapsedDays };
+}
