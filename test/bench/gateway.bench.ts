@@ -4,6 +4,8 @@
  *   direct          autocannon → X simulator
  *   bare forwarder  autocannon → src/dev/bare-forwarder.ts → X simulator (axios, keep-alive; no auth, validation or ledger)
  *   gateway         autocannon → handlemeter (node dist/src/main.js) → X simulator, ledger in an embedded PostgreSQL
+ *   drop-in         the same gateway, called as an existing client would: OAuth 1.0a signed by the
+ *                   client for handlemeter's URL (verified, nonce checked, re-signed for X)
  *
  *   npm run bench            # builds first (prebench), then: ts-node --transpile-only test/bench/gateway.bench.ts
  *
@@ -23,7 +25,7 @@
  *   BENCH_DURATION=10         seconds per measured run
  *   BENCH_WARMUP=2            seconds of unmeasured load per target before its first run (0: none)
  *   BENCH_HANDLES=200         handles registered in handlemeter and the simulator
- *   BENCH_TARGETS=direct,bare,gateway
+ *   BENCH_TARGETS=direct,bare,gateway,drop-in
  *   BENCH_ENFORCEMENT=track   the contract's enforcement (`block` adds the allowance check to the write-ahead)
  *   BENCH_CPU_PROF=1          run the gateway under --cpu-prof; the profile goes to test/artifacts/bench/
  *                             and its top self-time functions and packages are printed at the end
@@ -60,8 +62,11 @@ const CONNECTIONS = (env.BENCH_CONNECTIONS ?? '10,50').split(',').map((s) => pos
 const DURATION_S = positiveInt('BENCH_DURATION', env.BENCH_DURATION ?? '10');
 const WARMUP_S = Number(env.BENCH_WARMUP ?? '2');
 const HANDLE_COUNT = positiveInt('BENCH_HANDLES', env.BENCH_HANDLES ?? '200');
-const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,gateway').split(',').map((s) => s.trim());
-for (const t of TARGETS) if (!['direct', 'bare', 'gateway'].includes(t)) throw new Error(`BENCH_TARGETS: unknown target "${t}" (direct, bare, gateway)`);
+const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,gateway,drop-in').split(',').map((s) => s.trim());
+for (const t of TARGETS) if (!['direct', 'bare', 'gateway', 'drop-in'].includes(t)) throw new Error(`BENCH_TARGETS: unknown target "${t}" (direct, bare, gateway, drop-in)`);
+/** The targets served by handlemeter itself (both write the ledger). */
+const HANDLEMETER_TARGETS = ['gateway', 'drop-in'];
+const isHandlemeter = (target: string): boolean => HANDLEMETER_TARGETS.includes(target);
 const ENFORCEMENT = env.BENCH_ENFORCEMENT ?? 'track';
 const CPU_PROF = !!env.BENCH_CPU_PROF && env.BENCH_CPU_PROF !== '0';
 const VERBOSE = !!env.BENCH_VERBOSE && env.BENCH_VERBOSE !== '0';
@@ -568,10 +573,11 @@ async function main(): Promise<number> {
       procs.splice(procs.indexOf(fwd), 1);
     }
 
-    // 3. gateway
+    // 3. gateway and drop-in: one handlemeter, one ledger
     let ledgerCheck: string[] = [];
     let profileLines: string[] = [];
-    if (TARGETS.includes('gateway')) {
+    const ours = TARGETS.filter(isHandlemeter);
+    if (ours.length) {
       log('starting PostgreSQL (embedded)');
       db = await startEmbeddedPostgres(path.join(work, 'pg'));
       try {
@@ -607,21 +613,30 @@ async function main(): Promise<number> {
       });
       const clientKey = (await api<{ key: string }>(gwUrl, 'POST', '/api-keys', { name: 'bench client', role: 'client', appId: appRow.id }, ADMIN_KEY, 201)).key;
 
-      // Pools: a few handles for the warm-up, the rest split between the measured runs, each brought in over its run.
-      const warmPool = WARMUP_S > 0 ? handles.slice(0, Math.min(10, Math.floor(HANDLE_COUNT / 4))) : [];
-      const rest = handles.slice(warmPool.length);
-      const per = Math.max(1, Math.floor(rest.length / CONNECTIONS.length));
-      const pools = CONNECTIONS.map((_, i) => rest.slice(i * per, i === CONNECTIONS.length - 1 ? rest.length : (i + 1) * per));
-      let measured = 0;
-      let plan: HandlePlan | null = null;
-      await runAll('gateway', gwUrl, gw.pid, (warmup) => {
-        plan = new HandlePlan(warmup ? warmPool : pools[measured++], (warmup ? WARMUP_S : DURATION_S) * 1000);
-        const p = plan;
-        p.begin();
-        return () => ({ headers: { 'x-api-key': clientKey, 'x-handle': `@${p.next().screenName}` }, body: currentBody() });
-      }, (r) => {
-        r.handles = { firstSeen: plan!.firstSeen, repeats: plan!.repeats };
-      });
+      // Pools: each target gets its share of the handles; of that, a few for its warm-up and the
+      // rest split between its measured runs, each brought in over its run.
+      const share = Math.floor(HANDLE_COUNT / ours.length);
+      const signedFor = gwUrl + TOTALS_PATH;
+      for (const [t, target] of ours.entries()) {
+        const mine = handles.slice(t * share, (t + 1) * share);
+        const warmPool = WARMUP_S > 0 ? mine.slice(0, Math.min(10, Math.floor(mine.length / 4))) : [];
+        const rest = mine.slice(warmPool.length);
+        const per = Math.max(1, Math.floor(rest.length / CONNECTIONS.length));
+        const pools = CONNECTIONS.map((_, i) => rest.slice(i * per, i === CONNECTIONS.length - 1 ? rest.length : (i + 1) * per));
+        let measured = 0;
+        let plan: HandlePlan | null = null;
+        await runAll(target, gwUrl, gw.pid, (warmup) => {
+          plan = new HandlePlan(warmup ? warmPool : pools[measured++], (warmup ? WARMUP_S : DURATION_S) * 1000);
+          const p = plan;
+          p.begin();
+          // Managed: an API key names the handle. Drop-in: the client signs for handlemeter's URL with the handle's own token.
+          return target === 'gateway'
+            ? () => ({ headers: { 'x-api-key': clientKey, 'x-handle': `@${p.next().screenName}` }, body: currentBody() })
+            : () => ({ headers: { authorization: oauthHeader(app, p.next(), signedFor) }, body: currentBody() });
+        }, (r) => {
+          r.handles = { firstSeen: plan!.firstSeen, repeats: plan!.repeats };
+        });
+      }
 
       // The ledger check, with the gateway still up: every call answered 2xx must be in `calls`
       // (write-ahead) and nothing else may be. Outcomes are written asynchronously: give them a moment.
@@ -643,7 +658,7 @@ async function main(): Promise<number> {
           `SELECT count(*) AS n, count(confirmed_at) AS confirmed, coalesce(sum(calls), 0) AS calls FROM period_handles WHERE contract_id = $1`, [contract.id])).rows[0];
         const pc = (await pg.query<{ attempted: string; confirmed: string; calls: string }>(
           `SELECT coalesce(sum(attempted_handles), 0) AS attempted, coalesce(sum(confirmed_handles), 0) AS confirmed, coalesce(sum(calls), 0) AS calls FROM period_counters WHERE contract_id = $1`, [contract.id])).rows[0];
-        const gwRuns = results.filter((r) => r.target === 'gateway');
+        const gwRuns = results.filter((r) => isHandlemeter(r.target));
         const ok = gwRuns.reduce((s, r) => s + r.ok, 0);
         const inFlight = gwRuns.reduce((s, r) => s + r.inFlightAtStop, 0);
         const handlesUsed = gwRuns.reduce((s, r) => s + (r.handles?.firstSeen ?? 0), 0);
@@ -667,7 +682,7 @@ async function main(): Promise<number> {
       if (gwExit !== 0) ledgerCheck.push(`note: the gateway exited with code ${gwExit} on SIGTERM (a graceful shutdown exits 0)`);
       if (CPU_PROF) {
         const files = fs.existsSync(profDir) ? fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
-        const windows = results.filter((r) => r.target === 'gateway' && !r.warmup).map((r) => r.window);
+        const windows = results.filter((r) => isHandlemeter(r.target) && !r.warmup).map((r) => r.window);
         profileLines = files.length ? summarizeProfile(path.join(profDir, files[0]), windows) : [`no .cpuprofile written in ${profDir}`];
       }
     }
@@ -681,7 +696,7 @@ async function main(): Promise<number> {
     const head = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'CPU µs/req: server', 'sim', 'postgres', 'loadgen', 'other procs, cores'];
     const rows = measuredRuns.map((r) => [
       r.target, String(r.connections), r.reqPerSec.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.ok), String(r.non2xx), String(r.errors),
-      r.target === 'direct' ? '-' : r.cpuPerReqUs!.target.toFixed(0), r.cpuPerReqUs!.sim.toFixed(0), r.target === 'gateway' ? r.cpuPerReqUs!.pg.toFixed(0) : '-', r.cpuPerReqUs!.loadgen.toFixed(0), r.otherCores.toFixed(2),
+      r.target === 'direct' ? '-' : r.cpuPerReqUs!.target.toFixed(0), r.cpuPerReqUs!.sim.toFixed(0), isHandlemeter(r.target) ? r.cpuPerReqUs!.pg.toFixed(0) : '-', r.cpuPerReqUs!.loadgen.toFixed(0), r.otherCores.toFixed(2),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -689,22 +704,25 @@ async function main(): Promise<number> {
     out.push(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const r of rows) out.push(line(r));
     out.push('(CPU µs/req: user+system CPU per answered request of the server under test (forwarder or gateway), the simulator,');
-    out.push(' PostgreSQL (all its processes) and this process (autocannon; for direct and bare forwarder also the OAuth signing).');
+    out.push(' PostgreSQL (all its processes) and this process (autocannon; for direct, bare forwarder and drop-in also the OAuth signing).');
     out.push(' other procs: what the rest of the machine used meanwhile; much above 0.1 core means the run was disturbed.)');
     out.push('');
     for (const c of CONNECTIONS) {
       const get = (t: string): RunResult | undefined => measuredRuns.find((r) => r.target === t && r.connections === c);
       const gw = get('gateway');
+      const dropIn = get('drop-in');
       const bare = get('bare forwarder');
       const direct = get('direct');
       const parts: string[] = [];
       if (gw && bare) parts.push(`gateway / bare forwarder = ${(gw.reqPerSec / bare.reqPerSec).toFixed(2)}×`);
+      if (dropIn && bare) parts.push(`drop-in / bare forwarder = ${(dropIn.reqPerSec / bare.reqPerSec).toFixed(2)}×`);
+      if (dropIn && gw) parts.push(`drop-in / gateway = ${(dropIn.reqPerSec / gw.reqPerSec).toFixed(2)}×`);
       if (gw && direct) parts.push(`gateway / direct = ${(gw.reqPerSec / direct.reqPerSec).toFixed(2)}×`);
       if (bare && direct) parts.push(`bare forwarder / direct = ${(bare.reqPerSec / direct.reqPerSec).toFixed(2)}×`);
       if (parts.length) out.push(`${String(c).padStart(3)} connections: ${parts.join(';  ')}`);
     }
-    for (const r of results.filter((x) => x.target === 'gateway' && x.handles && !x.warmup)) {
-      out.push(`gateway ${r.connections} connections: ${r.handles!.firstSeen} first-seen handle requests, ${r.handles!.repeats} repeat-handle requests`);
+    for (const r of results.filter((x) => isHandlemeter(x.target) && x.handles && !x.warmup)) {
+      out.push(`${r.target} ${r.connections} connections: ${r.handles!.firstSeen} first-seen handle requests, ${r.handles!.repeats} repeat-handle requests`);
     }
     const bad = results.filter((r) => r.non2xx > 0 || r.errors > 0);
     out.push('');
