@@ -3,6 +3,7 @@ import { CreateStatements1763910000000 } from './1763910000000-CreateStatements'
 import { CreateAlertsAndOutbox1763920000000 } from './1763920000000-CreateAlertsAndOutbox';
 import { CreateOAuthNonces1763930000000 } from './1763930000000-CreateOAuthNonces';
 import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDashboardSessions';
+import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateAlertsAndOutbox1763920000000,
   CreateOAuthNonces1763930000000,
   CreateDashboardSessions1763940000000,
+  CreateLedgerCountCalls1763990000000,
 ];

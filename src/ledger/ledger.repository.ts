@@ -27,13 +27,21 @@ export class LedgerRepository {
     this.pool = (ds.driver as unknown as { master: Pool }).master;
   }
 
-  /** Commits a batch of calls (or refuses the ones `block` leaves no room for), all in one transaction. */
-  writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
+  /**
+   * Commits a batch of calls (or refuses the ones `block` leaves no room for), all in one
+   * transaction. Without `block` calls that is one statement, a transaction by itself: the
+   * write-ahead of the whole batch costs one round trip.
+   */
+  async writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
+    if (!calls.some((c) => c.block && c.userId !== null)) {
+      await this.pool.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
+      return calls.map(() => ADMITTED);
+    }
     return this.transaction(async (db) => {
       const locked = await this.lockCounters(db, calls);
       const results = await this.decideBlocked(db, calls, locked);
       const admitted = calls.filter((_, i) => results[i].ok);
-      if (admitted.length) await this.countCalls(db, admitted, true);
+      if (admitted.length) await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(admitted, true) });
       return results;
     });
   }
@@ -83,50 +91,6 @@ export class LedgerRepository {
     return results;
   }
 
-  /** Counts calls into their periods' handle sets and counters; with `log`, writes their call rows in the same statement. */
-  private async countCalls(db: PoolClient, calls: PendingCall[], log: boolean): Promise<void> {
-    const handles = new Map<string, { contractId: string; start: string; userId: string; screenName: string | null; first: Date; last: Date; n: number }>();
-    const perPeriod = new Map<string, { contractId: string; start: string; n: number }>();
-    for (const c of calls) {
-      const start = c.period.start.toISOString();
-      const pk = periodKey(c.contractId, start);
-      const p = perPeriod.get(pk) ?? perPeriod.set(pk, { contractId: c.contractId, start, n: 0 }).get(pk)!;
-      p.n++;
-      if (c.userId === null) continue;
-      // One row per handle per statement: ON CONFLICT cannot touch the same row twice.
-      const hk = handleKey(c.contractId, start, c.userId);
-      const h = handles.get(hk);
-      if (h) {
-        h.n++;
-        if (c.at < h.first) h.first = c.at;
-        if (c.at >= h.last) {
-          h.last = c.at;
-          h.screenName = c.screenName;
-        }
-      } else handles.set(hk, { contractId: c.contractId, start, userId: c.userId, screenName: c.screenName, first: c.at, last: c.at, n: 1 });
-    }
-    const hs = [...handles.values()];
-    const ps = [...perPeriod.values()];
-    const counting = [
-      hs.map((h) => h.contractId), hs.map((h) => h.start), hs.map((h) => h.userId), hs.map((h) => h.screenName),
-      hs.map((h) => h.first.toISOString()), hs.map((h) => h.last.toISOString()), hs.map((h) => h.n),
-      ps.map((p) => p.contractId), ps.map((p) => p.start), ps.map((p) => p.n),
-    ];
-    if (!log) {
-      await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: counting });
-      return;
-    }
-    await db.query({
-      name: 'ledger_write_calls',
-      text: SQL.WRITE_CALLS,
-      values: [
-        calls.map((c) => c.id), calls.map((c) => c.at.toISOString()), calls.map((c) => c.contractId), calls.map((c) => c.appId),
-        calls.map((c) => c.period.start.toISOString()), calls.map((c) => c.endpoint), calls.map((c) => c.userId), calls.map((c) => c.tweetCount),
-        ...counting,
-      ],
-    });
-  }
-
   /**
    * Onboarding: calls made before handlemeter was in the path, counted as if they had come
    * through the gateway. A call already imported (same external id) changes nothing.
@@ -144,7 +108,7 @@ export class LedgerRepository {
       const fresh = new Set(logged.rows.map((r: { external_id: string }) => r.external_id));
       const added = calls.filter((c) => fresh.has(c.externalId));
       if (!added.length) return 0;
-      await this.countCalls(db, added, false);
+      await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(added, false) });
       const confirmed = distinctHandles(added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })));
       if (confirmed.length) await this.confirm(db, confirmed);
       return added.length;
@@ -215,6 +179,45 @@ export class LedgerRepository {
       throw e;
     }
   }
+}
+
+const ADMITTED: WriteAheadResult = { ok: true };
+
+/**
+ * The arguments of ledger_count_calls: the call rows (with `log`; none for calls already in the
+ * log), one row per handle per period (ON CONFLICT cannot touch the same row twice in one
+ * statement, so repeats are summed here), one row per period.
+ */
+function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
+  const handles = new Map<string, { contractId: string; start: string; userId: string; screenName: string | null; first: Date; last: Date; n: number }>();
+  const perPeriod = new Map<string, { contractId: string; start: string; period: PendingCall['period']; n: number }>();
+  for (const c of calls) {
+    const start = c.period.start.toISOString();
+    const pk = periodKey(c.contractId, start);
+    const p = perPeriod.get(pk) ?? perPeriod.set(pk, { contractId: c.contractId, start, period: c.period, n: 0 }).get(pk)!;
+    p.n++;
+    if (c.userId === null) continue;
+    const hk = handleKey(c.contractId, start, c.userId);
+    const h = handles.get(hk);
+    if (h) {
+      h.n++;
+      if (c.at < h.first) h.first = c.at;
+      if (c.at >= h.last) {
+        h.last = c.at;
+        h.screenName = c.screenName;
+      }
+    } else handles.set(hk, { contractId: c.contractId, start, userId: c.userId, screenName: c.screenName, first: c.at, last: c.at, n: 1 });
+  }
+  const logged = log ? calls : [];
+  const hs = [...handles.values()];
+  const ps = [...perPeriod.values()];
+  return [
+    logged.map((c) => c.id), logged.map((c) => c.at.toISOString()), logged.map((c) => c.contractId), logged.map((c) => c.appId),
+    logged.map((c) => c.period.start.toISOString()), logged.map((c) => c.endpoint), logged.map((c) => c.userId), logged.map((c) => c.tweetCount),
+    hs.map((h) => h.contractId), hs.map((h) => h.start), hs.map((h) => h.userId), hs.map((h) => h.screenName),
+    hs.map((h) => h.first.toISOString()), hs.map((h) => h.last.toISOString()), hs.map((h) => h.n),
+    ps.map((p) => p.contractId), ps.map((p) => p.start), ps.map((p) => p.period.end.toISOString()), ps.map((p) => p.period.key), ps.map((p) => p.n),
+  ];
 }
 
 function outcomeColumns(outcomes: CallOutcome[]): unknown[] {

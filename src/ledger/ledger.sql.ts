@@ -17,38 +17,14 @@ export const EXISTING_HANDLES = `
   WHERE (contract_id, period_start, user_id) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]))`;
 
 /**
- * Adds calls to the period's handle set and the counters: one row per handle (aggregated by the
- * caller), the number of rows actually inserted added to the counter. $1..$7 handles, $8..$10 periods.
+ * Logs calls ($1..$8, possibly none), adds them to their periods' handle sets ($9..$15) and
+ * counters ($16..$20), under the counter locks: the function ledger_count_calls, defined in
+ * migrations/1763990000000-CreateLedgerCountCalls.ts, so that this is one statement.
  */
-const COUNT_CALLS_CTES = `
-  seen AS (
-    INSERT INTO period_handles AS ph (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls)
-    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::int[])
-    ORDER BY 1, 2, 3
-    ON CONFLICT (contract_id, period_start, user_id) DO UPDATE SET
-      first_seen_at = LEAST(ph.first_seen_at, EXCLUDED.first_seen_at),
-      last_seen_at  = GREATEST(ph.last_seen_at, EXCLUDED.last_seen_at),
-      screen_name   = CASE WHEN EXCLUDED.last_seen_at >= ph.last_seen_at THEN coalesce(EXCLUDED.screen_name, ph.screen_name) ELSE ph.screen_name END,
-      calls         = ph.calls + EXCLUDED.calls
-    RETURNING contract_id, period_start, (xmax = 0) AS inserted
-  ), fresh AS (
-    SELECT contract_id, period_start, count(*) FILTER (WHERE inserted)::int AS n FROM seen GROUP BY 1, 2
-  )
-  UPDATE period_counters pc
-     SET calls = pc.calls + v.calls, attempted_handles = pc.attempted_handles + coalesce(fresh.n, 0)
-    FROM unnest($8::uuid[], $9::timestamptz[], $10::int[]) AS v (contract_id, period_start, calls)
-    LEFT JOIN fresh ON fresh.contract_id = v.contract_id AND fresh.period_start = v.period_start
-   WHERE pc.contract_id = v.contract_id AND pc.period_start = v.period_start
-  RETURNING pc.contract_id, pc.period_start, pc.attempted_handles`;
-
-export const COUNT_CALLS = `WITH ${COUNT_CALLS_CTES}`;
-
-/** The write-ahead itself: the call rows ($1..$8) and their counting ($9..$18), in one statement. */
-export const WRITE_CALLS = `
-  WITH logged AS (
-    INSERT INTO calls (id, at, contract_id, app_id, period_start, endpoint, user_id, tweet_count)
-    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[])
-  ), ${COUNT_CALLS_CTES.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 8}`)}`;
+export const COUNT_CALLS = `
+  SELECT ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
+                            $9::uuid[], $10::timestamptz[], $11::bigint[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::int[],
+                            $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[])`;
 
 /** Imported calls are logged once per external id; RETURNING names the ones that were new. */
 export const LOG_IMPORTED_CALLS = `
