@@ -1,28 +1,47 @@
 /**
  * A small map whose entries expire, for data the hot path reads on every call (API keys,
  * credentials). Local changes delete entries at once; the TTL bounds how long another
- * instance's change can go unseen.
+ * instance's change can go unseen. Concurrent misses for one key share one load, so an entry
+ * expiring under load costs one query, not one per request in flight.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>();
+  private readonly loading = new Map<K, Promise<V>>();
 
   constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000) {}
 
-  async get(key: K, load: () => Promise<V>): Promise<V> {
+  get(key: K, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
-    const now = Date.now();
-    if (hit && hit.expires > now) return hit.value;
-    const value = await load();
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, { value, expires: now + this.ttlMs });
-    return value;
+    if (hit && hit.expires > Date.now()) return Promise.resolve(hit.value);
+    const inFlight = this.loading.get(key);
+    if (inFlight) return inFlight;
+    const started = Date.now();
+    const pending: Promise<V> = load().then(
+      (value) => {
+        // Kept only if no delete() came while it loaded: the value might be from before that change.
+        if (this.loading.get(key) === pending) {
+          this.loading.delete(key);
+          if (this.entries.size >= this.maxEntries) this.entries.clear();
+          this.entries.set(key, { value, expires: started + this.ttlMs });
+        }
+        return value;
+      },
+      (e: unknown) => {
+        if (this.loading.get(key) === pending) this.loading.delete(key);
+        throw e;
+      },
+    );
+    this.loading.set(key, pending);
+    return pending;
   }
 
   delete(key: K): void {
     this.entries.delete(key);
+    this.loading.delete(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.loading.clear();
   }
 }
