@@ -128,7 +128,7 @@ describe('rotating CREDENTIALS_KEY', () => {
       });
       const h = s.handles[0];
       const signed = oauth.toHeader(oauth.authorize({ url: `${onB.url}${TOTALS}`, method: 'POST' }, { key: h.accessToken, secret: h.accessTokenSecret }));
-      const dropIn = await onB.http().post(TOTALS).set(signed).send(totalsBody());
+      const dropIn = await onB.http().post(TOTALS).set('Authorization', signed.Authorization).send(totalsBody());
       expect(dropIn.status).toBe(200);
       expect(onB.sim.received.map((c) => [c.auth, c.userId, c.status])).toEqual([
         ['oauth1', s.handles[1].userId, 200],

@@ -25,7 +25,7 @@ export class AppLogger implements LoggerService {
 
   constructor(private readonly options: AppLoggerOptions) {
     this.max = LOG_LEVELS.indexOf(options.level);
-    this.write = options.write ?? ((line) => void process.stdout.write(line));
+    this.write = options.write ?? stdoutLines();
   }
 
   log(message: unknown, ...params: unknown[]): void {
@@ -73,4 +73,24 @@ function pretty(line: Record<string, unknown>): string {
   const { time, level, context, msg, stack, ...fields } = line;
   const extra = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   return `${time} ${String(level).toUpperCase().padEnd(5)} [${context ?? '-'}] ${msg}${extra.length ? `  ${extra.join(' ')}` : ''}\n${stack ? `${stack}\n` : ''}`;
+}
+
+/**
+ * Lines written to stdout once per turn of the event loop, not one write(2) each: the access
+ * log writes a line per gateway call. Whatever is pending when the process exits (a fatal
+ * error, the end of a shutdown) is written on the way out (stdout to a file or a pipe is
+ * synchronous in Node on Linux).
+ */
+function stdoutLines(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (!pending.length) return;
+    const text = pending.join('');
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
 }
