@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import { createApp } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import { ConfigError, loadConfig } from './config/app-config';
-import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { AppLogger } from './logging/app-logger';
+
+let embedded: EmbeddedDatabase | null = null;
 
 async function main(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
   const appLogger = new AppLogger({ format: config.logFormat, level: config.logLevel });
   Logger.overrideLogger(appLogger);
   const logger = new Logger('handlemeter');
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+  embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   if (embedded) logger.log(`No DATABASE_URL: started the embedded PostgreSQL under ${config.dataDir}`);
   const app = await createApp({ ...config, databaseUrl: config.databaseUrl ?? embedded!.url }, appLogger);
   installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, after: async () => embedded?.stop() });
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
   logger.log(`Listening on :${config.port}; API docs at /docs`);
 }
 
-main().catch((e: Error) => {
+main().catch(async (e: Error) => {
   new Logger('handlemeter').fatal(`could not start: ${e.message}`, e.stack);
+  // Else the embedded PostgreSQL outlives us, holding its data directory.
+  await embedded?.stop().catch(() => undefined);
   process.exit(1);
 });
