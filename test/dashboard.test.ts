@@ -309,7 +309,7 @@ async function seedBusyContract(t: TestApp): Promise<BusyContract> {
   let start = now.minus({ days: 12 }).startOf('day');
   if (start.day > 28) start = now.minus({ days: 9 }).startOf('day');
   const elapsedDays = Math.round(now.startOf('day').diff(start, 'days').days);
-  const s = await seed(t, { handles: 3, contract: { name: 'Northwind Analytics', handleAllowance: 90, overagePrice: { amount: '12.50', currency: 'USD' }, timezone: TZ, billingDay: start.day } });
+  const s = await seed(t, { handles: 3, contract: { name: 'Northwind Analytics', handleAllowance: 90, overagePrice: { amount: '12.50', currency: 'USD' }, timezone: TZ, billingDay: start.day, alertThresholds: [0.5, 0.8] } });
   const cycle = { timezone: TZ, billingDay: start.day };
   const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
   const calls: object[] = [];
