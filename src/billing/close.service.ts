@@ -33,7 +33,11 @@ export class CloseService {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Idempotent and safe to run on several instances at once: the statement's key makes "once" a database fact. */
+  /**
+   * Idempotent and safe to run on several instances at once: each period's close takes an
+   * advisory lock (another instance skips it meanwhile), and the statement's key makes "once" a
+   * database fact.
+   */
   async closeEndedPeriods(now = new Date()): Promise<ClosedPeriod[]> {
     const closed: ClosedPeriod[] = [];
     for (const contract of await this.contracts.list()) {
@@ -63,6 +67,7 @@ export class CloseService {
 
   private close(contract: ContractEntity, period: BillingPeriod, now: Date): Promise<boolean> {
     return this.statements.transaction(async (m) => {
+      if (!(await this.statements.tryLockClose(m, contract.id, period))) return false;
       const counts = await this.statements.lockCounts(m, contract.id, period);
       const terms = await this.terms.inForce(contract.id, period.end, m);
       if (!(await this.statements.insertStatement(m, contract.id, period, terms, figures(terms, counts)))) return false;

@@ -28,12 +28,24 @@ export interface PeriodCountsRow {
   calls: string;
 }
 
+/** The advisory-lock class of the close (any constant, the same on every instance). */
+const CLOSE_LOCK = 7_112_003;
+
 @Injectable()
 export class StatementsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.ds.transaction(fn);
+  }
+
+  /**
+   * The close of one period is one instance's job: another instance closing it at the same time
+   * gets false and moves on (the statement's key would refuse its copy anyway, after the work).
+   */
+  async tryLockClose(m: EntityManager, contractId: string, p: BillingPeriod): Promise<boolean> {
+    const [r] = await m.query('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [CLOSE_LOCK, `${contractId}|${p.start.toISOString()}`]);
+    return r.locked;
   }
 
   /**
