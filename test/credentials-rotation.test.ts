@@ -139,4 +139,19 @@ describe('rotating CREDENTIALS_KEY', () => {
       await onB.stop();
     }
   });
+
+  it('a service whose key opens none of the stored secrets refuses calls with a clear 503 and sends nothing', async () => {
+    // The old key alone, as if CREDENTIALS_KEY were rolled back after the rotation.
+    const onOld = await startTestApp({ databaseUrl: db.url, sim: onA.sim, config: { credentialsKey: keyA } });
+    try {
+      onOld.sim.reset();
+      const res = await onOld.http().post(TOTALS).set('X-API-Key', s.clientKey).set('X-Handle', s.handles[1].userId).send(totalsBody());
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ statusCode: 503, code: 'CREDENTIALS_UNREADABLE', details: { owner: `app ${s.appId}` } });
+      expect(res.body.message).toContain('CREDENTIALS_KEY');
+      expect(onOld.sim.received).toEqual([]);
+    } finally {
+      await onOld.stop();
+    }
+  });
 });

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../common/errors';
 import { SecretBox, sha256 } from '../common/secret-box';
 import { TtlCache } from '../common/ttl-cache';
 import { AppEntity } from './app.entity';
@@ -37,6 +38,8 @@ export class CredentialsCache {
   private readonly appsByConsumerKey = new TtlCache<string, AppCredentials | null>(5_000);
   private readonly appsByBearerHash = new TtlCache<string, AppCredentials | null>(5_000);
   private readonly handlesByTokenHash = new TtlCache<string, { appId: string; handle: HandleCredentials } | null>(5_000);
+  private readonly logger = new Logger('Credentials');
+  private readonly unreadableLoggedAt = new Map<string, number>();
 
   constructor(
     private readonly appsRepo: AppsRepository,
@@ -104,8 +107,8 @@ export class CredentialsCache {
       id: a.id,
       contractId: a.contractId,
       consumerKey: a.consumerKey,
-      consumerSecret: this.box.open(a.consumerSecretEnc),
-      bearerToken: a.bearerTokenEnc ? this.box.open(a.bearerTokenEnc) : null,
+      consumerSecret: this.open(a.consumerSecretEnc, `app ${a.id}`),
+      bearerToken: a.bearerTokenEnc ? this.open(a.bearerTokenEnc, `app ${a.id}`) : null,
     };
   }
 
@@ -115,8 +118,34 @@ export class CredentialsCache {
       id: h.id,
       userId: h.userId,
       screenName: h.screenName,
-      accessToken: this.box.open(h.accessTokenEnc),
-      accessTokenSecret: this.box.open(h.accessTokenSecretEnc),
+      accessToken: this.open(h.accessTokenEnc, `handle ${h.id}`),
+      accessTokenSecret: this.open(h.accessTokenSecretEnc, `handle ${h.id}`),
     };
+  }
+
+  /** A secret no configured key opens is an operator's problem to fix, not a bug: say so, and send nothing. */
+  private open(sealed: string, owner: string): string {
+    try {
+      return this.box.open(sealed);
+    } catch (e) {
+      // Every call for this app fails until the key is fixed: one log line a minute says why.
+      const now = Date.now();
+      if ((this.unreadableLoggedAt.get(owner) ?? 0) < now - 60_000) {
+        this.unreadableLoggedAt.set(owner, now);
+        this.logger.error(`${owner}: ${(e as Error).message}; its calls are refused with 503 CREDENTIALS_UNREADABLE`);
+      }
+      throw new CredentialsUnreadableError(owner);
+    }
+  }
+}
+
+/**
+ * The stored credentials cannot be decrypted with CREDENTIALS_KEY (or CREDENTIALS_KEY_PREVIOUS):
+ * typically a previous key dropped before `npm run credentials:rotate` ran. Nothing is sent or
+ * counted; the failure is not cached, so the call works again as soon as the key is back.
+ */
+export class CredentialsUnreadableError extends DomainError {
+  constructor(owner: string) {
+    super(503, 'CREDENTIALS_UNREADABLE', `The stored X credentials of ${owner} cannot be decrypted with the configured CREDENTIALS_KEY (or CREDENTIALS_KEY_PREVIOUS); nothing was sent. An operator must restore the key they were sealed with (see "Rotating CREDENTIALS_KEY" in the README).`, { owner });
   }
 }
