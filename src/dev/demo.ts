@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { createApp } from '../app.factory';
 import { loadConfig } from '../config/app-config';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
+import { AppLogger } from '../logging/app-logger';
 import { XSimulator } from './x-simulator';
 
 const APP = { consumerKey: 'demo-consumer-key', consumerSecret: 'demo-consumer-secret', bearerToken: 'demo-bearer-token' };
@@ -21,14 +22,16 @@ const HANDLES = [
 ];
 
 async function main(): Promise<void> {
-  const log = new Logger('demo');
   const env = loadConfig();
+  const appLogger = new AppLogger({ format: env.logFormat, level: env.logLevel });
+  Logger.overrideLogger(appLogger);
+  const log = new Logger('demo');
   const sim = await XSimulator.start({ apps: [APP], tokens: HANDLES, perMinuteLimit: 600 });
   const embedded = env.databaseUrl ? null : await startEmbeddedPostgres(env.dataDir);
   const keysFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(keysFile) ? (JSON.parse(fs.readFileSync(keysFile, 'utf8')) as DemoKeys) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
-  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, adminApiKey: adminKey });
+  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
   await app.listen(env.port);
   const base = `http://localhost:${env.port}`;
   const keys = saved ?? (await seed(base, adminKey));
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
       -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'
     curl -s ${base}/contracts/${keys.contractId}/usage -H 'X-API-Key: ${keys.finance}'
     curl -s ${base}/contracts/${keys.contractId}/periods/${usage.data.period.key}/handles?format=csv -H 'X-API-Key: ${keys.finance}'
+  Dashboard: ${base}/dashboard (sign in with the finance key ${keys.finance})
   API docs: ${base}/docs        Stop with Ctrl-C.
 `);
   const shutdown = async () => {
