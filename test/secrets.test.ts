@@ -8,39 +8,11 @@ import * as crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { withClient } from './support/database';
 import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { findLeaks, Secret } from './support/leaks';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 const rnd = (n: number) => crypto.randomBytes(n).toString('hex');
 const period = () => new Date().toISOString().slice(0, 7);
-
-interface Secret {
-  name: string;
-  value: string;
-}
-
-/** Every form in which a secret would still be readable: as is, a 12-character piece of it, or re-encoded (not encrypted). */
-function findLeaks(text: string, secrets: Secret[]): string[] {
-  const found: string[] = [];
-  for (const { name, value } of secrets) {
-    const forms: Record<string, string> = {
-      raw: value,
-      base64: Buffer.from(value).toString('base64').replace(/=+$/, ''),
-      base64url: Buffer.from(value).toString('base64url'),
-      hex: Buffer.from(value).toString('hex'),
-      urlencoded: encodeURIComponent(value),
-      reversed: [...value].reverse().join(''),
-    };
-    for (const [form, v] of Object.entries(forms)) if (text.includes(v)) found.push(`${name} (${form})`);
-    // A masked hint (the last four characters) is fine; any longer piece is not.
-    for (let i = 0; i + 12 <= value.length; i++) {
-      if (text.includes(value.slice(i, i + 12))) {
-        found.push(`${name} (piece "${value.slice(i, i + 12)}")`);
-        break;
-      }
-    }
-  }
-  return [...new Set(found)];
-}
 
 describe('secrets', () => {
   let t: TestApp;
