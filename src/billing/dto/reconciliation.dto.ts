@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MoneyDto } from '../../contracts/dto/contract.dto';
 
 export class CreateReconciliationDto {
@@ -13,6 +13,7 @@ export class CreateReconciliationDto {
   invoicedHandles: number;
 
   @ApiPropertyOptional({ type: MoneyDto, description: "The overage amount on X's invoice." })
-  @IsOptional() @ValidateNested() @Type(() => MoneyDto)
+  // IsObject: ValidateNested alone lets an array through.
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => MoneyDto)
   invoicedAmount?: MoneyDto;
 }

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayUnique, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString,
+  ArrayMaxSize, ArrayUnique, IsArray, IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString,
   IsUrl, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
+import { HasAtMostDecimals } from '../../common/validation';
 import { CountPolicy, Enforcement } from '../contract.entity';
 
 export class MoneyDto {
@@ -37,7 +38,8 @@ export class CreateContractDto {
   handleAllowance: number;
 
   @ApiProperty({ type: MoneyDto, description: 'Price of each handle over the allowance.' })
-  @ValidateNested() @Type(() => MoneyDto)
+  // IsObject: ValidateNested alone lets an array through (it checks each element: none for []).
+  @IsObject() @ValidateNested() @Type(() => MoneyDto)
   overagePrice: MoneyDto;
 
   @ApiPropertyOptional({ example: 'UTC', default: 'UTC', description: 'IANA time zone the billing periods follow.' })
@@ -58,11 +60,11 @@ export class CreateContractDto {
 
   @ApiPropertyOptional({ type: [Number], example: [0.8, 0.9, 1.0], description: 'Fractions of the allowance that raise an alert.' })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ArrayUnique()
-  @IsNumber({ maxDecimalPlaces: 4 }, { each: true }) @Min(0.01, { each: true }) @Max(10, { each: true })
+  @HasAtMostDecimals(4, { each: true }) @Min(0.01, { each: true }) @Max(10, { each: true })
   alertThresholds?: number[];
 
   @ApiPropertyOptional({ type: NotifyDto })
-  @IsOptional() @ValidateNested() @Type(() => NotifyDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => NotifyDto)
   notify?: NotifyDto;
 }
 

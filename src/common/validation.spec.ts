@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { validateSync } from 'class-validator';
+import { bodyProblem, HasAtMostDecimals, MAX_BODY_DEPTH } from './validation';
+
+describe('bodyProblem', () => {
+  const nest = (depth: number): unknown => {
+    let v: unknown = 'x';
+    for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
+    return v;
+  };
+
+  it('refuses a body nested deeper than the limit, however deep, without overflowing the stack', () => {
+    expect(bodyProblem(nest(MAX_BODY_DEPTH), true)).toBeNull();
+    expect(bodyProblem(nest(MAX_BODY_DEPTH + 1), true)).toMatchObject({ field: 'body' });
+    expect(bodyProblem(nest(200_000), false)).toMatchObject({ field: 'body' });
+  });
+
+  it('names the field holding a NUL or an unpaired surrogate, when text is checked', () => {
+    expect(bodyProblem({ name: 'a\u0000b' }, true)).toMatchObject({ field: 'name' });
+    expect(bodyProblem({ notify: { emails: ['ok', '\ud800'] } }, true)).toMatchObject({ field: 'notify.emails.1' });
+    expect(bodyProblem({ name: '\udc00x' }, true)).toMatchObject({ field: 'name' });
+    expect(bodyProblem({ name: 'a\u0000b' }, false)).toBeNull();
+    // A surrogate pair is one character (𝕏), not a problem.
+    expect(bodyProblem({ name: '𝕏 é \u202e' }, true)).toBeNull();
+  });
+});
+
+describe('HasAtMostDecimals', () => {
+  class T {
+    @HasAtMostDecimals(4, { each: true })
+    v: unknown;
+  }
+  const valid = (v: unknown) => validateSync(Object.assign(new T(), { v })).length === 0;
+
+  it('takes numbers with up to 4 decimals, refuses more (also in exponent form, which IsNumber throws on) and non-numbers', () => {
+    expect(valid([0.5, 1, 0.1234, 10])).toBe(true);
+    expect(valid([0.12345])).toBe(false);
+    expect(valid([5e-324])).toBe(false);
+    expect(valid([1e-7])).toBe(false);
+    expect(valid(['0.5'])).toBe(false);
+  });
+});
