@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { ValidationFailedError } from '../common/errors';
+import { fitsBigint } from '../common/bigint-id';
 import { AuditEntryEntity } from './audit-entry.entity';
 
 export interface AuditRecord {
@@ -24,7 +25,7 @@ export class AuditService {
   }
 
   async list(limit: number, cursor?: string) {
-    if (cursor !== undefined && !/^\d{1,19}$/.test(cursor)) {
+    if (cursor !== undefined && !fitsBigint(cursor)) {
       throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', { cursor: 'not a cursor from this endpoint' });
     }
     const rows = await this.repo.find({

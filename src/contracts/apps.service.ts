@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { fitsBigint } from '../common/bigint-id';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { isUniqueViolation } from '../common/pg-errors';
 import { hint, SecretBox, sha256 } from '../common/secret-box';
@@ -116,7 +117,7 @@ export class AppsService {
 /** X's access tokens start with the user's numeric ID and a dash (`6253282-eWud…`); not guaranteed, so userId wins when given. */
 function userIdFromToken(token: string): string {
   const m = /^([1-9]\d{0,18})-/.exec(token);
-  if (!m) {
+  if (!m || !fitsBigint(m[1])) {
     throw new ValidationFailedError('The access token has no numeric user-ID prefix; send the userId X returned with the token.', { userId: 'required when the access token does not start with "<digits>-"' });
   }
   return m[1];

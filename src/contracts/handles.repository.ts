@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Raw, Repository } from 'typeorm';
+import { fitsBigint } from '../common/bigint-id';
 import { HandleEntity } from './handle.entity';
 
 @Injectable()
@@ -12,6 +13,8 @@ export class HandlesRepository {
   }
 
   findLiveByUserId(appId: string, userId: string): Promise<HandleEntity | null> {
+    // A number past bigint names no handle (and PostgreSQL would refuse to compare it).
+    if (!fitsBigint(userId)) return Promise.resolve(null);
     return this.repo.findOneBy({ appId, userId, deletedAt: IsNull() });
   }
 

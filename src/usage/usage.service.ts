@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
 import { StatementsRepository } from '../billing/statements.repository';
+import { fitsBigint } from '../common/bigint-id';
 import { ValidationFailedError } from '../common/errors';
 import { ContractsService } from '../contracts/contracts.service';
 import { RosterRow, UsageRepository } from './usage.repository';
@@ -73,7 +74,9 @@ function encodeCursor(r: RosterRow): string {
 function decodeCursor(cursor: string): { firstSeen: Date; userId: string } {
   const [iso, userId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const firstSeen = new Date(iso);
-  if (!userId || !/^\d{1,19}$/.test(userId) || Number.isNaN(firstSeen.getTime())) {
+  // JavaScript dates reach far past PostgreSQL's (4713 BC): a year outside 1..9999 is no real cursor.
+  const year = firstSeen.getUTCFullYear();
+  if (!userId || !fitsBigint(userId) || Number.isNaN(firstSeen.getTime()) || year < 1 || year > 9999) {
     throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', { cursor: 'not a cursor from this endpoint' });
   }
   return { firstSeen, userId };

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { FitsBigint } from '../../common/bigint-id';
 
 export class CreateHandleDto {
   @ApiProperty({ example: '@acme' })
@@ -7,7 +8,7 @@ export class CreateHandleDto {
   screenName: string;
 
   @ApiPropertyOptional({ example: '1234', description: 'The user_id X returned with the access token. Default: the numeric part of the token before the first "-".' })
-  @IsOptional() @IsString() @Matches(/^[1-9]\d{0,18}$/, { message: 'userId must be the numeric X user ID as a string' })
+  @IsOptional() @IsString() @Matches(/^[1-9]\d{0,18}$/, { message: 'userId must be the numeric X user ID as a string' }) @FitsBigint()
   userId?: string;
 
   @ApiProperty({ example: '1234-AbCdEf…', description: 'Stored encrypted; never returned.' })
