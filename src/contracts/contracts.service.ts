@@ -74,6 +74,7 @@ export class ContractsService {
 
   /** A change applies to the open period; statements already written never change. */
   async update(id: string, dto: UpdateContractDto, actorKeyId: string): Promise<ContractView> {
+    refuseNulls(dto);
     const c = await this.getEntity(id);
     const cycleChanges = (dto.timezone !== undefined && dto.timezone !== c.timezone) || (dto.billingDay !== undefined && dto.billingDay !== c.billingDay);
     if (dto.timezone !== undefined) this.checkTimezone(dto.timezone);
@@ -111,6 +112,18 @@ export class ContractsService {
       throw new ValidationFailedError(`"${tz}" is not an IANA time zone; use a name such as "UTC" or "America/New_York".`, { timezone: 'must be an IANA time zone name' });
     }
   }
+}
+
+/**
+ * A change sets fields; leaving one out keeps it. null is no value for any of them (the validator
+ * lets it through as "absent") except notify.webhookUrl, where it means "no webhook".
+ */
+function refuseNulls(dto: UpdateContractDto): void {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(dto)) if (v === null) fields[k] = 'cannot be null; leave it out to keep the current value';
+  if (dto.notify?.emails === null) fields['notify.emails'] = 'cannot be null; send [] for no emails';
+  const first = Object.keys(fields)[0];
+  if (first) throw new ValidationFailedError(`${first} cannot be null: leave a field out to keep its value.`, fields);
 }
 
 function sortThresholds(t: number[]): number[] {
