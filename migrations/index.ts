@@ -3,6 +3,8 @@ import { CreateStatements1763910000000 } from './1763910000000-CreateStatements'
 import { CreateAlertsAndOutbox1763920000000 } from './1763920000000-CreateAlertsAndOutbox';
 import { CreateOAuthNonces1763930000000 } from './1763930000000-CreateOAuthNonces';
 import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDashboardSessions';
+import { AddStatementRosterIndex1763970000000 } from './1763970000000-AddStatementRosterIndex';
+import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatementDays';
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
@@ -12,5 +14,7 @@ export const MIGRATIONS = [
   CreateAlertsAndOutbox1763920000000,
   CreateOAuthNonces1763930000000,
   CreateDashboardSessions1763940000000,
+  AddStatementRosterIndex1763970000000,
+  CreateStatementDays1763970001000,
   CreateLedgerCountCalls1763990000000,
 ];

@@ -74,13 +74,44 @@ export class StatementsRepository {
         (terms.overagePriceMinor * BigInt(f.overageHandles)).toString(), f.calls],
     );
     if (!inserted.length) return false;
+    await this.freezeHandles(m, contractId, p);
     await m.query(
-      `INSERT INTO statement_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed)
-       SELECT contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at IS NOT NULL
-         FROM period_handles WHERE contract_id = $1 AND period_start = $2`,
-      [contractId, p.start],
+      `INSERT INTO statement_days (contract_id, period_start, day, first_seen, confirmed)
+       SELECT contract_id, period_start, (first_seen_at AT TIME ZONE $3)::date, count(*), count(*) FILTER (WHERE confirmed)
+         FROM statement_handles WHERE contract_id = $1 AND period_start = $2
+        GROUP BY 1, 2, 3`,
+      [contractId, p.start, p.timezone],
     );
     return true;
+  }
+
+  /**
+   * Copies the period's handle set into the statement, in roster order and in slices: each
+   * statement stays well inside the pool's query timeout at a million handles, and the frozen
+   * set's rows lie in the order its roster and CSV read them. The counter row's lock keeps the
+   * set still between slices. The slice key is the timestamp as text, exact to the microsecond.
+   */
+  private async freezeHandles(m: EntityManager, contractId: string, p: BillingPeriod): Promise<void> {
+    let after = null as { at: string; userId: string } | null;
+    for (;;) {
+      const [slice]: { n: number; at: string | null; user_id: string | null }[] = await m.query(
+        `WITH slice AS (
+           SELECT contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at IS NOT NULL AS confirmed
+             FROM period_handles h
+            WHERE contract_id = $1 AND period_start = $2 AND ($3::timestamptz IS NULL OR (h.first_seen_at, h.user_id) > ($3::timestamptz, $4::bigint))
+            ORDER BY h.first_seen_at, h.user_id
+            LIMIT $5
+         ), copied AS (
+           INSERT INTO statement_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed)
+           SELECT * FROM slice
+         )
+         SELECT (SELECT count(*)::int FROM slice) AS n, to_char(last.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, last.user_id::text AS user_id
+           FROM (SELECT 1) one LEFT JOIN (SELECT first_seen_at, user_id FROM slice ORDER BY first_seen_at DESC, user_id DESC LIMIT 1) last ON true`,
+        [contractId, p.start, after?.at ?? null, after?.userId ?? null, FREEZE_SLICE],
+      );
+      if (slice.n < FREEZE_SLICE) return;
+      after = { at: slice.at!, userId: slice.user_id! };
+    }
   }
 
   statementStarts(contractId: string): Promise<Date[]> {
@@ -122,6 +153,9 @@ export class StatementsRepository {
     );
   }
 }
+
+/** Handles copied per statement when a period is frozen: about a second's work each. */
+const FREEZE_SLICE = 100_000;
 
 const STATEMENT_SELECT = `
   SELECT period_start, period_end, period_key, timezone, count_policy, attempted_handles, confirmed_handles,
