@@ -3,10 +3,36 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
 
-export interface DailyCount {
-  period_start: Date;
+export interface DayCount {
+  /** local date in the contract's zone, YYYY-MM-DD */
   day: string;
   n: number;
+}
+
+export interface PastDayCount extends DayCount {
+  period_start: Date;
+  period_end: Date;
+}
+
+/** The column a policy counts a handle from: its first call, or its first call X answered 2xx. */
+const SINCE: Record<CountPolicy, string> = { attempted: 'first_seen_at', confirmed: 'confirmed_at' };
+
+/** An instant (ms) or +infinity. */
+export type Bound = number;
+
+const IN_BOUNDS = (at: string): string =>
+  `contract_id = $1 AND period_start = $2 AND ${at} >= ($3::timestamptz[])[1] AND ${at} < ($3::timestamptz[])[cardinality($3::timestamptz[])]`;
+const BUCKET = (at: string): string => `width_bucket(${at}, $3::timestamptz[])`;
+
+function boundParam(b: Bound): string {
+  return b === Infinity ? 'infinity' : new Date(b).toISOString();
+}
+
+/** Interval i (from bounds[i] to bounds[i + 1]) is width_bucket's bucket i + 1. */
+function countsOf(rows: { b: number; n: number }[], intervals: number): number[] {
+  const out = new Array<number>(intervals).fill(0);
+  for (const r of rows) if (r.b >= 1 && r.b <= intervals) out[r.b - 1] += r.n;
+  return out;
 }
 
 /** The curves a projection is built from: handles first seen (or first confirmed) per local day. */
@@ -14,31 +40,51 @@ export interface DailyCount {
 export class ForecastRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** The open period, from the live handle set; `day` is the local date in the contract's zone. */
-  newHandlesPerDay(contractId: string, periodStart: Date, timezone: string, policy: CountPolicy): Promise<DailyCount[]> {
-    const at = policy === 'confirmed' ? 'confirmed_at' : 'first_seen_at';
-    return this.ds.query(
-      `SELECT period_start, to_char(${at} AT TIME ZONE $3, 'YYYY-MM-DD') AS day, count(*)::int AS n
-         FROM period_handles WHERE contract_id = $1 AND period_start = $2 AND ${at} IS NOT NULL
-        GROUP BY 1, 2`,
-      [contractId, periodStart, timezone],
+  /**
+   * The open period's live set: handles counted between consecutive instants of `bounds` (the
+   * starts of local days; the last may be +infinity), one count per interval. Bucketed by
+   * comparing instants (width_bucket), not by converting each row to local time, which cost three
+   * times as much. For `attempted` a range of the roster index; `confirmed_at` has no index, so
+   * for `confirmed` a scan of the period's rows.
+   */
+  async handlesBetween(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<number[]> {
+    const rows: { b: number; n: number }[] = await this.ds.query(
+      `SELECT ${BUCKET(SINCE[policy])} AS b, count(*)::int AS n FROM period_handles WHERE ${IN_BOUNDS(SINCE[policy])} GROUP BY 1`,
+      [contractId, periodStart, bounds.map(boundParam)],
     );
+    return countsOf(rows, bounds.length - 1);
   }
 
-  /** Closed periods before `before`, newest first (at most `limit`), from their frozen handle sets. */
-  history(contractId: string, before: Date, timezone: string, policy: CountPolicy, limit: number): Promise<DailyCount[]> {
-    const confirmedOnly = policy === 'confirmed' ? 'AND h.confirmed' : '';
-    return this.ds.query(
-      `WITH recent AS (SELECT period_start FROM statements WHERE contract_id = $1 AND period_start < $2 ORDER BY period_start DESC LIMIT $4)
-       SELECT h.period_start, to_char(h.first_seen_at AT TIME ZONE $3, 'YYYY-MM-DD') AS day, count(*)::int AS n
-         FROM statement_handles h JOIN recent r ON r.period_start = h.period_start
-        WHERE h.contract_id = $1 ${confirmedOnly}
-        GROUP BY 1, 2`,
-      [contractId, before, timezone, limit],
+  /**
+   * The period's count (its counter row, as billed) and, for `attempted`, read in the same
+   * snapshot, the handles first seen within `bounds` as in handlesBetween.
+   */
+  async countAndRecent(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<{ total: number; recent: number[] | null }> {
+    const total = `coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0)`;
+    if (policy === 'confirmed') {
+      const [row] = await this.ds.query(`SELECT ${total} AS total`, [contractId, periodStart]);
+      return { total: row.total, recent: null };
+    }
+    const [row] = await this.ds.query(
+      `SELECT ${total} AS total,
+              (SELECT coalesce(json_agg(json_build_object('b', b, 'n', n)), '[]')
+                 FROM (SELECT ${BUCKET('first_seen_at')} AS b, count(*)::int AS n FROM period_handles WHERE ${IN_BOUNDS('first_seen_at')} GROUP BY 1) per_day) AS recent`,
+      [contractId, periodStart, bounds.map(boundParam)],
     );
+    return { total: row.total, recent: countsOf(row.recent, bounds.length - 1) };
   }
 
-  periodEnds(contractId: string, starts: Date[]): Promise<{ period_start: Date; period_end: Date }[]> {
-    return this.ds.query('SELECT period_start, period_end FROM statements WHERE contract_id = $1 AND period_start = ANY($2)', [contractId, starts]);
+  /** Closed periods before `before`, newest first (at most `limit`), from the day counts written with their statements. */
+  history(contractId: string, before: Date, policy: CountPolicy, limit: number): Promise<PastDayCount[]> {
+    const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
+    // Days without a handle are left out, and so a period without one (as when they were counted from the frozen set).
+    return this.ds.query(
+      `WITH recent AS (
+         SELECT period_start, period_end FROM statements WHERE contract_id = $1 AND period_start < $2 ORDER BY period_start DESC LIMIT $3
+       )
+       SELECT r.period_start, r.period_end, to_char(d.day, 'YYYY-MM-DD') AS day, d.${n} AS n
+         FROM recent r JOIN statement_days d ON d.contract_id = $1 AND d.period_start = r.period_start AND d.${n} > 0`,
+      [contractId, before, limit],
+    );
   }
 }

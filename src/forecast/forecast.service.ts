@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DateTime } from 'luxon';
 import { BillingPeriod } from '../billing/billing-period';
 import { Terms } from '../billing/figures';
 import { formatMoney, Money } from '../common/money';
 import { TtlCache } from '../common/ttl-cache';
-import { DailyCount, ForecastRepository } from './forecast.repository';
+import { FirstSeenDays } from './first-seen-days';
+import { DayCount, ForecastRepository, PastDayCount } from './forecast.repository';
+import { localDayStarts } from './period-days';
 import { projectPeriod, Projection } from './projection';
 
 /** Earlier periods used for the shape of a month. */
@@ -24,30 +25,29 @@ export interface ProjectionView {
 
 /**
  * The open period's projected month-end count, from the curve of first-seen handles per local
- * day and the contract's earlier periods. Computed at most every 15 s per period: it reads the
- * whole period's curve, and a projection a few seconds old is as good.
+ * day (FirstSeenDays) and the contract's earlier periods (their statements' day counts).
+ * Computed at most every 15 s per period: the alert check, the dashboard and the API all ask, and
+ * a projection a few seconds old is as good.
  */
 @Injectable()
 export class ForecastService {
   private readonly cache = new TtlCache<string, ProjectionView>(15_000);
 
-  constructor(private readonly repo: ForecastRepository) {}
+  constructor(private readonly repo: ForecastRepository, private readonly firstSeen: FirstSeenDays) {}
 
   project(contractId: string, timezone: string, period: BillingPeriod, terms: Terms, now = new Date()): Promise<ProjectionView> {
     return this.cache.get(`${contractId}|${period.start.toISOString()}|${terms.countPolicy}|${terms.allowance}|${terms.overagePriceMinor}`, async () => {
-      const days = localDays(period.start, period.end, timezone);
-      const today = Math.max(0, days.indexOf(DateTime.fromJSDate(now, { zone: timezone }).toISODate()!));
       const [current, past] = await Promise.all([
-        this.repo.newHandlesPerDay(contractId, period.start, timezone, terms.countPolicy),
-        this.repo.history(contractId, period.start, timezone, terms.countPolicy, HISTORY_PERIODS),
+        this.firstSeen.perDay(contractId, period, timezone, terms.countPolicy, now),
+        this.repo.history(contractId, period.start, terms.countPolicy, HISTORY_PERIODS),
       ]);
       const p = projectPeriod({
         periodStart: period.start,
         periodEnd: period.end,
         now,
         timezone,
-        newHandlesPerDay: perDay(current, days).slice(0, today + 1),
-        history: await this.history(contractId, timezone, past),
+        newHandlesPerDay: current,
+        history: historyCurves(timezone, past),
         allowance: terms.allowance,
         overagePriceMinor: terms.overagePriceMinor,
       });
@@ -64,30 +64,30 @@ export class ForecastService {
       };
     });
   }
+}
 
-  private async history(contractId: string, timezone: string, rows: DailyCount[]) {
-    const starts = [...new Set(rows.map((r) => r.period_start.getTime()))].map((t) => new Date(t));
-    if (!starts.length) return [];
-    const ends = new Map((await this.repo.periodEnds(contractId, starts)).map((r) => [r.period_start.getTime(), r.period_end]));
-    return starts
-      .sort((a, b) => b.getTime() - a.getTime())
-      .map((start) => {
-        const days = localDays(start, ends.get(start.getTime())!, timezone);
-        let sum = 0;
-        return { cumulativeByDay: perDay(rows.filter((r) => r.period_start.getTime() === start.getTime()), days).map((n) => (sum += n)) };
-      });
+/** Each past period's cumulative count at the end of each of its local days, most recent first. */
+function historyCurves(timezone: string, rows: PastDayCount[]): { cumulativeByDay: number[] }[] {
+  const periods = new Map<number, { end: Date; rows: PastDayCount[] }>();
+  for (const r of rows) {
+    const t = r.period_start.getTime();
+    if (!periods.has(t)) periods.set(t, { end: r.period_end, rows: [] });
+    periods.get(t)!.rows.push(r);
   }
+  return [...periods]
+    .sort(([a], [b]) => b - a)
+    .map(([start, p]) => {
+      let sum = 0;
+      return { cumulativeByDay: perDay(p.rows, localDays(new Date(start), p.end, timezone)).map((n) => (sum += n)) };
+    });
 }
 
 /** The local dates a period covers, in order. */
 export function localDays(start: Date, end: Date, timezone: string): string[] {
-  const last = DateTime.fromJSDate(new Date(end.getTime() - 1), { zone: timezone }).startOf('day');
-  const out: string[] = [];
-  for (let d = DateTime.fromJSDate(start, { zone: timezone }).startOf('day'); d <= last; d = d.plus({ days: 1 })) out.push(d.toISODate()!);
-  return out;
+  return localDayStarts(start, end, timezone).map((d) => d.date);
 }
 
-function perDay(rows: DailyCount[], days: string[]): number[] {
+function perDay(rows: DayCount[], days: string[]): number[] {
   const index = new Map(days.map((d, i) => [d, i]));
   const out = days.map(() => 0);
   for (const r of rows) {

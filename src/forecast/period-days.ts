@@ -1,4 +1,4 @@
-import { Info, Zone } from 'luxon';
+import { DateTime, Info, Zone } from 'luxon';
 
 /**
  * The local days of a billing period, as the projection sees them. Only the zone's UTC offsets at
@@ -69,4 +69,30 @@ export function weekdayOfDay(day: number): number {
 /** YYYY-MM-DD of a day number. */
 export function isoDateOfDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+export interface LocalDay {
+  date: string;
+  start: number;
+}
+
+/** Periods' days never change, and Luxon spends a few ms on a month of them: each projection asks for thirteen months. */
+const dayStarts = new Map<string, readonly LocalDay[]>();
+
+/**
+ * The local dates [start, end) covers, in order, each with the instant it starts: local midnight
+ * (the first instant of the day where midnight is skipped), the period's own start for the first.
+ */
+export function localDayStarts(start: Date, end: Date, timezone: string): readonly LocalDay[] {
+  const key = `${start.getTime()}|${end.getTime()}|${timezone}`;
+  const known = dayStarts.get(key);
+  if (known) return known;
+  const last = DateTime.fromJSDate(new Date(end.getTime() - 1), { zone: timezone }).startOf('day');
+  const out: LocalDay[] = [];
+  for (let d = DateTime.fromJSDate(start, { zone: timezone }).startOf('day'); d <= last; d = d.plus({ days: 1 })) {
+    out.push({ date: d.toISODate()!, start: Math.max(d.toMillis(), start.getTime()) });
+  }
+  if (dayStarts.size >= 10_000) dayStarts.clear();
+  dayStarts.set(key, Object.freeze(out));
+  return out;
 }
