@@ -36,13 +36,15 @@ export class UsageRepository {
    * closed period the set frozen with its statement (what was billed; late imports are not in it).
    */
   roster(contractId: string, periodStart: Date, frozen: boolean, limit: number, after?: { firstSeen: Date; userId: string }): Promise<RosterRow[]> {
-    const [table, confirmed] = frozen ? ['statement_handles', 'confirmed'] : ['period_handles', 'confirmed_at IS NOT NULL'];
+    const [table, confirmed] = frozen ? ['statement_handles', 'h.confirmed'] : ['period_handles', 'h.confirmed_at IS NOT NULL'];
+    // Ordered by the table's columns: a bare `user_id` would name the text output column, which
+    // sorts "10" before "9" and so disagrees with the numeric keyset (handles skipped at a page edge).
     return this.ds.query(
-      `SELECT user_id::text, screen_name, first_seen_at, last_seen_at, calls, ${confirmed} AS confirmed
-         FROM ${table}
-        WHERE contract_id = $1 AND period_start = $2
-          AND ($3::timestamptz IS NULL OR (first_seen_at, user_id) > ($3::timestamptz, $4::bigint))
-        ORDER BY first_seen_at, user_id
+      `SELECT h.user_id::text AS user_id, h.screen_name, h.first_seen_at, h.last_seen_at, h.calls, ${confirmed} AS confirmed
+         FROM ${table} h
+        WHERE h.contract_id = $1 AND h.period_start = $2
+          AND ($3::timestamptz IS NULL OR (h.first_seen_at, h.user_id) > ($3::timestamptz, $4::bigint))
+        ORDER BY h.first_seen_at, h.user_id
         LIMIT $5`,
       [contractId, periodStart, after?.firstSeen ?? null, after?.userId ?? null, limit],
     );
