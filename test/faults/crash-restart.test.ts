@@ -41,8 +41,8 @@ describe('faults: kill -9 mid-traffic, then restart', () => {
     let killed = false;
     const traffic = drive({ url: svc.url, clientKey: s.clientKey, calls: plan, concurrency: 16, stop: () => killed });
     await until(() => sim.received.length >= warm.length + 60, 60_000, 'X to receive 60 calls');
-    const exit = await svc.kill('SIGKILL');
     killed = true;
+    const exit = await svc.kill('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
     const during = await traffic;
     const unanswered = during.filter((a) => a.status === 0);

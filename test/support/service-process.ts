@@ -59,8 +59,15 @@ export class ServiceProcess {
 
   /** Spawns the service and resolves once /health answers 200. */
   static async start(opts: ServiceProcessOptions, healthTimeoutMs = 60_000): Promise<ServiceProcess> {
+    const svc = await ServiceProcess.spawn(opts);
+    await svc.waitForHealth(healthTimeoutMs);
+    return svc;
+  }
+
+  /** Spawns the service without waiting for it to be up (to kill it while it starts, say). */
+  static async spawn(opts: ServiceProcessOptions): Promise<ServiceProcess> {
     const svc = new ServiceProcess(opts, opts.port ?? (await freePort()));
-    await svc.restart(healthTimeoutMs);
+    svc.spawn();
     return svc;
   }
 
@@ -83,6 +90,12 @@ export class ServiceProcess {
 
   /** (Re)spawns the service with the same environment, database and port; resolves once /health answers 200. */
   async restart(healthTimeoutMs = 60_000): Promise<void> {
+    this.spawn();
+    await this.waitForHealth(healthTimeoutMs);
+  }
+
+  /** Spawns the service and returns at once (to kill it while it starts, say); waitForHealth() waits for it. */
+  spawn(): void {
     if (this.running) throw new Error('the service is still running: kill() or stop() it first');
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -110,7 +123,6 @@ export class ServiceProcess {
         if (verbose) process.stderr.write(`[service ${child.pid}] ${line}\n`);
       });
     }
-    await this.waitForHealth(healthTimeoutMs);
   }
 
   /** Polls GET /health until it answers 200; fails (with the child's last output) if the child exits or time runs out. */

@@ -1,9 +1,11 @@
 import * as net from 'node:net';
 
-/** A TCP proxy a test can cut or make refuse connections: in front of PostgreSQL (the database unreachable) or of X. */
+/** A TCP proxy a test can cut, stall or make refuse connections: in front of PostgreSQL (the database unreachable) or of X. */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private up = true;
+  private stalled = false;
 
   private constructor(private readonly server: net.Server, readonly port: number) {}
 
@@ -11,14 +13,15 @@ export class TcpProxy {
     let proxy!: TcpProxy;
     const server = net.createServer((client) => {
       if (!proxy.up) return client.destroy();
+      proxy.track(client);
+      // Stalled: the connection opens and then nothing ever comes back, as across a network partition.
+      if (proxy.stalled) return void client.pause();
       const upstream = net.connect(targetPort, targetHost);
-      for (const s of [client, upstream]) {
-        proxy.sockets.add(s);
-        s.on('close', () => proxy.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
+      proxy.track(upstream);
+      const pair = { client, upstream };
+      proxy.pairs.add(pair);
       client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
+      client.on('close', () => (upstream.destroy(), proxy.pairs.delete(pair)));
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -38,11 +41,33 @@ export class TcpProxy {
     if (this.server.listening) await new Promise((r) => this.server.close(r));
   }
 
-  /** Takes connections again (listening again on the same port after refuse()). */
+  /**
+   * A black hole: open connections stop carrying bytes either way and new ones are accepted and
+   * never answered. No reset, no refusal: only the other side's own timeouts end a wait.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const { client, upstream } of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Takes connections again (listening again on the same port after refuse()); connections caught in a stall are dropped, as a long partition would. */
   restore(): Promise<void> {
+    if (this.stalled) for (const s of this.sockets) s.destroy();
+    this.stalled = false;
     this.up = true;
     if (this.server.listening) return Promise.resolve();
     return new Promise((r) => this.server.listen(this.port, '127.0.0.1', () => r()));
+  }
+
+  private track(s: net.Socket): void {
+    this.sockets.add(s);
+    s.on('close', () => this.sockets.delete(s));
+    s.on('error', () => undefined);
   }
 
   /** `url` with its host and port replaced by the proxy's. */

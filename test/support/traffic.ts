@@ -19,6 +19,8 @@ export interface CallAnswer {
   status: number;
   body: unknown;
   error?: string;
+  /** How long the answer took (for reports; never asserted on). */
+  ms: number;
 }
 
 /** Deterministic: the same seed gives the same order, so a failure can be replayed. */
@@ -77,6 +79,7 @@ export async function drive(opts: DriveOptions): Promise<CallAnswer[]> {
 }
 
 async function send(url: string, clientKey: string, call: PlannedCall, timeoutMs: number): Promise<CallAnswer> {
+  const started = Date.now();
   try {
     const res = await fetch(`${url}/insights/engagement/totals`, {
       method: 'POST',
@@ -91,10 +94,10 @@ async function send(url: string, clientKey: string, call: PlannedCall, timeoutMs
     } catch {
       /* kept as text */
     }
-    return { call, status: res.status, body };
+    return { call, status: res.status, body, ms: Date.now() - started };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    return { call, status: 0, body: null, error: err.name === 'TimeoutError' ? 'client timeout' : (err.cause?.code ?? err.message) };
+    return { call, status: 0, body: null, error: err.name === 'TimeoutError' ? 'client timeout' : (err.cause?.code ?? err.message), ms: Date.now() - started };
   }
 }
 
