@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { fitsBigint } from '../common/bigint-id';
 import { DomainError } from '../common/errors';
 import { SecretBox, sha256 } from '../common/secret-box';
 import { TtlCache } from '../common/ttl-cache';
@@ -86,7 +87,7 @@ export class CredentialsCache {
     return this.handles.get(`${appId}|${ref.toLowerCase()}`, async () => {
       const byName = ref.startsWith('@');
       const name = byName ? ref.slice(1) : ref;
-      let h = !byName && /^\d{1,19}$/.test(ref) ? await this.handlesRepo.findLiveByUserId(appId, ref) : null;
+      let h = !byName && fitsBigint(ref) ? await this.handlesRepo.findLiveByUserId(appId, ref) : null;
       // A screen name may be all digits too, so a numeric ref that is no user ID is tried as a name.
       h ??= await this.handlesRepo.findLiveByScreenName(appId, name);
       return h && this.handleCredentials(h);
