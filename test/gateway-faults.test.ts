@@ -56,6 +56,34 @@ describe('gateway faults', () => {
       expect(t.sim.received).toHaveLength(1);
     });
 
+    it('a write-ahead whose commit answer is lost is refused with 503 and taken back: not sent, not logged, not counted', async () => {
+      const s = await seed(t, { handles: 2 });
+      const send = (h: number) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[h].userId).send(totalsBody());
+      expect((await send(0)).status).toBe(200);
+      // The second handle's credentials are looked up before the body is checked: a bad body caches them, and is no call.
+      await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[1].userId).send({}).expect(400);
+      await t.settle();
+      // Past the alerts' debounced check of the first call, so the next answer lost is the write-ahead's.
+      await new Promise((r) => setTimeout(r, 1_500));
+      t.sim.reset();
+      proxy.loseNextReply();
+      const res = await send(1);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ statusCode: 503, code: 'LEDGER_UNAVAILABLE' });
+      expect(t.sim.received).toHaveLength(0);
+      await t.settle();
+      const ledger = await withClient(directUrl, async (c) => ({
+        calls: (await c.query('SELECT user_id::text FROM calls WHERE contract_id = $1', [s.contractId])).rows.map((r) => r.user_id),
+        handles: (await c.query('SELECT user_id::text, calls FROM period_handles WHERE contract_id = $1', [s.contractId])).rows,
+        counters: (await c.query('SELECT attempted_handles, calls::int FROM period_counters WHERE contract_id = $1', [s.contractId])).rows,
+      }));
+      expect(ledger).toEqual({
+        calls: [s.handles[0].userId],
+        handles: [{ user_id: s.handles[0].userId, calls: 1 }],
+        counters: [{ attempted_handles: 1, calls: 1 }],
+      });
+    });
+
     it('cut mid-traffic: every answer is X\'s or 503 LEDGER_UNAVAILABLE, nothing X received is missing from the ledger, calls succeed once it returns', async () => {
       const s = await seed(t, { handles: 12 });
       t.sim.reset();

@@ -6,6 +6,7 @@ import * as SQL from './ledger.sql';
 import { CallOutcome, ImportedCall, PendingCall, WriteAheadResult } from './ledger.types';
 
 type PeriodRef = { contractId: string; start: string };
+type UncountedHandle = { contractId: string; start: string; userId: string; n: number };
 type CounterLock = { contract_id: string; period_start: Date; attempted_handles: number; allowance: number };
 const periodKey = (contractId: string, start: string) => `${contractId}|${start}`;
 const handleKey = (contractId: string, start: string, userId: string) => `${contractId}|${start}|${userId}`;
@@ -152,16 +153,45 @@ export class LedgerRepository {
   }
 
   private async uncount(db: PoolClient, unsent: CallOutcome[]): Promise<void> {
-    const n = new Map<string, { call: PendingCall; n: number }>();
+    const n = new Map<string, UncountedHandle>();
     for (const o of unsent) {
-      const k = handleKey(o.call.contractId, o.call.period.start.toISOString(), o.call.userId!);
-      const e = n.get(k) ?? n.set(k, { call: o.call, n: 0 }).get(k)!;
+      const start = o.call.period.start.toISOString();
+      const k = handleKey(o.call.contractId, start, o.call.userId!);
+      const e = n.get(k) ?? n.set(k, { contractId: o.call.contractId, start, userId: o.call.userId!, n: 0 }).get(k)!;
       e.n++;
     }
-    const rows = [...n.values()];
-    const cols = [rows.map((r) => r.call.contractId), rows.map((r) => r.call.period.start.toISOString()), rows.map((r) => r.call.userId)];
+    await this.uncountHandles(db, [...n.values()]);
+  }
+
+  /** These handles lose `n` calls each; a handle left with none (and never confirmed) leaves the period's set. */
+  private async uncountHandles(db: PoolClient, rows: UncountedHandle[]): Promise<void> {
+    if (!rows.length) return;
+    const cols = [rows.map((r) => r.contractId), rows.map((r) => r.start), rows.map((r) => r.userId)];
     await db.query({ name: 'ledger_uncount_unsent', text: SQL.UNCOUNT_UNSENT, values: [...cols, rows.map((r) => r.n)] });
     await db.query({ name: 'ledger_drop_unsent', text: SQL.DROP_UNSENT_HANDLES, values: cols });
+  }
+
+  /**
+   * Takes back write-aheads whose commit could not be confirmed (the connection broke while the
+   * statement ran): those calls were refused with 503 and never sent, so a record that did commit
+   * is removed with its counts, as if never written. A record that did not commit is not found.
+   * Returns how many were taken back.
+   */
+  forget(calls: PendingCall[]): Promise<number> {
+    return this.transaction(async (db) => {
+      const periods = sortedPeriods(calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
+      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      const gone = await db.query<{ contract_id: string; period_start: Date; user_id: string | null; n: number }>({
+        name: 'ledger_forget_calls',
+        text: SQL.FORGET_CALLS,
+        values: [calls.map((c) => c.id)],
+      });
+      await this.uncountHandles(
+        db,
+        gone.rows.filter((r) => r.user_id !== null).map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString(), userId: r.user_id!, n: r.n })),
+      );
+      return gone.rows.reduce((sum, r) => sum + r.n, 0);
+    });
   }
 
   private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {

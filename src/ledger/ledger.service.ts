@@ -6,7 +6,7 @@ import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.
 import { LedgerRepository } from './ledger.repository';
 import { CallOutcome, PendingCall, WriteAheadResult } from './ledger.types';
 
-const OUTCOME_RETRIES = 5;
+const WRITE_RETRIES = 5;
 
 /**
  * The write-ahead usage ledger. `begin` returns only once the call's record and its handle's
@@ -18,7 +18,8 @@ export class LedgerService implements OnApplicationShutdown {
   private readonly logger = new Logger('Ledger');
   private readonly writeAhead = new GroupCommitter<PendingCall, WriteAheadResult>((calls) => this.repo.writeAhead(calls));
   // Nobody waits on an outcome: 5 ms of linger turns many small transactions into a few large ones.
-  private readonly outcomes = new GroupCommitter<CallOutcome, void>((o) => this.writeOutcomes(o), 1000, 5);
+  private readonly outcomes = new GroupCommitter<CallOutcome, void>((o) => this.retrying(`the outcomes of ${o.length} calls (they stay "sent" in the call log)`, () => this.repo.writeOutcomes(o), o), 1000, 5);
+  private readonly forgotten = new GroupCommitter<PendingCall, void>((c) => this.retrying(`taking back ${c.length} refused calls whose write-ahead may have committed`, () => this.repo.forget(c), c), 1000, 50);
 
   /** Contract ids whose count may have changed (a user-context call was committed): alerts listen. */
   readonly counted$ = new Subject<string>();
@@ -32,6 +33,9 @@ export class LedgerService implements OnApplicationShutdown {
     } catch (e) {
       this.metrics.ledgerFailed();
       this.logger.error(`write-ahead failed, call refused: ${(e as Error).message}`);
+      // The error may have come after the commit (the connection broke while it ran): the call is
+      // refused and never sent, so a record that did commit must not stay and be billed.
+      this.forgotten.submit(call).catch(() => undefined);
       throw new LedgerUnavailableError();
     }
     if (!result.ok) throw new HandleAllowanceExhaustedError(call.userId!, result.allowance);
@@ -47,21 +51,25 @@ export class LedgerService implements OnApplicationShutdown {
   async flush(): Promise<void> {
     await this.writeAhead.idle();
     await this.outcomes.idle();
+    await this.forgotten.idle();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 
-  /** An outcome is detail (status, latency) and, under countPolicy `confirmed`, a count: retry before giving up. */
-  private async writeOutcomes(batch: CallOutcome[]): Promise<void[]> {
+  /**
+   * The writes nobody waits on (an outcome is detail and, under countPolicy `confirmed`, a count;
+   * a take-back keeps a refused call off the bill): retried with backoff before giving up.
+   */
+  private async retrying<T>(what: string, write: () => Promise<unknown>, batch: T[]): Promise<void[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.repo.writeOutcomes(batch);
+        await write();
         return batch.map(() => undefined);
       } catch (e) {
-        if (attempt >= OUTCOME_RETRIES) {
-          this.logger.error(`dropping the outcomes of ${batch.length} calls after ${attempt} attempts (they stay "sent" in the call log): ${(e as Error).message}`);
+        if (attempt >= WRITE_RETRIES) {
+          this.logger.error(`giving up on ${what} after ${attempt} attempts: ${(e as Error).message}`);
           throw e;
         }
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));

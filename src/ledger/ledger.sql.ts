@@ -67,6 +67,23 @@ export const CONFIRM_HANDLES = `
   UPDATE period_counters pc SET confirmed_handles = pc.confirmed_handles + n.n
     FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;
 
+/**
+ * Write-aheads refused with 503 after their commit's answer was lost: removed from the log and
+ * the period's call count; returns, per period and handle (user_id null for app-only calls),
+ * how many went, for the handle set to be uncounted.
+ */
+export const FORGET_CALLS = `
+  WITH gone AS (
+    DELETE FROM calls WHERE id = ANY($1::uuid[]) AND outcome = 'sent' AND source = 'gateway'
+    RETURNING contract_id, period_start, user_id
+  ), per_period AS (
+    SELECT contract_id, period_start, count(*)::int AS n FROM gone GROUP BY 1, 2
+  ), uncounted AS (
+    UPDATE period_counters pc SET calls = pc.calls - p.n
+      FROM per_period p WHERE pc.contract_id = p.contract_id AND pc.period_start = p.period_start
+  )
+  SELECT contract_id, period_start, user_id::text AS user_id, count(*)::int AS n FROM gone GROUP BY 1, 2, 3`;
+
 /** X was never reached: these calls cannot be billed, so they stop counting towards their handle. */
 export const UNCOUNT_UNSENT = `
   UPDATE period_handles ph SET calls = ph.calls - v.n

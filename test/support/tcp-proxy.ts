@@ -6,6 +6,7 @@ export class TcpProxy {
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private up = true;
   private stalled = false;
+  private loseReply = false;
 
   private constructor(private readonly server: net.Server, readonly port: number) {}
 
@@ -20,13 +21,31 @@ export class TcpProxy {
       proxy.track(upstream);
       const pair = { client, upstream };
       proxy.pairs.add(pair);
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        // The server did the work and answered; the answer never arrives and the connection breaks.
+        if (proxy.loseReply) {
+          proxy.loseReply = false;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        client.write(chunk);
+      });
       client.on('close', () => (upstream.destroy(), proxy.pairs.delete(pair)));
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
     return proxy;
+  }
+
+  /**
+   * The next answer from the server, on any connection, is lost with its connection: the
+   * request was carried out, and the client can only tell that the connection broke.
+   */
+  loseNextReply(): void {
+    this.loseReply = true;
   }
 
   /** Drops every open connection and refuses new ones. */
