@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { answerUnparsableRequests } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
 import { requestId } from './common/request-id.middleware';
 import { validationPipe } from './common/validation';
@@ -11,6 +12,7 @@ import { validationPipe } from './common/validation';
 /** Builds the configured application; main.ts, the demo and the tests all start it this way. */
 export async function createApp(config: AppConfig, logger: LoggerService | false = new Logger()): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, logger, abortOnError: false });
+  answerUnparsableRequests(app.getHttpServer());
   app.use(requestId);
   // Imports can be large (50,000 rows); gateway bodies are small but X's own limit is unknown, so the same limit serves both.
   app.useBodyParser('json', { limit: '20mb' });

@@ -1,0 +1,24 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What Node's parser reports, in the contract's codes (its own answer is a bare 400 with no body). */
+const PARSE_ERRORS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request did not arrive in time.'],
+};
+
+/**
+ * A request Node cannot parse (garbage bytes, a malformed header) never reaches Nest or its
+ * error filter: answer it with the contract's error body too, then close the connection.
+ */
+export function answerUnparsableRequests(server: Server): void {
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code, message] = PARSE_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'VALIDATION_FAILED', 'The request is not valid HTTP.'];
+    const body = JSON.stringify({ statusCode: status, code, message, details: {} });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
