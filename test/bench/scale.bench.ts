@@ -1,0 +1,267 @@
+/**
+ * The read side at scale (issue #7): a period with 1M distinct handles and 50M calls, and the
+ * finance reads and the month-end close timed against it over HTTP.
+ *
+ *   npm run bench:scale      # builds first (prebench:scale), then: ts-node --transpile-only test/bench/scale.bench.ts
+ *   BENCH_SCALE_HANDLES=50000 BENCH_SCALE_CALLS=1000000 npm run bench:scale     # a small try first
+ *
+ * One contract (America/New_York, its billing day chosen so the open period is ~20 days in) gets
+ * its apps, a few registered handles and a finance key through the API. Then, with the service
+ * stopped, PostgreSQL generates (test/bench/scale-seed.ts) the past period's handle set, call log
+ * and counter row, and the open period's up to now. The service (node dist/src/main.js from a copy
+ * of dist/, schedulers off so nothing closes behind the bench's back) is started on the result and every read is timed
+ * several times: the first answer after a restart of the service and PostgreSQL ("cold": their
+ * caches empty; the OS page cache is not dropped) and then repeated ("warm"). Then
+ * POST /jobs/close-periods closes the past period, and the reads of the closed period are timed
+ * after another restart.
+ *
+ * Verified (exit code 1 when anything does not add up): the seeded rows against the counters;
+ * every CSV export and a walk through every roster page (row count, order, no duplicates, calls
+ * summing to the user-context calls); the statement's figures against the seeded counts; the
+ * frozen handle set against the live one.
+ *
+ * Knobs (environment), the issue's figures by default:
+ *   BENCH_SCALE_HANDLES=1000000    distinct handles in the past period
+ *   BENCH_SCALE_CALLS=50000000     calls in the past period (2% app-only)
+ *   BENCH_SCALE_OPEN_HANDLES       handles in the open period so far (default: BENCH_SCALE_HANDLES)
+ *   BENCH_SCALE_OPEN_CALLS         calls in the open period so far (default: BENCH_SCALE_CALLS × elapsed share)
+ *   BENCH_SCALE_OPEN_DAY=20        how many days the open period is in
+ *   BENCH_SCALE_APPS=4             apps of the contract
+ *   BENCH_SCALE_REPEAT=5           warm samples per read
+ *   BENCH_SCALE_RECOMPUTE=5        samples of usage with the projection computed afresh (each waits out its 15 s cache)
+ *   BENCH_SCALE_CSV_RUNS=3         downloads of each CSV export
+ *   BENCH_SCALE_PAGE=1000          page size of the roster walk
+ *   BENCH_VERBOSE=1                echo the service's output
+ *   TMPDIR                         where the database goes (~30 GB at the default figures; checked before the seed)
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { periodContaining, previousPeriod } from '../../src/billing/billing-period';
+import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { countSeeded, dropIndexes, SeedPeriod, seedCalls, seedCounters, seedHandles, userContextCalls } from './scale-seed';
+import * as S from './scale-support';
+import { ScaleReads } from './scale-reads';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DIST = path.join(ROOT, 'dist');
+const ADMIN_KEY = `hm_scale_admin_${crypto.randomBytes(12).toString('hex')}`;
+const TIMEZONE = 'America/New_York';
+const VERBOSE = !!process.env.BENCH_VERBOSE && process.env.BENCH_VERBOSE !== '0';
+
+const HANDLES = S.knob('BENCH_SCALE_HANDLES', 1_000_000);
+const CALLS = S.knob('BENCH_SCALE_CALLS', 50_000_000);
+const OPEN_DAY = S.knob('BENCH_SCALE_OPEN_DAY', 20);
+const APPS = S.knob('BENCH_SCALE_APPS', 4);
+/** Rough bytes on disk per call and per handle (heap and indexes), with room for the sorts of the index builds. */
+const BYTES_PER_CALL = 330;
+const BYTES_PER_HANDLE = 600;
+
+async function main(): Promise<number> {
+  if (!fs.existsSync(path.join(DIST, 'src/main.js'))) throw new Error('dist/src/main.js is missing: run `npx nest build` first (`npm run bench:scale` does).');
+  const startedAt = Date.now();
+  const report: string[] = [];
+  const problems: string[] = [];
+  const loadAtStart = S.load();
+
+  // The periods: the open one ~OPEN_DAY days in, the past one before it.
+  const now = new Date();
+  const billingDay = Math.min(28, Number(new Intl.DateTimeFormat('en-US', { timeZone: TIMEZONE, day: 'numeric' }).format(new Date(now.getTime() - OPEN_DAY * 86_400_000))));
+  const cycle = { timezone: TIMEZONE, billingDay };
+  const open = periodContaining(now, cycle);
+  const past = previousPeriod(open, cycle);
+  const elapsed = (now.getTime() - open.start.getTime()) / (open.end.getTime() - open.start.getTime());
+  const openHandles = S.knob('BENCH_SCALE_OPEN_HANDLES', HANDLES);
+  const openCalls = S.knob('BENCH_SCALE_OPEN_CALLS', Math.max(Math.round(CALLS * elapsed), Math.ceil(openHandles / 0.97) + 1));
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'handlemeter-scale-'));
+  // PostgreSQL runs as the `postgres` user when we are root: it must be able to reach its directory.
+  fs.chmodSync(work, 0o755);
+  // The service runs from a copy of the build: a rebuild of dist/ by someone else during the run
+  // (nest build deletes it first) must not take the service away between its restarts.
+  const main = path.join(work, 'dist/src/main.js');
+  fs.cpSync(DIST, path.join(work, 'dist'), { recursive: true });
+  const needed = (CALLS + openCalls) * BYTES_PER_CALL + (HANDLES + openHandles) * BYTES_PER_HANDLE * 2;
+  const free = S.freeBytes(work);
+  S.log(`work directory ${work}: ${S.gb(free)} free, ~${S.gb(needed)} needed; load average ${loadAtStart}`);
+
+  let db: EmbeddedDatabase | null = null;
+  let svc: S.Service | null = null;
+  const pgDir = path.join(work, 'pg');
+  const cleanup = async (): Promise<void> => {
+    await svc?.stop().catch(() => undefined);
+    svc = null;
+    await db?.stop().catch((e: unknown) => S.log(`stopping PostgreSQL: ${String(e)}`));
+    db = null;
+    fs.rmSync(work, { recursive: true, force: true });
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    S.log(`${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const restartDb = async (): Promise<void> => {
+    await db?.stop();
+    db = await startEmbeddedPostgres(pgDir);
+  };
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const credentialsKey = crypto.randomBytes(32).toString('base64');
+  const startService = async (): Promise<void> => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db!.url, ADMIN_API_KEY: ADMIN_KEY,
+      CREDENTIALS_KEY: credentialsKey, DATA_DIR: path.join(work, 'service-data'), SCHEDULERS: 'off', ENGAGEMENT_API_BASE_URL: 'http://127.0.0.1:9',
+      NODE_PATH: path.join(ROOT, 'node_modules') };
+    for (const k of ['TEST_DATABASE_URL', 'NODE_OPTIONS']) delete env[k];
+    svc = new S.Service(main, env, work, VERBOSE); // cwd: the temporary directory, so no developer's .env is read
+    await svc.ready(base);
+  };
+  const stopService = async (): Promise<void> => {
+    await svc?.stop();
+    svc = null;
+  };
+
+  try {
+    if (free < needed) throw new Error(`not enough disk in ${os.tmpdir()}: ${S.gb(free)} free, ~${S.gb(needed)} needed (set TMPDIR, or lower the knobs)`);
+
+    // ------------------------------------------------------------ 1. what is small, through the API
+    S.log('starting PostgreSQL (embedded) and the service');
+    await restartDb();
+    await startService();
+    const contract = (await S.expectJson<{ id: string }>(`${base}/contracts`, ADMIN_KEY, 201, { method: 'POST', body: {
+      name: 'Scale Co', handleAllowance: Math.round(HANDLES * 0.8), overagePrice: { amount: '0.25', currency: 'USD' }, timezone: TIMEZONE, billingDay,
+      alertThresholds: [0.8, 1.0],
+    } })).body;
+    const userIdBase = 1_400_000_000_000_000_000n;
+    const appIds: string[] = [];
+    for (let a = 0; a < APPS; a++) {
+      const app = (await S.expectJson<{ id: string }>(`${base}/contracts/${contract.id}/apps`, ADMIN_KEY, 201, { method: 'POST', body: {
+        name: `app-${a}`, consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`, consumerSecret: crypto.randomBytes(16).toString('hex'),
+        bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}`,
+      } })).body;
+      appIds.push(app.id);
+      // A few registered handles, among the seeded ones of this app (the seed gives user ID u to app u mod APPS).
+      for (let j = 0; j < 3; j++) {
+        let u = userIdBase + 1n + BigInt(j * APPS);
+        while (Number(u % BigInt(APPS)) !== a) u++;
+        await S.expectJson(`${base}/apps/${app.id}/handles`, ADMIN_KEY, 201, { method: 'POST', body: {
+          screenName: `@h${u}`, userId: String(u), accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`, accessTokenSecret: crypto.randomBytes(16).toString('hex'),
+        } });
+      }
+    }
+    const financeKey = (await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, { method: 'POST', body: { name: 'finance', role: 'finance' } })).body.key;
+    await stopService();
+
+    // ------------------------------------------------------------ 2. what is large, in SQL
+    const periods: SeedPeriod[] = [
+      { label: `past ${past.key}`, contractId: contract.id, appIds, start: past.start, end: past.end, key: past.key, upTo: past.end, handles: HANDLES, calls: CALLS, userIdBase },
+      // 80% of the open period's first handles came back from the past one.
+      { label: `open ${open.key}`, contractId: contract.id, appIds, start: open.start, end: open.end, key: open.key, upTo: now, handles: openHandles, calls: openCalls, userIdBase: userIdBase + BigInt(Math.round(HANDLES * 0.2)) },
+    ];
+    S.log(`seeding: ${periods.map((p) => `${p.label} ${p.handles.toLocaleString('en-US')} handles, ${p.calls.toLocaleString('en-US')} calls`).join('; ')}`);
+    await S.applySettings(db!.url, S.SEED_SETTINGS);
+    await restartDb();
+    const seedTimes: string[] = [];
+    const seedStart = Date.now();
+    const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      const t0 = Date.now();
+      await fn();
+      seedTimes.push(`  ${what.padEnd(44)} ${((Date.now() - t0) / 1000).toFixed(1).padStart(7)} s`);
+      S.log(`  ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s (load ${S.load()})`);
+    };
+    const pg = new Client({ connectionString: db!.url });
+    await pg.connect();
+    try {
+      await pg.query('BEGIN');
+      // The rows are consistent by construction (the bench checks the figures after): skip the
+      // per-row foreign-key triggers, 100M lookups of the same contract and app rows.
+      await pg.query('SET LOCAL session_replication_role = replica');
+      await pg.query('SET LOCAL work_mem = \'256MB\'');
+      // Truncated in this transaction: with wal_level minimal the load writes no WAL.
+      await pg.query('TRUNCATE calls, period_handles');
+      const rebuild = await dropIndexes(pg, 'calls');
+      for (const p of periods) {
+        await step(`${p.label}: period_handles`, () => seedHandles(pg, p));
+        await step(`${p.label}: calls`, () => seedCalls(pg, p));
+        await step(`${p.label}: period_counters`, () => seedCounters(pg, p));
+      }
+      for (const sql of rebuild) await step(`calls: ${sql.replace(/^ALTER TABLE calls |^CREATE (UNIQUE )?INDEX /, '').slice(0, 40)}`, () => pg.query(sql));
+      await step('commit', () => pg.query('COMMIT'));
+      await step('VACUUM (ANALYZE) period_handles, period_counters, calls', () => pg.query('VACUUM (ANALYZE) period_handles, period_counters, calls'));
+    } finally {
+      await pg.end();
+    }
+    const seedSeconds = (Date.now() - seedStart) / 1000;
+    await S.resetSettings(db!.url);
+    await restartDb();
+
+    const check = new Client({ connectionString: db!.url });
+    await check.connect();
+    let sizes: string[] = [];
+    try {
+      sizes = await S.tableSizes(check, ['calls', 'period_handles', 'period_counters']);
+      for (const p of periods) {
+        const { handles: rows, counter } = await countSeeded(check, p);
+        const expected = { attempted: p.handles, calls: p.calls, userContextCalls: userContextCalls(p) };
+        const ok = rows.attempted === expected.attempted && rows.calls === expected.calls && rows.userContextCalls === expected.userContextCalls
+          && counter.attempted === rows.attempted && counter.confirmed === rows.confirmed && counter.calls === rows.calls && counter.userContextCalls === rows.userContextCalls;
+        const line = `${p.label}: rows ${rows.attempted} handles (${rows.confirmed} confirmed), ${rows.calls} calls, handles' calls ${rows.userContextCalls}; counter ${counter.attempted}/${counter.confirmed}/${counter.calls}, user-context call rows ${counter.userContextCalls}`;
+        S.log(`seed check ${ok ? 'OK' : 'MISMATCH'}: ${line}`);
+        if (!ok) problems.push(`seed: ${line}`);
+        p.confirmed = rows.confirmed;
+      }
+    } finally {
+      await check.end();
+    }
+    report.push('', `seed: ${seedSeconds.toFixed(0)} s in all (PostgreSQL settings for the seed only: ${Object.entries(S.SEED_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}; reset to the defaults before the reads)`, ...seedTimes, 'table sizes:', ...sizes);
+
+    // ------------------------------------------------------------ 3. the reads, the close, the reads of the closed period
+    await startService();
+    const loadAtReads = S.load();
+    const reads = new ScaleReads(base, financeKey, ADMIN_KEY, contract.id, problems);
+    S.log(`reads of the open period ${open.key} and the ended one ${past.key} (load ${S.load()})`);
+    await reads.openPeriod(periods[1], periods[0]);
+    await reads.close(periods[0], Math.round(HANDLES * 0.8), 25n);
+    await stopService();
+    await restartDb();
+    await startService();
+    S.log(`reads of the closed period ${past.key} (load ${S.load()})`);
+    await reads.closedPeriod(periods[0], periods[1]);
+    await stopService();
+
+    report.unshift(
+      `handlemeter bench:scale: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${S.gb(os.totalmem())} RAM; load average (1, 5, 15 min) ${loadAtStart} at start, ${loadAtReads} when the reads began, ${S.load()} at the end`,
+      `contract in ${TIMEZONE}, billing day ${billingDay}, ${APPS} apps; past period ${past.key} ${HANDLES.toLocaleString('en-US')} handles / ${CALLS.toLocaleString('en-US')} calls; open period ${open.key} (${(elapsed * 100).toFixed(0)}% through) ${openHandles.toLocaleString('en-US')} handles / ${openCalls.toLocaleString('en-US')} calls`,
+    );
+    report.push('', ...reads.summary());
+    report.push('', problems.length ? `PROBLEMS (${problems.length}):` : 'every figure checked adds up', ...problems.map((p) => `  ${p}`));
+    report.push('', `total bench time ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+    process.stdout.write(report.join('\n') + '\n');
+    return problems.length ? 1 : 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench:scale failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
