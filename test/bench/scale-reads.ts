@@ -97,11 +97,16 @@ export class ScaleReads {
     await this.walk('roster walk, closed (frozen set)', `${c}/periods/${past.key}/handles`, past);
   }
 
+  note(line: string): void {
+    this.notes.push(line);
+  }
+
   summary(): string[] {
     const rows = this.timings.map((t) => {
-      const missed = t.aimMs !== undefined && Math.max(t.cold ?? 0, ...t.warm) > t.aimMs;
+      const over = (x: number | null) => t.aimMs !== undefined && x !== null && x > t.aimMs;
+      const missed = [over(t.cold) && 'cold', t.warm.length && over(S.median(t.warm)) && 'median', t.warm.length && over(Math.max(...t.warm)) && 'max'].filter(Boolean);
       return [t.what, S.ms(t.cold), S.ms(S.median(t.warm)), t.warm.length ? S.ms(Math.max(...t.warm)) : '-', t.warm.length ? String(t.warm.length) : '-',
-        t.aimMs === undefined ? '' : `≤ ${S.ms(t.aimMs)}${missed ? ' MISSED' : ''}`, t.note ?? ''];
+        t.aimMs === undefined ? '' : `≤ ${S.ms(t.aimMs)}: ${missed.length ? `MISSED (${missed.join(', ')})` : 'met'}`, t.note ?? ''];
     });
     return [...S.table(['read (over HTTP, finance key)', 'cold', 'warm median', 'warm max', 'n', 'aim', ''], rows), ...this.notes];
   }

@@ -103,6 +103,26 @@ export async function resetSettings(url: string): Promise<void> {
   }
 }
 
+/** Polls the contract's report row in the outbox until it is delivered or has failed an attempt (or `timeoutMs` passes). */
+export async function awaitReport(url: string, contractId: string, timeoutMs: number): Promise<{ status: string; ms: number; error: string | null }> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const t0 = Date.now();
+  try {
+    for (;;) {
+      const { rows } = await db.query<{ status: string; attempts: number; last_error: string | null }>(
+        `SELECT status, attempts, last_error FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [contractId]);
+      const r = rows[0];
+      // A claim counts the attempt and sets 'sending'; a failed attempt goes back to 'pending' with its error.
+      const done = r && (['sent', 'logged', 'failed'].includes(r.status) || (r.status === 'pending' && r.attempts > 0));
+      if (done || Date.now() - t0 > timeoutMs) return { status: r ? (r.status === 'pending' && r.attempts > 0 ? 'failed once, to be retried' : r.status) : 'not queued', ms: Date.now() - t0, error: r?.last_error ?? null };
+      await sleep(250);
+    }
+  } finally {
+    await db.end();
+  }
+}
+
 export async function tableSizes(db: Client, tables: string[]): Promise<string[]> {
   const { rows } = await db.query<{ t: string; rows: string; heap: string; indexes: string; total: string }>(
     `SELECT t, (SELECT reltuples::bigint FROM pg_class WHERE oid = t::regclass)::text AS rows,
@@ -205,4 +225,4 @@ export function table(head: string[], rows: string[][]): string[] {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-export const ms = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)}`);
+export const ms = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
