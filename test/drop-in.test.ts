@@ -170,6 +170,16 @@ describe('drop-in: a client signs with its own X credentials', () => {
     expect(await callRows(t, otherApp.contractId)).toEqual([]);
   });
 
+  it('a header whose key, token or nonce decodes to a NUL is 401, never a 500 (PostgreSQL text cannot hold one)', async () => {
+    const s = await seed(t);
+    const signed = sign(s, s.handles[0], t.url + TOTALS);
+    for (const field of ['oauth_consumer_key', 'oauth_token', 'oauth_nonce']) {
+      const res = await post(t, TOTALS, signed.replace(new RegExp(`${field}="[^"]*"`), `${field}="a%00b"`));
+      expect({ field, status: res.status, code: res.body.code }).toEqual({ field, status: 401, code: 'UNAUTHENTICATED' });
+    }
+    expect(t.sim.received).toHaveLength(0);
+  });
+
   it('refuses a request signed for another URL: another path, host, port or scheme, or a different query', async () => {
     const s = await seed(t);
     const h = s.handles[0];

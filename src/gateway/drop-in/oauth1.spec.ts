@@ -20,6 +20,12 @@ describe('percentEncode (RFC 5849 §3.6)', () => {
 });
 
 describe('parseOAuthHeader', () => {
+  it('refuses a value that decodes to a control character (no key, token or nonce has one; PostgreSQL text cannot hold a NUL)', () => {
+    expect(parseOAuthHeader('oauth_consumer_key="%00", oauth_nonce="n"')).toBeNull();
+    expect(parseOAuthHeader('oauth_consumer_key="ck", oauth_nonce="a%0Ab"')).toBeNull();
+    expect(parseOAuthHeader('oauth_consumer_key="ck", oauth_nonce="a%7Fb"')).toBeNull();
+  });
+
   it('reads k="v" pairs, percent-decoding names and values', () => {
     const p = parseOAuthHeader('realm="Example", oauth_consumer_key="ck%2B%2F%3D", oauth_nonce="n%20%C3%A9"');
     expect(p && Object.fromEntries(p)).toEqual({ realm: 'Example', oauth_consumer_key: 'ck+/=', oauth_nonce: 'n é' });

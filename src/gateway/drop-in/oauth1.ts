@@ -12,6 +12,8 @@ export function percentEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * The parameters of `Authorization: OAuth k="v", ...` (after the scheme), values percent-decoded
  * (§3.5.1). Null when malformed or when a name repeats: a header we cannot read unambiguously is refused.
@@ -27,7 +29,8 @@ export function parseOAuthHeader(rest: string): Map<string, string> | null {
     if (!m) return null;
     const k = decode(m[1]);
     const v = decode(m[2]);
-    if (k === null || v === null || out.has(k)) return null;
+    // A control character (a NUL, say) is in no key, token or nonce, and no text column can hold one.
+    if (k === null || v === null || CONTROL.test(k) || CONTROL.test(v) || out.has(k)) return null;
     out.set(k, v);
     pos = pair.lastIndex;
     if (m[3] === '') break;
