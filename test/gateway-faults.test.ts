@@ -146,6 +146,21 @@ describe('gateway faults', () => {
       expect(u.body).toMatchObject({ uniqueHandles: 1, confirmedHandles: 0 });
     });
 
+    it("a call still at X when the service stops, whose client hung up, still gets its outcome written", async () => {
+      const own = await startTestApp({ config: { upstreamTimeoutMs: 5_000 } });
+      try {
+        const s = await seed(own);
+        own.sim.behaviour = { mode: 'normal', delayMs: 800 };
+        // The client gives up at once: the HTTP server has no connection left to drain.
+        await own.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()).timeout(100).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 200));
+        await own.stop();
+        expect(await calls(own, s.contractId)).toEqual([{ outcome: 'answered', status: 200, user_id: s.handles[0].userId }]);
+      } finally {
+        await own.close();
+      }
+    });
+
     it('answers 502 UPSTREAM_FAILED when X drops the connection, and counts the call', async () => {
       const s = await seed(t);
       t.sim.behaviour = { mode: 'destroy', delayMs: 0 };

@@ -83,6 +83,18 @@ describe('gateway', () => {
     expect(await usage(s.contractId)).toMatchObject({ uniqueHandles: 1, attemptedHandles: 1, confirmedHandles: 1, calls: 2 });
   });
 
+  it('under countPolicy confirmed, a handle is counted by the time its first 2xx answer arrives (no outcome left to lose)', async () => {
+    const s = await seed(t, { handles: 3, contract: { countPolicy: 'confirmed' } });
+    for (const h of s.handles) {
+      expect((await call(s, h.userId)).status).toBe(200);
+      // Straight from the table, without waiting for the ledger to settle.
+      const row = await withClient(t.databaseUrl, (c) =>
+        c.query('SELECT confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1 AND user_id = $2', [s.contractId, h.userId]),
+      );
+      expect({ handle: h.userId, rows: row.rows }).toEqual({ handle: h.userId, rows: [{ confirmed: true }] });
+    }
+  });
+
   it("X's errors (429) pass through unchanged and are recorded with their status", async () => {
     const s = await seed(t);
     t.sim.behaviour = { mode: 'normal', delayMs: 0, forceStatus: 429 };

@@ -29,6 +29,7 @@ export class UsageImportService {
         screenName: r.screenName,
         tweetCount: 0,
         block: false,
+        billsConfirmed: false,
         externalId: r.externalId,
         status: r.status,
       })),

@@ -58,6 +58,7 @@ export class GatewayService {
         screenName: handle?.screenName ?? null,
         tweetCount: request.tweetIds.length,
         block: contract.enforcement === 'block',
+        billsConfirmed: contract.countPolicy === 'confirmed',
       },
     };
   }

@@ -34,17 +34,27 @@ export class LedgerRepository {
    * write-ahead of the whole batch costs one round trip.
    */
   async writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
-    if (!calls.some((c) => c.block && c.userId !== null)) {
-      await this.pool.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
-      return calls.map(() => ADMITTED);
-    }
-    return this.transaction(async (db) => {
+    const db = await this.pool.connect();
+    try {
+      if (!calls.some((c) => c.block && c.userId !== null)) {
+        await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
+        db.release();
+        return calls.map(() => ADMITTED);
+      }
+      await db.query('BEGIN');
       const locked = await this.lockCounters(db, calls);
       const results = await this.decideBlocked(db, calls, locked);
       const admitted = calls.filter((_, i) => results[i].ok);
       if (admitted.length) await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(admitted, true) });
+      await db.query('COMMIT');
+      db.release();
       return results;
-    });
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      db.release(true);
+      // Which server process ran it: a take-back must first make sure that one can commit no more.
+      throw new WriteAheadFailedError(e as Error, (db as unknown as { processID?: number }).processID ?? null);
+    }
   }
 
   /** Creates and locks the batch's (contract, period) counter rows, in one order for every writer. */
@@ -121,6 +131,11 @@ export class LedgerRepository {
    * limit. Most batches confirm nothing new (a handle is confirmed once a period), so they are
    * one statement; only a first 2xx or an unreachable X takes the counter locks.
    */
+  /** True when this handle's confirmation in the call's period is known to be committed. */
+  isConfirmed(c: PendingCall): boolean {
+    return c.userId !== null && this.confirmed.has(handleKey(c.contractId, c.period.start.toISOString(), c.userId));
+  }
+
   async writeOutcomes(outcomes: CallOutcome[]): Promise<void> {
     const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o)))
       .filter((c) => !this.confirmed.has(handleKey(c.contractId, c.period.start.toISOString(), c.userId!)));
@@ -132,9 +147,13 @@ export class LedgerRepository {
     await this.transaction(async (db) => {
       const periods = sortedPeriods([...confirms, ...unsent.map((o) => o.call)].map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
       await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      // Only calls still `sent` are uncounted: a retry of a batch whose commit went through must not uncount them twice.
+      const stillSent = unsent.length
+        ? new Set((await db.query<{ id: string }>({ name: 'ledger_still_sent', text: SQL.STILL_SENT, values: [unsent.map((o) => o.call.id)] })).rows.map((r) => r.id))
+        : new Set<string>();
       await db.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes)] });
       if (confirms.length) await this.confirm(db, confirms);
-      if (unsent.length) await this.uncount(db, unsent);
+      await this.uncount(db, unsent.filter((o) => stillSent.has(o.call.id)));
     });
     this.rememberConfirmed(confirms);
   }
@@ -177,7 +196,8 @@ export class LedgerRepository {
    * is removed with its counts, as if never written. A record that did not commit is not found.
    * Returns how many were taken back.
    */
-  forget(calls: PendingCall[]): Promise<number> {
+  async forget(calls: PendingCall[], backendPids: number[]): Promise<number> {
+    if (backendPids.length) await this.endBackends(backendPids);
     return this.transaction(async (db) => {
       const periods = sortedPeriods(calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
       await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
@@ -192,6 +212,21 @@ export class LedgerRepository {
       );
       return gone.rows.reduce((sum, r) => sum + r.n, 0);
     });
+  }
+
+  /**
+   * Ends the server processes that ran failed write-aheads and waits until they are gone: a
+   * statement whose connection broke may still be running there, and commit after a take-back
+   * looked for it. Once they are gone, what they wrote is committed or never will be.
+   */
+  private async endBackends(pids: number[]): Promise<void> {
+    await this.pool.query({ name: 'ledger_end_backends', text: SQL.END_BACKENDS, values: [pids] });
+    for (let i = 0; i < 100; i++) {
+      const alive = await this.pool.query<{ n: number }>({ name: 'ledger_backends_alive', text: SQL.BACKENDS_ALIVE, values: [pids] });
+      if (alive.rows[0].n === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`server processes ${pids.join(', ')} did not end`);
   }
 
   private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
@@ -212,6 +247,13 @@ export class LedgerRepository {
 }
 
 const ADMITTED: WriteAheadResult = { ok: true };
+
+/** A write-ahead that failed, with the server process that ran it (null when no connection was made). */
+export class WriteAheadFailedError extends Error {
+  constructor(readonly cause: Error, readonly backendPid: number | null) {
+    super(cause.message);
+  }
+}
 
 /**
  * The arguments of ledger_count_calls: the call rows (with `log`; none for calls already in the

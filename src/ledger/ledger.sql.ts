@@ -84,6 +84,15 @@ export const FORGET_CALLS = `
   )
   SELECT contract_id, period_start, user_id::text AS user_id, count(*)::int AS n FROM gone GROUP BY 1, 2, 3`;
 
+export const STILL_SENT = `SELECT id::text AS id FROM calls WHERE id = ANY($1::uuid[]) AND outcome = 'sent' FOR UPDATE`;
+
+/** Our own server processes only: a pid that is not one of this database's handlemeter sessions is left alone. */
+export const END_BACKENDS = `
+  SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+   WHERE pid = ANY($1::int[]) AND datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()`;
+
+export const BACKENDS_ALIVE = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND pid <> pg_backend_pid()`;
+
 /** X was never reached: these calls cannot be billed, so they stop counting towards their handle. */
 export const UNCOUNT_UNSENT = `
   UPDATE period_handles ph SET calls = ph.calls - v.n

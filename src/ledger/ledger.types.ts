@@ -14,6 +14,8 @@ export interface PendingCall {
   tweetCount: number;
   /** The contract's enforcement is `block`: a handle new to the period needs room in the allowance. */
   block: boolean;
+  /** The contract's countPolicy is `confirmed`: a handle's first 2xx is the count, so it is written before the answer goes back. */
+  billsConfirmed: boolean;
 }
 
 export type WriteAheadResult = { ok: true } | { ok: false; allowance: number };
