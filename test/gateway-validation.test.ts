@@ -197,6 +197,20 @@ describe('gateway validation', () => {
       expect(details).toEqual(expect.any(Object));
     });
 
+    it('forwards what it validated: a key repeated in the body cannot smuggle 300 Tweet IDs past the limit', async () => {
+      const s = await seed(t);
+      t.sim.reset();
+      const many = JSON.stringify(recentIds(300));
+      const one = JSON.stringify(recentIds(1));
+      const raw = `{"tweet_ids":${many},"engagement_types":["favorites"],"groupings":${JSON.stringify(byTweet)},"tweet_ids":${one}}`;
+      const res = await send(s, { endpoint: 'totals', raw });
+      expect(res.status).toBe(200);
+      expect(t.sim.received).toHaveLength(1);
+      // The bytes X got are the validated body: one Tweet ID (the simulator's own parse would hide a repeat, so count the bytes).
+      const validated = JSON.stringify({ tweet_ids: JSON.parse(one), engagement_types: ['favorites'], groupings: byTweet });
+      expect(t.sim.received[0].headers['content-length']).toBe(String(Buffer.byteLength(validated)));
+    });
+
     it('refuses a body that is not JSON at all (form-encoded) and does not forward it to X', async () => {
       // "All bodies are JSON": a form body parsed into the same shape must not pass as JSON,
       // or its bytes reach X (which answers "Invalid or missing JSON") and the handle is counted.

@@ -28,7 +28,7 @@ export class HandleNotRegisteredError extends DomainError {
 export class GatewayService {
   constructor(private readonly credentials: CredentialsCache, private readonly contracts: ContractCache) {}
 
-  async prepare(req: Request & { rawBody?: Buffer }, principal: AnyPrincipal): Promise<GatewayCall> {
+  async prepare(req: Request, principal: AnyPrincipal): Promise<GatewayCall> {
     const endpoint = String(req.params.endpoint);
     if (!isEngagementEndpoint(endpoint)) throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
     const { app, handle } = isDropIn(principal) ? await this.dropInContext(req, principal) : await this.managedContext(req, principal);
@@ -44,7 +44,9 @@ export class GatewayService {
     if (!contract) throw new NotFoundError('Contract', app.contractId);
     return {
       request,
-      body: req.rawBody ?? Buffer.from(JSON.stringify(req.body)),
+      // What was validated is what X gets: the client's bytes could repeat a key (two "tweet_ids"),
+      // of which validation saw the last and X might read the first.
+      body: Buffer.from(JSON.stringify(req.body)),
       app,
       handle,
       pending: {

@@ -5,7 +5,7 @@ import { EngagementRequest } from './engagement-request';
 /** A request that passed authentication and validation: everything needed to record, sign and send it. */
 export interface GatewayCall {
   request: EngagementRequest;
-  /** The client's body bytes, forwarded to X unchanged. */
+  /** The body X gets: the validated JSON, serialised again. */
   body: Buffer;
   app: AppCredentials;
   handle: HandleCredentials | null;
