@@ -25,6 +25,24 @@ describe('TtlCache', () => {
     expect(await cache.get('k', async () => 'after the change')).toBe('after the change');
   });
 
+  it('when full, drops only its oldest entry', async () => {
+    const cache = new TtlCache<string, string>(60_000, 2);
+    let loads = 0;
+    const load = (v: string) => async () => {
+      loads++;
+      return v;
+    };
+    await cache.get('a', load('a'));
+    await cache.get('b', load('b'));
+    await cache.get('c', load('c'));
+    expect(loads).toBe(3);
+    expect(await cache.get('b', load('b'))).toBe('b');
+    expect(await cache.get('c', load('c'))).toBe('c');
+    expect(loads).toBe(3);
+    await cache.get('a', load('a'));
+    expect(loads).toBe(4);
+  });
+
   it('a failed load is not cached: the next get tries again', async () => {
     const cache = new TtlCache<string, string>(60_000);
     await expect(cache.get('k', () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');

@@ -21,7 +21,10 @@ export class TtlCache<K, V> {
         // Kept only if no delete() came while it loaded: the value might be from before that change.
         if (this.loading.get(key) === pending) {
           this.loading.delete(key);
-          if (this.entries.size >= this.maxEntries) this.entries.clear();
+          // Full: the oldest entry goes (Map keeps insertion order), not all of them, so a stream of
+          // unknown keys cannot keep emptying the cache for everyone else.
+          this.entries.delete(key);
+          if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
           this.entries.set(key, { value, expires: started + this.ttlMs });
         }
         return value;

@@ -45,6 +45,8 @@ export class AppsService {
         await this.audit.record({ actorKeyId, action: 'create', entity: 'app', entityId: a.id, changes: { contractId, name: dto.name, consumerKey: dto.consumerKey, secrets: secretFields(dto) } }, m);
         return a;
       });
+      // A drop-in client may have tried this consumer key before it was registered: that miss is cached.
+      this.credentials.invalidateApp(app.id);
       return toAppView(app);
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`An app with consumer key ${dto.consumerKey} is already registered.`, { consumerKey: dto.consumerKey });
