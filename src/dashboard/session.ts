@@ -42,7 +42,12 @@ function cookie(req: Request, config: AppConfig, pair: string, maxAge: number): 
  */
 export function checkSameOrigin(req: Request, config: AppConfig): void {
   const origin = req.header('origin');
-  if (!origin) return;
+  if (!origin) {
+    // No Origin (some browsers leave it off): Fetch Metadata still says where the form came from.
+    const site = req.header('sec-fetch-site');
+    if (site && site !== 'same-origin' && site !== 'none') throw new CrossSiteFormError();
+    return;
+  }
   let host: string;
   try {
     host = new URL(origin).host;

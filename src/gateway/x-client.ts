@@ -16,7 +16,6 @@ const TIMED_OUT = new Set(['ETIMEDOUT', 'ECONNABORTED']);
 @Injectable()
 export class XClient {
   private readonly http: AxiosInstance;
-  private readonly signers = new Map<string, OAuth>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.http = axios.create({
@@ -62,25 +61,11 @@ export class XClient {
 
   private authorization(call: GatewayCall, url: string): string {
     if (!call.handle) return `Bearer ${call.app.bearerToken}`;
-    const signer = this.signer(call.app.consumerKey, call.app.consumerSecret);
+    // One signer per call: it is a small object, and a cache of them would be keyed by the consumer secret.
+    const signer = new OAuth({ consumer: { key: call.app.consumerKey, secret: call.app.consumerSecret }, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
     // The JSON body is not part of an OAuth 1.0a signature (RFC 5849 §3.4.1.3.1), so only the URL is signed.
     const data = signer.authorize({ url, method: 'POST' }, { key: call.handle.accessToken, secret: call.handle.accessTokenSecret });
     return signer.toHeader(data).Authorization;
-  }
-
-  private signer(key: string, secret: string): OAuth {
-    const id = `${key}\n${secret}`;
-    let s = this.signers.get(id);
-    if (!s) {
-      s = new OAuth({
-        consumer: { key, secret },
-        signature_method: 'HMAC-SHA1',
-        hash_function: (base, signingKey) => crypto.createHmac('sha1', signingKey).update(base).digest('base64'),
-      });
-      if (this.signers.size > 1000) this.signers.clear();
-      this.signers.set(id, s);
-    }
-    return s;
   }
 
   private classify(e: AxiosError): UpstreamError {
@@ -89,6 +74,10 @@ export class XClient {
     if (NOT_SENT.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) return new UpstreamUnreachableError(code || e.message);
     return new UpstreamFailedError(code || e.message);
   }
+}
+
+function hmacSha1(base: string, signingKey: string): string {
+  return crypto.createHmac('sha1', signingKey).update(base).digest('base64');
 }
 
 function header(v: unknown): string | undefined {
