@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The ledger's counting write as one function, so the gateway's write-ahead is one round trip
  * instead of four (BEGIN, lock the counters, write, COMMIT): a single statement is a transaction
  * of its own, and inside it the lock order stays what every writer uses (counter rows first, in
- * sorted order, then handle rows). Measured reason in the README's benchmark section.
+ * sorted order, then handle rows). Measured in the README, "Benchmarks".
  *
  * Arguments, as parallel arrays: the call rows to log (empty for calls already logged, such as
  * imports); one row per (contract, period, handle) with its first/last time and call count;
