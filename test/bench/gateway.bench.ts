@@ -39,13 +39,13 @@ import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Client } from 'pg';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { hmacSha1Signature, oauthEncode, signatureBaseString } from '../../src/dev/x-simulator';
+import { freePort } from '../support/service-process';
 
 // ---------------------------------------------------------------- settings
 
@@ -164,17 +164,6 @@ class Proc {
   private failure(what: string): Error {
     return new Error(`${this.name} ${what}. Its last output:\n  ${this.tail.join('\n  ') || '(none)'}`);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------- CPU accounting (Linux /proc)

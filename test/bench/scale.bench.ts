@@ -36,7 +36,6 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -45,6 +44,7 @@ import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embe
 import { countSeeded, dropIndexes, SeedPeriod, seedCalls, seedCounters, seedHandles, userContextCalls } from './scale-seed';
 import * as S from './scale-support';
 import { ScaleReads } from './scale-reads';
+import { freePort } from '../support/service-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -252,17 +252,6 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 main().then(
