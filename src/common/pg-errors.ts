@@ -1,7 +1,14 @@
-/** PostgreSQL's unique_violation, raised through TypeORM's QueryFailedError or pg directly. */
+type Wrapped = { code?: string; message?: string; driverError?: unknown; cause?: unknown };
+
+/** The error and what it wraps: TypeORM's `driverError`, or the standard `cause`. */
+function* chain(e: unknown): Generator<Wrapped> {
+  for (let err = e as Wrapped | undefined, depth = 0; err && depth < 5; err = (err.driverError ?? err.cause) as Wrapped | undefined, depth++) yield err;
+}
+
+/** PostgreSQL's unique_violation, raised through TypeORM's QueryFailedError, a ledger write or pg directly. */
 export function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; driverError?: { code?: string } };
-  return err?.code === '23505' || err?.driverError?.code === '23505';
+  for (const err of chain(e)) if (err.code === '23505') return true;
+  return false;
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
@@ -9,7 +16,7 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
 
 /** The database could not be reached or dropped the connection: a 503, not a bug. */
 export function isDatabaseUnavailable(e: unknown): boolean {
-  for (let err = e as { code?: string; message?: string; driverError?: unknown } | undefined; err; err = err.driverError as typeof err) {
+  for (const err of chain(e)) {
     if (err.code && (UNAVAILABLE_CODES.has(err.code) || err.code.startsWith('08'))) return true;
     if (err.message && UNAVAILABLE_MESSAGES.test(err.message)) return true;
   }

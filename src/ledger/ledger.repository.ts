@@ -33,28 +33,20 @@ export class LedgerRepository {
    * transaction. Without `block` calls that is one statement, a transaction by itself: the
    * write-ahead of the whole batch costs one round trip.
    */
-  async writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
-    const db = await this.pool.connect();
-    try {
-      if (!calls.some((c) => c.block && c.userId !== null)) {
+  writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
+    if (!calls.some((c) => c.block && c.userId !== null)) {
+      return this.transaction(async (db) => {
         await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
-        db.release();
         return calls.map(() => ADMITTED);
-      }
-      await db.query('BEGIN');
+      }, false);
+    }
+    return this.transaction(async (db) => {
       const locked = await this.lockCounters(db, calls);
       const results = await this.decideBlocked(db, calls, locked);
       const admitted = calls.filter((_, i) => results[i].ok);
       if (admitted.length) await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(admitted, true) });
-      await db.query('COMMIT');
-      db.release();
       return results;
-    } catch (e) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      db.release(true);
-      // Which server process ran it: a take-back must first make sure that one can commit no more.
-      throw new WriteAheadFailedError(e as Error, (db as unknown as { processID?: number }).processID ?? null);
-    }
+    });
   }
 
   /** Creates and locks the batch's (contract, period) counter rows, in one order for every writer. */
@@ -126,19 +118,18 @@ export class LedgerRepository {
     });
   }
 
-  /**
-   * The second write of a call: its answer, the handle's confirmation on a 2xx, the app's rate
-   * limit. Most batches confirm nothing new (a handle is confirmed once a period), so they are
-   * one statement; only a first 2xx or an unreachable X takes the counter locks.
-   */
   /** True when this handle's confirmation in the call's period is known to be committed. */
   isConfirmed(c: PendingCall): boolean {
     return c.userId !== null && this.confirmed.has(handleKey(c.contractId, c.period.start.toISOString(), c.userId));
   }
 
+  /**
+   * The second write of a call: its answer, the handle's confirmation on a 2xx, the app's rate
+   * limit. Most batches confirm nothing new (a handle is confirmed once a period), so they are
+   * one statement; only a first 2xx or an unreachable X takes the counter locks.
+   */
   async writeOutcomes(outcomes: CallOutcome[]): Promise<void> {
-    const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o)))
-      .filter((c) => !this.confirmed.has(handleKey(c.contractId, c.period.start.toISOString(), c.userId!)));
+    const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o))).filter((c) => !this.isConfirmed(c));
     const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
     if (!confirms.length && !unsent.length) {
       await this.pool.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes)] });
@@ -229,29 +220,34 @@ export class LedgerRepository {
     throw new Error(`server processes ${pids.join(', ')} did not end`);
   }
 
-  private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * `fn` on one pooled connection, in BEGIN/COMMIT unless `begin` is false (`fn` is then a single
+   * statement, a transaction by itself). A failure names the server process that ran it
+   * (LedgerWriteError): whether it committed may be unknown, and a take-back must end it first.
+   */
+  private async transaction<T>(fn: (db: PoolClient) => Promise<T>, begin = true): Promise<T> {
     const db = await this.pool.connect();
     try {
-      await db.query('BEGIN');
+      if (begin) await db.query('BEGIN');
       const result = await fn(db);
-      await db.query('COMMIT');
+      if (begin) await db.query('COMMIT');
       db.release();
       return result;
     } catch (e) {
-      await db.query('ROLLBACK').catch(() => undefined);
+      if (begin) await db.query('ROLLBACK').catch(() => undefined);
       // The connection may be the broken part: throw it away rather than return it to the pool.
       db.release(true);
-      throw e;
+      throw new LedgerWriteError(e as Error, (db as unknown as { processID?: number }).processID ?? null);
     }
   }
 }
 
 const ADMITTED: WriteAheadResult = { ok: true };
 
-/** A write-ahead that failed, with the server process that ran it (null when no connection was made). */
-export class WriteAheadFailedError extends Error {
-  constructor(readonly cause: Error, readonly backendPid: number | null) {
-    super(cause.message);
+/** A ledger write that failed (its `cause`), with the server process that ran it. */
+export class LedgerWriteError extends Error {
+  constructor(cause: Error, readonly backendPid: number | null) {
+    super(cause.message, { cause });
   }
 }
 

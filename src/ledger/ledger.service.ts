@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
 import { GroupCommitter } from './group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
-import { LedgerRepository, WriteAheadFailedError } from './ledger.repository';
+import { LedgerRepository, LedgerWriteError } from './ledger.repository';
 import { CallOutcome, PendingCall, WriteAheadResult } from './ledger.types';
 
 /** An outcome is retried this many times; a take-back until it succeeds (or the service stops). */
@@ -50,7 +50,7 @@ export class LedgerService implements OnApplicationShutdown {
       this.logger.error(`write-ahead failed, call refused: ${(e as Error).message}`);
       // The error may have come after the commit (the connection broke while it ran): the call is
       // refused and never sent, so a record that did commit must not stay and be billed.
-      const backendPid = e instanceof WriteAheadFailedError ? e.backendPid : null;
+      const backendPid = e instanceof LedgerWriteError ? e.backendPid : null;
       this.takeBacks.submit({ call, backendPid }).catch(() => undefined);
       throw new LedgerUnavailableError();
     }
