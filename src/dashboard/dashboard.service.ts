@@ -7,7 +7,7 @@ import { PeriodsService } from '../billing/periods.service';
 import { ContractEntity } from '../contracts/contract.entity';
 import { ContractsRepository } from '../contracts/contracts.repository';
 import { ContractsService } from '../contracts/contracts.service';
-import { localDays } from '../forecast/forecast.service';
+import { localDays } from '../forecast/period-days';
 import { UsageService } from '../usage/usage.service';
 import { DashboardRepository } from './dashboard.repository';
 import { ChartInput } from './views/chart';

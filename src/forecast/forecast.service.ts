@@ -5,7 +5,7 @@ import { formatMoney, Money } from '../common/money';
 import { TtlCache } from '../common/ttl-cache';
 import { FirstSeenDays } from './first-seen-days';
 import { DayCount, ForecastRepository, PastDayCount } from './forecast.repository';
-import { localDayStarts } from './period-days';
+import { localDays } from './period-days';
 import { projectPeriod, Projection } from './projection';
 
 /** Earlier periods used for the shape of a month. */
@@ -80,11 +80,6 @@ function historyCurves(timezone: string, rows: PastDayCount[]): { cumulativeByDa
       let sum = 0;
       return { cumulativeByDay: perDay(p.rows, localDays(new Date(start), p.end, timezone)).map((n) => (sum += n)) };
     });
-}
-
-/** The local dates a period covers, in order. */
-export function localDays(start: Date, end: Date, timezone: string): string[] {
-  return localDayStarts(start, end, timezone).map((d) => d.date);
 }
 
 function perDay(rows: DayCount[], days: string[]): number[] {

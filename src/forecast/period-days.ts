@@ -79,6 +79,11 @@ export interface LocalDay {
 /** Periods' days never change, and Luxon spends a few ms on a month of them: each projection asks for thirteen months. */
 const dayStarts = new Map<string, readonly LocalDay[]>();
 
+/** The local dates [start, end) covers, in order. */
+export function localDays(start: Date, end: Date, timezone: string): string[] {
+  return localDayStarts(start, end, timezone).map((d) => d.date);
+}
+
 /**
  * The local dates [start, end) covers, in order, each with the instant it starts: local midnight
  * (the first instant of the day where midnight is skipped), the period's own start for the first.
