@@ -1,11 +1,11 @@
 import * as net from 'node:net';
 import { XSimulator } from '../src/dev/x-simulator';
-import { createTestDatabase, withClient } from './support/database';
+import { withClient } from './support/database';
 import { seed, totalsBody } from './support/fixtures';
 import { duplicates, ledgerProblems, readLedger } from './support/ledger-audit';
 import { TcpProxy } from './support/tcp-proxy';
 import { CallAnswer, drive, planCalls, receivedKeys, seededRandom } from './support/traffic';
-import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+import { ADMIN_KEY, startTestApp, startTestAppBehindProxy, TestApp } from './support/test-app';
 
 const calls = (t: TestApp, contractId: string) =>
   withClient(t.databaseUrl, (c) => c.query('SELECT outcome, status, user_id::text FROM calls WHERE contract_id = $1', [contractId])).then((r) => r.rows);
@@ -15,21 +15,12 @@ describe('gateway faults', () => {
     let t: TestApp;
     let proxy: TcpProxy;
     let directUrl: string;
-    let drop: () => Promise<void>;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      const db = await createTestDatabase();
-      directUrl = db.url;
-      drop = db.drop;
-      const u = new URL(db.url);
-      proxy = await TcpProxy.start(u.hostname, Number(u.port));
-      t = await startTestApp({ databaseUrl: proxy.urlFor(db.url) });
+      ({ t, proxy, directUrl, close } = await startTestAppBehindProxy());
     });
-    afterAll(async () => {
-      await t.close();
-      await proxy.stop();
-      await drop();
-    });
+    afterAll(() => close());
 
     it('refuses the call with 503 LEDGER_UNAVAILABLE and sends nothing to X; health says 503; both recover', async () => {
       const s = await seed(t);

@@ -1,8 +1,7 @@
-import { createTestDatabase } from '../support/database';
 import { seed } from '../support/fixtures';
 import { duplicates, ledgerProblems, readLedger } from '../support/ledger-audit';
 import { TcpProxy } from '../support/tcp-proxy';
-import { ADMIN_KEY, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_KEY, startTestAppBehindProxy, TestApp } from '../support/test-app';
 import { CallAnswer, drive, planCalls, receivedKeys, seededRandom } from '../support/traffic';
 
 /**
@@ -15,21 +14,12 @@ describe('faults (long): the database stalls mid-traffic', () => {
   let t: TestApp;
   let proxy: TcpProxy;
   let directUrl: string;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    [directUrl, drop] = [db.url, db.drop];
-    const u = new URL(db.url);
-    proxy = await TcpProxy.start(u.hostname, Number(u.port));
-    t = await startTestApp({ databaseUrl: proxy.urlFor(db.url) });
+    ({ t, proxy, directUrl, close } = await startTestAppBehindProxy());
   });
-  afterAll(async () => {
-    await proxy.restore();
-    await t.close();
-    await proxy.stop();
-    await drop();
-  });
+  afterAll(() => close());
 
   it('answers every call with X\'s answer or 503 within its timeouts, sends no refused one to X, and recovers', async () => {
     const s = await seed(t, { handles: 6 });

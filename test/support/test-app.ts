@@ -7,6 +7,7 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { LedgerService } from '../../src/ledger/ledger.service';
 import { XSimulator } from '../../src/dev/x-simulator';
 import { createTestDatabase } from './database';
+import { TcpProxy } from './tcp-proxy';
 
 export const ADMIN_KEY = 'hm_test_admin_key_0123456789abcdef';
 
@@ -64,6 +65,35 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       await stop();
       if (!opts.sim) await sim.stop();
       await db?.drop();
+    },
+  };
+}
+
+export interface ProxiedTestApp {
+  t: TestApp;
+  /** Between the service and its database: cut, stall or lose answers with it. */
+  proxy: TcpProxy;
+  /** The database itself, around the proxy: what a test reads the ledger with. */
+  directUrl: string;
+  /** Restores the proxy, closes the service, drops the database. */
+  close: () => Promise<void>;
+}
+
+/** The real application on a fresh database reached through a TCP proxy a test controls. */
+export async function startTestAppBehindProxy(): Promise<ProxiedTestApp> {
+  const db = await createTestDatabase();
+  const u = new URL(db.url);
+  const proxy = await TcpProxy.start(u.hostname, Number(u.port));
+  const t = await startTestApp({ databaseUrl: proxy.urlFor(db.url) });
+  return {
+    t,
+    proxy,
+    directUrl: db.url,
+    close: async () => {
+      await proxy.restore();
+      await t.close();
+      await proxy.stop();
+      await db.drop();
     },
   };
 }
