@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AggregatesRepository, countedAppSql, OverageBoundary, overageSql } from '../ledger/aggregates.repository';
 import { BillingPeriod } from './billing-period';
 import { Counts, Terms, UsageFigures } from './figures';
 
@@ -33,7 +34,7 @@ const CLOSE_LOCK = 7_112_003;
 
 @Injectable()
 export class StatementsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly aggregates: AggregatesRepository) {}
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.ds.transaction(fn);
@@ -74,7 +75,9 @@ export class StatementsRepository {
         (terms.overagePriceMinor * BigInt(f.overageHandles)).toString(), f.calls],
     );
     if (!inserted.length) return false;
-    await this.freezeHandles(m, contractId, p);
+    const boundary = await this.aggregates.overageBoundary(contractId, p.start, terms.countPolicy, terms.allowance, m);
+    await this.freezeHandles(m, contractId, p, terms, boundary);
+    await this.freezeApps(m, contractId, p, terms, boundary);
     await m.query(
       `INSERT INTO statement_days (contract_id, period_start, day, first_seen, confirmed)
        SELECT contract_id, period_start, (first_seen_at AT TIME ZONE $3)::date, count(*), count(*) FILTER (WHERE confirmed)
@@ -91,27 +94,50 @@ export class StatementsRepository {
    * set's rows lie in the order its roster and CSV read them. The counter row's lock keeps the
    * set still between slices. The slice key is the timestamp as text, exact to the microsecond.
    */
-  private async freezeHandles(m: EntityManager, contractId: string, p: BillingPeriod): Promise<void> {
+  private async freezeHandles(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, boundary: OverageBoundary): Promise<void> {
+    const b = boundary.kind === 'after' ? boundary : null;
     let after = null as { at: string; userId: string } | null;
     for (;;) {
       const [slice]: { n: number; at: string | null; user_id: string | null }[] = await m.query(
         `WITH slice AS (
-           SELECT contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at IS NOT NULL AS confirmed
+           SELECT contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at IS NOT NULL AS confirmed,
+                  ${countedAppSql(terms.countPolicy)} AS first_app_id, ${overageSql(terms.countPolicy, boundary, '$6', '$7')} AS overage
              FROM period_handles h
             WHERE contract_id = $1 AND period_start = $2 AND ($3::timestamptz IS NULL OR (h.first_seen_at, h.user_id) > ($3::timestamptz, $4::bigint))
             ORDER BY h.first_seen_at, h.user_id
             LIMIT $5
          ), copied AS (
-           INSERT INTO statement_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed)
+           INSERT INTO statement_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed, first_app_id, overage)
            SELECT * FROM slice
          )
          SELECT (SELECT count(*)::int FROM slice) AS n, to_char(last.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, last.user_id::text AS user_id
            FROM (SELECT 1) one LEFT JOIN (SELECT first_seen_at, user_id FROM slice ORDER BY first_seen_at DESC, user_id DESC LIMIT 1) last ON true`,
-        [contractId, p.start, after?.at ?? null, after?.userId ?? null, FREEZE_SLICE],
+        [contractId, p.start, after?.at ?? null, after?.userId ?? null, FREEZE_SLICE, b?.at ?? null, b?.userId ?? null],
       );
       if (slice.n < FREEZE_SLICE) return;
       after = { at: slice.at!, userId: slice.user_id! };
     }
+  }
+
+  /** What each app made and counted, with the overage handles it counted, from the ledger's aggregates under the close's counter lock. */
+  private async freezeApps(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, boundary: OverageBoundary): Promise<void> {
+    const [apps, overage] = await Promise.all([
+      this.aggregates.perApp(contractId, p.start, terms.countPolicy, m),
+      this.aggregates.overagePerApp(contractId, p.start, terms.countPolicy, boundary, m),
+    ]);
+    await m.query(
+      `INSERT INTO statement_apps (contract_id, period_start, app_id, calls, handles, first_counted, overage_handles)
+       SELECT $1, $2, * FROM unnest($3::uuid[], $4::bigint[], $5::int[], $6::int[], $7::int[])`,
+      [contractId, p.start, apps.map((a) => a.appId), apps.map((a) => a.calls), apps.map((a) => a.handles), apps.map((a) => a.counted), apps.map((a) => overage.get(a.appId) ?? 0)],
+    );
+  }
+
+  /** A closed period's chargeback, as frozen with its statement. */
+  statementApps(contractId: string, periodStart: Date): Promise<{ app_id: string; calls: string; handles: number; first_counted: number; overage_handles: number }[]> {
+    return this.ds.query(
+      'SELECT app_id, calls::text, handles, first_counted, overage_handles FROM statement_apps WHERE contract_id = $1 AND period_start = $2',
+      [contractId, periodStart],
+    );
   }
 
   statementStarts(contractId: string): Promise<Date[]> {

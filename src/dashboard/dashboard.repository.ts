@@ -33,21 +33,27 @@ export class DashboardRepository {
     );
   }
 
-  /** Handles first counted on each local day of the period (first confirmed, under countPolicy confirmed). */
+  /**
+   * Handles first counted on each local day of the period (first confirmed, under countPolicy
+   * confirmed), from the ledger's 15-minute slots: every zone's days start on a slot boundary.
+   */
   newHandlesPerDay(contractId: string, periodStart: Date, timezone: string, policy: CountPolicy): Promise<{ day: string; n: number }[]> {
-    const at = policy === 'confirmed' ? 'confirmed_at' : 'first_seen_at';
+    const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
     return this.ds.query(
-      `SELECT to_char(${at} AT TIME ZONE $3, 'YYYY-MM-DD') AS day, count(*)::int AS n
-         FROM period_handles WHERE contract_id = $1 AND period_start = $2 AND ${at} IS NOT NULL
-        GROUP BY 1`,
+      `SELECT to_char(slot AT TIME ZONE $3, 'YYYY-MM-DD') AS day, sum(${n})::int AS n
+         FROM period_activity WHERE contract_id = $1 AND period_start = $2
+        GROUP BY 1 HAVING sum(${n}) <> 0`,
       [contractId, periodStart, timezone],
     );
   }
 
+  /** The busiest handles, from the few the ledger keeps ranked (period_top_handles) rather than by sorting the set. */
   topHandles(contractId: string, periodStart: Date, limit: number): Promise<TopHandleRow[]> {
     return this.ds.query(
-      `SELECT user_id::text, screen_name, calls, first_seen_at, confirmed_at IS NOT NULL AS confirmed FROM period_handles
-        WHERE contract_id = $1 AND period_start = $2 ORDER BY calls DESC, user_id LIMIT $3`,
+      `SELECT h.user_id::text, h.screen_name, h.calls, h.first_seen_at, h.confirmed_at IS NOT NULL AS confirmed
+         FROM (SELECT user_id FROM period_top_handles WHERE contract_id = $1 AND period_start = $2 ORDER BY calls DESC, user_id LIMIT $3 * 2) t
+         JOIN period_handles h ON h.contract_id = $1 AND h.period_start = $2 AND h.user_id = t.user_id
+        ORDER BY h.calls DESC, h.user_id LIMIT $3`,
       [contractId, periodStart, limit],
     );
   }

@@ -14,15 +14,18 @@ export interface PastDayCount extends DayCount {
   period_end: Date;
 }
 
-/** The column a policy counts a handle from: its first call, or its first call X answered 2xx. */
-const SINCE: Record<CountPolicy, string> = { attempted: 'first_seen_at', confirmed: 'confirmed_at' };
+/** The column of period_activity holding the handles a policy counted in each slot. */
+const COUNTED: Record<CountPolicy, string> = { attempted: 'first_seen', confirmed: 'confirmed' };
 
 /** An instant (ms) or +infinity. */
 export type Bound = number;
 
-const IN_BOUNDS = (at: string): string =>
-  `contract_id = $1 AND period_start = $2 AND ${at} >= ($3::timestamptz[])[1] AND ${at} < ($3::timestamptz[])[cardinality($3::timestamptz[])]`;
-const BUCKET = (at: string): string => `width_bucket(${at}, $3::timestamptz[])`;
+/**
+ * The ledger's 15-minute slots (period_activity) within bounds; the bounds are starts of local
+ * days (or +infinity), which fall on slot boundaries in every time zone, so the sums are exact.
+ */
+const SLOTS_IN_BOUNDS = `contract_id = $1 AND period_start = $2 AND slot >= ($3::timestamptz[])[1] AND slot < ($3::timestamptz[])[cardinality($3::timestamptz[])]`;
+const BUCKET = 'width_bucket(slot, $3::timestamptz[])';
 
 function boundParam(b: Bound): string {
   return b === Infinity ? 'infinity' : new Date(b).toISOString();
@@ -40,35 +43,12 @@ function countsOf(rows: { b: number; n: number }[], intervals: number): number[]
 export class ForecastRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /**
-   * The open period's live set: handles counted between consecutive instants of `bounds` (the
-   * starts of local days; the last may be +infinity), one count per interval. Bucketed by
-   * comparing instants (width_bucket), not by converting each row to local time, which cost three
-   * times as much. For `attempted` a range of the roster index; `confirmed_at` has no index, so
-   * for `confirmed` a scan of the period's rows.
-   */
-  async handlesBetween(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<number[]> {
-    const rows: { b: number; n: number }[] = await this.ds.query(
-      `SELECT ${BUCKET(SINCE[policy])} AS b, count(*)::int AS n FROM period_handles WHERE ${IN_BOUNDS(SINCE[policy])} GROUP BY 1`,
-      [contractId, periodStart, bounds.map(boundParam)],
-    );
-    return countsOf(rows, bounds.length - 1);
-  }
-
-  /**
-   * The period's count (its counter row, as billed) and, for `attempted`, read in the same
-   * snapshot, the handles first seen within `bounds` as in handlesBetween.
-   */
-  async countAndRecent(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<{ total: number; recent: number[] | null }> {
-    const total = `coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0)`;
-    if (policy === 'confirmed') {
-      const [row] = await this.ds.query(`SELECT ${total} AS total`, [contractId, periodStart]);
-      return { total: row.total, recent: null };
-    }
+  /** The period's count (its counter row, as billed) and, read in the same snapshot, the handles counted between consecutive instants of `bounds` (the starts of local days; the last may be +infinity), one count per interval, summed from the ledger's per-slot aggregates (a few thousand rows at most, whatever the number of handles). */
+  async countAndRecent(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<{ total: number; recent: number[] }> {
     const [row] = await this.ds.query(
-      `SELECT ${total} AS total,
+      `SELECT coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0) AS total,
               (SELECT coalesce(json_agg(json_build_object('b', b, 'n', n)), '[]')
-                 FROM (SELECT ${BUCKET('first_seen_at')} AS b, count(*)::int AS n FROM period_handles WHERE ${IN_BOUNDS('first_seen_at')} GROUP BY 1) per_day) AS recent`,
+                 FROM (SELECT ${BUCKET} AS b, sum(${COUNTED[policy]})::int AS n FROM period_activity WHERE ${SLOTS_IN_BOUNDS} GROUP BY 1) per_day) AS recent`,
       [contractId, periodStart, bounds.map(boundParam)],
     );
     return { total: row.total, recent: countsOf(row.recent, bounds.length - 1) };

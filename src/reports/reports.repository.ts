@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { NO_APP } from '../ledger/aggregates.repository';
 
 export interface AppCallsRow {
   app_id: string;
@@ -21,17 +22,16 @@ export class ReportsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /**
-   * Calls per app in the period, busiest first. Gateway calls only: those carry an app, and none
-   * reaches a period after it closed, so the answer is the same on every delivery attempt.
-   * `at` lies in the period exactly when `period_start` names it; the range uses the call log's index.
+   * Calls per app in the closed period, busiest first, as frozen with its statement (read from the
+   * ledger's aggregates at the close, not from the call log): the same on every delivery attempt.
    */
-  callsPerApp(contractId: string, start: Date, end: Date): Promise<AppCallsRow[]> {
+  callsPerApp(contractId: string, periodStart: Date): Promise<AppCallsRow[]> {
     return this.ds.query(
-      `SELECT c.app_id, a.name, count(*)::int AS calls
-         FROM calls c JOIN apps a ON a.id = c.app_id
-        WHERE c.contract_id = $1 AND c.at >= $2 AND c.at < $3
-        GROUP BY c.app_id, a.name ORDER BY calls DESC, a.name`,
-      [contractId, start, end],
+      `SELECT s.app_id, coalesce(a.name, 'deleted app') AS name, s.calls::int AS calls
+         FROM statement_apps s LEFT JOIN apps a ON a.id = s.app_id
+        WHERE s.contract_id = $1 AND s.period_start = $2 AND s.app_id <> $3 AND s.calls > 0
+        ORDER BY s.calls DESC, name`,
+      [contractId, periodStart, NO_APP],
     );
   }
 

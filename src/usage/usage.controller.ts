@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Roles } from '../auth/roles.decorator';
 import { PageQueryDto } from '../common/page-query.dto';
 import { UuidParam } from '../common/uuid-param';
+import { ChargebackService } from './chargeback.service';
 import { UsageService } from './usage.service';
 import { PeriodQueryDto } from './period-query.dto';
 
@@ -13,12 +14,18 @@ import { PeriodQueryDto } from './period-query.dto';
 @Roles('admin', 'finance')
 @Controller()
 export class UsageController {
-  constructor(private readonly usage: UsageService) {}
+  constructor(private readonly usage: UsageService, private readonly chargeback: ChargebackService) {}
 
   @Get('contracts/:id/usage')
   @ApiOperation({ summary: "A period's unique handles, allowance, overage and cost (default: the open period)." })
   usageOf(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
     return this.usage.usageOf(id, q.period);
+  }
+
+  @Get('contracts/:id/apps/usage')
+  @ApiOperation({ summary: "Chargeback: a period's calls, handles, first-counted handles and overage per app (default: the open period); they add up to the period's figures." })
+  appsUsage(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
+    return this.chargeback.perApp(id, q.period);
   }
 
   @Get('contracts/:id/periods/:period/handles')

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
 import { ContractsModule } from '../contracts/contracts.module';
+import { LedgerModule } from '../ledger/ledger.module';
+import { ChargebackService } from './chargeback.service';
 import { UsageController } from './usage.controller';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
 
 @Module({
-  imports: [ContractsModule, BillingModule],
+  imports: [ContractsModule, BillingModule, LedgerModule],
   controllers: [UsageController],
-  providers: [UsageRepository, UsageService],
-  exports: [UsageService],
+  providers: [UsageRepository, UsageService, ChargebackService],
+  exports: [UsageService, ChargebackService],
 })
 export class UsageModule {}

@@ -3,8 +3,12 @@ import { PeriodsService } from '../billing/periods.service';
 import { StatementsRepository } from '../billing/statements.repository';
 import { fitsBigint } from '../common/bigint-id';
 import { ValidationFailedError } from '../common/errors';
+import { ContractEntity } from '../contracts/contract.entity';
+import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsService } from '../contracts/contracts.service';
-import { RosterRow, UsageRepository } from './usage.repository';
+import { AggregatesRepository } from '../ledger/aggregates.repository';
+import { BillingPeriod } from '../billing/billing-period';
+import { LiveCounting, RosterRow, UsageRepository } from './usage.repository';
 
 const CSV_PAGE = 5000;
 
@@ -15,6 +19,8 @@ export class UsageService {
     private readonly usage: UsageRepository,
     private readonly periods: PeriodsService,
     private readonly statements: StatementsRepository,
+    private readonly terms: ContractTermsRepository,
+    private readonly aggregates: AggregatesRepository,
   ) {}
 
   /** The figures finance asks for: unique handles (per countPolicy), allowance, overage and its cost, calls. */
@@ -25,8 +31,8 @@ export class UsageService {
   async rosterPage(contractId: string, periodKey: string, limit: number, cursor?: string) {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract, periodKey);
-    const frozen = await this.statements.isClosed(contract.id, period.start);
-    const rows = await this.usage.roster(contract.id, period.start, frozen, limit, cursor ? decodeCursor(cursor) : undefined);
+    const live = await this.liveCounting(contract, period);
+    const rows = await this.usage.roster(contract.id, period.start, live, limit, cursor ? decodeCursor(cursor) : undefined);
     const last = rows[rows.length - 1];
     return { handles: rows.map(toRosterEntry), nextCursor: rows.length === limit ? encodeCursor(last) : null };
   }
@@ -35,20 +41,29 @@ export class UsageService {
   async rosterCsv(contractId: string, periodKey: string): Promise<{ filename: string; lines: AsyncIterable<string> }> {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract, periodKey);
-    const frozen = await this.statements.isClosed(contract.id, period.start);
+    const live = await this.liveCounting(contract, period);
     const usage = this.usage;
     async function* lines() {
-      yield 'userId,screenName,firstSeen,lastSeen,calls,confirmed\n';
+      yield 'userId,screenName,firstSeen,lastSeen,calls,confirmed,firstAppId,overage\n';
       let after: { firstSeen: Date; userId: string } | undefined;
       for (;;) {
-        const rows = await usage.roster(contract.id, period.start, frozen, CSV_PAGE, after);
-        if (rows.length) yield rows.map((r) => `${r.user_id},${csvField(r.screen_name ?? '')},${r.first_seen_at.toISOString()},${r.last_seen_at.toISOString()},${r.calls},${r.confirmed}\n`).join('');
+        const rows = await usage.roster(contract.id, period.start, live, CSV_PAGE, after);
+        if (rows.length) {
+          yield rows.map((r) => `${r.user_id},${csvField(r.screen_name ?? '')},${r.first_seen_at.toISOString()},${r.last_seen_at.toISOString()},${r.calls},${r.confirmed},${r.first_app_id ?? ''},${r.overage}\n`).join('');
+        }
         if (rows.length < CSV_PAGE) return;
         const last = rows[rows.length - 1];
         after = { firstSeen: last.first_seen_at, userId: last.user_id };
       }
     }
     return { filename: `handles-${contract.id}-${period.key}.csv`, lines: lines() };
+  }
+
+  /** Null once the period is closed (its frozen set carries its marks); else the open set's counting order and overage boundary. */
+  private async liveCounting(contract: ContractEntity, period: BillingPeriod): Promise<LiveCounting | null> {
+    if (await this.statements.isClosed(contract.id, period.start)) return null;
+    const terms = await this.terms.inForce(contract.id, period.end);
+    return { policy: terms.countPolicy, boundary: await this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance) };
   }
 
   async rateLimits() {
@@ -64,7 +79,7 @@ export class UsageService {
 }
 
 function toRosterEntry(r: RosterRow) {
-  return { userId: r.user_id, screenName: r.screen_name, firstSeen: r.first_seen_at, lastSeen: r.last_seen_at, calls: r.calls, confirmed: r.confirmed };
+  return { userId: r.user_id, screenName: r.screen_name, firstSeen: r.first_seen_at, lastSeen: r.last_seen_at, calls: r.calls, confirmed: r.confirmed, firstAppId: r.first_app_id, overage: r.overage };
 }
 
 function encodeCursor(r: RosterRow): string {

@@ -14,6 +14,8 @@ export interface Ledger {
   calls: LoggedCall[];
   handles: { periodStart: string; userId: string; calls: number; confirmed: boolean }[];
   counters: { periodStart: string; attempted: number; confirmed: number; calls: number }[];
+  /** Where the ledger's aggregates (period_activity, period_top_handles) disagree with the rows they sum up. */
+  aggregateProblems: string[];
 }
 
 export async function readLedger(databaseUrl: string, contractId: string): Promise<Ledger> {
@@ -24,7 +26,9 @@ export async function readLedger(databaseUrl: string, contractId: string): Promi
     );
     const handles = await c.query(`SELECT period_start::text, user_id::text, calls, confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1`, [contractId]);
     const counters = await c.query(`SELECT period_start::text, attempted_handles, confirmed_handles, calls::int FROM period_counters WHERE contract_id = $1`, [contractId]);
+    const aggregates = await c.query(AGGREGATE_PROBLEMS, [contractId]);
     return {
+      aggregateProblems: aggregates.rows.map((r) => r.problem),
       calls: calls.rows.map((r) => ({ key: callKey(r.user_id, r.tweet_count), userId: r.user_id, periodStart: r.period_start, outcome: r.outcome, status: r.status })),
       handles: handles.rows.map((r) => ({ periodStart: r.period_start, userId: r.user_id, calls: r.calls, confirmed: r.confirmed })),
       counters: counters.rows.map((r) => ({ periodStart: r.period_start, attempted: r.attempted_handles, confirmed: r.confirmed_handles, calls: r.calls })),
@@ -41,7 +45,7 @@ export async function readLedger(databaseUrl: string, contractId: string): Promi
  * Returns the problems found (none: an empty list), so a failure names all of them.
  */
 export function ledgerProblems(l: Ledger): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...l.aggregateProblems];
   const periods = new Set([...l.calls.map((c) => c.periodStart), ...l.handles.map((h) => h.periodStart), ...l.counters.map((c) => c.periodStart)]);
   for (const p of periods) {
     const calls = l.calls.filter((c) => c.periodStart === p);
@@ -80,3 +84,40 @@ export function duplicates(keys: string[]): string[] {
   for (const k of keys) (seen.has(k) ? twice : seen).add(k);
   return [...twice];
 }
+
+/**
+ * The ledger's aggregates recomputed from the handle sets and the call log, compared key by key:
+ * calls, first-seen and first-confirmed handles per (period, 15-minute slot, app), handles used
+ * per (period, app), and the top handles' call counts (never above the handle's own).
+ */
+const AGGREGATE_PROBLEMS = `
+  WITH expected AS (
+    SELECT period_start, slot, app_id, sum(calls) AS calls, sum(first_seen) AS first_seen, sum(confirmed) AS confirmed FROM (
+      SELECT period_start, ledger_slot(at) AS slot, coalesce(app_id, ledger_no_app()) AS app_id, count(*) AS calls, 0 AS first_seen, 0 AS confirmed
+        FROM calls WHERE contract_id = $1 GROUP BY 1, 2, 3
+      UNION ALL
+      SELECT period_start, ledger_slot(first_seen_at), coalesce(first_app_id, ledger_no_app()), 0, count(*), 0
+        FROM period_handles WHERE contract_id = $1 GROUP BY 1, 2, 3
+      UNION ALL
+      SELECT period_start, ledger_slot(confirmed_at), coalesce(confirmed_app_id, ledger_no_app()), 0, 0, count(*)
+        FROM period_handles WHERE contract_id = $1 AND confirmed_at IS NOT NULL GROUP BY 1, 2, 3
+    ) x GROUP BY 1, 2, 3
+  ), kept AS (
+    SELECT period_start, slot, app_id, calls, first_seen, confirmed FROM period_activity WHERE contract_id = $1
+  ), slots AS (
+    SELECT period_start::text || ' slot ' || slot::text || ' app ' || app_id::text || ': kept '
+           || coalesce(k.calls, 0) || '/' || coalesce(k.first_seen, 0) || '/' || coalesce(k.confirmed, 0) || ' calls/first seen/confirmed, rows say '
+           || coalesce(e.calls, 0) || '/' || coalesce(e.first_seen, 0) || '/' || coalesce(e.confirmed, 0) AS problem
+      FROM kept k FULL JOIN expected e USING (period_start, slot, app_id)
+     WHERE coalesce(k.calls, 0) <> coalesce(e.calls, 0) OR coalesce(k.first_seen, 0) <> coalesce(e.first_seen, 0) OR coalesce(k.confirmed, 0) <> coalesce(e.confirmed, 0)
+  ), apps AS (
+    SELECT period_start::text || ' app ' || app_id::text || ': kept ' || coalesce(k.n, 0) || ' handles used, the set says ' || coalesce(e.n, 0) AS problem
+      FROM (SELECT period_start, app_id, sum(handles) AS n FROM period_activity WHERE contract_id = $1 GROUP BY 1, 2) k
+      FULL JOIN (SELECT period_start, a AS app_id, count(*) AS n FROM period_handles, unnest(apps) AS a WHERE contract_id = $1 GROUP BY 1, 2) e USING (period_start, app_id)
+     WHERE coalesce(k.n, 0) <> coalesce(e.n, 0)
+  ), top AS (
+    SELECT t.period_start::text || ' top handle ' || t.user_id || ': ' || t.calls || ' calls kept, ' || coalesce(h.calls::text, 'no row') || ' in the set' AS problem
+      FROM period_top_handles t LEFT JOIN period_handles h USING (contract_id, period_start, user_id)
+     WHERE t.contract_id = $1 AND (h.calls IS NULL OR t.calls > h.calls)
+  )
+  SELECT problem FROM slots UNION ALL SELECT problem FROM apps UNION ALL SELECT problem FROM top`;
