@@ -6,6 +6,9 @@ import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDash
 import { AddStatementRosterIndex1763970000000 } from './1763970000000-AddStatementRosterIndex';
 import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatementDays';
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
+import { AddLedgerAggregates1764100000000 } from './1764100000000-AddLedgerAggregates';
+import { PartitionCallLog1764100001000 } from './1764100001000-PartitionCallLog';
+import { AddStatementChargeback1764100002000 } from './1764100002000-AddStatementChargeback';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +20,7 @@ export const MIGRATIONS = [
   AddStatementRosterIndex1763970000000,
   CreateStatementDays1763970001000,
   CreateLedgerCountCalls1763990000000,
+  AddLedgerAggregates1764100000000,
+  PartitionCallLog1764100001000,
+  AddStatementChargeback1764100002000,
 ];

@@ -1,5 +1,8 @@
 import type { ParsedMail } from 'mailparser';
 import * as net from 'node:net';
+import * as zlib from 'node:zlib';
+import { APP_CONFIG, AppConfig } from '../src/config/app-config';
+import { OutboxRepository } from '../src/outbox/outbox.repository';
 import { BillingPeriod, nextPeriod, periodContaining, previousPeriod } from '../src/billing/billing-period';
 import { CloseService } from '../src/billing/close.service';
 import { withClient } from './support/database';
@@ -95,11 +98,13 @@ describe('monthly report', () => {
     const csv = (await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set(admin).expect(200)).text;
     expect(m.attachments).toHaveLength(1);
     const [file] = m.attachments;
-    expect(file.filename).toBe(`handles-${s.contractId}-${last.key}.csv`);
-    expect(file.contentType).toBe('text/csv');
-    expect(file.content.toString('utf8')).toBe(csv);
+    expect(file.filename).toBe(`handles-${s.contractId}-${last.key}.csv.gz`);
+    expect(file.contentType).toBe('application/gzip');
+    expect(zlib.gunzipSync(file.content).toString('utf8')).toBe(csv);
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed');
+    expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed,firstAppId,overage');
+    // Imported calls have no app; the allowance of 2 was used up by the first two handles counted.
+    expect(lines.slice(1).map((l) => l.split(',').slice(-2).join(','))).toEqual([',false', ',false', ',true', ',true', ',true']);
     expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(['9101', '9102', '9103', '9104', '9105']);
 
     // Closing again writes nothing and sends nothing.
@@ -130,6 +135,91 @@ describe('monthly report', () => {
   });
 });
 
+describe('monthly report of a large roster', () => {
+  it('links a signed, expiring download instead of attaching a roster over the size limit', async () => {
+    const mail = await MailCatcher.start();
+    const cycle = { timezone: 'UTC', billingDay: 1 };
+    // A limit below this roster's gzipped size: the path a roster of a million handles takes.
+    const t = await startTestApp({ config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, reportAttachMaxBytes: 100, publicBaseUrl: 'https://meter.example' } });
+    try {
+      const s = await seed(t, { contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } } });
+      const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
+      const calls = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, at: new Date(last.start.getTime() + 86_400_000 + i * 60_000).toISOString(), userId: `${5000 + i}`, endpoint: 'totals' }));
+      await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }).expect(200);
+      await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
+      const [m] = await mail.waitFor(1);
+      expect(m.attachments).toHaveLength(0);
+      const link = /https:\/\/meter\.example(\/reports\/\S+\/handles\.csv\.gz\?expires=\d+&signature=[\w-]+)/.exec(m.text!);
+      expect(link).not.toBeNull();
+      expect(m.html).toContain('https://meter.example/reports/');
+
+      // The link needs no key; what it serves is the period's roster, gzipped.
+      const csv = (await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set('X-API-Key', ADMIN_KEY).expect(200)).text;
+      const got = await t.http().get(link![1]).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      }).expect(200);
+      expect(got.headers['content-type']).toMatch(/application\/gzip/);
+      expect(zlib.gunzipSync(got.body as Buffer).toString('utf8')).toBe(csv);
+      expect(csv.trim().split('\n')).toHaveLength(41);
+
+      // A changed signature, period or expiry is refused, and so is an expired link.
+      const url = new URL(`https://x${link![1]}`);
+      const sig = url.searchParams.get('signature')!;
+      const expires = Number(url.searchParams.get('expires'));
+      const base = `/reports/${s.contractId}/${last.key}/handles.csv.gz`;
+      const refused = async (path: string) => expect((await t.http().get(path).expect(401)).body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
+      await refused(`${base}?expires=${expires}&signature=${sig.slice(0, -2)}xx`);
+      await refused(`${base}?expires=${expires + 1}&signature=${sig}`);
+      await refused(`/reports/${s.contractId}/${previousPeriod(last, cycle).key}/handles.csv.gz?expires=${expires}&signature=${sig}`);
+      await refused(`${base}?signature=${sig}`);
+      const config = t.app.get<AppConfig>(APP_CONFIG);
+      const ttl = config.reportLinkTtlDays;
+      config.reportLinkTtlDays = -1; // a link made now that expired a day ago
+      try {
+        const { ReportLinks } = await import('../src/reports/report-links');
+        const stale = t.app.get(ReportLinks).link(s.contractId, last.key).replace('https://meter.example', '');
+        await refused(stale);
+      } finally {
+        config.reportLinkTtlDays = ttl;
+      }
+    } finally {
+      await t.close();
+      await mail.stop();
+    }
+  });
+});
+
+describe('monthly report to a slow relay', () => {
+  it('keeps its lease while the send runs longer than the lease, so no other pass sends it again', async () => {
+    const mail = await MailCatcher.start({ delayMs: 3_500 });
+    const cycle = { timezone: 'UTC', billingDay: 1 };
+    const t = await startTestApp({ config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, outboxLeaseMs: 1_000 } });
+    try {
+      const s = await seed(t, { contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } } });
+      const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
+      await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY)
+        .send({ calls: [{ id: 's1', at: new Date(last.start.getTime() + 86_400_000).toISOString(), userId: '888', endpoint: 'totals' }] }).expect(200);
+      await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
+      // Another instance's delivery pass, twice while the relay is still taking the message (past the 1 s lease).
+      const repo = t.app.get(OutboxRepository);
+      for (const wait of [1_500, 1_000]) {
+        await new Promise((r) => setTimeout(r, wait));
+        expect(await repo.claim(20, 1_000)).toEqual([]);
+      }
+      await mail.waitFor(1, 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(mail.messages).toHaveLength(1);
+      const rows = (await withClient(t.databaseUrl, (c) => c.query(`SELECT status, attempts FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [s.contractId]))).rows;
+      expect(rows).toEqual([{ status: 'sent', attempts: 1 }]);
+    } finally {
+      await t.close();
+      await mail.stop();
+    }
+  });
+});
+
 describe('monthly report across a restart', () => {
   it('is delivered after the service starts again when SMTP was down at the close', async () => {
     const mail = await MailCatcher.start();
@@ -155,7 +245,7 @@ describe('monthly report across a restart', () => {
       const got = await mail.waitFor(1, 20_000);
       expect(got).toHaveLength(1);
       expect(got[0].subject).toContain(`report for ${last.key}: 1 of 500 handles`);
-      expect(got[0].attachments[0].content.toString('utf8')).toMatch(/^userId,.*\n777,/);
+      expect(zlib.gunzipSync(got[0].attachments[0].content).toString('utf8')).toMatch(/^userId,.*\n777,/);
       // The server has the message a moment before the sender hears its 250 and marks the row.
       let sent = await row(first.databaseUrl);
       for (let i = 0; i < 100 && sent[0]?.status !== 'sent'; i++) sent = await new Promise((r) => setTimeout(r, 50)).then(() => row(first.databaseUrl));

@@ -20,12 +20,20 @@ export interface AppConfig {
   schedulersEnabled: boolean;
   /** First retry delay of a failed alert or report delivery; doubles each attempt, capped at an hour. */
   outboxRetryBaseMs: number;
+  /** How long a claimed delivery is its instance's before another may take it as abandoned (a crash mid-send); renewed while sending. */
+  outboxLeaseMs: number;
   /** `json`: one JSON object a line (production); `pretty`: for people at a terminal. */
   logFormat: LogFormat;
   /** The least severe level written. */
   logLevel: LogLevel;
   /** On SIGTERM, how long in-flight calls get to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Months of raw call log kept; older months whose periods are all closed are dropped (statements and handle sets stay). */
+  callLogRetentionMonths: number;
+  /** A monthly report's gzipped handle CSV is attached up to this size; above it the email links to a signed download instead. */
+  reportAttachMaxBytes: number;
+  /** How long a report's signed download link stays valid. */
+  reportLinkTtlDays: number;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -122,6 +130,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailFrom: str('MAIL_FROM') ?? 'handlemeter@localhost',
     schedulersEnabled: str('SCHEDULERS') !== 'off',
     outboxRetryBaseMs: int('OUTBOX_RETRY_BASE_MS', 15000, 10, 3_600_000),
+    outboxLeaseMs: int('OUTBOX_LEASE_MS', 120_000, 1000, 3_600_000),
+    callLogRetentionMonths: int('CALL_LOG_RETENTION_MONTHS', 24, 1, 1200),
+    // 3 MB of attachment is about 4 MB once base64-encoded: with the text and HTML, under the 5 MB many relays take.
+    reportAttachMaxBytes: int('REPORT_ATTACH_MAX_BYTES', 3_000_000, 0, 3_000_000),
+    reportLinkTtlDays: int('REPORT_LINK_TTL_DAYS', 30, 1, 365),
     logFormat: oneOf('LOG_FORMAT', LOG_FORMATS, nodeEnv === 'production' ? 'json' : 'pretty'),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     // A call in flight can wait UPSTREAM_TIMEOUT_MS for X, then its outcome write retries for

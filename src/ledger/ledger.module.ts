@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AggregatesRepository } from './aggregates.repository';
+import { CallLogScheduler } from './call-log.scheduler';
+import { CallLogService } from './call-log.service';
 import { LedgerInterceptor } from './ledger.interceptor';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
 @Module({
-  providers: [LedgerRepository, LedgerService, LedgerInterceptor],
-  exports: [LedgerService, LedgerInterceptor, LedgerRepository],
+  providers: [LedgerRepository, AggregatesRepository, CallLogService, CallLogScheduler, LedgerService, LedgerInterceptor],
+  exports: [LedgerService, LedgerInterceptor, LedgerRepository, AggregatesRepository, CallLogService],
 })
 export class LedgerModule {}

@@ -98,8 +98,29 @@ export class LedgerRepository {
    * Onboarding: calls made before handlemeter was in the path, counted as if they had come
    * through the gateway. A call already imported (same external id) changes nothing.
    * Returns how many were new.
+   *
+   * Applied in slices of IMPORT_SLICE calls, each its own short transaction: a slice holds its
+   * periods' counter locks for milliseconds, and gateway calls waiting for them go between two
+   * slices, instead of waiting out a 50k-row import. A failure part-way leaves the slices before
+   * it committed; posting the import again completes it (those calls are duplicates by their ids).
    */
-  importCalls(contractId: string, calls: ImportedCall[]): Promise<number> {
+  async importCalls(contractId: string, calls: ImportedCall[]): Promise<number> {
+    await this.ensureCallPartitions(calls.map((c) => c.at));
+    let added = 0;
+    for (let i = 0; i < calls.length; i += IMPORT_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      added += await this.importSlice(contractId, calls.slice(i, i + IMPORT_SLICE));
+    }
+    return added;
+  }
+
+  /** Creates the call log's partitions for the months of these instants, where missing. */
+  async ensureCallPartitions(ats: Date[]): Promise<void> {
+    const months = [...new Set(ats.map((d) => `${d.toISOString().slice(0, 7)}-01`))];
+    if (months.length) await this.pool.query({ name: 'ledger_ensure_partitions', text: SQL.ENSURE_CALL_PARTITIONS, values: [months] });
+  }
+
+  private importSlice(contractId: string, calls: ImportedCall[]): Promise<number> {
     return this.transaction(async (db) => {
       await this.lockCounters(db, calls);
       const logged = await db.query({
@@ -132,7 +153,7 @@ export class LedgerRepository {
     const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o))).filter((c) => !this.isConfirmed(c));
     const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
     if (!confirms.length && !unsent.length) {
-      await this.pool.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes)] });
+      await this.pool.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: outcomeValues(outcomes) });
       return;
     }
     await this.transaction(async (db) => {
@@ -142,7 +163,7 @@ export class LedgerRepository {
       const stillSent = unsent.length
         ? new Set((await db.query<{ id: string }>({ name: 'ledger_still_sent', text: SQL.STILL_SENT, values: [unsent.map((o) => o.call.id)] })).rows.map((r) => r.id))
         : new Set<string>();
-      await db.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes)] });
+      await db.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: outcomeValues(outcomes) });
       if (confirms.length) await this.confirm(db, confirms);
       await this.uncount(db, unsent.filter((o) => stillSent.has(o.call.id)));
     });
@@ -158,7 +179,7 @@ export class LedgerRepository {
     await db.query({
       name: 'ledger_confirm_handles',
       text: SQL.CONFIRM_HANDLES,
-      values: [handles.map((c) => c.contractId), handles.map((c) => c.period.start.toISOString()), handles.map((c) => c.userId), handles.map((c) => c.at.toISOString())],
+      values: [handles.map((c) => c.contractId), handles.map((c) => c.period.start.toISOString()), handles.map((c) => c.userId), handles.map((c) => c.at.toISOString()), handles.map((c) => c.appId)],
     });
   }
 
@@ -244,6 +265,9 @@ export class LedgerRepository {
 
 const ADMITTED: WriteAheadResult = { ok: true };
 
+/** Calls per transaction of an import: a slice holds the counter locks for a few milliseconds. */
+export const IMPORT_SLICE = 500;
+
 /** A ledger write that failed (its `cause`), with the server process that ran it. */
 export class LedgerWriteError extends Error {
   constructor(cause: Error, readonly backendPid: number | null) {
@@ -286,6 +310,11 @@ function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
     hs.map((h) => h.first.toISOString()), hs.map((h) => h.last.toISOString()), hs.map((h) => h.n),
     ps.map((p) => p.contractId), ps.map((p) => p.start), ps.map((p) => p.period.end.toISOString()), ps.map((p) => p.period.key), ps.map((p) => p.n),
   ];
+}
+
+/** WRITE_OUTCOMES_AND_RATE_LIMITS' arguments. */
+function outcomeValues(outcomes: CallOutcome[]): unknown[] {
+  return [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes), outcomes.map((o) => o.call.at.toISOString())];
 }
 
 function outcomeColumns(outcomes: CallOutcome[]): unknown[] {

@@ -26,28 +26,47 @@ export const COUNT_CALLS = `
                             $9::uuid[], $10::timestamptz[], $11::bigint[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::int[],
                             $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[])`;
 
-/** Imported calls are logged once per external id; RETURNING names the ones that were new. */
+/**
+ * Imported calls are logged once per external id (imported_calls: the partitioned call log cannot
+ * hold a unique key without `at`), and added to the period's calls per slot; RETURNING names the
+ * ones that were new.
+ */
 export const LOG_IMPORTED_CALLS = `
-  INSERT INTO calls (id, at, contract_id, period_start, endpoint, user_id, tweet_count, source, external_id, outcome, status)
-  SELECT id, at, $1, period_start, endpoint, user_id, 0, 'import', external_id, 'answered', status
-    FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::smallint[])
+  WITH v AS (
+    SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::smallint[])
       AS v (id, at, period_start, endpoint, user_id, external_id, status)
-  ON CONFLICT (contract_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
-  RETURNING external_id`;
+  ), fresh AS (
+    INSERT INTO imported_calls (contract_id, external_id) SELECT $1, external_id FROM v ORDER BY 2
+    ON CONFLICT (contract_id, external_id) DO NOTHING
+    RETURNING external_id
+  ), logged AS (
+    INSERT INTO calls (id, at, contract_id, period_start, endpoint, user_id, tweet_count, source, external_id, outcome, status)
+    SELECT v.id, v.at, $1, v.period_start, v.endpoint, v.user_id, 0, 'import', v.external_id, 'answered', v.status
+      FROM v JOIN fresh ON fresh.external_id = v.external_id
+    RETURNING external_id, at, period_start
+  ), activity AS (
+    INSERT INTO period_activity AS a (contract_id, period_start, slot, app_id, calls)
+    SELECT $1::uuid, period_start, ledger_slot(at), ledger_no_app(), count(*) FROM logged GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3
+    ON CONFLICT (contract_id, period_start, slot, app_id) DO UPDATE SET calls = a.calls + EXCLUDED.calls
+  )
+  SELECT external_id FROM logged`;
+
+/** The months (first days, UTC) the call log needs a partition for, created when missing. */
+export const ENSURE_CALL_PARTITIONS = `SELECT call_log_ensure_partition(m) FROM unnest($1::date[]) AS m`;
 
 export const LOCK_COUNTERS_FOR_OUTCOMES = `
   SELECT 1 FROM period_counters
   WHERE (contract_id, period_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))
   ORDER BY contract_id, period_start FOR UPDATE`;
 
-/** The calls' answers ($1..$6) and each app's latest rate limit ($7..$10), in one statement. */
+/** The calls' answers ($1..$6, and $11 the calls' `at`: the call log's partition key) and each app's latest rate limit ($7..$10), in one statement. */
 export const WRITE_OUTCOMES_AND_RATE_LIMITS = `
   WITH answered AS (
     UPDATE calls c SET outcome = v.outcome, status = v.status, latency_ms = v.latency_ms,
                        rate_limit_limit = v.rl_limit, rate_limit_remaining = v.rl_remaining
-      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::int[], $5::int[], $6::int[])
-           AS v (id, outcome, status, latency_ms, rl_limit, rl_remaining)
-     WHERE c.id = v.id
+      FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::int[], $5::int[], $6::int[], $11::timestamptz[])
+           AS v (id, outcome, status, latency_ms, rl_limit, rl_remaining, at)
+     WHERE c.id = v.id AND c.at = v.at
   )
   INSERT INTO app_rate_limits AS r (app_id, per_minute_limit, per_minute_remaining, seen_at)
   SELECT * FROM unnest($7::uuid[], $8::int[], $9::int[], $10::timestamptz[]) ORDER BY 1
@@ -55,14 +74,19 @@ export const WRITE_OUTCOMES_AND_RATE_LIMITS = `
     per_minute_remaining = EXCLUDED.per_minute_remaining, seen_at = EXCLUDED.seen_at
   WHERE r.seen_at <= EXCLUDED.seen_at`;
 
-/** First 2xx for a handle in the period: it now counts under countPolicy `confirmed` too. */
+/** First 2xx for a handle in the period: it now counts under countPolicy `confirmed` too, for the app whose call it was. */
 export const CONFIRM_HANDLES = `
   WITH confirmed AS (
-    UPDATE period_handles ph SET confirmed_at = v.at
-      FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[]) AS v (contract_id, period_start, user_id, at)
+    UPDATE period_handles ph SET confirmed_at = v.at, confirmed_app_id = v.app_id
+      FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::timestamptz[], $5::uuid[]) AS v (contract_id, period_start, user_id, at, app_id)
      WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id
        AND ph.confirmed_at IS NULL
-    RETURNING ph.contract_id, ph.period_start
+    RETURNING ph.contract_id, ph.period_start, ph.confirmed_at, ph.confirmed_app_id
+  ), activity AS (
+    INSERT INTO period_activity AS a (contract_id, period_start, slot, app_id, confirmed)
+    SELECT contract_id, period_start, ledger_slot(confirmed_at), coalesce(confirmed_app_id, ledger_no_app()), count(*)
+      FROM confirmed GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (contract_id, period_start, slot, app_id) DO UPDATE SET confirmed = a.confirmed + EXCLUDED.confirmed
   ), n AS (SELECT contract_id, period_start, count(*)::int AS n FROM confirmed GROUP BY 1, 2)
   UPDATE period_counters pc SET confirmed_handles = pc.confirmed_handles + n.n
     FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;
@@ -75,7 +99,11 @@ export const CONFIRM_HANDLES = `
 export const FORGET_CALLS = `
   WITH gone AS (
     DELETE FROM calls WHERE id = ANY($1::uuid[]) AND outcome = 'sent' AND source = 'gateway'
-    RETURNING contract_id, period_start, user_id
+    RETURNING contract_id, period_start, user_id, at, app_id
+  ), activity AS (
+    UPDATE period_activity a SET calls = a.calls - g.n
+      FROM (SELECT contract_id, period_start, ledger_slot(at) AS slot, coalesce(app_id, ledger_no_app()) AS app_id, count(*) AS n FROM gone GROUP BY 1, 2, 3, 4) g
+     WHERE a.contract_id = g.contract_id AND a.period_start = g.period_start AND a.slot = g.slot AND a.app_id = g.app_id
   ), per_period AS (
     SELECT contract_id, period_start, count(*)::int AS n FROM gone GROUP BY 1, 2
   ), uncounted AS (
@@ -95,9 +123,13 @@ export const BACKENDS_ALIVE = `SELECT count(*)::int AS n FROM pg_stat_activity W
 
 /** X was never reached: these calls cannot be billed, so they stop counting towards their handle. */
 export const UNCOUNT_UNSENT = `
+  WITH v AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::int[]) AS v (contract_id, period_start, user_id, n)),
+  top AS (
+    UPDATE period_top_handles t SET calls = t.calls - v.n
+      FROM v WHERE t.contract_id = v.contract_id AND t.period_start = v.period_start AND t.user_id = v.user_id
+  )
   UPDATE period_handles ph SET calls = ph.calls - v.n
-    FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::int[]) AS v (contract_id, period_start, user_id, n)
-   WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id`;
+    FROM v WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id`;
 
 /** A handle whose every call failed to reach X leaves the period's set (a separate statement: one statement cannot update and then delete a row). */
 export const DROP_UNSENT_HANDLES = `
@@ -106,7 +138,18 @@ export const DROP_UNSENT_HANDLES = `
      USING unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS v (contract_id, period_start, user_id)
      WHERE ph.contract_id = v.contract_id AND ph.period_start = v.period_start AND ph.user_id = v.user_id
        AND ph.calls <= 0 AND ph.confirmed_at IS NULL
-    RETURNING ph.contract_id, ph.period_start
+    RETURNING ph.contract_id, ph.period_start, ph.user_id, ph.first_seen_at, ph.first_app_id, ph.apps
+  ), top AS (
+    DELETE FROM period_top_handles t USING dropped d
+     WHERE t.contract_id = d.contract_id AND t.period_start = d.period_start AND t.user_id = d.user_id
+  ), deltas AS (
+    SELECT contract_id, period_start, ledger_slot(first_seen_at) AS slot, coalesce(first_app_id, ledger_no_app()) AS app_id, 1 AS first_seen, 0 AS handles FROM dropped
+    UNION ALL
+    SELECT d.contract_id, d.period_start, ledger_slot(d.first_seen_at), a.app_id, 0, 1 FROM dropped d CROSS JOIN LATERAL unnest(d.apps) AS a (app_id)
+  ), activity AS (
+    UPDATE period_activity a SET first_seen = a.first_seen - g.first_seen, handles = a.handles - g.handles
+      FROM (SELECT contract_id, period_start, slot, app_id, sum(first_seen)::int AS first_seen, sum(handles)::int AS handles FROM deltas GROUP BY 1, 2, 3, 4) g
+     WHERE a.contract_id = g.contract_id AND a.period_start = g.period_start AND a.slot = g.slot AND a.app_id = g.app_id
   ), n AS (SELECT contract_id, period_start, count(*)::int AS n FROM dropped GROUP BY 1, 2)
   UPDATE period_counters pc SET attempted_handles = pc.attempted_handles - n.n
     FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;

@@ -3,9 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ClaimedRow, NewOutboxRow } from './outbox.types';
 
-/** How long a claimed message is ours before another instance may retry it (a crash mid-send). */
-const LEASE = '2 minutes';
-
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -22,17 +19,29 @@ export class OutboxRepository {
   }
 
   /** Claims due messages; SKIP LOCKED lets several instances share the work without taking the same row. */
-  async claim(limit: number): Promise<ClaimedRow[]> {
+  async claim(limit: number, leaseMs: number): Promise<ClaimedRow[]> {
     // TypeORM answers an UPDATE with [rows, rowCount].
     const [rows] = await this.ds.query(
-      `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + interval '${LEASE}'
+      `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + $2 * interval '1 millisecond'
         WHERE o.id IN (SELECT id FROM outbox
                         WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING o.id, o.channel, o.target, o.payload, o.attempts`,
-      [limit],
+      [limit, leaseMs],
     );
     return rows;
+  }
+
+  /**
+   * Extends the lease of a message still being sent, so no other instance takes it as abandoned
+   * and sends it again. False when it is no longer ours as claimed (attempt `attempts`).
+   */
+  async renewLease(id: string, attempts: number, leaseMs: number): Promise<boolean> {
+    const [, n] = await this.ds.query(
+      `UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND status = 'sending' AND attempts = $2`,
+      [id, attempts, leaseMs],
+    );
+    return n > 0;
   }
 
   async markDelivered(id: string, status: 'sent' | 'logged'): Promise<void> {

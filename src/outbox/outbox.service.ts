@@ -39,7 +39,7 @@ export class OutboxService implements OnApplicationShutdown {
       try {
         do {
           this.again = false;
-          for (let batch = await this.repo.claim(20); batch.length; batch = this.stopped ? [] : await this.repo.claim(20)) {
+          for (let batch = await this.repo.claim(20, this.config.outboxLeaseMs); batch.length; batch = this.stopped ? [] : await this.repo.claim(20, this.config.outboxLeaseMs)) {
             await Promise.all(batch.map((row) => this.deliver(row)));
           }
         } while (this.again && !this.stopped);
@@ -62,7 +62,27 @@ export class OutboxService implements OnApplicationShutdown {
     await this.running;
   }
 
+  /**
+   * The lease is renewed at a third of its length while the message is rendered and sent: a
+   * large report to a slow relay can take longer than the lease, and an expired lease would let
+   * another instance (or this one's next pass) send it a second time.
+   */
   private async deliver(row: ClaimedRow): Promise<void> {
+    const lease = this.config.outboxLeaseMs;
+    const renew = setInterval(() => {
+      this.repo.renewLease(row.id, row.attempts, lease).then(
+        (ours) => ours || this.logger.warn(`${row.channel} delivery ${row.id}: its lease was taken over while sending`),
+        (e: Error) => this.logger.warn(`${row.channel} delivery ${row.id}: renewing its lease failed: ${e.message}`),
+      );
+    }, Math.max(100, Math.floor(lease / 3)));
+    try {
+      await this.send(row);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async send(row: ClaimedRow): Promise<void> {
     try {
       if (row.channel === 'email') {
         await this.repo.markDelivered(row.id, await this.mail.send(row.id, await this.emailOf(row.payload as EmailPayload | DeferredEmailPayload)));

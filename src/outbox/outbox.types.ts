@@ -6,7 +6,7 @@ export interface EmailPayload {
   text: string;
   html?: string;
   /** A stream for content too large to hold in memory (a period's handle roster). */
-  attachments?: { filename: string; content: string | Readable; contentType: string }[];
+  attachments?: { filename: string; content: string | Buffer | Readable; contentType: string }[];
 }
 
 /**

@@ -12,7 +12,8 @@ describe('renderReport', () => {
     apps: [],
     callsWithoutApp: 0,
     handles: [],
-    csvFilename: 'handles-c1-2026-11.csv',
+    csvFilename: 'handles-c1-2026-11.csv.gz',
+    csvLink: null,
     dashboardUrl: null,
     ...over,
   });

@@ -15,6 +15,8 @@ export interface ReportData {
   callsWithoutApp: number;
   handles: { userId: string; screenName: string | null; calls: number; confirmed: boolean }[];
   csvFilename: string;
+  /** a signed, expiring download link of the roster when it is too large to attach, else null (it is attached) */
+  csvLink: string | null;
   /** a link to the contract's dashboard page, when PUBLIC_BASE_URL says where handlemeter is */
   dashboardUrl: string | null;
 }
@@ -135,7 +137,9 @@ ${d.dashboardUrl ? html`<p style="margin:8px 0 0;"><a href="${d.dashboardUrl}" s
 }
 
 function attachmentNote(d: ReportData): string {
-  return `The period's ${count(d.statement.attemptedHandles)} handles are attached as ${d.csvFilename} (the same columns as GET /contracts/${d.contractId}/periods/${d.period.key}/handles?format=csv).`;
+  const columns = `the same columns as GET /contracts/${d.contractId}/periods/${d.period.key}/handles?format=csv`;
+  if (d.csvLink) return `The period's ${count(d.statement.attemptedHandles)} handles are too many to attach: download them as ${d.csvFilename} (gzipped CSV, ${columns}) from ${d.csvLink} (the link expires), or from the dashboard.`;
+  return `The period's ${count(d.statement.attemptedHandles)} handles are attached as ${d.csvFilename} (gzipped CSV, ${columns}).`;
 }
 
 function handleName(h: { userId: string; screenName: string | null }): string {

@@ -1,5 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
 import { localDate } from '../billing/billing-period';
 import { PeriodsService } from '../billing/periods.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -8,11 +10,18 @@ import { OutboxService } from '../outbox/outbox.service';
 import { EmailPayload, ReportRef } from '../outbox/outbox.types';
 import { UsageService } from '../usage/usage.service';
 import { renderReport, ReportData } from './report-email';
+import { ReportLinks } from './report-links';
 import { ReportsRepository } from './reports.repository';
 
 const EARLIER_PERIODS = 6;
 const TOP_APPS = 5;
 const TOP_HANDLES = 10;
+/**
+ * Fewer gzipped bytes than any handle's CSV line takes (its user ID, two timestamps and an app
+ * id alone compress to more): a roster whose handles times this exceeds the limit is linked
+ * without compressing it first to find out.
+ */
+const MIN_GZIP_BYTES_PER_HANDLE = 12;
 
 /**
  * The monthly report: queued by the close with its statement (report-delivery.ts), rendered here
@@ -26,6 +35,7 @@ export class ReportsService implements OnModuleInit {
     private readonly usage: UsageService,
     private readonly repo: ReportsRepository,
     private readonly outbox: OutboxService,
+    private readonly links: ReportLinks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -33,19 +43,27 @@ export class ReportsService implements OnModuleInit {
     this.outbox.registerRenderer('report', (ref, to) => this.email(ref, to));
   }
 
+  /**
+   * The roster travels gzipped: attached while it stays under REPORT_ATTACH_MAX_BYTES (so with the
+   * text, the HTML and base64 no mail passes 5 MB), else replaced by a signed, expiring download
+   * link. Either way it is the frozen handle set, read page by page, never whole in memory.
+   */
   async email(ref: ReportRef, to: string[]): Promise<EmailPayload> {
     const [data, csv] = await Promise.all([this.gather(ref), this.usage.rosterCsv(ref.contractId, ref.periodKey)]);
-    const mail = renderReport({ ...data, csvFilename: csv.filename });
-    // Streamed from the frozen handle set page by page: a million-row roster never sits in memory.
-    return { to, ...mail, attachments: [{ filename: csv.filename, content: Readable.from(csv.lines), contentType: 'text/csv; charset=utf-8' }] };
+    const max = this.config.reportAttachMaxBytes;
+    const gz = data.statement.attemptedHandles * MIN_GZIP_BYTES_PER_HANDLE > max ? null : await gzipUpTo(csv.lines, max);
+    const filename = `${csv.filename}.gz`;
+    const link = gz ? null : this.links.link(ref.contractId, ref.periodKey);
+    const mail = renderReport({ ...data, csvFilename: filename, csvLink: link });
+    return { to, ...mail, attachments: gz ? [{ filename, content: gz, contentType: 'application/gzip' }] : [] };
   }
 
-  async gather(ref: ReportRef): Promise<Omit<ReportData, 'csvFilename'>> {
+  async gather(ref: ReportRef): Promise<Omit<ReportData, 'csvFilename' | 'csvLink'>> {
     const contract = await this.contracts.getEntity(ref.contractId);
     const [statement, periods] = await Promise.all([this.periods.statement(contract.id, ref.periodKey), this.periods.list(contract.id)]);
     const { period } = statement;
     const [apps, handles] = await Promise.all([
-      this.repo.callsPerApp(contract.id, period.start, period.end),
+      this.repo.callsPerApp(contract.id, period.start),
       this.repo.topHandles(contract.id, period.start, TOP_HANDLES),
     ]);
     const appCalls = apps.reduce((sum, a) => sum + a.calls, 0);
@@ -64,4 +82,26 @@ export class ReportsService implements OnModuleInit {
       dashboardUrl: base ? `${base}/dashboard/contracts/${contract.id}` : null,
     };
   }
+}
+
+/** The lines gzipped, or null as soon as the result passes `max` bytes (reading stops there). */
+async function gzipUpTo(lines: AsyncIterable<string>, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const tooBig = new Error('too big');
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > max) return done(tooBig);
+      chunks.push(chunk);
+      done();
+    },
+  });
+  try {
+    await pipeline(Readable.from(lines), zlib.createGzip(), sink);
+  } catch (e) {
+    if (e === tooBig) return null;
+    throw e;
+  }
+  return Buffer.concat(chunks);
 }

@@ -7,7 +7,8 @@ export class MailCatcher {
   readonly messages: ParsedMail[] = [];
   private constructor(private readonly server: SMTPServer, readonly port: number) {}
 
-  static async start(): Promise<MailCatcher> {
+  /** `delayMs`: how long the server takes to accept each message (a slow relay). */
+  static async start(opts: { delayMs?: number } = {}): Promise<MailCatcher> {
     let catcher!: MailCatcher;
     const server = new SMTPServer({
       authOptional: true,
@@ -15,8 +16,10 @@ export class MailCatcher {
       logger: false,
       onData(stream, _session, done) {
         simpleParser(stream).then((mail) => {
-          catcher.messages.push(mail);
-          done();
+          setTimeout(() => {
+            catcher.messages.push(mail);
+            done();
+          }, opts.delayMs ?? 0);
         }, done);
       },
     });
