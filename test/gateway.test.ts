@@ -128,7 +128,7 @@ describe('gateway', () => {
     const csv = await t.http().get(`/contracts/${s.contractId}/periods/${u.period.key}/handles`).set('X-API-Key', ADMIN_KEY).set('Accept', 'text/csv').expect(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\n');
-    expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed');
+    expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed,firstAppId,overage');
     expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(s.handles.map((h) => h.userId).sort());
   });
 
