@@ -122,6 +122,8 @@ export class LedgerRepository {
 
   private importSlice(contractId: string, calls: ImportedCall[]): Promise<number> {
     return this.transaction(async (db) => {
+      // Counter locks first, like every writer: two imports of the same calls then queue on them
+      // instead of deadlocking on each other's imported_calls rows.
       await this.lockCounters(db, calls);
       const logged = await db.query({
         name: 'ledger_log_imported',
@@ -132,6 +134,11 @@ export class LedgerRepository {
       const fresh = new Set(logged.rows.map((r: { external_id: string }) => r.external_id));
       const added = calls.filter((c) => fresh.has(c.externalId));
       if (!added.length) return 0;
+      await db.query({
+        name: 'ledger_count_imported_activity',
+        text: SQL.COUNT_IMPORTED_ACTIVITY,
+        values: [contractId, added.map((c) => c.period.start.toISOString()), added.map((c) => c.at.toISOString())],
+      });
       await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(added, false) });
       const confirmed = distinctHandles(added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })));
       if (confirmed.length) await this.confirm(db, confirmed);
@@ -266,7 +273,7 @@ export class LedgerRepository {
 const ADMITTED: WriteAheadResult = { ok: true };
 
 /** Calls per transaction of an import: a slice holds the counter locks for a few milliseconds. */
-export const IMPORT_SLICE = 500;
+export const IMPORT_SLICE = 200;
 
 /** A ledger write that failed (its `cause`), with the server process that ran it. */
 export class LedgerWriteError extends Error {

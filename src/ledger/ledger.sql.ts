@@ -28,8 +28,7 @@ export const COUNT_CALLS = `
 
 /**
  * Imported calls are logged once per external id (imported_calls: the partitioned call log cannot
- * hold a unique key without `at`), and added to the period's calls per slot; RETURNING names the
- * ones that were new.
+ * hold a unique key without `at`); RETURNING names the ones that were new.
  */
 export const LOG_IMPORTED_CALLS = `
   WITH v AS (
@@ -39,17 +38,18 @@ export const LOG_IMPORTED_CALLS = `
     INSERT INTO imported_calls (contract_id, external_id) SELECT $1, external_id FROM v ORDER BY 2
     ON CONFLICT (contract_id, external_id) DO NOTHING
     RETURNING external_id
-  ), logged AS (
-    INSERT INTO calls (id, at, contract_id, period_start, endpoint, user_id, tweet_count, source, external_id, outcome, status)
-    SELECT v.id, v.at, $1, v.period_start, v.endpoint, v.user_id, 0, 'import', v.external_id, 'answered', v.status
-      FROM v JOIN fresh ON fresh.external_id = v.external_id
-    RETURNING external_id, at, period_start
-  ), activity AS (
-    INSERT INTO period_activity AS a (contract_id, period_start, slot, app_id, calls)
-    SELECT $1::uuid, period_start, ledger_slot(at), ledger_no_app(), count(*) FROM logged GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3
-    ON CONFLICT (contract_id, period_start, slot, app_id) DO UPDATE SET calls = a.calls + EXCLUDED.calls
   )
-  SELECT external_id FROM logged`;
+  INSERT INTO calls (id, at, contract_id, period_start, endpoint, user_id, tweet_count, source, external_id, outcome, status)
+  SELECT v.id, v.at, $1, v.period_start, v.endpoint, v.user_id, 0, 'import', v.external_id, 'answered', v.status
+    FROM v JOIN fresh ON fresh.external_id = v.external_id
+  RETURNING external_id`;
+
+/** Imported calls (no app) added to their periods' calls per slot, under the counter locks. */
+export const COUNT_IMPORTED_ACTIVITY = `
+  INSERT INTO period_activity AS a (contract_id, period_start, slot, app_id, calls)
+  SELECT $1::uuid, period_start, ledger_slot(at), ledger_no_app(), count(*)
+    FROM unnest($2::timestamptz[], $3::timestamptz[]) AS v (period_start, at) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3
+  ON CONFLICT (contract_id, period_start, slot, app_id) DO UPDATE SET calls = a.calls + EXCLUDED.calls`;
 
 /** The months (first days, UTC) the call log needs a partition for, created when missing. */
 export const ENSURE_CALL_PARTITIONS = `SELECT call_log_ensure_partition(m) FROM unnest($1::date[]) AS m`;

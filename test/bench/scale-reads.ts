@@ -4,6 +4,7 @@
  */
 import * as crypto from 'node:crypto';
 import { SeedPeriod, userContextCalls } from './scale-seed';
+import { Aims } from './scale-aims';
 import * as S from './scale-support';
 
 const REPEAT = S.knob('BENCH_SCALE_REPEAT', 5);
@@ -14,6 +15,8 @@ const RECOMPUTE = S.knob('BENCH_SCALE_RECOMPUTE', 5);
 const PROJECTION_TTL_MS = S.knob('BENCH_SCALE_TTL_WAIT_MS', 15_500);
 const USAGE_AIM_MS = 50;
 const CLOSE_AIM_MS = 30_000;
+const DASHBOARD_AIM_MS = 100;
+const CHARGEBACK_AIM_MS = 100;
 
 interface Usage {
   period: { key: string; closed: boolean };
@@ -44,18 +47,23 @@ export class ScaleReads {
     private readonly adminKey: string,
     private readonly contractId: string,
     private readonly problems: string[],
+    private readonly aims: Aims,
   ) {}
 
   /** The open period and the ended, not yet closed one, straight after a restart. */
   async openPeriod(open: SeedPeriod, past: SeedPeriod): Promise<void> {
     const c = `${this.base}/contracts/${this.contractId}`;
-    await this.repeat(`usage, open period (projection cached ≤15 s)`, `${c}/usage`, (u: Usage) => this.checkUsage('usage of the open period', u, open, false), USAGE_AIM_MS);
+    const usage = await this.repeat(`usage, open period (projection cached ≤15 s)`, `${c}/usage`, (u: Usage) => this.checkUsage('usage of the open period', u, open, false), USAGE_AIM_MS);
+    this.aims.add('usage-open-cold', usage.cold!, USAGE_AIM_MS, 'first read after a restart of the service and PostgreSQL');
+    this.aims.add('usage-open-warm', Math.max(...usage.warm), USAGE_AIM_MS, `slowest of ${usage.warm.length}`);
     await this.recomputed(`usage, open period, projection recomputed (no history)`, `${c}/usage`, open);
     await this.repeat('periods', `${c}/periods`, (ps: { key: string }[]) => this.check('periods lists both', ps.some((p) => p.key === open.key) && ps.some((p) => p.key === past.key)));
     await this.repeat('roster first page, open (live set, limit 100)', `${c}/periods/${open.key}/handles`, (rows: RosterEntry[]) => this.check('first page has 100 handles', rows.length === 100));
     const cookie = await S.dashboardSession(this.base, this.financeKey);
-    await this.repeat('dashboard page of the contract (not in the issue\'s list)', `${this.base}/dashboard/contracts/${this.contractId}`,
-      (html: string) => this.check('the dashboard names the contract', html.includes('Scale Co')), undefined, () => S.html(`${this.base}/dashboard/contracts/${this.contractId}`, cookie));
+    const dashboard = await this.repeat('dashboard page of the contract', `${this.base}/dashboard/contracts/${this.contractId}`,
+      (html: string) => this.check('the dashboard names the contract', html.includes('Scale Co')), DASHBOARD_AIM_MS, () => S.html(`${this.base}/dashboard/contracts/${this.contractId}`, cookie));
+    this.aims.add('dashboard-contract-cold', dashboard.cold!, DASHBOARD_AIM_MS, 'first page after a restart');
+    this.aims.add('dashboard-contract-warm', Math.max(...dashboard.warm), DASHBOARD_AIM_MS, `slowest of ${dashboard.warm.length}`);
     await this.repeat(`usage, ended period not yet closed`, `${c}/usage?period=${past.key}`, (u: Usage) => this.checkUsage('usage of the ended period', u, past, false));
     await this.csv(`CSV export, open (live set)`, `${c}/periods/${open.key}/handles?format=csv`, open);
     await this.walk(`roster walk, open (live set)`, `${c}/periods/${open.key}/handles`, open);
@@ -71,6 +79,7 @@ export class ScaleReads {
     const again = await S.expectJson<{ closed: unknown[] }>(`${this.base}/jobs/close-periods`, this.adminKey, 200, { method: 'POST' });
     this.check('a second close closes nothing', again.body.closed.length === 0, JSON.stringify(again.body));
     this.timings.push({ what: `close: ${past.handles.toLocaleString('en-US')} handles frozen into the statement`, cold: first.ms, warm: [], aimMs: CLOSE_AIM_MS });
+    this.aims.add('close', first.ms, CLOSE_AIM_MS, `${past.handles.toLocaleString('en-US')} handles frozen with the statement`);
     this.timings.push({ what: 'close again, nothing due', cold: again.ms, warm: [] });
     const s = await S.expectJson<Usage & { closedAt: string }>(`${this.base}/contracts/${this.contractId}/statements/${past.key}`, this.financeKey, 200);
     const overage = Math.max(0, past.handles - allowance);
@@ -87,6 +96,13 @@ export class ScaleReads {
   async closedPeriod(past: SeedPeriod, open: SeedPeriod): Promise<void> {
     const c = `${this.base}/contracts/${this.contractId}`;
     await this.repeat('statement', `${c}/statements/${past.key}`, (s: Usage) => this.check('the statement is the seeded count', s.uniqueHandles === past.handles));
+    const chargeback = (p: SeedPeriod) => (apps: { calls: number; firstCountedHandles: number }[]) =>
+      this.check(`chargeback of ${p.key} adds up to the period`, apps.reduce((n, a) => n + a.firstCountedHandles, 0) === p.handles && apps.reduce((n, a) => n + a.calls, 0) === p.calls,
+        JSON.stringify(apps).slice(0, 300));
+    const cbOpen = await this.repeat('chargeback per app, open period', `${c}/apps/usage`, chargeback(open), CHARGEBACK_AIM_MS);
+    this.aims.add('chargeback-open', Math.max(cbOpen.cold!, ...cbOpen.warm), CHARGEBACK_AIM_MS, 'slowest, the first after a restart included');
+    const cbClosed = await this.repeat('chargeback per app, closed period', `${c}/apps/usage?period=${past.key}`, chargeback(past), CHARGEBACK_AIM_MS);
+    this.aims.add('chargeback-closed', Math.max(cbClosed.cold!, ...cbClosed.warm), CHARGEBACK_AIM_MS, 'slowest');
     await this.repeat('usage, closed period', `${c}/usage?period=${past.key}`, (u: Usage) => this.checkUsage('usage of the closed period', u, past, true), USAGE_AIM_MS);
     await this.repeat('usage, open period, after the close (projection cached ≤15 s)', `${c}/usage`, (u: Usage) => this.checkUsage('usage of the open period', u, open, false), USAGE_AIM_MS);
     await this.recomputed('usage, open period, projection recomputed (1 closed period of history)', `${c}/usage`, open);
@@ -114,7 +130,7 @@ export class ScaleReads {
   // ---------------------------------------------------------------- the kinds of measurement
 
   /** One cold request, then REPEAT warm ones; every answer checked. */
-  private async repeat<T>(what: string, url: string, verify: (body: T) => void, aimMs?: number, get: () => Promise<{ ms: number; body: T }> = () => S.expectJson<T>(url, this.financeKey, 200)): Promise<void> {
+  private async repeat<T>(what: string, url: string, verify: (body: T) => void, aimMs?: number, get: () => Promise<{ ms: number; body: T }> = () => S.expectJson<T>(url, this.financeKey, 200)): Promise<S.Timing> {
     S.log(`  ${what}`);
     const t: S.Timing = { what, cold: null, warm: [], aimMs };
     for (let i = 0; i <= REPEAT; i++) {
@@ -125,6 +141,7 @@ export class ScaleReads {
       } else t.warm.push(a.ms);
     }
     this.timings.push(t);
+    return t;
   }
 
   /** Usage with the projection computed afresh: each sample waits out the projection's cache first. */

@@ -78,15 +78,20 @@ export async function seedHandles(db: Client, p: SeedPeriod): Promise<void> {
               (1 + floor(p.extra * power(g.r::float8 / p.h, $10::float8)) - floor(p.extra * power((g.r - 1)::float8 / p.h, $10::float8)))::int AS n
          FROM g, p
      )
-     INSERT INTO period_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at)
+     INSERT INTO period_handles (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at,
+                                 first_app_id, confirmed_app_id, apps)
      SELECT $1, p.ps, $6::bigint + h.i, 'h' || ($6::bigint + h.i),
             h.first_seen,
             date_trunc('milliseconds', h.first_seen + (p.up - interval '1 second' - h.first_seen) * (1 - 1 / sqrt(h.n))),
             h.n,
-            CASE WHEN h.c < 97 THEN h.first_seen + interval '250 milliseconds' END
+            CASE WHEN h.c < 97 THEN h.first_seen + interval '250 milliseconds' END,
+            -- every call of a handle is made through one app (seedCalls: the same expression)
+            ($11::uuid[])[(1 + ($6::bigint + h.i) % cardinality($11::uuid[]))::int],
+            CASE WHEN h.c < 97 THEN ($11::uuid[])[(1 + ($6::bigint + h.i) % cardinality($11::uuid[]))::int] END,
+            ARRAY[($11::uuid[])[(1 + ($6::bigint + h.i) % cardinality($11::uuid[]))::int]]
        FROM h, p
       ORDER BY h.first_seen, h.i`,
-    [p.contractId, p.start, p.end, p.upTo, p.handles, p.userIdBase.toString(), extra, PERMUTE, FIRST_SEEN_DECAY, CALLS_SKEW],
+    [p.contractId, p.start, p.end, p.upTo, p.handles, p.userIdBase.toString(), extra, PERMUTE, FIRST_SEEN_DECAY, CALLS_SKEW, p.appIds],
   );
 }
 
@@ -121,6 +126,38 @@ export async function seedCalls(db: Client, p: SeedPeriod): Promise<void> {
        FROM generate_series(1, $5::int) AS j`,
     [p.contractId, p.start, p.appIds, p.upTo, appOnly],
   );
+}
+
+/**
+ * The ledger's aggregates of the seeded period (what ledger_count_calls would have kept while
+ * writing these rows): per 15-minute slot and app, the calls, handles first seen and first
+ * confirmed, and the handles each app used; and the top handles.
+ */
+export async function seedAggregates(db: Client, p: SeedPeriod): Promise<void> {
+  await db.query(
+    `INSERT INTO period_activity (contract_id, period_start, slot, app_id, calls, first_seen, confirmed, handles)
+     SELECT $1, $2, slot, app_id, sum(calls), sum(first_seen), sum(confirmed), sum(handles) FROM (
+       SELECT ledger_slot(at) AS slot, coalesce(app_id, ledger_no_app()) AS app_id, count(*) AS calls, 0 AS first_seen, 0 AS confirmed, 0 AS handles
+         FROM calls WHERE contract_id = $1 AND at >= $2 AND at < $3 GROUP BY 1, 2
+       UNION ALL
+       SELECT ledger_slot(first_seen_at), first_app_id, 0, count(*), 0, count(*)
+         FROM period_handles WHERE contract_id = $1 AND period_start = $2 GROUP BY 1, 2
+       UNION ALL
+       SELECT ledger_slot(confirmed_at), confirmed_app_id, 0, 0, count(*), 0
+         FROM period_handles WHERE contract_id = $1 AND period_start = $2 AND confirmed_at IS NOT NULL GROUP BY 1, 2
+     ) x GROUP BY 1, 2, 3, 4`,
+    [p.contractId, p.start, p.end],
+  );
+  await db.query(
+    `INSERT INTO period_top_handles (contract_id, period_start, user_id, calls)
+     SELECT contract_id, period_start, user_id, calls FROM period_handles WHERE contract_id = $1 AND period_start = $2 ORDER BY calls DESC, user_id LIMIT 100`,
+    [p.contractId, p.start],
+  );
+}
+
+/** The call log's monthly partitions for the months from `from` to now. */
+export async function seedPartitions(db: Client, from: Date): Promise<void> {
+  await db.query(`SELECT call_log_ensure_partition(m::date) FROM generate_series(date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC', interval '1 month') AS m`, [from]);
 }
 
 /** The counter row the ledger keeps beside the set, from what was seeded. */
@@ -161,7 +198,7 @@ export async function dropIndexes(db: Client, table: string): Promise<string[]> 
             pg_get_constraintdef(c.oid) AS condef,
             EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = i.indrelid) AS referenced
        FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-      WHERE i.indrelid = $1::regclass AND (SELECT relkind FROM pg_class WHERE oid = i.indrelid) = 'r'`,
+      WHERE i.indrelid = $1::regclass AND (SELECT relkind FROM pg_class WHERE oid = i.indrelid) IN ('r', 'p')`,
     [table],
   );
   const rebuild: string[] = [];
@@ -172,7 +209,8 @@ export async function dropIndexes(db: Client, table: string): Promise<string[]> 
       rebuild.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(r.constraint)} ${r.condef}`);
     } else {
       await db.query(`DROP INDEX ${r.index}`);
-      rebuild.push(r.indexdef);
+      // A partitioned table's index is shown ON ONLY the parent; rebuilt, it must cover every partition.
+      rebuild.push(r.indexdef.replace(' ON ONLY ', ' ON '));
     }
   }
   return rebuild;

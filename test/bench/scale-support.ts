@@ -116,7 +116,7 @@ export async function awaitReport(url: string, contractId: string, timeoutMs: nu
       // A claim counts the attempt and sets 'sending'; a failed attempt goes back to 'pending' with its error.
       const done = r && (['sent', 'logged', 'failed'].includes(r.status) || (r.status === 'pending' && r.attempts > 0));
       if (done || Date.now() - t0 > timeoutMs) return { status: r ? (r.status === 'pending' && r.attempts > 0 ? 'failed once, to be retried' : r.status) : 'not queued', ms: Date.now() - t0, error: r?.last_error ?? null };
-      await sleep(250);
+      await sleep(50);
     }
   } finally {
     await db.end();
@@ -125,9 +125,11 @@ export async function awaitReport(url: string, contractId: string, timeoutMs: nu
 
 export async function tableSizes(db: Client, tables: string[]): Promise<string[]> {
   const { rows } = await db.query<{ t: string; rows: string; heap: string; indexes: string; total: string }>(
-    `SELECT t, (SELECT reltuples::bigint FROM pg_class WHERE oid = t::regclass)::text AS rows,
-            pg_size_pretty(pg_table_size(t::regclass)) AS heap, pg_size_pretty(pg_indexes_size(t::regclass)) AS indexes,
-            pg_size_pretty(pg_total_relation_size(t::regclass)) AS total
+    // A partitioned table (the call log) is the sum of its partitions.
+    `SELECT t, (SELECT sum(greatest(c.reltuples, 0))::bigint FROM pg_partition_tree(t::regclass) p JOIN pg_class c ON c.oid = p.relid)::text AS rows,
+            pg_size_pretty((SELECT sum(pg_table_size(relid)) FROM pg_partition_tree(t::regclass))) AS heap,
+            pg_size_pretty((SELECT sum(pg_indexes_size(relid)) FROM pg_partition_tree(t::regclass))) AS indexes,
+            pg_size_pretty((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(t::regclass))) AS total
        FROM unnest($1::text[]) AS t`,
     [tables],
   );

@@ -41,9 +41,11 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { periodContaining, previousPeriod } from '../../src/billing/billing-period';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { countSeeded, dropIndexes, SeedPeriod, seedCalls, seedCounters, seedHandles, userContextCalls } from './scale-seed';
+import { countSeeded, dropIndexes, SeedPeriod, seedAggregates, seedCalls, seedCounters, seedHandles, seedPartitions, userContextCalls } from './scale-seed';
 import * as S from './scale-support';
 import { ScaleReads } from './scale-reads';
+import { Aims, bigImport, dashboardCrowd, GatewayClient, percentile, withGateway } from './scale-aims';
+import { XSimulator } from '../../src/dev/x-simulator';
 import { freePort } from '../support/service-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -90,6 +92,9 @@ async function main(): Promise<number> {
   S.log(`work directory ${work}: ${S.gb(free)} free, ~${S.gb(needed)} needed; load average ${loadAtStart}`);
 
   let db: EmbeddedDatabase | null = null;
+  // X, for the gateway calls made while heavy reads, an import and a drop run beside them.
+  const sim = await XSimulator.start({ perMinuteLimit: 1_000_000_000, maxReceived: 1000 });
+  const clients: GatewayClient[] = [];
   let svc: S.Service | null = null;
   const pgDir = path.join(work, 'pg');
   const cleanup = async (): Promise<void> => {
@@ -97,6 +102,7 @@ async function main(): Promise<number> {
     svc = null;
     await db?.stop().catch((e: unknown) => S.log(`stopping PostgreSQL: ${String(e)}`));
     db = null;
+    await sim.stop().catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
   };
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -115,7 +121,7 @@ async function main(): Promise<number> {
   const credentialsKey = crypto.randomBytes(32).toString('base64');
   const startService = async (): Promise<void> => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db!.url, ADMIN_API_KEY: ADMIN_KEY,
-      CREDENTIALS_KEY: credentialsKey, DATA_DIR: path.join(work, 'service-data'), SCHEDULERS: 'off', ENGAGEMENT_API_BASE_URL: 'http://127.0.0.1:9',
+      CREDENTIALS_KEY: credentialsKey, DATA_DIR: path.join(work, 'service-data'), SCHEDULERS: 'off', ENGAGEMENT_API_BASE_URL: sim.url,
       NODE_PATH: path.join(ROOT, 'node_modules') };
     for (const k of ['TEST_DATABASE_URL', 'NODE_OPTIONS']) delete env[k];
     svc = new S.Service(main, env, work, VERBOSE); // cwd: the temporary directory, so no developer's .env is read
@@ -140,18 +146,20 @@ async function main(): Promise<number> {
     const userIdBase = 1_400_000_000_000_000_000n;
     const appIds: string[] = [];
     for (let a = 0; a < APPS; a++) {
-      const app = (await S.expectJson<{ id: string }>(`${base}/contracts/${contract.id}/apps`, ADMIN_KEY, 201, { method: 'POST', body: {
-        name: `app-${a}`, consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`, consumerSecret: crypto.randomBytes(16).toString('hex'),
-        bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}`,
-      } })).body;
+      const simApp = { consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`, consumerSecret: crypto.randomBytes(16).toString('hex'), bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}` };
+      sim.addApp(simApp);
+      const app = (await S.expectJson<{ id: string }>(`${base}/contracts/${contract.id}/apps`, ADMIN_KEY, 201, { method: 'POST', body: { name: `app-${a}`, ...simApp } })).body;
       appIds.push(app.id);
+      const client: GatewayClient = { key: (await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, { method: 'POST', body: { name: `client ${a}`, role: 'client', appId: app.id } })).body.key, handles: [] };
+      clients.push(client);
       // A few registered handles, among the seeded ones of this app (the seed gives user ID u to app u mod APPS).
       for (let j = 0; j < 3; j++) {
         let u = userIdBase + 1n + BigInt(j * APPS);
         while (Number(u % BigInt(APPS)) !== a) u++;
-        await S.expectJson(`${base}/apps/${app.id}/handles`, ADMIN_KEY, 201, { method: 'POST', body: {
-          screenName: `@h${u}`, userId: String(u), accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`, accessTokenSecret: crypto.randomBytes(16).toString('hex'),
-        } });
+        const token = { accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`, accessTokenSecret: crypto.randomBytes(16).toString('hex'), userId: String(u) };
+        sim.addToken(token);
+        client.handles.push(String(u));
+        await S.expectJson(`${base}/apps/${app.id}/handles`, ADMIN_KEY, 201, { method: 'POST', body: { screenName: `@h${u}`, ...token } });
       }
     }
     const financeKey = (await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, { method: 'POST', body: { name: 'finance', role: 'finance' } })).body.key;
@@ -183,16 +191,18 @@ async function main(): Promise<number> {
       await pg.query('SET LOCAL session_replication_role = replica');
       await pg.query('SET LOCAL work_mem = \'256MB\'');
       // Truncated in this transaction: with wal_level minimal the load writes no WAL.
-      await pg.query('TRUNCATE calls, period_handles');
+      await pg.query('TRUNCATE calls, period_handles, period_activity, period_top_handles');
+      await seedPartitions(pg, past.start);
       const rebuild = await dropIndexes(pg, 'calls');
       for (const p of periods) {
         await step(`${p.label}: period_handles`, () => seedHandles(pg, p));
         await step(`${p.label}: calls`, () => seedCalls(pg, p));
         await step(`${p.label}: period_counters`, () => seedCounters(pg, p));
+        await step(`${p.label}: the ledger's aggregates`, () => seedAggregates(pg, p));
       }
       for (const sql of rebuild) await step(`calls: ${sql.replace(/^ALTER TABLE calls |^CREATE (UNIQUE )?INDEX /, '').slice(0, 40)}`, () => pg.query(sql));
       await step('commit', () => pg.query('COMMIT'));
-      await step('VACUUM (ANALYZE) period_handles, period_counters, calls', () => pg.query('VACUUM (ANALYZE) period_handles, period_counters, calls'));
+      await step('VACUUM (ANALYZE) period_handles, period_counters, calls, period_activity, period_top_handles', () => pg.query('VACUUM (ANALYZE) period_handles, period_counters, calls, period_activity, period_top_handles'));
     } finally {
       await pg.end();
     }
@@ -223,7 +233,8 @@ async function main(): Promise<number> {
     // ------------------------------------------------------------ 3. the reads, the close, the reads of the closed period
     await startService();
     const loadAtReads = S.load();
-    const reads = new ScaleReads(base, financeKey, ADMIN_KEY, contract.id, problems);
+    const aims = new Aims();
+    const reads = new ScaleReads(base, financeKey, ADMIN_KEY, contract.id, problems, aims);
     S.log(`reads of the open period ${open.key} and the ended one ${past.key} (load ${S.load()})`);
     await reads.openPeriod(periods[1], periods[0]);
     await reads.close(periods[0], Math.round(HANDLES * 0.8), 25n);
@@ -233,11 +244,34 @@ async function main(): Promise<number> {
     // Not a figure this bench checks (the report is the outbox's), so a failure is shown, not an exit code.
     const delivered = monthly.status === 'logged' || monthly.status === 'sent';
     reads.note(`monthly report of ${past.key} (rendered and delivered after the close; SMTP unset, so logged): ${delivered ? '' : 'NOT DELIVERED: '}${monthly.status} ${S.ms(monthly.ms)} after the close answered${monthly.error ? `; last error: ${monthly.error}` : ''}`);
+    aims.add('monthly-report-built', delivered ? monthly.ms : Infinity, 2000, `${HANDLES.toLocaleString('en-US')} handles; from the close's answer to the report delivered, polled every 50 ms`);
     await stopService();
     await restartDb();
     await startService();
     S.log(`reads of the closed period ${past.key} (load ${S.load()})`);
     await reads.closedPeriod(periods[0], periods[1]);
+
+    // ------------------------------------------------------------ 4. the aims under load (they change the open period, so last)
+    S.log(`the gateway beside heavy work (load ${S.load()})`);
+    const alone = await withGateway(base, clients, () => S.sleep(3000));
+    reads.note(`gateway alone: ${alone.gateway.length} calls, p50 ${S.ms(percentile(alone.gateway, 50))}, p99 ${S.ms(percentile(alone.gateway, 99))}`);
+    const cookie = await S.dashboardSession(base, financeKey);
+    const crowd = await withGateway(base, clients, () => dashboardCrowd(`${base}/dashboard/contracts/${contract.id}`, cookie));
+    aims.add('dashboard-contract-p95-40-readers', percentile(crowd.result, 95), 500, `${crowd.result.length} pages`);
+    aims.add('gateway-p99-during-dashboard', percentile(crowd.gateway, 99), 50, `${crowd.gateway.length} calls`);
+    const imp = await withGateway(base, clients, () => bigImport(base, ADMIN_KEY, contract.id, open.start, new Date(Date.now() - 60_000), userIdBase + 5_000_000_000n));
+    aims.add('gateway-p99-during-import', percentile(imp.gateway, 99), 50, `${imp.result.rows} rows imported in ${S.ms(imp.result.ms)}; ${imp.gateway.length} calls`);
+    // A month past CALL_LOG_RETENTION_MONTHS (24), closed: history imported from 30 months back, then closed.
+    const oldMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 30, 10, 12));
+    await S.expectJson(`${base}/contracts/${contract.id}/usage/import`, ADMIN_KEY, 200, { method: 'POST', body: { calls: Array.from({ length: 1000 }, (_, i) => ({
+      id: `bench-old-${i}`, at: new Date(oldMonth.getTime() + i * 60_000).toISOString(), userId: String(9_000_000 + i), endpoint: 'totals' })) } });
+    await S.expectJson(`${base}/jobs/close-periods`, ADMIN_KEY, 200, { method: 'POST' });
+    const drop = await withGateway(base, clients, () => S.expectJson<{ dropped: string[] }>(`${base}/jobs/call-log-maintenance`, ADMIN_KEY, 200, { method: 'POST' }));
+    const oldName = `calls_${oldMonth.toISOString().slice(0, 4)}_${oldMonth.toISOString().slice(5, 7)}`;
+    if (!drop.result.body.dropped.includes(oldName)) problems.push(`retention: ${oldName} not dropped (${JSON.stringify(drop.result.body)})`);
+    aims.add('retention-drop', drop.result.ms, 1000, `dropped ${drop.result.body.dropped.join(', ') || 'nothing'}; DETACH ... CONCURRENTLY then DROP`);
+    aims.add('gateway-p99-during-drop', percentile(drop.gateway, 99), 50, `no lock on the current partition: ${drop.gateway.length} calls, slowest ${S.ms(Math.max(...drop.gateway))}`);
+    for (const f of [...crowd.failures, ...imp.failures, ...drop.failures]) problems.push(`gateway call failed under load: ${f}`);
     await stopService();
 
     report.unshift(
@@ -245,6 +279,7 @@ async function main(): Promise<number> {
       `contract in ${TIMEZONE}, billing day ${billingDay}, ${APPS} apps; past period ${past.key} ${HANDLES.toLocaleString('en-US')} handles / ${CALLS.toLocaleString('en-US')} calls; open period ${open.key} (${(elapsed * 100).toFixed(0)}% through) ${openHandles.toLocaleString('en-US')} handles / ${openCalls.toLocaleString('en-US')} calls`,
     );
     report.push('', ...reads.summary());
+    report.push('', ...aims.lines());
     report.push('', problems.length ? `PROBLEMS (${problems.length}):` : 'every figure checked adds up', ...problems.map((p) => `  ${p}`));
     report.push('', `total bench time ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
     process.stdout.write(report.join('\n') + '\n');

@@ -1,0 +1,111 @@
+/**
+ * The issue's aims (test/bench/scale.bench.ts): one line each, `aim <name> <measured> <target> met|missed`,
+ * and the runs under load that measure the gateway while something heavy happens beside it.
+ */
+import * as S from './scale-support';
+
+const DASHBOARD_READERS = S.knob('BENCH_SCALE_DASHBOARD_READERS', 40);
+const DASHBOARD_ROUNDS = S.knob('BENCH_SCALE_DASHBOARD_ROUNDS', 5);
+const GATEWAY_CONCURRENCY = S.knob('BENCH_SCALE_GATEWAY_CONCURRENCY', 4);
+const IMPORT_ROWS = S.knob('BENCH_SCALE_IMPORT_ROWS', 50_000);
+
+export class Aims {
+  private readonly aims: { name: string; measured: number; target: number; note: string }[] = [];
+
+  add(name: string, measuredMs: number, targetMs: number, note = ''): void {
+    this.aims.push({ name, measured: measuredMs, target: targetMs, note });
+  }
+
+  lines(): string[] {
+    const out = this.aims.map((a) => `aim ${a.name} ${S.ms(a.measured).replace(' ', '')} ${S.ms(a.target).replace(' ', '')} ${a.measured <= a.target ? 'met' : 'missed'}${a.note ? `  (${a.note})` : ''}`);
+    const missed = this.aims.filter((a) => !(a.measured <= a.target)).length;
+    return [...out, `${this.aims.length - missed} aims met, ${missed} missed`];
+  }
+}
+
+export interface GatewayClient {
+  key: string;
+  handles: string[];
+}
+
+/** Gateway calls in `concurrency` loops until stopped: each call's latency, and any answer that was not 200. */
+export class GatewayLoad {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  readonly latencies: number[] = [];
+  readonly failures: string[] = [];
+
+  constructor(private readonly base: string, private readonly clients: GatewayClient[], private readonly concurrency = GATEWAY_CONCURRENCY) {}
+
+  start(): this {
+    this.running = true;
+    this.loops = Array.from({ length: this.concurrency }, (_, i) => this.loop(i));
+    return this;
+  }
+
+  async stop(): Promise<number[]> {
+    this.running = false;
+    await Promise.all(this.loops);
+    return this.latencies;
+  }
+
+  private async loop(i: number): Promise<void> {
+    let n = i;
+    while (this.running) {
+      const c = this.clients[n % this.clients.length];
+      const handle = c.handles[Math.floor(n / this.clients.length) % c.handles.length];
+      n += this.concurrency;
+      const base = (BigInt(Date.now() - 60_000 - 1288834974657) << 22n).toString();
+      const t0 = performance.now();
+      const res = await fetch(`${this.base}/insights/engagement/totals`, {
+        method: 'POST',
+        headers: { 'x-api-key': c.key, 'x-handle': handle, 'content-type': 'application/json' },
+        body: JSON.stringify({ tweet_ids: [base], engagement_types: ['impressions', 'favorites'], groupings: { g: { group_by: ['tweet.id', 'engagement.type'] } } }),
+      });
+      const text = await res.text();
+      this.latencies.push(performance.now() - t0);
+      if (res.status !== 200 && this.failures.length < 5) this.failures.push(`${res.status}: ${text.slice(0, 200)}`);
+    }
+  }
+}
+
+export function percentile(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** `fn` while the gateway takes traffic; returns fn's result and the gateway's latencies meanwhile. */
+export async function withGateway<T>(base: string, clients: GatewayClient[], fn: () => Promise<T>): Promise<{ result: T; gateway: number[]; failures: string[] }> {
+  const load = new GatewayLoad(base, clients).start();
+  await S.sleep(300);
+  try {
+    const result = await fn();
+    return { result, gateway: await load.stop(), failures: load.failures };
+  } finally {
+    await load.stop();
+  }
+}
+
+/** DASHBOARD_READERS people on the contract page at once, DASHBOARD_ROUNDS pages each. */
+export async function dashboardCrowd(url: string, cookie: string): Promise<number[]> {
+  const times: number[] = [];
+  await Promise.all(Array.from({ length: DASHBOARD_READERS }, async () => {
+    for (let r = 0; r < DASHBOARD_ROUNDS; r++) times.push((await S.html(url, cookie)).ms);
+  }));
+  return times;
+}
+
+/** An import of IMPORT_ROWS calls of new handles into the open period so far. Returns its duration. */
+export async function bigImport(base: string, adminKey: string, contractId: string, from: Date, to: Date, userIdBase: bigint): Promise<{ ms: number; rows: number }> {
+  const span = to.getTime() - from.getTime();
+  const calls = Array.from({ length: IMPORT_ROWS }, (_, i) => ({
+    id: `bench-import-${i}`,
+    at: new Date(from.getTime() + Math.floor((span * i) / IMPORT_ROWS)).toISOString(),
+    userId: (userIdBase + BigInt(i % Math.ceil(IMPORT_ROWS / 2))).toString(),
+    endpoint: 'totals',
+  }));
+  const a = await S.expectJson<{ imported: number }>(`${base}/contracts/${contractId}/usage/import`, adminKey, 200, { method: 'POST', body: { calls } });
+  if (a.body.imported !== IMPORT_ROWS) throw new Error(`the import took ${a.body.imported} of ${IMPORT_ROWS} rows`);
+  return { ms: a.ms, rows: IMPORT_ROWS };
+}
