@@ -5,7 +5,8 @@ import { parse as parseQuery } from 'node:querystring';
 export type RawBodyRequest = FastifyRequest & { rawBody?: Buffer };
 
 function badJson(message = 'The request body is not valid JSON.'): Error {
-  return Object.assign(new SyntaxError(message), { statusCode: 400 });
+  // Nest maps a SyntaxError with status 400 (what body-parser threw) to a 400, through the error filter.
+  return Object.assign(new SyntaxError(message), { status: 400 });
 }
 
 /**
