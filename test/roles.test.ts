@@ -296,10 +296,12 @@ describe('roles', () => {
     }
     /**
      * Left out here: the health check (public), the API docs (served to browsers, which cannot send
-     * X-API-Key) and the dashboard, which signs people in with a session cookie and has a public login page.
+     * X-API-Key), the dashboard, which signs people in with a session cookie and has a public login
+     * page, and a monthly report's download link, whose signature is its credential (test/report.test.ts).
      */
     const isPublic = (path: string) =>
-      path === '/health' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/dashboard' || path.startsWith('/dashboard/');
+      path === '/health' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/dashboard' || path.startsWith('/dashboard/')
+      || path.startsWith('/reports/');
 
     function concrete(path: string): string {
       return path
