@@ -53,7 +53,7 @@ export class ErrorFilter implements ExceptionFilter {
 
   private httpMessage(error: HttpException): string {
     const r = error.getResponse();
-    const m = typeof r === 'object' && r !== null && 'message' in r ? (r as { message: unknown }).message : error.message;
+    const m = typeof r === 'object' && r !== null && 'message' in r ? r.message : error.message;
     const text = Array.isArray(m) ? m.join('; ') : String(m);
     // body-parser's JSON errors quote parts of the body; say what to fix instead.
     return /JSON|Unexpected token/i.test(text) ? 'The request body is not valid JSON.' : text;
