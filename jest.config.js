@@ -12,7 +12,13 @@ const BROWSER = ['<rootDir>/test/dashboard.test.ts', '<rootDir>/test/roles.test.
 const base = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // Node (20.19+) requires ES modules itself; Jest's module loader does not, so the few ESM-only
+    // packages under @fastify/static (Swagger UI's files) are compiled to CommonJS for the tests.
+    '^.+/node_modules/@fastify/static/node_modules/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['^(?!.*/node_modules/@fastify/static/node_modules/).*/node_modules/'],
   testEnvironment: 'node',
 };
 const database = {
