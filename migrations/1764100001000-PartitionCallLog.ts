@@ -78,7 +78,8 @@ export class PartitionCallLog1764100001000 implements MigrationInterface {
     // A row dated past the months ahead (a clock far off) gets its month too.
     await q.query(`SELECT call_log_ensure_partition(m) FROM (SELECT DISTINCT (date_trunc('month', at AT TIME ZONE 'UTC'))::date AS m FROM calls_unpartitioned) x`);
     await q.query('INSERT INTO calls SELECT * FROM calls_unpartitioned');
-    const [{ before, after }] = await q.query('SELECT (SELECT count(*) FROM calls_unpartitioned)::text AS before, (SELECT count(*) FROM calls)::text AS after');
+    const counts = (await q.query('SELECT (SELECT count(*) FROM calls_unpartitioned)::text AS before, (SELECT count(*) FROM calls)::text AS after')) as { before: string; after: string }[];
+    const [{ before, after }] = counts;
     if (before !== after) throw new Error(`call log conversion copied ${after} of ${before} rows`);
     await q.query('DROP TABLE calls_unpartitioned');
   }

@@ -43,9 +43,14 @@ function countsOf(rows: { b: number; n: number }[], intervals: number): number[]
 export class ForecastRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** The period's count (its counter row, as billed) and, read in the same snapshot, the handles counted between consecutive instants of `bounds` (the starts of local days; the last may be +infinity), one count per interval, summed from the ledger's per-slot aggregates (a few thousand rows at most, whatever the number of handles). */
+  /**
+   * The period's count (its counter row, as billed) and, read in the same snapshot, the handles
+   * counted between consecutive instants of `bounds` (the starts of local days; the last may be
+   * +infinity), one count per interval, summed from the ledger's per-slot aggregates (a few
+   * thousand rows at most, whatever the number of handles).
+   */
   async countAndRecent(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<{ total: number; recent: number[] }> {
-    const [row] = await this.ds.query(
+    const [row] = await this.ds.query<{ total: number; recent: { b: number; n: number }[] }[]>(
       `SELECT coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0) AS total,
               (SELECT coalesce(json_agg(json_build_object('b', b, 'n', n)), '[]')
                  FROM (SELECT ${BUCKET} AS b, sum(${COUNTED[policy]})::int AS n FROM period_activity WHERE ${SLOTS_IN_BOUNDS} GROUP BY 1) per_day) AS recent`,

@@ -71,7 +71,7 @@ export class CallLogService implements OnApplicationBootstrap {
 
   /** True when every period with calls between `from` and `to` has its statement. */
   private async allClosed(from: Date, to: Date): Promise<boolean> {
-    const [r] = await this.ds.query(
+    const [r] = await this.ds.query<{ closed: boolean }[]>(
       `SELECT NOT EXISTS (
          SELECT 1 FROM period_counters pc
           WHERE pc.period_start < $2 AND pc.period_end > $1

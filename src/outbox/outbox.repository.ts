@@ -21,7 +21,7 @@ export class OutboxRepository {
   /** Claims due messages; SKIP LOCKED lets several instances share the work without taking the same row. */
   async claim(limit: number, leaseMs: number): Promise<ClaimedRow[]> {
     // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows] = await this.ds.query(
+    const [rows] = await this.ds.query<[ClaimedRow[], number]>(
       `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + $2 * interval '1 millisecond'
         WHERE o.id IN (SELECT id FROM outbox
                         WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
@@ -37,7 +37,7 @@ export class OutboxRepository {
    * and sends it again. False when it is no longer ours as claimed (attempt `attempts`).
    */
   async renewLease(id: string, attempts: number, leaseMs: number): Promise<boolean> {
-    const [, n] = await this.ds.query(
+    const [, n] = await this.ds.query<[unknown[], number]>(
       `UPDATE outbox SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND status = 'sending' AND attempts = $2`,
       [id, attempts, leaseMs],
     );

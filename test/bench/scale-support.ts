@@ -126,11 +126,14 @@ export async function awaitReport(url: string, contractId: string, timeoutMs: nu
 export async function tableSizes(db: Client, tables: string[]): Promise<string[]> {
   const { rows } = await db.query<{ t: string; rows: string; heap: string; indexes: string; total: string }>(
     // A partitioned table (the call log) is the sum of its partitions.
-    `SELECT t, (SELECT sum(greatest(c.reltuples, 0))::bigint FROM pg_partition_tree(t::regclass) p JOIN pg_class c ON c.oid = p.relid)::text AS rows,
-            pg_size_pretty((SELECT sum(pg_table_size(relid)) FROM pg_partition_tree(t::regclass))) AS heap,
-            pg_size_pretty((SELECT sum(pg_indexes_size(relid)) FROM pg_partition_tree(t::regclass))) AS indexes,
-            pg_size_pretty((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(t::regclass))) AS total
-       FROM unnest($1::text[]) AS t`,
+    `WITH parts AS (
+       SELECT t, coalesce(p.relid, t::regclass) AS relid
+         FROM unnest($1::text[]) AS t LEFT JOIN LATERAL pg_partition_tree(t::regclass) p ON true
+     )
+     SELECT t, sum(greatest(c.reltuples, 0))::bigint::text AS rows,
+            pg_size_pretty(sum(pg_table_size(relid))) AS heap, pg_size_pretty(sum(pg_indexes_size(relid))) AS indexes,
+            pg_size_pretty(sum(pg_total_relation_size(relid))) AS total
+       FROM parts JOIN pg_class c ON c.oid = parts.relid GROUP BY t ORDER BY t`,
     [tables],
   );
   return rows.map((r) => `  ${r.t.padEnd(18)} ~${Number(r.rows).toLocaleString('en-US').padStart(12)} rows  heap ${r.heap.padStart(8)}  indexes ${r.indexes.padStart(8)}  total ${r.total.padStart(8)}`);
