@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
+import { PlanningModule } from './planning/planning.module';
 import { ReportsModule } from './reports/reports.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         AlertsModule,
         ReportsModule,
         DashboardModule,
+        PlanningModule,
       ],
       controllers: [HealthController],
     };
