@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConnectModule } from './connect/connect.module';
 import { ContractsModule } from './contracts/contracts.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
@@ -37,6 +38,7 @@ export class AppModule {
         ReportsModule,
         DashboardModule,
         PlanningModule,
+        ConnectModule,
       ],
       controllers: [HealthController],
     };
