@@ -174,6 +174,38 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
     expect((await handles()).map((h) => h.userId)).not.toContain('7770005');
   });
 
+  it('the dashboard lists pending connections: links for admins, "admin only" for finance', async () => {
+    const started = await connect().expect(201);
+    const financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Fin', role: 'finance' }).expect(201)).body.key;
+    for (const [key, role] of [[ADMIN_KEY, 'admin'], [financeKey, 'finance']]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(m.text()));
+      try {
+        await page.goto(`${t.url}/dashboard`);
+        await page.fill('input[name="key"]', key);
+        await Promise.all([page.waitForResponse((r) => r.url().endsWith('/dashboard/login')), page.click('button[type="submit"]')]);
+        await page.waitForLoadState();
+        await Promise.all([page.waitForURL(`${t.url}/dashboard/connections`), page.click('a[data-link="connections"]')]);
+        const row = page.locator(`tr[data-connection="${started.body.id}"]`);
+        expect(await row.innerText()).toContain('analytics');
+        if (role === 'admin') {
+          expect(await row.locator('a[data-authorize]').getAttribute('href')).toBe(started.body.authorizeUrl);
+          // The link is the one the owner opens: X's approval page.
+          await Promise.all([page.waitForURL(`${t.sim.url}/oauth/authorize?**`), row.locator('a[data-authorize]').click()]);
+          expect(await page.locator('#allow').count()).toBe(1);
+        } else {
+          expect(await row.locator('a[data-authorize]').count()).toBe(0);
+          expect(await row.innerText()).toContain('admin only');
+        }
+        expect(problems).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   it('X refusing the request token (an app X does not know) is 502 with X’s reason; nothing is stored', async () => {
     const app = (await t.http().post(`/contracts/${s.contractId}/apps`).set(admin).send({ name: 'unknown to X', consumerKey: `ck_unknown_${Date.now()}`, consumerSecret: 'cs_unknown_secret' }).expect(201)).body;
     const res = await t.http().post(`/apps/${app.id}/handles/connect`).set(admin).send({});

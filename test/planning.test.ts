@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { launchChromium } from './support/browser';
 import { addHandle, expectStatus, seed, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -160,6 +161,51 @@ describe('planning: preflight and renewal plan', () => {
       }
       const client = await t.http().get(`/contracts/${s.contractId}/plan`).set('X-API-Key', s.clientKey);
       expect(client.status).toBe(403);
+    });
+
+    it('the dashboard page shows the options table and the chart with the API’s figures, under the CSP', async () => {
+      const s = await seed(t, { contract: { name: 'Plan Co', handleAllowance: 2, overagePrice: { amount: '3.33', currency: 'USD' } } });
+      const last = DateTime.utc().startOf('month').minus({ months: 1 });
+      const calls = [0, 1, 2, 3, 4].map((i) => ({ id: `d-${i}`, at: last.plus({ days: 3, hours: i }).toISO(), userId: String(910_000 + i), endpoint: 'totals', status: 200 }));
+      expectStatus(await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }), 200);
+      await t.http().post('/jobs/close-periods').set(admin).expect(200);
+      const api = (await t.http().get(`/contracts/${s.contractId}/plan?allowances=1,2,5`).set(admin).expect(200)).body;
+
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(m.text()));
+        await page.goto(`${t.url}/dashboard`);
+        await page.fill('input[name="key"]', financeKey);
+        await Promise.all([page.waitForResponse((r) => r.url().endsWith('/dashboard/login')), page.click('button[type="submit"]')]);
+        await page.waitForLoadState();
+        // The contract's page links to its plan.
+        await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
+        expect(await page.locator('a[data-link="plan"]').getAttribute('href')).toBe(`/dashboard/contracts/${s.contractId}/plan`);
+        const res = await page.goto(`${t.url}/dashboard/contracts/${s.contractId}/plan?allowances=1,2,5`);
+        expect(res!.status()).toBe(200);
+        expect(res!.headers()['content-security-policy']).toMatch(/default-src 'self'/);
+        for (const o of api.options) {
+          const row = page.locator(`table.plan-options tr[data-allowance="${o.allowance}"]`);
+          expect(await row.locator('[data-figure="overageCost"]').innerText()).toBe(`USD ${o.overageCost.amount}`);
+          expect(await row.locator('[data-figure="overageHandles"]').innerText()).toBe(String(o.overageHandles));
+        }
+        // By hand, allowance 1: last period's 5 handles are 4 over, plus the open period's projection over 1, at 3.33 each.
+        const over1 = 4 + Math.max(0, api.periods[1].uniqueHandles - 1);
+        const cents = over1 * 333;
+        expect(api.options[0]).toMatchObject({ allowance: 1, overageHandles: over1, overageCost: { amount: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}` } });
+        const bars = await page.locator('svg.plan-chart rect.bar').evaluateAll((els) => els.map((e) => [e.getAttribute('data-period'), Number(e.getAttribute('data-count')), e.classList.contains('projected')]));
+        expect(bars).toEqual(api.periods.map((p: { period: string; uniqueHandles: number; projected: boolean }) => [p.period, p.uniqueHandles, p.projected]));
+        expect(await page.locator('svg.plan-chart line.option').count()).toBe(3);
+        // The form asks for other options without any script.
+        await page.fill('#allowances', '3');
+        await Promise.all([page.waitForURL(/allowances=3$/), page.click('form.plan-form button')]);
+        expect(await page.locator('table.plan-options tbody tr').count()).toBe(1);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     });
 
     it('a contract with no closed period plans over the open period alone', async () => {
