@@ -30,36 +30,6 @@ export class HandlesRepository {
     return this.repo.find({ where: { appId, deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
   }
 
-  /**
-   * The user ID each reference names among the live handles of `appIds`, in one set-based query
-   * (a preflight asks about up to 10,000 at once). A reference has a lowercased screen name and,
-   * when it is all digits (and not written with "@"), a user ID, which is tried first: a screen
-   * name may be all digits too. Returns the index of each reference that names a handle.
-   */
-  async resolveRefs(appIds: string[], refs: { name: string; userId: string | null }[]): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
-    if (!appIds.length || !refs.length) return out;
-    // One index probe per reference (by user ID; by name only when the ID found nothing). The
-    // planner's cost for 10,000 probes is past jit_above_cost, and compiling the plan would take
-    // far longer than running it (about 0.5 s against a few tens of ms).
-    const rows: { i: number; user_id: string }[] = await this.repo.manager.transaction(async (m) => {
-      await m.query('SET LOCAL jit = off');
-      return m.query(
-        `SELECT r.i::int AS i, coalesce(by_id.user_id, by_name.user_id)::text AS user_id
-           FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS r (name, uid, i)
-           LEFT JOIN LATERAL (SELECT h.user_id FROM handles h
-                               WHERE h.user_id = r.uid AND h.app_id = ANY($1::uuid[]) AND h.deleted_at IS NULL LIMIT 1) by_id ON true
-           LEFT JOIN LATERAL (SELECT h.user_id FROM handles h
-                               WHERE by_id.user_id IS NULL AND lower(h.screen_name) = r.name AND h.app_id = ANY($1::uuid[])
-                                 AND h.deleted_at IS NULL LIMIT 1) by_name ON true
-          WHERE by_id.user_id IS NOT NULL OR by_name.user_id IS NOT NULL`,
-        [appIds, refs.map((r) => r.name), refs.map((r) => r.userId)],
-      );
-    });
-    for (const r of rows) out.set(r.i - 1, r.user_id);
-    return out;
-  }
-
   /** The live handle of `appId` with this user ID, locked for an update of its tokens (a connected handle that exists already). */
   findLiveByUserIdForUpdate(appId: string, userId: string, manager: EntityManager): Promise<HandleEntity | null> {
     return manager.getRepository(HandleEntity).findOne({ where: { appId, userId, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { HandleSetRepository } from './handle-set.repository';
 import { LedgerInterceptor } from './ledger.interceptor';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
 @Module({
-  providers: [LedgerRepository, LedgerService, LedgerInterceptor, HandleSetRepository],
-  exports: [LedgerService, LedgerInterceptor, LedgerRepository, HandleSetRepository],
+  providers: [LedgerRepository, LedgerService, LedgerInterceptor],
+  exports: [LedgerService, LedgerInterceptor, LedgerRepository],
 })
 export class LedgerModule {}

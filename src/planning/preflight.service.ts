@@ -7,10 +7,9 @@ import { formatMoney } from '../common/money';
 import { AppsRepository } from '../contracts/apps.repository';
 import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsService } from '../contracts/contracts.service';
-import { HandlesRepository } from '../contracts/handles.repository';
-import { HandleSetRepository } from '../ledger/handle-set.repository';
 import { parsePreflightBody } from './preflight-request';
 import { preflightFigures } from './preflight-figures';
+import { PreflightRepository } from './preflight.repository';
 
 /**
  * What a batch job over some handles would cost if it ran now, before it spends anything:
@@ -22,11 +21,10 @@ export class PreflightService {
   constructor(
     private readonly contracts: ContractsService,
     private readonly apps: AppsRepository,
-    private readonly handles: HandlesRepository,
+    private readonly repo: PreflightRepository,
     private readonly periods: PeriodsService,
     private readonly statements: StatementsRepository,
     private readonly terms: ContractTermsRepository,
-    private readonly handleSet: HandleSetRepository,
   ) {}
 
   async preflight(contractId: string, body: unknown, who: Principal) {
@@ -34,15 +32,13 @@ export class PreflightService {
     const contract = await this.contracts.getEntity(contractId);
     const appIds = await this.appsFor(contract.id, who);
     const period = this.periods.resolve(contract);
-    const [terms, counts, resolved] = await Promise.all([
-      this.terms.inForce(contract.id, period.end),
-      this.statements.counts(contract.id, period.start),
-      this.handles.resolveRefs(appIds, refs),
-    ]);
+    const [terms, counts] = await Promise.all([this.terms.inForce(contract.id, period.end), this.statements.counts(contract.id, period.start)]);
+    const resolved = await this.repo.resolve(contract.id, period.start, terms.countPolicy, appIds, refs);
     // Two references to one handle (its name and its user ID) are one handle.
-    const userIds = [...new Set(resolved.values())];
-    const counted = await this.handleSet.countedAmong(contract.id, period.start, terms.countPolicy, userIds);
-    const notRegistered = refs.filter((_, i) => !resolved.has(i)).map((r) => r.ref);
+    const named = new Set(resolved.map((r) => r.i));
+    const userIds = new Set(resolved.map((r) => r.userId));
+    const counted = new Set(resolved.filter((r) => r.counted).map((r) => r.userId));
+    const notRegistered = refs.filter((_, i) => !named.has(i)).map((r) => r.ref);
     const uniqueHandles = terms.countPolicy === 'confirmed' ? (counts?.confirmed ?? 0) : (counts?.attempted ?? 0);
     const f = preflightFigures({
       uniqueHandles,
@@ -51,14 +47,14 @@ export class PreflightService {
       currency: terms.currency,
       enforcement: contract.enforcement,
       alreadyCounted: counted.size,
-      new: userIds.length - counted.size,
+      new: userIds.size - counted.size,
     });
     return {
       contractId: contract.id,
       period: period.key,
-      handles: userIds.length + notRegistered.length,
+      handles: userIds.size + notRegistered.length,
       alreadyCounted: counted.size,
-      new: userIds.length - counted.size,
+      new: userIds.size - counted.size,
       notRegistered,
       overageHandles: f.overageHandles,
       overageCost: f.overageCost,

@@ -10,6 +10,7 @@
  * (5,400 counted, 3,600 new) and 1,000 not registered. Every answer is checked against that.
  */
 import * as crypto from 'node:crypto';
+import * as os from 'node:os';
 import { periodContaining } from '../../src/billing/billing-period';
 import { withClient } from '../support/database';
 import { expectStatus, seed } from '../support/fixtures';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1);
     console.log(`preflight of ${BATCH} references (${expectCounted} counted, ${BATCH - 1000 - expectCounted} new, 1000 not registered) against ${HANDLES} handles on ${APPS} apps, ${RUNS} runs over HTTP:`);
+    console.log(`  load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
     console.log(`  min ${times[0].toFixed(1)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
   } finally {
     await t.close();
