@@ -10,7 +10,9 @@ export class AddHandleRefIndexes1764160000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX handles_live_by_user ON handles (user_id, app_id) WHERE deleted_at IS NULL`);
-    await q.query(`CREATE INDEX handles_live_by_name ON handles (lower(screen_name), app_id) INCLUDE (user_id) WHERE deleted_at IS NULL`);
+    await q.query(
+      `CREATE INDEX handles_live_by_name ON handles (lower(screen_name), app_id) INCLUDE (user_id) WHERE deleted_at IS NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

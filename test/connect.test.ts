@@ -22,8 +22,20 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
   });
 
   const connect = (body: object = {}) => t.http().post(`/apps/${s.appId}/handles/connect`).set(admin).send(body);
-  const handles = async () => (await t.http().get(`/apps/${s.appId}/handles`).set(admin).expect(200)).body as { id: string; userId: string; screenName: string; tokenHint: string }[];
-  const callAs = (handle: string) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', handle).send(totalsBody());
+  const handles = async () =>
+    (await t.http().get(`/apps/${s.appId}/handles`).set(admin).expect(200)).body as {
+      id: string;
+      userId: string;
+      screenName: string;
+      tokenHint: string;
+    }[];
+  const callAs = (handle: string) =>
+    t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', handle)
+      .send(totalsBody());
   const tokenOf = (authorizeUrl: string) => new URL(authorizeUrl).searchParams.get('oauth_token')!;
 
   /** The owner's side on the simulator without a browser: approve, and read where X sends them (or the PIN). */
@@ -42,15 +54,25 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
   it('in a browser: the owner opens the link, approves on X, lands on the callback page; the handle then calls the gateway', async () => {
     const started = await connect();
     expect(started.status).toBe(201);
-    expect(started.body).toEqual({ id: expect.any(String), appId: s.appId, authorizeUrl: expect.stringMatching(new RegExp(`^${t.sim.url}/oauth/authorize\\?oauth_token=`)), expiresAt: expect.any(String), callback: `${t.url}/oauth/callback` });
+    expect(started.body).toEqual({
+      id: expect.any(String),
+      appId: s.appId,
+      authorizeUrl: expect.stringMatching(new RegExp(`^${t.sim.url}/oauth/authorize\\?oauth_token=`)),
+      expiresAt: expect.any(String),
+      callback: `${t.url}/oauth/callback`,
+    });
     const ttl = Date.parse(started.body.expiresAt) - Date.now();
     expect(ttl).toBeGreaterThan(14 * 60_000);
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
     // Pending, with its link; the request token is sealed at rest.
     const pending = (await t.http().get(`/apps/${s.appId}/handles/connect`).set(admin).expect(200)).body;
-    expect(pending).toContainEqual(expect.objectContaining({ id: started.body.id, authorizeUrl: started.body.authorizeUrl }));
+    expect(pending).toContainEqual(
+      expect.objectContaining({ id: started.body.id, authorizeUrl: started.body.authorizeUrl }),
+    );
     const token = tokenOf(started.body.authorizeUrl);
-    const stored = await withClient(t.databaseUrl, (c) => c.query('SELECT row_to_json(hc)::text AS row FROM handle_connections hc WHERE id = $1', [started.body.id]));
+    const stored = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT row_to_json(hc)::text AS row FROM handle_connections hc WHERE id = $1', [started.body.id]),
+    );
     expect(stored.rows[0].row).not.toContain(token);
 
     t.sim.oauth.account = { userId: '7770001', screenName: 'owner_one' };
@@ -85,22 +107,42 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
       await context.close();
     }
     // Once used, the sealed request token is destroyed.
-    const after = await withClient(t.databaseUrl, (c) => c.query('SELECT request_token_enc, request_token_secret_enc, outcome, used_at FROM handle_connections WHERE id = $1', [started.body.id]));
-    expect(after.rows[0]).toMatchObject({ request_token_enc: null, request_token_secret_enc: null, outcome: 'connected' });
-    expect((await t.http().get(`/apps/${s.appId}/handles/connect`).set(admin).expect(200)).body.map((p: { id: string }) => p.id)).not.toContain(started.body.id);
+    const after = await withClient(t.databaseUrl, (c) =>
+      c.query(
+        'SELECT request_token_enc, request_token_secret_enc, outcome, used_at FROM handle_connections WHERE id = $1',
+        [started.body.id],
+      ),
+    );
+    expect(after.rows[0]).toMatchObject({
+      request_token_enc: null,
+      request_token_secret_enc: null,
+      outcome: 'connected',
+    });
+    expect(
+      (await t.http().get(`/apps/${s.appId}/handles/connect`).set(admin).expect(200)).body.map(
+        (p: { id: string }) => p.id,
+      ),
+    ).not.toContain(started.body.id);
   });
 
   it('connecting a handle the app has already gives it new tokens, keeping the handle', async () => {
     t.sim.oauth.account = { userId: '7770002', screenName: 'owner_two' };
     const first = await connect().expect(201);
     const back1 = await approve(first.body.authorizeUrl);
-    await t.http().get(new URL(back1.location!).pathname + new URL(back1.location!).search).set('Accept', 'text/html').expect(200);
+    await t
+      .http()
+      .get(new URL(back1.location!).pathname + new URL(back1.location!).search)
+      .set('Accept', 'text/html')
+      .expect(200);
     const before = (await handles()).find((h) => h.userId === '7770002')!;
 
     t.sim.oauth.account = { userId: '7770002', screenName: 'owner_two_renamed' };
     const second = await connect().expect(201);
     const back2 = await approve(second.body.authorizeUrl);
-    const page = await t.http().get(new URL(back2.location!).pathname + new URL(back2.location!).search).expect(200);
+    const page = await t
+      .http()
+      .get(new URL(back2.location!).pathname + new URL(back2.location!).search)
+      .expect(200);
     expect(page.text).toContain('@owner_two_renamed is now connected');
     const now = (await handles()).filter((h) => h.userId === '7770002');
     expect(now).toHaveLength(1);
@@ -122,14 +164,36 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
     expect(res.body).toMatchObject({ id: expect.any(String), userId: '7770003', screenName: 'owner_pin' });
     expect((await callAs('7770003')).status).toBe(200);
 
-    const reused = await t.http().post(`/apps/${s.appId}/handles/connect/${started.body.id}/pin`).set(admin).send({ pin });
+    const reused = await t
+      .http()
+      .post(`/apps/${s.appId}/handles/connect/${started.body.id}/pin`)
+      .set(admin)
+      .send({ pin });
     expect(reused.status).toBe(404);
     expect(reused.body.code).toBe('NOT_FOUND');
     // Another app's path, an unknown id, a malformed PIN.
     const other = await seed(t, { handles: 0 });
-    await t.http().post(`/apps/${other.appId}/handles/connect/${started.body.id}/pin`).set(admin).send({ pin }).expect(404);
-    await t.http().post(`/apps/${s.appId}/handles/connect/00000000-0000-4000-8000-000000000000/pin`).set(admin).send({ pin }).expect(404);
-    expect((await t.http().post(`/apps/${s.appId}/handles/connect/${started.body.id}/pin`).set(admin).send({ pin: 'no spaces!' })).body.code).toBe('VALIDATION_FAILED');
+    await t
+      .http()
+      .post(`/apps/${other.appId}/handles/connect/${started.body.id}/pin`)
+      .set(admin)
+      .send({ pin })
+      .expect(404);
+    await t
+      .http()
+      .post(`/apps/${s.appId}/handles/connect/00000000-0000-4000-8000-000000000000/pin`)
+      .set(admin)
+      .send({ pin })
+      .expect(404);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/apps/${s.appId}/handles/connect/${started.body.id}/pin`)
+          .set(admin)
+          .send({ pin: 'no spaces!' })
+      ).body.code,
+    ).toBe('VALIDATION_FAILED');
     await t.http().post(`/apps/${s.appId}/handles/connect`).set('X-API-Key', s.clientKey).send({}).expect(403);
   });
 
@@ -138,18 +202,25 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
     t.sim.oauth.account = { userId: '7770004', screenName: 'owner_late' };
     const late = await connect().expect(201);
     const back = await approve(late.body.authorizeUrl);
-    await withClient(t.databaseUrl, (c) => c.query(`UPDATE handle_connections SET expires_at = now() - interval '1 second' WHERE id = $1`, [late.body.id]));
+    await withClient(t.databaseUrl, (c) =>
+      c.query(`UPDATE handle_connections SET expires_at = now() - interval '1 second' WHERE id = $1`, [late.body.id]),
+    );
     const expired = await t.http().get(new URL(back.location!).pathname + new URL(back.location!).search);
     expect(expired.status).toBe(404);
     expect(expired.body.code).toBe('NOT_FOUND');
     expect((await handles()).map((h) => h.userId)).not.toContain('7770004');
     // Asking for the next link destroys the expired one's sealed token.
     await connect().expect(201);
-    const row = await withClient(t.databaseUrl, (c) => c.query('SELECT request_token_enc FROM handle_connections WHERE id = $1', [late.body.id]));
+    const row = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT request_token_enc FROM handle_connections WHERE id = $1', [late.body.id]),
+    );
     expect(row.rows[0].request_token_enc).toBeNull();
 
     // Forged: a request token handlemeter never asked for.
-    const forged = await t.http().get('/oauth/callback').query({ oauth_token: 'forged-token-0123456789', oauth_verifier: 'whatever' });
+    const forged = await t
+      .http()
+      .get('/oauth/callback')
+      .query({ oauth_token: 'forged-token-0123456789', oauth_verifier: 'whatever' });
     expect(forged.status).toBe(404);
     expect(forged.body.code).toBe('NOT_FOUND');
     const missing = await t.http().get('/oauth/callback');
@@ -158,26 +229,47 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
     // A real token with a forged verifier: X refuses the exchange; its reason comes back, the link is spent.
     const real = await connect().expect(201);
     await approve(real.body.authorizeUrl);
-    const wrong = await t.http().get('/oauth/callback').query({ oauth_token: tokenOf(real.body.authorizeUrl), oauth_verifier: 'not-the-verifier' });
+    const wrong = await t
+      .http()
+      .get('/oauth/callback')
+      .query({ oauth_token: tokenOf(real.body.authorizeUrl), oauth_verifier: 'not-the-verifier' });
     expect(wrong.status).toBe(502);
-    expect(wrong.body).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', details: { step: 'access_token', status: 401, reason: expect.stringMatching(/oauth_verifier/) } });
-    const spent = await t.http().get('/oauth/callback').query({ oauth_token: tokenOf(real.body.authorizeUrl), oauth_verifier: 'not-the-verifier' });
+    expect(wrong.body).toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+      details: { step: 'access_token', status: 401, reason: expect.stringMatching(/oauth_verifier/) },
+    });
+    const spent = await t
+      .http()
+      .get('/oauth/callback')
+      .query({ oauth_token: tokenOf(real.body.authorizeUrl), oauth_verifier: 'not-the-verifier' });
     expect(spent.status).toBe(404);
 
     // The owner declines on X: the page says so and nothing is registered.
     t.sim.oauth.account = { userId: '7770005', screenName: 'owner_no' };
     const declined = await connect().expect(201);
-    const res = await fetch(`${t.sim.url}/oauth/authorize`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `oauth_token=${encodeURIComponent(tokenOf(declined.body.authorizeUrl))}&decision=cancel`, redirect: 'manual' });
+    const res = await fetch(`${t.sim.url}/oauth/authorize`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `oauth_token=${encodeURIComponent(tokenOf(declined.body.authorizeUrl))}&decision=cancel`,
+      redirect: 'manual',
+    });
     const loc = new URL(res.headers.get('location')!);
-    const page = await t.http().get(loc.pathname + loc.search).expect(200);
+    const page = await t
+      .http()
+      .get(loc.pathname + loc.search)
+      .expect(200);
     expect(page.text).toContain('declined');
     expect((await handles()).map((h) => h.userId)).not.toContain('7770005');
   });
 
   it('the dashboard lists pending connections: links for admins, "admin only" for finance', async () => {
     const started = await connect().expect(201);
-    const financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Fin', role: 'finance' }).expect(201)).body.key;
-    for (const [key, role] of [[ADMIN_KEY, 'admin'], [financeKey, 'finance']]) {
+    const financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Fin', role: 'finance' }).expect(201))
+      .body.key;
+    for (const [key, role] of [
+      [ADMIN_KEY, 'admin'],
+      [financeKey, 'finance'],
+    ]) {
       const context = await browser.newContext();
       const page = await context.newPage();
       const problems: string[] = [];
@@ -185,15 +277,24 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
       try {
         await page.goto(`${t.url}/dashboard`);
         await page.fill('input[name="key"]', key);
-        await Promise.all([page.waitForResponse((r) => r.url().endsWith('/dashboard/login')), page.click('button[type="submit"]')]);
+        await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/dashboard/login')),
+          page.click('button[type="submit"]'),
+        ]);
         await page.waitForLoadState();
-        await Promise.all([page.waitForURL(`${t.url}/dashboard/connections`), page.click('a[data-link="connections"]')]);
+        await Promise.all([
+          page.waitForURL(`${t.url}/dashboard/connections`),
+          page.click('a[data-link="connections"]'),
+        ]);
         const row = page.locator(`tr[data-connection="${started.body.id}"]`);
         expect(await row.innerText()).toContain('analytics');
         if (role === 'admin') {
           expect(await row.locator('a[data-authorize]').getAttribute('href')).toBe(started.body.authorizeUrl);
           // The link is the one the owner opens: X's approval page.
-          await Promise.all([page.waitForURL(`${t.sim.url}/oauth/authorize?**`), row.locator('a[data-authorize]').click()]);
+          await Promise.all([
+            page.waitForURL(`${t.sim.url}/oauth/authorize?**`),
+            row.locator('a[data-authorize]').click(),
+          ]);
           expect(await page.locator('#allow').count()).toBe(1);
         } else {
           expect(await row.locator('a[data-authorize]').count()).toBe(0);
@@ -207,11 +308,23 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
   });
 
   it('X refusing the request token (an app X does not know) is 502 with X’s reason; nothing is stored', async () => {
-    const app = (await t.http().post(`/contracts/${s.contractId}/apps`).set(admin).send({ name: 'unknown to X', consumerKey: `ck_unknown_${Date.now()}`, consumerSecret: 'cs_unknown_secret' }).expect(201)).body;
+    const app = (
+      await t
+        .http()
+        .post(`/contracts/${s.contractId}/apps`)
+        .set(admin)
+        .send({ name: 'unknown to X', consumerKey: `ck_unknown_${Date.now()}`, consumerSecret: 'cs_unknown_secret' })
+        .expect(201)
+    ).body;
     const res = await t.http().post(`/apps/${app.id}/handles/connect`).set(admin).send({});
     expect(res.status).toBe(502);
-    expect(res.body).toMatchObject({ code: 'UPSTREAM_UNREACHABLE', details: { step: 'request_token', status: 401, reason: expect.stringMatching(/Consumer key not found/) } });
-    const rows = await withClient(t.databaseUrl, (c) => c.query('SELECT count(*)::int AS n FROM handle_connections WHERE app_id = $1', [app.id]));
+    expect(res.body).toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+      details: { step: 'request_token', status: 401, reason: expect.stringMatching(/Consumer key not found/) },
+    });
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT count(*)::int AS n FROM handle_connections WHERE app_id = $1', [app.id]),
+    );
     expect(rows.rows[0].n).toBe(0);
     await t.http().post('/apps/00000000-0000-4000-8000-000000000000/handles/connect').set(admin).send({}).expect(404);
   });

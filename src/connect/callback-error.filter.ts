@@ -15,11 +15,15 @@ export class CallbackErrorFilter implements ExceptionFilter {
 
   catch(error: DomainError, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const accept = String(http.getRequest<{ headers: Record<string, unknown> }>().headers.accept ?? '');
+    const accept = http.getRequest<{ headers: { accept?: string } }>().headers.accept ?? '';
     const res = http.getResponse<unknown>();
     const adapter = this.adapterHost.httpAdapter;
     if (!accept.includes('text/html')) {
-      adapter.reply(res, { statusCode: error.statusCode, code: error.code, message: error.message, details: error.details }, error.statusCode);
+      adapter.reply(
+        res,
+        { statusCode: error.statusCode, code: error.code, message: error.message, details: error.details },
+        error.statusCode,
+      );
       return;
     }
     adapter.setHeader(res, 'Content-Type', 'text/html; charset=utf-8');

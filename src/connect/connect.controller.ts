@@ -16,8 +16,16 @@ export class ConnectController {
   constructor(private readonly connect: ConnectService) {}
 
   @Post()
-  @ApiOperation({ summary: "A link for a handle's owner to approve the app on X; the handle is registered when X calls back (or, with callback \"oob\", when its PIN is sent)." })
-  start(@UuidParam('appId', 'App') appId: string, @Body() dto: StartConnectDto, @CurrentPrincipal() p: Principal, @Headers('host') host: string | undefined) {
+  @ApiOperation({
+    summary:
+      'A link for a handle\'s owner to approve the app on X; the handle is registered when X calls back (or, with callback "oob", when its PIN is sent).',
+  })
+  start(
+    @UuidParam('appId', 'App') appId: string,
+    @Body() dto: StartConnectDto,
+    @CurrentPrincipal() p: Principal,
+    @Headers('host') host: string | undefined,
+  ) {
     return this.connect.start(appId, dto.callback === 'oob', p.keyId, host);
   }
 
@@ -28,8 +36,14 @@ export class ConnectController {
   }
 
   @Post(':connectId/pin')
-  @ApiOperation({ summary: 'The PIN X showed the owner (callback "oob"): exchanges it for the access token and registers the handle.' })
-  pin(@UuidParam('appId', 'App') appId: string, @UuidParam('connectId', 'Connection') connectId: string, @Body() dto: ConnectPinDto) {
+  @ApiOperation({
+    summary: 'The PIN X showed the owner (callback "oob"): exchanges it for the access token and registers the handle.',
+  })
+  pin(
+    @UuidParam('appId', 'App') appId: string,
+    @UuidParam('connectId', 'Connection') connectId: string,
+    @Body() dto: ConnectPinDto,
+  ) {
     return this.connect.pin(appId, connectId, dto.pin);
   }
 }
@@ -47,7 +61,10 @@ export class OAuthCallbackController {
   @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/html')
-  @ApiOperation({ summary: "X's redirect after the owner approved: registers the handle with its new tokens and answers a page naming it and the app." })
+  @ApiOperation({
+    summary:
+      "X's redirect after the owner approved: registers the handle with its new tokens and answers a page naming it and the app.",
+  })
   async callback(@Query() q: OAuthCallbackQuery): Promise<string> {
     const r = await this.connect.callback(q);
     return r.denied ? declinedPage(r.app) : connectedPage(r.handle, r.app);

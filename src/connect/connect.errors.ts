@@ -17,6 +17,10 @@ export class XOAuthError extends DomainError {
 /** The request token (or connect id) names no live connection: unknown, expired or used already. */
 export class ConnectionNotFoundError extends DomainError {
   constructor() {
-    super(404, 'NOT_FOUND', 'This connection request is unknown, expired (a link works for 15 minutes) or used already; ask for a new link.');
+    super(
+      404,
+      'NOT_FOUND',
+      'This connection request is unknown, expired (a link works for 15 minutes) or used already; ask for a new link.',
+    );
   }
 }

@@ -55,10 +55,13 @@ export class ConnectService {
       return { denied: true as const, app: await this.apps.getAppView(c.appId) };
     }
     if (!q.oauth_token || !q.oauth_verifier) {
-      throw new ValidationFailedError('X sends oauth_token and oauth_verifier to this page; open the link you were given again.', {
-        ...(q.oauth_token ? {} : { oauth_token: 'required' }),
-        ...(q.oauth_verifier ? {} : { oauth_verifier: 'required' }),
-      });
+      throw new ValidationFailedError(
+        'X sends oauth_token and oauth_verifier to this page; open the link you were given again.',
+        {
+          ...(q.oauth_token ? {} : { oauth_token: 'required' }),
+          ...(q.oauth_verifier ? {} : { oauth_verifier: 'required' }),
+        },
+      );
     }
     const c = await this.claim({ requestTokenHash: sha256(q.oauth_token) });
     return { denied: false as const, ...(await this.complete(c, q.oauth_verifier)) };
@@ -90,7 +93,11 @@ export class ConnectService {
     const app = await this.appCredentials(c.appId);
     let tokens;
     try {
-      tokens = await this.x.accessToken(app, { token: this.box.open(c.requestTokenEnc), secret: this.box.open(c.requestTokenSecretEnc) }, verifier);
+      tokens = await this.x.accessToken(
+        app,
+        { token: this.box.open(c.requestTokenEnc), secret: this.box.open(c.requestTokenSecretEnc) },
+        verifier,
+      );
     } catch (e) {
       await this.connections.finish(c.id, 'refused', null);
       throw e;
@@ -119,7 +126,11 @@ export class ConnectService {
   private origin(host: string | undefined): string {
     if (this.config.publicBaseUrl) return this.config.publicBaseUrl;
     const origin = requestOrigin('http', host);
-    if (!origin) throw new ValidationFailedError('The callback URL cannot be built from this request’s Host header; set PUBLIC_BASE_URL.', { host: 'must be a host and optional port' });
+    if (!origin)
+      throw new ValidationFailedError(
+        'The callback URL cannot be built from this request’s Host header; set PUBLIC_BASE_URL.',
+        { host: 'must be a host and optional port' },
+      );
     return origin;
   }
 }

@@ -23,6 +23,14 @@ export interface PendingConnectionRow {
   expires_at: Date;
 }
 
+interface ClaimRow {
+  id: string;
+  app_id: string;
+  created_by: string | null;
+  request_token_enc: string;
+  request_token_secret_enc: string;
+}
+
 export type ConnectionOutcome = 'connected' | 'refused' | 'denied';
 
 /** handle_connections: one row per link asked for; its request token sealed until used or expired. */
@@ -30,8 +38,16 @@ export type ConnectionOutcome = 'connected' | 'refused' | 'denied';
 export class ConnectionsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(c: { appId: string; requestTokenHash: string; requestTokenEnc: string; requestTokenSecretEnc: string; oob: boolean; createdBy: string; ttlSeconds: number }): Promise<{ id: string; expiresAt: Date }> {
-    const [row] = await this.ds.query(
+  async insert(c: {
+    appId: string;
+    requestTokenHash: string;
+    requestTokenEnc: string;
+    requestTokenSecretEnc: string;
+    oob: boolean;
+    createdBy: string;
+    ttlSeconds: number;
+  }): Promise<{ id: string; expiresAt: Date }> {
+    const [row] = await this.ds.query<{ id: string; expires_at: Date }[]>(
       `INSERT INTO handle_connections (app_id, request_token_hash, request_token_enc, request_token_secret_enc, oob, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING id, expires_at`,
       [c.appId, c.requestTokenHash, c.requestTokenEnc, c.requestTokenSecretEnc, c.oob, c.createdBy, c.ttlSeconds],
@@ -45,9 +61,12 @@ export class ConnectionsRepository {
    * of two concurrent claims, one wins.
    */
   async claim(where: { requestTokenHash: string } | { id: string; appId: string }): Promise<ClaimedConnection | null> {
-    const [cond, params] = 'requestTokenHash' in where ? ['request_token_hash = $1', [where.requestTokenHash]] : ['id = $1 AND app_id = $2', [where.id, where.appId]];
+    const [cond, params] =
+      'requestTokenHash' in where
+        ? ['request_token_hash = $1', [where.requestTokenHash]]
+        : ['id = $1 AND app_id = $2', [where.id, where.appId]];
     // TypeORM answers an UPDATE with [rows, count].
-    const [rows] = await this.ds.query(
+    const [rows] = await this.ds.query<[ClaimRow[], number]>(
       `UPDATE handle_connections c SET used_at = now(), request_token_enc = NULL, request_token_secret_enc = NULL
          FROM (SELECT id, request_token_enc, request_token_secret_enc FROM handle_connections
                 WHERE ${cond} AND used_at IS NULL AND expires_at > now() FOR UPDATE) old
@@ -57,11 +76,21 @@ export class ConnectionsRepository {
     );
     const r = rows[0];
     if (!r) return null;
-    return { id: r.id, appId: r.app_id, createdBy: r.created_by, requestTokenEnc: r.request_token_enc, requestTokenSecretEnc: r.request_token_secret_enc };
+    return {
+      id: r.id,
+      appId: r.app_id,
+      createdBy: r.created_by,
+      requestTokenEnc: r.request_token_enc,
+      requestTokenSecretEnc: r.request_token_secret_enc,
+    };
   }
 
   async finish(id: string, outcome: ConnectionOutcome, handleId: string | null): Promise<void> {
-    await this.ds.query('UPDATE handle_connections SET outcome = $2, handle_id = $3 WHERE id = $1', [id, outcome, handleId]);
+    await this.ds.query('UPDATE handle_connections SET outcome = $2, handle_id = $3 WHERE id = $1', [
+      id,
+      outcome,
+      handleId,
+    ]);
   }
 
   /** Expired links keep no secret: their sealed tokens are destroyed (called whenever a link is asked for). */
@@ -74,7 +103,7 @@ export class ConnectionsRepository {
 
   /** Links not used yet and not expired, newest first; `appId` narrows to one app. */
   pending(appId?: string): Promise<PendingConnectionRow[]> {
-    return this.ds.query(
+    return this.ds.query<PendingConnectionRow[]>(
       `SELECT hc.id, hc.app_id, a.name AS app_name, a.contract_id, c.name AS contract_name, hc.request_token_enc, hc.oob, hc.created_at, hc.expires_at
          FROM handle_connections hc JOIN apps a ON a.id = hc.app_id JOIN contracts c ON c.id = a.contract_id
         WHERE hc.used_at IS NULL AND hc.expires_at > now() AND ($1::uuid IS NULL OR hc.app_id = $1)

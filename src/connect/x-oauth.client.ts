@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { AppCredentials } from '../contracts/credentials-cache';
-import { baseStringUri, hmacSha1, Param, parseFormEncoded, percentEncode, signatureBaseString } from '../gateway/drop-in/oauth1';
+import {
+  baseStringUri,
+  hmacSha1,
+  Param,
+  parseFormEncoded,
+  percentEncode,
+  signatureBaseString,
+} from '../gateway/drop-in/oauth1';
 import { XOAuthError } from './connect.errors';
 
 /** X's answers are a few hundred bytes; anything much longer is not an answer to read. */
@@ -30,28 +37,53 @@ export class XOAuthClient {
     const answer = await this.post('request_token', app, null, [['oauth_callback', callback]]);
     const token = answer.get('oauth_token');
     const secret = answer.get('oauth_token_secret');
-    if (!token || !secret || answer.get('oauth_callback_confirmed') !== 'true') throw new XOAuthError('request_token', 'the answer has no request token or does not confirm the callback', 200);
+    if (!token || !secret || answer.get('oauth_callback_confirmed') !== 'true')
+      throw new XOAuthError('request_token', 'the answer has no request token or does not confirm the callback', 200);
     return { token, secret };
   }
 
   /** `POST /oauth/access_token`: the approved request token and its verifier for the handle's access token. */
   async accessToken(app: AppCredentials, request: RequestToken, verifier: string): Promise<AccessToken> {
     const answer = await this.post('access_token', app, request, [['oauth_verifier', verifier]]);
-    const t = { accessToken: answer.get('oauth_token'), accessTokenSecret: answer.get('oauth_token_secret'), userId: answer.get('user_id'), screenName: answer.get('screen_name') };
-    if (!t.accessToken || !t.accessTokenSecret || !t.userId || !/^[1-9]\d{0,18}$/.test(t.userId) || !t.screenName || !/^[A-Za-z0-9_]{1,50}$/.test(t.screenName)) {
-      throw new XOAuthError('access_token', 'the answer lacks oauth_token, oauth_token_secret, a numeric user_id or a screen_name', 200);
+    const t = {
+      accessToken: answer.get('oauth_token'),
+      accessTokenSecret: answer.get('oauth_token_secret'),
+      userId: answer.get('user_id'),
+      screenName: answer.get('screen_name'),
+    };
+    if (
+      !t.accessToken ||
+      !t.accessTokenSecret ||
+      !t.userId ||
+      !/^[1-9]\d{0,18}$/.test(t.userId) ||
+      !t.screenName ||
+      !/^[A-Za-z0-9_]{1,50}$/.test(t.screenName)
+    ) {
+      throw new XOAuthError(
+        'access_token',
+        'the answer lacks oauth_token, oauth_token_secret, a numeric user_id or a screen_name',
+        200,
+      );
     }
     return t as AccessToken;
   }
 
-  private async post(step: 'request_token' | 'access_token', app: AppCredentials, token: RequestToken | null, extra: Param[]): Promise<Map<string, string>> {
+  private async post(
+    step: 'request_token' | 'access_token',
+    app: AppCredentials,
+    token: RequestToken | null,
+    extra: Param[],
+  ): Promise<Map<string, string>> {
     const url = `${this.config.xOauthBaseUrl}/oauth/${step}`;
     let res: Response;
     let text: string;
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { Authorization: this.authorization(url, app, token, extra), 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: {
+          Authorization: this.authorization(url, app, token, extra),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.upstreamTimeoutMs),
       });
@@ -76,8 +108,15 @@ export class XOAuthClient {
       ...extra,
     ];
     // §3.4.1.2: the base string's URI has the scheme and host in lowercase and no default port.
-    const signature = hmacSha1(signatureBaseString('POST', baseStringUri(url, '') ?? url, oauth), app.consumerSecret, token?.secret ?? '');
-    return 'OAuth ' + [...oauth, ['oauth_signature', signature]].map(([k, v]) => `${percentEncode(k)}="${percentEncode(v)}"`).join(', ');
+    const signature = hmacSha1(
+      signatureBaseString('POST', baseStringUri(url, '') ?? url, oauth),
+      app.consumerSecret,
+      token?.secret ?? '',
+    );
+    return (
+      'OAuth ' +
+      [...oauth, ['oauth_signature', signature]].map(([k, v]) => `${percentEncode(k)}="${percentEncode(v)}"`).join(', ')
+    );
   }
 }
 
@@ -89,5 +128,11 @@ function reasonOf(text: string): string {
   } catch {
     /* not JSON: X's token endpoints answer in text */
   }
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300) || 'no reason given';
+  return (
+    text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300) || 'no reason given'
+  );
 }

@@ -27,9 +27,20 @@ interface RequestToken {
 /** What the OAuth endpoints need from the simulator around them. */
 export interface OAuthHost {
   /** Registers an access token so the Engagement API endpoints accept it. */
-  issueToken(t: { accessToken: string; accessTokenSecret: string; userId: string; screenName: string; consumerKey: string }): void;
+  issueToken(t: {
+    accessToken: string;
+    accessTokenSecret: string;
+    userId: string;
+    screenName: string;
+    consumerKey: string;
+  }): void;
   /** Verifies the OAuth header of a request (timestamp, nonce, HMAC-SHA1); returns its parameters or X's reason. */
-  verify(req: IncomingMessage, path: string, params: Array<[string, string]>, tokenSecret: (token: string) => string | undefined): { ok: true; oauth: Map<string, string> } | { ok: false; reason: string };
+  verify(
+    req: IncomingMessage,
+    path: string,
+    params: Array<[string, string]>,
+    tokenSecret: (token: string) => string | undefined,
+  ): { ok: true; oauth: Map<string, string> } | { ok: false; reason: string };
 }
 
 /** X keeps an unused request token for a while; 15 minutes is what handlemeter assumes too. */
@@ -48,7 +59,8 @@ export class XOAuthEndpoints {
     const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? body : '';
     const params = [...parseForm(query), ...parseForm(form)];
     if (path === '/oauth/request_token' && req.method === 'POST') this.requestToken(req, res, path, params);
-    else if (path === '/oauth/authorize' && req.method === 'GET') this.authorizePage(res, new Map(params).get('oauth_token') ?? '');
+    else if (path === '/oauth/authorize' && req.method === 'GET')
+      this.authorizePage(res, new Map(params).get('oauth_token') ?? '');
     else if (path === '/oauth/authorize' && req.method === 'POST') this.decide(res, new Map(params));
     else if (path === '/oauth/access_token' && req.method === 'POST') this.accessToken(req, res, path, params);
     else return false;
@@ -59,28 +71,45 @@ export class XOAuthEndpoints {
     const v = this.host.verify(req, path, params, () => undefined);
     if (!v.ok) return text(res, 401, v.reason);
     const callback = v.oauth.get('oauth_callback') ?? new Map(params).get('oauth_callback');
-    if (!callback || (callback !== 'oob' && !/^https?:\/\//.test(callback))) return text(res, 401, 'Callback URL not approved for this client application.');
+    if (!callback || (callback !== 'oob' && !/^https?:\/\//.test(callback)))
+      return text(res, 401, 'Callback URL not approved for this client application.');
     this.prune();
     const token = randomToken(32);
     const secret = randomToken(32);
-    this.requestTokens.set(token, { secret, consumerKey: v.oauth.get('oauth_consumer_key')!, callback, expiresAt: Date.now() + REQUEST_TOKEN_TTL_MS, used: false });
+    this.requestTokens.set(token, {
+      secret,
+      consumerKey: v.oauth.get('oauth_consumer_key')!,
+      callback,
+      expiresAt: Date.now() + REQUEST_TOKEN_TTL_MS,
+      used: false,
+    });
     text(res, 200, `oauth_token=${token}&oauth_token_secret=${secret}&oauth_callback_confirmed=true`);
   }
 
   private authorizePage(res: ServerResponse, token: string): void {
     const rt = this.live(token);
-    if (!rt || rt.verifier) return page(res, 400, '<h1>Whoa there!</h1><p id="invalid">The request token for this page is invalid. It may have already been used, or expired because it is too old.</p>');
-    page(res, 200, `<h1>Authorize ${esc(rt.consumerKey)} to access your account?</h1>
+    if (!rt || rt.verifier)
+      return page(
+        res,
+        400,
+        '<h1>Whoa there!</h1><p id="invalid">The request token for this page is invalid. It may have already been used, or expired because it is too old.</p>',
+      );
+    page(
+      res,
+      200,
+      `<h1>Authorize ${esc(rt.consumerKey)} to access your account?</h1>
 <p>Signed in as <strong id="account">@${esc(this.account.screenName)}</strong></p>
 <form method="post" action="/oauth/authorize"><input type="hidden" name="oauth_token" value="${esc(token)}">
 <button id="allow" type="submit" name="decision" value="allow">Authorize app</button>
-<button id="cancel" type="submit" name="decision" value="cancel">Cancel</button></form>`);
+<button id="cancel" type="submit" name="decision" value="cancel">Cancel</button></form>`,
+    );
   }
 
   private decide(res: ServerResponse, form: Map<string, string>): void {
     const token = form.get('oauth_token') ?? '';
     const rt = this.live(token);
-    if (!rt || rt.verifier) return page(res, 400, '<h1>Whoa there!</h1><p id="invalid">The request token for this page is invalid.</p>');
+    if (!rt || rt.verifier)
+      return page(res, 400, '<h1>Whoa there!</h1><p id="invalid">The request token for this page is invalid.</p>');
     if (form.get('decision') !== 'allow') {
       rt.used = true;
       if (rt.callback === 'oob') return page(res, 200, '<p id="denied">You did not authorize the app.</p>');
@@ -90,10 +119,17 @@ export class XOAuthEndpoints {
     if (rt.callback === 'oob') {
       // X's PIN is the verifier: seven digits the owner types in where the app asks.
       rt.verifier = String(1_000_000 + (randomBytes(4).readUInt32BE() % 9_000_000));
-      return page(res, 200, `<p>You've granted access. Next, return and enter this PIN to complete the authorization process.</p><kbd id="oauth_pin">${rt.verifier}</kbd>`);
+      return page(
+        res,
+        200,
+        `<p>You've granted access. Next, return and enter this PIN to complete the authorization process.</p><kbd id="oauth_pin">${rt.verifier}</kbd>`,
+      );
     }
     rt.verifier = randomToken(32);
-    redirect(res, `${rt.callback}${rt.callback.includes('?') ? '&' : '?'}oauth_token=${encodeURIComponent(token)}&oauth_verifier=${encodeURIComponent(rt.verifier)}`);
+    redirect(
+      res,
+      `${rt.callback}${rt.callback.includes('?') ? '&' : '?'}oauth_token=${encodeURIComponent(token)}&oauth_verifier=${encodeURIComponent(rt.verifier)}`,
+    );
   }
 
   private accessToken(req: IncomingMessage, res: ServerResponse, path: string, params: Array<[string, string]>): void {
@@ -103,12 +139,23 @@ export class XOAuthEndpoints {
     const rt = this.live(token);
     if (!rt || rt.consumerKey !== v.oauth.get('oauth_consumer_key')) return text(res, 401, 'Invalid request token.');
     const verifier = v.oauth.get('oauth_verifier') ?? new Map(params).get('oauth_verifier') ?? '';
-    if (!rt.verifier || !rt.account || !same(rt.verifier, verifier)) return text(res, 401, 'Error processing your OAuth request: Invalid oauth_verifier parameter');
+    if (!rt.verifier || !rt.account || !same(rt.verifier, verifier))
+      return text(res, 401, 'Error processing your OAuth request: Invalid oauth_verifier parameter');
     rt.used = true;
     const accessToken = `${rt.account.userId}-${randomToken(40)}`;
     const accessTokenSecret = randomToken(45);
-    this.host.issueToken({ accessToken, accessTokenSecret, userId: rt.account.userId, screenName: rt.account.screenName, consumerKey: rt.consumerKey });
-    text(res, 200, `oauth_token=${accessToken}&oauth_token_secret=${accessTokenSecret}&user_id=${rt.account.userId}&screen_name=${encodeURIComponent(rt.account.screenName)}`);
+    this.host.issueToken({
+      accessToken,
+      accessTokenSecret,
+      userId: rt.account.userId,
+      screenName: rt.account.screenName,
+      consumerKey: rt.consumerKey,
+    });
+    text(
+      res,
+      200,
+      `oauth_token=${accessToken}&oauth_token_secret=${accessTokenSecret}&user_id=${rt.account.userId}&screen_name=${encodeURIComponent(rt.account.screenName)}`,
+    );
   }
 
   private live(token: string): RequestToken | undefined {
@@ -129,7 +176,8 @@ function randomToken(length: number): string {
 }
 
 function same(a: string, b: string): boolean {
-  const x = Buffer.from(a), y = Buffer.from(b);
+  const x = Buffer.from(a),
+    y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -139,7 +187,10 @@ function parseForm(text: string): Array<[string, string]> {
     if (!part) continue;
     const i = part.indexOf('=');
     try {
-      out.push([decodeURIComponent((i < 0 ? part : part.slice(0, i)).replace(/\+/g, ' ')), decodeURIComponent((i < 0 ? '' : part.slice(i + 1)).replace(/\+/g, ' '))]);
+      out.push([
+        decodeURIComponent((i < 0 ? part : part.slice(0, i)).replace(/\+/g, ' ')),
+        decodeURIComponent((i < 0 ? '' : part.slice(i + 1)).replace(/\+/g, ' ')),
+      ]);
     } catch {
       /* a malformed pair is no parameter */
     }
@@ -158,7 +209,11 @@ function text(res: ServerResponse, status: number, body: string): void {
 }
 
 function page(res: ServerResponse, status: number, body: string): void {
-  text(res, status, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>X / Authorize an application</title></head><body>${body}</body></html>`);
+  text(
+    res,
+    status,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>X / Authorize an application</title></head><body>${body}</body></html>`,
+  );
 }
 
 function redirect(res: ServerResponse, location: string): void {

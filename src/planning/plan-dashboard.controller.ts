@@ -12,12 +12,22 @@ import { PlanService } from './plan.service';
 @ApiExcludeController()
 @Controller('dashboard/contracts/:id/plan')
 export class PlanDashboardController {
-  constructor(private readonly plans: PlanService, private readonly contracts: ContractsService) {}
+  constructor(
+    private readonly plans: PlanService,
+    private readonly contracts: ContractsService,
+  ) {}
 
   @Get()
   @DashboardPage()
-  async page(@UuidParam('id', 'Contract') id: string, @CurrentSession() session: DashboardSession, @Query('allowances') allowances?: string): Promise<string> {
-    const [contract, plan] = await Promise.all([this.contracts.get(id), this.plans.plan(id, parseAllowances(allowances))]);
+  async page(
+    @UuidParam('id', 'Contract') id: string,
+    @CurrentSession() session: DashboardSession,
+    @Query('allowances') allowances?: string,
+  ): Promise<string> {
+    const [contract, plan] = await Promise.all([
+      this.contracts.get(id),
+      this.plans.plan(id, parseAllowances(allowances)),
+    ]);
     return planPage({ contract, plan, allowances }, session);
   }
 }

@@ -12,7 +12,8 @@ describe('plan options', () => {
     expect(parseAllowances(undefined)).toBeUndefined();
     expect(parseAllowances('600, 400,500,400')).toEqual([400, 500, 600]);
     expect(parseAllowances('0')).toEqual([0]);
-    for (const bad of ['', 'a', '1,,2', '-1', '1.5', '1e3', '1000000001', Array(21).fill('1').join(',')]) expect(() => parseAllowances(bad)).toThrow(/allowances/);
+    for (const bad of ['', 'a', '1,,2', '-1', '1.5', '1e3', '1000000001', Array(21).fill('1').join(',')])
+      expect(() => parseAllowances(bad)).toThrow(/allowances/);
   });
 
   it('sums each period’s overage and prices it in cents', () => {

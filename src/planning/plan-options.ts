@@ -29,19 +29,34 @@ export function defaultAllowances(current: number): number[] {
 export function parseAllowances(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const parts = text.split(',');
-  const bad = (why: string) => new ValidationFailedError(`allowances ${why}; send whole numbers separated by commas, such as ?allowances=400,500,600.`, { allowances: why });
+  const bad = (why: string) =>
+    new ValidationFailedError(
+      `allowances ${why}; send whole numbers separated by commas, such as ?allowances=400,500,600.`,
+      { allowances: why },
+    );
   if (parts.length > MAX_ALLOWANCE_OPTIONS) throw bad(`has ${parts.length} entries, at most ${MAX_ALLOWANCE_OPTIONS}`);
   const out = parts.map((p) => p.trim());
   const wrong = out.find((p) => !/^\d{1,10}$/.test(p) || Number(p) > MAX_ALLOWANCE);
-  if (wrong !== undefined) throw bad(`has "${wrong.slice(0, 20)}", which is not a whole number from 0 to ${MAX_ALLOWANCE}`);
+  if (wrong !== undefined)
+    throw bad(`has "${wrong.slice(0, 20)}", which is not a whole number from 0 to ${MAX_ALLOWANCE}`);
   return [...new Set(out.map(Number))].sort((a, b) => a - b);
 }
 
 /** What each allowance would have cost over the periods: per period max(0, count − allowance) handles, at one price, in cents. */
-export function planOptions(periods: PlanPeriod[], allowances: number[], priceMinor: bigint, currency: string): PlanOption[] {
+export function planOptions(
+  periods: PlanPeriod[],
+  allowances: number[],
+  priceMinor: bigint,
+  currency: string,
+): PlanOption[] {
   return allowances.map((allowance) => {
     const perPeriod = periods.map((p) => Math.max(0, p.uniqueHandles - allowance));
     const overageHandles = perPeriod.reduce((a, b) => a + b, 0);
-    return { allowance, overageHandles, overageCost: formatMoney(multiply(priceMinor, overageHandles), currency), perPeriod };
+    return {
+      allowance,
+      overageHandles,
+      overageCost: formatMoney(multiply(priceMinor, overageHandles), currency),
+      perPeriod,
+    };
   });
 }

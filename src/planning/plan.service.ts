@@ -24,7 +24,10 @@ export class PlanService {
   async plan(contractId: string, allowances?: number[]) {
     const contract = await this.contracts.getEntity(contractId);
     const open = this.periods.resolve(contract);
-    const [rows, usage] = await Promise.all([this.statements.statements(contract.id), this.periods.view(contract, open)]);
+    const [rows, usage] = await Promise.all([
+      this.statements.statements(contract.id),
+      this.periods.view(contract, open),
+    ]);
     const closed = rows
       .filter((r) => r.period_start.getTime() < open.start.getTime())
       .sort((a, b) => b.period_start.getTime() - a.period_start.getTime())
@@ -36,7 +39,12 @@ export class PlanService {
       projected: false,
       allowance: r.handle_allowance,
     }));
-    periods.push({ period: open.key, uniqueHandles: usage.projection?.uniqueHandles ?? usage.uniqueHandles, projected: true, allowance: usage.allowance });
+    periods.push({
+      period: open.key,
+      uniqueHandles: usage.projection?.uniqueHandles ?? usage.uniqueHandles,
+      projected: true,
+      allowance: usage.allowance,
+    });
     const price = parseAmount(usage.overagePrice.amount);
     const currency = usage.overagePrice.currency;
     const options = planOptions(periods, allowances ?? defaultAllowances(usage.allowance), price, currency);

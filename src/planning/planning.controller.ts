@@ -12,18 +12,30 @@ import { PreflightService } from './preflight.service';
 @ApiSecurity('apiKey')
 @Controller('contracts/:id')
 export class PlanningController {
-  constructor(private readonly preflights: PreflightService, private readonly plans: PlanService) {}
+  constructor(
+    private readonly preflights: PreflightService,
+    private readonly plans: PlanService,
+  ) {}
 
   @Post('preflight')
   @HttpCode(200)
   @Roles('admin', 'finance', 'client')
-  @ApiOperation({ summary: 'What a batch job over these handles would cost now (already counted, new, overage, not registered); counts nothing. A client key may ask about its own contract.' })
+  @ApiOperation({
+    summary:
+      'What a batch job over these handles would cost now (already counted, new, overage, not registered); counts nothing. A client key may ask about its own contract.',
+  })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['handles'],
       additionalProperties: false,
-      properties: { handles: { type: 'array', maxItems: MAX_PREFLIGHT_HANDLES, items: { type: 'string', example: '@acme', description: '"@name", "name" or the numeric user ID' } } },
+      properties: {
+        handles: {
+          type: 'array',
+          maxItems: MAX_PREFLIGHT_HANDLES,
+          items: { type: 'string', example: '@acme', description: '"@name", "name" or the numeric user ID' },
+        },
+      },
     },
   })
   // The body is read by parsePreflightBody, which checks the array's length before its items.
@@ -33,8 +45,16 @@ export class PlanningController {
 
   @Get('plan')
   @Roles('admin', 'finance')
-  @ApiOperation({ summary: 'Renewal planning: the overage each allowance would have cost over the last 12 closed periods and the open period’s projection.' })
-  @ApiQuery({ name: 'allowances', required: false, example: '400,500,600', description: 'Default: the current allowance and ±25 %, ±50 %.' })
+  @ApiOperation({
+    summary:
+      'Renewal planning: the overage each allowance would have cost over the last 12 closed periods and the open period’s projection.',
+  })
+  @ApiQuery({
+    name: 'allowances',
+    required: false,
+    example: '400,500,600',
+    description: 'Default: the current allowance and ±25 %, ±50 %.',
+  })
   plan(@UuidParam('id', 'Contract') id: string, @Query('allowances') allowances?: string) {
     return this.plans.plan(id, parseAllowances(allowances));
   }

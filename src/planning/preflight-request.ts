@@ -20,13 +20,27 @@ export interface HandleRef {
  * (the X-Handle forms), and at most 20 problems are listed, with `total`.
  */
 export function parsePreflightBody(body: unknown): HandleRef[] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The body must be a JSON object such as {"handles": ["@acme", "1234"]}.', { body: 'must be a JSON object' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('The body must be a JSON object such as {"handles": ["@acme", "1234"]}.', {
+      body: 'must be a JSON object',
+    });
   const extra = Object.keys(body).filter((k) => k !== 'handles');
-  if (extra.length) throw invalid(`Unknown field ${extra[0]}: the body has only "handles".`, Object.fromEntries(extra.slice(0, MAX_PROBLEMS).map((k) => [k, 'property should not exist'])));
+  if (extra.length)
+    throw invalid(
+      `Unknown field ${extra[0]}: the body has only "handles".`,
+      Object.fromEntries(extra.slice(0, MAX_PROBLEMS).map((k) => [k, 'property should not exist'])),
+    );
   const handles = (body as { handles?: unknown }).handles;
-  if (!Array.isArray(handles)) throw invalid('handles must be an array of handle references ("@name", "name" or the numeric user ID).', { handles: 'must be an array' });
+  if (!Array.isArray(handles))
+    throw invalid('handles must be an array of handle references ("@name", "name" or the numeric user ID).', {
+      handles: 'must be an array',
+    });
   if (handles.length > MAX_PREFLIGHT_HANDLES) {
-    throw invalid(`handles has ${handles.length} entries; a preflight takes at most ${MAX_PREFLIGHT_HANDLES}. Split the batch.`, { handles: `at most ${MAX_PREFLIGHT_HANDLES} entries` }, { total: handles.length, limit: MAX_PREFLIGHT_HANDLES });
+    throw invalid(
+      `handles has ${handles.length} entries; a preflight takes at most ${MAX_PREFLIGHT_HANDLES}. Split the batch.`,
+      { handles: `at most ${MAX_PREFLIGHT_HANDLES} entries` },
+      { total: handles.length, limit: MAX_PREFLIGHT_HANDLES },
+    );
   }
   const fields: Record<string, string> = {};
   let total = 0;
@@ -34,12 +48,18 @@ export function parsePreflightBody(body: unknown): HandleRef[] {
   handles.forEach((h: unknown, i) => {
     const ref = parseRef(h);
     if (ref === null) {
-      if (++total <= MAX_PROBLEMS) fields[`handles.${i}`] = 'must be "@name", "name" (letters, digits, _; at most 50) or a numeric user ID';
+      if (++total <= MAX_PROBLEMS)
+        fields[`handles.${i}`] = 'must be "@name", "name" (letters, digits, _; at most 50) or a numeric user ID';
     } else if (!seen.has(ref.ref.toLowerCase())) {
       seen.set(ref.ref.toLowerCase(), ref);
     }
   });
-  if (total) throw invalid(`${total} handle reference(s) are not "@name", "name" or a numeric user ID; the first is handles.${Object.keys(fields)[0].slice(8)}.`, fields, { total });
+  if (total)
+    throw invalid(
+      `${total} handle reference(s) are not "@name", "name" or a numeric user ID; the first is handles.${Object.keys(fields)[0].slice(8)}.`,
+      fields,
+      { total },
+    );
   return [...seen.values()];
 }
 
@@ -51,7 +71,11 @@ function parseRef(h: unknown): HandleRef | null {
   return { ref: h, name: name.toLowerCase(), userId: !at && USER_ID.test(name) && fitsBigint(name) ? name : null };
 }
 
-function invalid(message: string, fields: Record<string, string>, more: Record<string, unknown> = {}): ValidationFailedError {
+function invalid(
+  message: string,
+  fields: Record<string, string>,
+  more: Record<string, unknown> = {},
+): ValidationFailedError {
   const e = new ValidationFailedError(message, fields);
   Object.assign(e.details, more);
   return e;

@@ -19,7 +19,13 @@ export class PreflightRepository {
    * probe for its user ID (when it may be one), one for its name only when the ID found nothing
    * (a screen name may be all digits), and one primary-key probe into the period's handle set.
    */
-  async resolve(contractId: string, periodStart: Date, policy: CountPolicy, appIds: string[], refs: HandleRef[]): Promise<{ i: number; userId: string; counted: boolean }[]> {
+  async resolve(
+    contractId: string,
+    periodStart: Date,
+    policy: CountPolicy,
+    appIds: string[],
+    refs: HandleRef[],
+  ): Promise<{ i: number; userId: string; counted: boolean }[]> {
     if (!appIds.length || !refs.length) return [];
     // The planner's cost for 10,000 probes is past jit_above_cost, and compiling the plan takes
     // far longer than running it (about 0.5 s against a few tens of ms).

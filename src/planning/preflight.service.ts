@@ -32,7 +32,10 @@ export class PreflightService {
     const contract = await this.contracts.getEntity(contractId);
     const appIds = await this.appsFor(contract.id, who);
     const period = this.periods.resolve(contract);
-    const [terms, counts] = await Promise.all([this.terms.inForce(contract.id, period.end), this.statements.counts(contract.id, period.start)]);
+    const [terms, counts] = await Promise.all([
+      this.terms.inForce(contract.id, period.end),
+      this.statements.counts(contract.id, period.start),
+    ]);
     const resolved = await this.repo.resolve(contract.id, period.start, terms.countPolicy, appIds, refs);
     // Two references to one handle (its name and its user ID) are one handle.
     const named = new Set(resolved.map((r) => r.i));
@@ -73,7 +76,10 @@ export class PreflightService {
   private async appsFor(contractId: string, who: Principal): Promise<string[]> {
     const ids = (await this.apps.listByContract(contractId)).map((a) => a.id);
     if (who.role !== 'client') return ids;
-    if (!who.appId || !ids.includes(who.appId)) throw new ForbiddenError("This client key is bound to an app of another contract; ask about its own contract's handles.");
+    if (!who.appId || !ids.includes(who.appId))
+      throw new ForbiddenError(
+        "This client key is bound to an app of another contract; ask about its own contract's handles.",
+      );
     return [who.appId];
   }
 }

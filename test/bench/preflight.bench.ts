@@ -30,7 +30,15 @@ async function main(): Promise<void> {
     const s = await seed(t, { handles: 0, contract: { handleAllowance: 50_000, timezone: 'UTC', billingDay: 1 } });
     const appIds = [s.appId];
     for (let i = 1; i < APPS; i++) {
-      const res = await t.http().post(`/contracts/${s.contractId}/apps`).set('X-API-Key', ADMIN_KEY).send({ name: `app${i}`, consumerKey: `ck_${crypto.randomBytes(6).toString('hex')}`, consumerSecret: 'cs_bench_secret' });
+      const res = await t
+        .http()
+        .post(`/contracts/${s.contractId}/apps`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({
+          name: `app${i}`,
+          consumerKey: `ck_${crypto.randomBytes(6).toString('hex')}`,
+          consumerSecret: 'cs_bench_secret',
+        });
       expectStatus(res, 201);
       appIds.push(res.body.id);
     }
@@ -71,15 +79,23 @@ async function main(): Promise<void> {
     // Wall time depends on what else the machine runs; CPU time (this process: the service and the
     // client, plus the service's PostgreSQL backends, read from /proc) much less so.
     let backends: number[] = [];
-    const findBackends = async () => (backends = await withClient(t.databaseUrl, async (c) => (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid as number)));
-    const pgTicks = () => backends.reduce((sum, pid) => {
-      try {
-        const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        return sum + Number(f[11]) + Number(f[12]); // utime, stime
-      } catch {
-        return sum; // not on this machine (a remote PostgreSQL): CPU time is the service's alone
-      }
-    }, 0);
+    const findBackends = async () =>
+      (backends = await withClient(t.databaseUrl, async (c) =>
+        (
+          await c.query(
+            'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+          )
+        ).rows.map((r) => r.pid as number),
+      ));
+    const pgTicks = () =>
+      backends.reduce((sum, pid) => {
+        try {
+          const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+          return sum + Number(f[11]) + Number(f[12]); // utime, stime
+        } catch {
+          return sum; // not on this machine (a remote PostgreSQL): CPU time is the service's alone
+        }
+      }, 0);
     let cpu0 = process.cpuUsage();
     let pg0 = pgTicks();
     for (let run = 0; run < RUNS + 3; run++) {
@@ -89,11 +105,28 @@ async function main(): Promise<void> {
         pg0 = pgTicks();
       }
       const started = performance.now();
-      const res = await fetch(`${t.url}/contracts/${s.contractId}/preflight`, { method: 'POST', headers: { 'X-API-Key': ADMIN_KEY, 'Content-Type': 'application/json' }, body });
-      const answer = (await res.json()) as { alreadyCounted: number; new: number; notRegistered: string[]; handles: number };
+      const res = await fetch(`${t.url}/contracts/${s.contractId}/preflight`, {
+        method: 'POST',
+        headers: { 'X-API-Key': ADMIN_KEY, 'Content-Type': 'application/json' },
+        body,
+      });
+      const answer = (await res.json()) as {
+        alreadyCounted: number;
+        new: number;
+        notRegistered: string[];
+        handles: number;
+      };
       const ms = performance.now() - started;
-      if (res.status !== 200 || answer.handles !== BATCH || answer.alreadyCounted !== expectCounted || answer.new !== BATCH - 1000 - expectCounted || answer.notRegistered.length !== 1000) {
-        throw new Error(`wrong answer (${res.status}): ${JSON.stringify({ ...answer, notRegistered: answer.notRegistered?.length })}`);
+      if (
+        res.status !== 200 ||
+        answer.handles !== BATCH ||
+        answer.alreadyCounted !== expectCounted ||
+        answer.new !== BATCH - 1000 - expectCounted ||
+        answer.notRegistered.length !== 1000
+      ) {
+        throw new Error(
+          `wrong answer (${res.status}): ${JSON.stringify({ ...answer, notRegistered: answer.notRegistered?.length })}`,
+        );
       }
       if (run >= 3) times.push(ms); // the first runs warm the JIT and PostgreSQL's caches
     }
@@ -102,10 +135,21 @@ async function main(): Promise<void> {
     const pgMs = ((pgTicks() - pg0) * 10) / RUNS; // clock ticks of 10 ms
     times.sort((a, b) => a - b);
     const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1);
-    console.log(`preflight of ${BATCH} references (${expectCounted} counted, ${BATCH - 1000 - expectCounted} new, 1000 not registered) against ${HANDLES} handles on ${APPS} apps, ${RUNS} runs over HTTP:`);
-    console.log(`  load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-    console.log(`  CPU time per preflight: ${nodeMs.toFixed(1)} ms in Node (service and client), ${pgMs.toFixed(1)} ms in PostgreSQL (${backends.length} backends)`);
-    console.log(`  min ${times[0].toFixed(1)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+    console.log(
+      `preflight of ${BATCH} references (${expectCounted} counted, ${BATCH - 1000 - expectCounted} new, 1000 not registered) against ${HANDLES} handles on ${APPS} apps, ${RUNS} runs over HTTP:`,
+    );
+    console.log(
+      `  load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} cores`,
+    );
+    console.log(
+      `  CPU time per preflight: ${nodeMs.toFixed(1)} ms in Node (service and client), ${pgMs.toFixed(1)} ms in PostgreSQL (${backends.length} backends)`,
+    );
+    console.log(
+      `  min ${times[0].toFixed(1)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${times[times.length - 1].toFixed(1)} ms`,
+    );
   } finally {
     await t.close();
   }
