@@ -2,6 +2,7 @@ import { multiply } from '../common/money';
 import { activityClock, Curve, cumulativeOf, DailySeries, incrementsOf, weekdayFactors } from './activity-clock';
 import { Candidate, levelCandidate, levelFinal, readPast, shapeCandidate, stack, Stacked } from './history-shape';
 import { ownCurveEstimate } from './own-curve';
+import { repeatStructureEstimate } from './repeat-structure';
 import { isoDateOfDay, localDayOf, periodDays } from './period-days';
 
 /**
@@ -37,6 +38,11 @@ export interface ProjectionInput {
   newHandlesPerDay: number[];
   /** calls per local day, same indexing: the clearest sign of the weekday rhythm */
   callsPerDay?: number[];
+  /**
+   * distinct handles called on each local day (first seen that day or before), same indexing:
+   * with it, the handles that came back show the period's repeat structure (repeat-structure.ts)
+   */
+  activeHandlesPerDay?: number[];
   /**
    * earlier periods, most recent first, each the cumulative unique count at the end of each local
    * day; full periods only. `periodStart` places its days on the calendar (for weekdays); without
@@ -120,14 +126,27 @@ export function projectPeriod(input: ProjectionInput): Projection {
 
   const rows = readPast(past, now, targets, SHAPE_RECENCY);
   const end = last(targets);
+  const repeat = input.activeHandlesPerDay
+    ? repeatStructureEstimate({
+        bounds,
+        today: days.today,
+        now,
+        newPerDay: observed,
+        returningPerDay: observed.map((n, d) => Math.max(0, countAt(input.activeHandlesPerDay!, d, days.today) - n)),
+        targets,
+      })
+    : null;
   const candidates: Candidate[] = [];
   if (rows.length > 0) {
-    const shape = shapeCandidate(rows, current, SHAPE_SIGMA_PRIOR);
+    // A burst this period (a campaign) is in the count once: the history's shape scales the rest.
+    const usual = Math.max(1, current - (repeat?.burst ?? 0));
+    const shape = shapeCandidate(rows, usual, SHAPE_SIGMA_PRIOR);
     candidates.push(shape);
     const level = levelFinal(past, end, LEVEL_RECENCY);
-    if (level && level.final > current + 0.5) candidates.push(levelCandidate(rows, level, current, shape.remaining, LEVEL_SIGMA_PRIOR));
+    if (level && level.final > usual + 0.5) candidates.push(levelCandidate(rows, level, usual, shape.remaining, LEVEL_SIGMA_PRIOR));
   }
-  if (rows.length < OWN_UNTIL_PERIODS) {
+  // Without the returns, the period's own curve of first-seen handles is all it has of its own.
+  if (!repeat && rows.length < OWN_UNTIL_PERIODS) {
     const own = ownCurveEstimate(new Curve([...bounds.slice(0, days.today + 1), now], cumulative), now, targets);
     candidates.push({
       method: 'first-seen-decay',
@@ -136,7 +155,36 @@ export function projectPeriod(input: ProjectionInput): Projection {
       errors: rows.map((r) => Math.log((last(ownCurveEstimate(r.curve.truncated(now), now, [end]).remaining) + 1) / (last(r.rem) + 1))),
     });
   }
-  return present(input, current, observed, days.firstDay, dates, blend(candidates, stack(candidates, rows)), days.today);
+  const own: Blend | null = repeat ? { remaining: repeat.remaining, sigma: repeat.sigma, method: 'repeat-structure' } : null;
+  const fromHistory = candidates.length > 0 ? blend(candidates, stack(candidates, rows)) : null;
+  const b = fromHistory && own ? combine(fromHistory, own) : (fromHistory ?? own)!;
+  return present(input, current, observed, days.firstDay, dates, b, days.today);
+}
+
+/**
+ * The period's own repeat structure and what its history says, by inverse variance on
+ * log(remaining + 1): in a first period the first is all there is; as closed periods accumulate
+ * and the history's error (learnt on them) shrinks, it takes over. The two are not independent
+ * (same period, same handles), so the blend's sd assumes a correlation of one half.
+ */
+function combine(history: Blend, own: Blend): Blend {
+  const wh = own.sigma ** 2 / (own.sigma ** 2 + history.sigma ** 2);
+  const wo = 1 - wh;
+  const log = (b: Blend): number => Math.log(Math.max(0, last(b.remaining)) + 1);
+  const final = Math.exp(wh * log(history) + wo * log(own)) - 1;
+  const profile = history.remaining.map((_, j) => {
+    const share = (b: Blend): number => (last(b.remaining) > 0 ? b.remaining[j] / last(b.remaining) : 1);
+    return wh * share(history) + wo * share(own);
+  });
+  const sigma = Math.sqrt((wh * history.sigma) ** 2 + (wo * own.sigma) ** 2 + wh * wo * history.sigma * own.sigma);
+  const method = wh >= 1 - MIN_WEIGHT_NAMED ? history.method : wo >= 1 - MIN_WEIGHT_NAMED ? own.method : `${history.method}+${own.method}`;
+  return { remaining: profile.map((p) => (p / (last(profile) || 1)) * final), sigma: Math.min(MAX_SIGMA, sigma), method };
+}
+
+/** A day's count from a per-day series like newHandlesPerDay (extra days count as today's). */
+function countAt(values: number[], day: number, today: number): number {
+  if (day < today) return values[day] ?? 0;
+  return values.slice(today).reduce((s, v) => s + (Number.isFinite(v) && v > 0 ? v : 0), 0);
 }
 
 /** An sd of log(final) as an sd of log(remaining + 1): the same spread of handles, relative to fewer. */
