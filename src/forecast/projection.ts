@@ -155,7 +155,7 @@ export function projectPeriod(input: ProjectionInput): Projection {
       errors: rows.map((r) => Math.log((last(ownCurveEstimate(r.curve.truncated(now), now, [end]).remaining) + 1) / (last(r.rem) + 1))),
     });
   }
-  const own: Blend | null = repeat ? { remaining: repeat.remaining, sigma: repeat.sigma, method: 'repeat-structure' } : null;
+  const own: Blend | null = repeat ? { remaining: repeat.remaining, sigma: Math.min(MAX_SIGMA, repeat.sigmaUp), sigmaDown: Math.min(MAX_SIGMA, repeat.sigmaDown), method: 'repeat-structure' } : null;
   const fromHistory = candidates.length > 0 ? blend(candidates, stack(candidates, rows)) : null;
   const b = fromHistory && own ? combine(fromHistory, own) : (fromHistory ?? own)!;
   return present(input, current, observed, days.firstDay, dates, b, days.today);
@@ -168,7 +168,9 @@ export function projectPeriod(input: ProjectionInput): Projection {
  * (same period, same handles), so the blend's sd assumes a correlation of one half.
  */
 function combine(history: Blend, own: Blend): Blend {
-  const wh = own.sigma ** 2 / (own.sigma ** 2 + history.sigma ** 2);
+  // Weights from each side's mean variance; each side of the band from its own.
+  const variance = (b: Blend): number => (b.sigma ** 2 + down(b) ** 2) / 2;
+  const wh = variance(own) / (variance(own) + variance(history));
   const wo = 1 - wh;
   const log = (b: Blend): number => Math.log(Math.max(0, last(b.remaining)) + 1);
   const final = Math.exp(wh * log(history) + wo * log(own)) - 1;
@@ -176,9 +178,14 @@ function combine(history: Blend, own: Blend): Blend {
     const share = (b: Blend): number => (last(b.remaining) > 0 ? b.remaining[j] / last(b.remaining) : 1);
     return wh * share(history) + wo * share(own);
   });
-  const sigma = Math.sqrt((wh * history.sigma) ** 2 + (wo * own.sigma) ** 2 + wh * wo * history.sigma * own.sigma);
+  const side = (h: number, o: number): number => Math.min(MAX_SIGMA, Math.sqrt((wh * h) ** 2 + (wo * o) ** 2 + wh * wo * h * o));
   const method = wh >= 1 - MIN_WEIGHT_NAMED ? history.method : wo >= 1 - MIN_WEIGHT_NAMED ? own.method : `${history.method}+${own.method}`;
-  return { remaining: profile.map((p) => (p / (last(profile) || 1)) * final), sigma: Math.min(MAX_SIGMA, sigma), method };
+  return {
+    remaining: profile.map((p) => (p / (last(profile) || 1)) * final),
+    sigma: side(history.sigma, own.sigma),
+    sigmaDown: side(down(history), down(own)),
+    method,
+  };
 }
 
 /** A day's count from a per-day series like newHandlesPerDay (extra days count as today's). */
@@ -194,9 +201,13 @@ function finalToRemainingSigma(sigmaFinal: number, current: number, remaining: n
 
 interface Blend {
   remaining: number[];
+  /** sd of log(remaining + 1): above the estimate, and below it where that differs */
   sigma: number;
+  sigmaDown?: number;
   method: string;
 }
+
+const down = (b: Blend): number => b.sigmaDown ?? b.sigma;
 
 /** The stacked weights on log(remaining + 1) for the total; the days in between by the same weights. */
 function blend(candidates: Candidate[], stacked: Stacked): Blend {
@@ -222,13 +233,14 @@ function blend(candidates: Candidate[], stacked: Stacked): Blend {
 
 function present(input: ProjectionInput, current: number, observed: number[], firstDay: number, dates: string[], b: Blend, completeDays: number): Projection {
   const spread = Math.exp(BAND_Z * b.sigma);
+  const spreadDown = Math.exp(BAND_Z * down(b));
   const dailyCurve = b.remaining.map((rem, j) => {
     const f = last(b.remaining) > 0 ? rem / last(b.remaining) : 1;
     const total = last(b.remaining);
     return {
       date: dates[j],
       cumulative: Math.round(current + f * total),
-      low: Math.floor(current + f * Math.max(0, (total + 1) / spread - 1)),
+      low: Math.floor(current + f * Math.max(0, (total + 1) / spreadDown - 1)),
       high: Math.ceil(current + f * ((total + 1) * spread - 1)),
     };
   });

@@ -41,6 +41,10 @@ const VARIANTS: ((k: number) => boolean)[] = [
   (k) => k < RATES.length + PERIODS.length && RATES[k] !== 0.04 && RATES[k] !== 0.1,
   // nothing stops: no every-7 or every-14 days
   (k) => k < RATES.length || k >= RATES.length + PERIODS.length,
+  // everything stops within the week: fast rates and every 7 days only
+  (k) => (k < RATES.length && RATES[k] >= 0.25) || k === RATES.length,
+  // every 7 days, but nothing every 14 (which the days cannot tell from a stream before day 14)
+  (k) => k !== RATES.length + 1,
 ];
 /** The band's half-width reaches an equally good alternative explanation at this many sds. */
 const STRUCTURAL_Z = Number(process.env.SZ ?? 2);
@@ -72,8 +76,9 @@ export interface RepeatInput {
 export interface RepeatEstimate {
   /** expected new handles from now to each target */
   remaining: number[];
-  /** sd of log(final remaining + 1) */
-  sigma: number;
+  /** sd of log(final remaining + 1), above the estimate and below it */
+  sigmaUp: number;
+  sigmaDown: number;
   /**
    * new handles seen so far beyond what the rhythms explain, on days far above the fit: a burst
    * (a campaign, an import of another team's handles) that will not recur. The history's
@@ -138,10 +143,14 @@ export function repeatStructureEstimate(input: RepeatInput): RepeatEstimate {
   // explanation fits about as well (within two standard deviations, on the fit's own dispersion),
   // the band reaches out to it.
   const dispersion = Math.max(1, point.chi2 / Math.max(1, y.length - columns.length));
-  let structural = 0;
+  let up = 0;
+  let down = 0;
   for (const keep of VARIANTS) {
     const v = fit(design, y, nNew, columns.map((_, k) => keep(k)));
-    if (v.chi2 - point.chi2 <= 4 * dispersion) structural = Math.max(structural, Math.abs(Math.log((finalOf(v.m) + 1) / (final + 1))));
+    if (v.chi2 - point.chi2 > 4 * dispersion) continue;
+    const ratio = Math.log((finalOf(v.m) + 1) / (final + 1));
+    up = Math.max(up, ratio);
+    down = Math.max(down, -ratio);
   }
 
   // Parametric bootstrap: each day redrawn around what was seen, the fit redone.
@@ -156,11 +165,11 @@ export function repeatStructureEstimate(input: RepeatInput): RepeatEstimate {
   const end = targets[targets.length - 1];
   const drift = DRIFT_SD * ((end - now) / Math.max(end, 1e-9));
   // The handles still to come are a Poisson draw on top (variance n/(n + 1)² on this scale).
-  const sigma = Math.sqrt(bootVar + (structural / STRUCTURAL_Z) ** 2 + drift ** 2 + final / (final + 1) ** 2);
+  const common = bootVar + drift ** 2 + final / (final + 1) ** 2;
   // The burst: what the days of new handles hold beyond the fit and beyond its noise (at HUBER sds).
   let burst = 0;
   for (let i = 0; i < nNew; i++) burst += Math.max(0, y[i] - point.fitted[i] - HUBER * Math.sqrt(dispersion * Math.max(point.fitted[i], 1)));
-  return { remaining, sigma, burst };
+  return { remaining, sigmaUp: Math.sqrt(common + (up / STRUCTURAL_Z) ** 2), sigmaDown: Math.sqrt(common + (down / STRUCTURAL_Z) ** 2), burst };
 }
 
 /** Non-negative weighted least squares on Poisson weights, reweighted; rows past nNew are returns. */
