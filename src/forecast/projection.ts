@@ -17,14 +17,17 @@ import { isoDateOfDay, localDayOf, periodDays } from './period-days';
  *
  *   history-shape     earlier periods' curves, read at the same point: final ÷ count-so-far;
  *   level-trend       earlier periods' finals and their trend, whatever this period shows;
- *   first-seen-decay  this period's own curve: decay fit + Heaps' law (all a first period has).
+ *   repeat-structure  this period's own rhythms, from its new and its returning handles per day
+ *                     (repeat-structure.ts): all a first period has;
+ *   first-seen-decay  this period's own curve alone (decay fit + Heaps' law), without the returns.
  *
- * Each is tried on the contract's past periods at the same point of the period, and they are
+ * The history's are tried on the contract's past periods at the same point of the period, and
  * blended on log(handles still to come + 1) with the weights that would have erred least there
- * (stacking; inverse-variance weights from prior errors while there is little history). The band
- * is the blend's error there plus the Poisson noise of the handles still to come: wide when there
- * is little data, narrowing as the period runs out. `npm run backtest` measures all of this
- * against the straight line on synthetic traffic.
+ * (stacking; inverse-variance weights from prior errors while there is little history); their
+ * band is the blend's error there plus the Poisson noise of the handles still to come. The
+ * period's own estimate (with its own band) and the history's are then blended by inverse
+ * variance: the history takes over as closed periods accumulate. `npm run backtest` measures
+ * all of this against the straight line on synthetic traffic shapes.
  */
 
 export interface ProjectionInput {

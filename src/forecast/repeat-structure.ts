@@ -46,14 +46,18 @@ const VARIANTS: ((k: number) => boolean)[] = [
   // every 7 days, but nothing every 14 (which the days cannot tell from a stream before day 14)
   (k) => k !== RATES.length + 1,
 ];
-/** The band's half-width reaches an equally good alternative explanation at this many sds. */
-const STRUCTURAL_Z = Number(process.env.SZ ?? 2);
+/**
+ * An alternative explanation that fits as well puts the band's edge on its side at its estimate:
+ * the band is ±2 sds (projection.ts), so its distance counts as 2 sds.
+ */
+const STRUCTURAL_Z = 2;
+/** Refits for the bootstrap: enough for an sd within ~15%, at ~0.1 ms each. */
 const BOOTSTRAP = 24;
-/** Reweighting passes; a day's N is worth less beyond this many standard deviations above its fit. */
+/** Reweighting passes; a day's new handles count less beyond this many sds above the fit. */
 const PASSES = 3;
 const HUBER = 3;
-/** The ridge, relative to each column's own weight (see nnls). */
-const RIDGE = Number(process.env.RIDGE ?? 0.05);
+/** The ridge, relative to each column's own weight (see nnls): small, it only breaks ties. */
+const RIDGE = 0.05;
 /**
  * What the past days cannot show: the stream's rate and the population may drift over the rest of
  * the period; sd of the log of the handles still to come, per unit of the clock's remaining share.
