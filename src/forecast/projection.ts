@@ -193,8 +193,11 @@ function combine(history: Blend, own: Blend): Blend {
 
 /** A day's count from a per-day series like newHandlesPerDay (extra days count as today's). */
 function countAt(values: number[], day: number, today: number): number {
-  if (day < today) return values[day] ?? 0;
-  return values.slice(today).reduce((s, v) => s + (Number.isFinite(v) && v > 0 ? v : 0), 0);
+  const days = day < today ? values.slice(day, day + 1) : values.slice(today);
+  return days.reduce((s, v) => {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError('activeHandlesPerDay must hold counts (numbers >= 0).');
+    return s + v;
+  }, 0);
 }
 
 /** An sd of log(final) as an sd of log(remaining + 1): the same spread of handles, relative to fewer. */

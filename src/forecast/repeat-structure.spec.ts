@@ -87,6 +87,11 @@ describe('the repeat structure of a first period', () => {
     expect(x.low).toBeLessThanOrEqual(500 + 600);
   });
 
+  it('refuses active counts that are not counts', () => {
+    expect(() => projectPeriod(input(3, [5, 5, 5], [5, -1, 5]))).toThrow(RangeError);
+    expect(() => projectPeriod(input(3, [5, 5, 5], [5, 5, NaN]))).toThrow(RangeError);
+  });
+
   it('gives the same projection for the same counts (the bootstrap is seeded by them)', () => {
     expect(projectPeriod(input(12, weeklyNew, weeklyActive))).toEqual(projectPeriod(input(12, weeklyNew, weeklyActive)));
   });
