@@ -27,7 +27,10 @@ export class ActiveDays {
   constructor(private readonly repo: ForecastRepository) {}
 
   async perDay(contractId: string, period: BillingPeriod, timezone: string, now = new Date()): Promise<number[]> {
-    const bounds: Bound[] = [...localDayStarts(period.start, period.end, timezone).map((d) => d.start), period.end.getTime()];
+    const bounds: Bound[] = [
+      ...localDayStarts(period.start, period.end, timezone).map((d) => d.start),
+      period.end.getTime(),
+    ];
     const t = now.getTime();
     let today = 0;
     bounds.slice(0, -1).forEach((b, i) => {
@@ -38,14 +41,21 @@ export class ActiveDays {
     const key = `${contractId}|${period.start.toISOString()}|${timezone}`;
     let k = this.kept.get(key);
     if (!k || k.counts.length > settled || Date.now() - k.countedAt > REFRESH_MS) {
-      k = { counts: settled === 0 ? [] : await this.repo.activeBetween(contractId, period.start, bounds.slice(0, settled + 1)), countedAt: Date.now() };
+      k = {
+        counts:
+          settled === 0 ? [] : await this.repo.activeBetween(contractId, period.start, bounds.slice(0, settled + 1)),
+        countedAt: Date.now(),
+      };
     } else if (k.counts.length < settled) {
       const more = await this.repo.activeBetween(contractId, period.start, bounds.slice(k.counts.length, settled + 1));
       k = { counts: [...k.counts, ...more], countedAt: k.countedAt };
     }
     if (this.kept.size >= MAX_ENTRIES && !this.kept.has(key)) this.kept.clear();
     this.kept.set(key, k);
-    const recent = await this.repo.activeBetween(contractId, period.start, [...bounds.slice(settled, today + 1), Infinity]);
+    const recent = await this.repo.activeBetween(contractId, period.start, [
+      ...bounds.slice(settled, today + 1),
+      Infinity,
+    ]);
     return [...k.counts, ...recent];
   }
 }

@@ -1,13 +1,18 @@
-import { BillingCycle, periodByKey } from '../billing/billing-period';
+import { periodByKey } from '../billing/billing-period';
 import { ProjectionInput, projectPeriod } from './projection';
 import { repeatStructureEstimate } from './repeat-structure';
 import { seededRandom } from './seeded-random';
 
 /** June 2026 in UTC: 30 days, from a Monday. Traffic is the same every day, so the clock is the calendar. */
-const june = periodByKey('2026-06', { timezone: 'UTC', billingDay: 1 } as BillingCycle);
+const june = periodByKey('2026-06', { timezone: 'UTC', billingDay: 1 });
 const DAY_MS = 86_400_000;
 
-function input(day: number, newPerDay: number[], activePerDay: number[], extra: Partial<ProjectionInput> = {}): ProjectionInput {
+function input(
+  day: number,
+  newPerDay: number[],
+  activePerDay: number[],
+  extra: Partial<ProjectionInput> = {},
+): ProjectionInput {
   return {
     periodStart: june.start,
     periodEnd: june.end,
@@ -59,7 +64,7 @@ describe('the repeat structure of a first period', () => {
 
   it('sees a core that is all in and called every day: little still to come, a narrow band', () => {
     const newPerDay = [300, 90, 27, 8, 2, 1, 0, 0, 0, 0];
-    const active = newPerDay.map((_, d) => 428 * 0.9);
+    const active = newPerDay.map(() => 428 * 0.9);
     const x = projectPeriod(input(10, newPerDay, active));
     expect(x.uniqueHandles).toBeGreaterThanOrEqual(428);
     expect(x.uniqueHandles).toBeLessThan(445);
@@ -93,7 +98,9 @@ describe('the repeat structure of a first period', () => {
   });
 
   it('gives the same projection for the same counts (the bootstrap is seeded by them)', () => {
-    expect(projectPeriod(input(12, weeklyNew, weeklyActive))).toEqual(projectPeriod(input(12, weeklyNew, weeklyActive)));
+    expect(projectPeriod(input(12, weeklyNew, weeklyActive))).toEqual(
+      projectPeriod(input(12, weeklyNew, weeklyActive)),
+    );
   });
 
   it('never puts low below the count already used, nor high below the projection, whatever the counts', () => {
@@ -114,7 +121,13 @@ describe('the repeat structure of a first period', () => {
   });
 
   it('blends into the history as closed periods accumulate: with three like this one, the history leads', () => {
-    const cumulative = (xs: number[]): number[] => xs.map(((s) => (v: number) => (s += v))(0));
+    const cumulative = (xs: number[]): number[] =>
+      xs.map(
+        (
+          (s) => (v: number) =>
+            (s += v)
+        )(0),
+      );
     const history = [1, 2, 3].map(() => ({ cumulativeByDay: cumulative(weeklyNew) }));
     const x = projectPeriod(input(10, weeklyNew, weeklyActive, { history }));
     expect(x.method).toMatch(/^history-shape/);

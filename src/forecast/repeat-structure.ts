@@ -137,8 +137,14 @@ export function repeatStructureEstimate(input: RepeatInput): RepeatEstimate {
   const y = [...input.newPerDay, ...input.returningPerDay];
   const design = columns.map((c) => [...c.newPerDay, ...c.returning]);
   const nNew = input.newPerDay.length;
-  const finalOf = (m: number[]): number => columns.reduce((s, c, k) => s + m[k] * c.remaining[c.remaining.length - 1], 0);
-  const point = fit(design, y, nNew, columns.map(() => true));
+  const finalOf = (m: number[]): number =>
+    columns.reduce((s, c, k) => s + m[k] * c.remaining[c.remaining.length - 1], 0);
+  const point = fit(
+    design,
+    y,
+    nNew,
+    columns.map(() => true),
+  );
   const remaining = targets.map((_, j) => columns.reduce((s, c, k) => s + point.m[k] * c.remaining[j], 0));
   const final = remaining[remaining.length - 1];
 
@@ -150,7 +156,12 @@ export function repeatStructureEstimate(input: RepeatInput): RepeatEstimate {
   let up = 0;
   let down = 0;
   for (const keep of VARIANTS) {
-    const v = fit(design, y, nNew, columns.map((_, k) => keep(k)));
+    const v = fit(
+      design,
+      y,
+      nNew,
+      columns.map((_, k) => keep(k)),
+    );
     if (v.chi2 - point.chi2 > 4 * dispersion) continue;
     const ratio = Math.log((finalOf(v.m) + 1) / (final + 1));
     up = Math.max(up, ratio);
@@ -162,7 +173,18 @@ export function repeatStructureEstimate(input: RepeatInput): RepeatEstimate {
   const logs: number[] = [];
   for (let b = 0; b < BOOTSTRAP; b++) {
     const yb = y.map((v) => poisson(rng, v));
-    logs.push(Math.log(finalOf(fit(design, yb, nNew, columns.map(() => true)).m) + 1));
+    logs.push(
+      Math.log(
+        finalOf(
+          fit(
+            design,
+            yb,
+            nNew,
+            columns.map(() => true),
+          ).m,
+        ) + 1,
+      ),
+    );
   }
   const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
   const bootVar = logs.reduce((s, v) => s + (v - mean) ** 2, 0) / (logs.length - 1);
@@ -172,12 +194,23 @@ export function repeatStructureEstimate(input: RepeatInput): RepeatEstimate {
   const common = bootVar + drift ** 2 + final / (final + 1) ** 2;
   // The burst: what the days of new handles hold beyond the fit and beyond its noise (at HUBER sds).
   let burst = 0;
-  for (let i = 0; i < nNew; i++) burst += Math.max(0, y[i] - point.fitted[i] - HUBER * Math.sqrt(dispersion * Math.max(point.fitted[i], 1)));
-  return { remaining, sigmaUp: Math.sqrt(common + (up / STRUCTURAL_Z) ** 2), sigmaDown: Math.sqrt(common + (down / STRUCTURAL_Z) ** 2), burst };
+  for (let i = 0; i < nNew; i++)
+    burst += Math.max(0, y[i] - point.fitted[i] - HUBER * Math.sqrt(dispersion * Math.max(point.fitted[i], 1)));
+  return {
+    remaining,
+    sigmaUp: Math.sqrt(common + (up / STRUCTURAL_Z) ** 2),
+    sigmaDown: Math.sqrt(common + (down / STRUCTURAL_Z) ** 2),
+    burst,
+  };
 }
 
 /** Non-negative weighted least squares on Poisson weights, reweighted; rows past nNew are returns. */
-function fit(design: number[][], y: number[], nNew: number, use: boolean[]): { m: number[]; chi2: number; fitted: number[] } {
+function fit(
+  design: number[][],
+  y: number[],
+  nNew: number,
+  use: boolean[],
+): { m: number[]; chi2: number; fitted: number[] } {
   const k = design.length;
   const n = y.length;
   let m = new Array<number>(k).fill(0);
@@ -248,10 +281,11 @@ function nnls(design: number[][], y: number[], w: number[], use: boolean[]): num
       for (let j = 0; j < k; j++) if (passive[j] && z[j] <= 0) step = Math.min(step, m[j] / (m[j] - z[j]));
       for (let j = 0; j < k; j++) m[j] = passive[j] ? m[j] + step * (z[j] - m[j]) : 0;
       if (step >= 1) break;
-      for (let j = 0; j < k; j++) if (passive[j] && m[j] <= 1e-12) {
-        passive[j] = false;
-        m[j] = 0;
-      }
+      for (let j = 0; j < k; j++)
+        if (passive[j] && m[j] <= 1e-12) {
+          passive[j] = false;
+          m[j] = 0;
+        }
     }
   }
   return m;

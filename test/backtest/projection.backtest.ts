@@ -41,8 +41,12 @@ function parseArgs(argv: string[]): Options {
     if (flag === '--seeds' || flag === '--seed') opts.seeds = value.split(',').map(Number);
     else if (flag === '--contracts') opts.contracts = Number(value);
     else if (flag === '--months' && Number(value) >= 2) opts.months = Number(value);
-    else if (flag === '--shapes') opts.shapes = value.split(',').filter((s): s is ShapeName => (SHAPES as string[]).includes(s));
-    else throw new Error(`unknown argument ${flag} (use --seeds 1,2,3 --contracts 60 --months 4 --shapes ${SHAPES.join(',')} --no-returns)`);
+    else if (flag === '--shapes')
+      opts.shapes = value.split(',').filter((s): s is ShapeName => (SHAPES as string[]).includes(s));
+    else
+      throw new Error(
+        `unknown argument ${flag} (use --seeds 1,2,3 --contracts 60 --months 4 --shapes ${SHAPES.join(',')} --no-returns)`,
+      );
     i++;
   }
   return opts;
@@ -66,7 +70,10 @@ function run(shape: ShapeName, seed: number, opts: Options, timings: number[]): 
     const lastIndex = contract.periods.length - 1;
     for (const m of [0, lastIndex]) {
       const period = contract.periods[m];
-      const history = contract.periods.slice(0, m).reverse().map((p) => ({ cumulativeByDay: p.cumulativeByDay, periodStart: p.start }));
+      const history = contract.periods
+        .slice(0, m)
+        .reverse()
+        .map((p) => ({ cumulativeByDay: p.cumulativeByDay, periodStart: p.start }));
       for (let day = period.firstReadDay; day < period.newHandlesPerDay.length; day++) {
         const { input, count, share } = inputAt(contract, period, day, history, opts.returns);
         const t0 = performance.now();
@@ -90,7 +97,13 @@ function run(shape: ShapeName, seed: number, opts: Options, timings: number[]): 
 }
 
 /** The end of local day `day` (1-based: `day` days seen). */
-function inputAt(contract: SimContract, p: SimPeriod, day: number, history: ProjectionInput['history'], returns: boolean) {
+function inputAt(
+  contract: SimContract,
+  p: SimPeriod,
+  day: number,
+  history: ProjectionInput['history'],
+  returns: boolean,
+) {
   const now = p.dayStarts[day] - 1000;
   const newHandles = p.newHandlesPerDay.slice(0, day);
   const count = newHandles.reduce((a, b) => a + b, 0);
@@ -140,13 +153,19 @@ function main(): void {
   for (const shape of opts.shapes) for (const seed of opts.seeds) all.push(...run(shape, seed, opts, timings));
 
   const flags = `--seeds ${opts.seeds.join(',')} --contracts ${opts.contracts} --months ${opts.months} --shapes ${opts.shapes.join(',')}${opts.returns ? '' : ' --no-returns'}`;
-  console.log(`\n### Projection backtest: ${opts.contracts} contracts a shape and seed, seeds ${opts.seeds.join(', ')}\n`);
+  console.log(
+    `\n### Projection backtest: ${opts.contracts} contracts a shape and seed, seeds ${opts.seeds.join(', ')}\n`,
+  );
   console.log(
     `Read at the end of every local day of each contract's first period (no history) and of its period ${opts.months} (${opts.months - 1} closed periods of history). ` +
       `MdAPE: median absolute percentage error of the month-end unique count; run-rate: count ÷ elapsed share of the period; band held: share of readings whose low..high held the final count.\n`,
   );
-  console.log(`Aims at day ${AIM_DAY}: MdAPE ≤ 10% (≤ 5% with history), ≥ 3× better than the run-rate, band held ≥ 90% of readings from day ${AIM_FROM} on.\n`);
-  console.log('| shape | history | MdAPE day 10 | run-rate MdAPE | run-rate ÷ projection | band held (day ≥ 5) | band ± day 10 | worst seed MdAPE day 10 | aims |');
+  console.log(
+    `Aims at day ${AIM_DAY}: MdAPE ≤ 10% (≤ 5% with history), ≥ 3× better than the run-rate, band held ≥ 90% of readings from day ${AIM_FROM} on.\n`,
+  );
+  console.log(
+    '| shape | history | MdAPE day 10 | run-rate MdAPE | run-rate ÷ projection | band held (day ≥ 5) | band ± day 10 | worst seed MdAPE day 10 | aims |',
+  );
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   let met = 0;
   let missed = 0;
@@ -154,7 +173,9 @@ function main(): void {
     for (const history of [false, true]) {
       const s = all.filter((x) => x.shape === shape && x.history === history);
       const v = verdict(s, history);
-      const worst = Math.max(...opts.seeds.map((seed) => median(s.filter((x) => x.seed === seed && x.day === AIM_DAY).map((x) => x.ape))));
+      const worst = Math.max(
+        ...opts.seeds.map((seed) => median(s.filter((x) => x.seed === seed && x.day === AIM_DAY).map((x) => x.ape))),
+      );
       if (v.met) met++;
       else missed++;
       console.log(
@@ -164,14 +185,18 @@ function main(): void {
   }
   console.log(`\n${met} met, ${missed} missed.\n`);
   for (const history of [false, true]) {
-    console.log(`\nPer day, ${history ? `with ${opts.months - 1} closed periods of history` : 'first periods (no history)'}: projection MdAPE / run-rate MdAPE / band held\n`);
+    console.log(
+      `\nPer day, ${history ? `with ${opts.months - 1} closed periods of history` : 'first periods (no history)'}: projection MdAPE / run-rate MdAPE / band held\n`,
+    );
     console.log(`| shape | ${TABLE_DAYS.map((d) => `day ${d}`).join(' | ')} |`);
     console.log(`| --- | ${TABLE_DAYS.map(() => '---:').join(' | ')} |`);
     for (const shape of opts.shapes) {
       const s = all.filter((x) => x.shape === shape && x.history === history);
       const cells = TABLE_DAYS.map((day) => {
         const d = s.filter((x) => x.day === day);
-        return d.length === 0 ? '–' : `${pct(median(d.map((x) => x.ape)))} / ${pct(median(d.map((x) => x.runRateApe)))} / ${pct(held(d))}`;
+        return d.length === 0
+          ? '–'
+          : `${pct(median(d.map((x) => x.ape)))} / ${pct(median(d.map((x) => x.runRateApe)))} / ${pct(held(d))}`;
       });
       console.log(`| ${shape} | ${cells.join(' | ')} |`);
     }

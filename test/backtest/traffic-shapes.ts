@@ -187,7 +187,14 @@ function localDayStarts(period: BillingPeriod): number[] {
 
 const DAY_MS = 86_400_000;
 
-function simulatePeriod(rng: Rng, t: Traits, period: BillingPeriod, pool: Handle[], extra: Handle[], firstReadDay: number): SimPeriod {
+function simulatePeriod(
+  rng: Rng,
+  t: Traits,
+  period: BillingPeriod,
+  pool: Handle[],
+  extra: Handle[],
+  firstReadDay: number,
+): SimPeriod {
   const dayStarts = localDayStarts(period);
   const days = dayStarts.length - 1;
   const newPerDay = new Array<number>(days).fill(0);
@@ -203,7 +210,12 @@ function simulatePeriod(rng: Rng, t: Traits, period: BillingPeriod, pool: Handle
     const wd = local.weekday - 1;
     const holiday = wd < 5 && rng() < 0.02;
     const abs = Math.floor(local.toMillis() / DAY_MS);
-    dayInfo.push({ abs, wd, holiday, activity: (holiday ? t.weekdayProfile[6] : t.weekdayProfile[wd]) * Math.exp(t.dayNoise * normal(rng)) });
+    dayInfo.push({
+      abs,
+      wd,
+      holiday,
+      activity: (holiday ? t.weekdayProfile[6] : t.weekdayProfile[wd]) * Math.exp(t.dayNoise * normal(rng)),
+    });
   }
   const activity = dayInfo.map((x) => x.activity);
   for (const h of everyone) {
@@ -267,12 +279,21 @@ function simulatePeriod(rng: Rng, t: Traits, period: BillingPeriod, pool: Handle
  * `contracts` contracts of one shape, each with `months` periods. Campaigns and onboarding happen
  * in the first period (read without history) and in the last (read with the ones before).
  */
-export function simulateShape(shape: ShapeName, seed: number, contracts: number, months: number, firstKey = '2025-01'): SimContract[] {
+export function simulateShape(
+  shape: ShapeName,
+  seed: number,
+  contracts: number,
+  months: number,
+  firstKey = '2025-01',
+): SimContract[] {
   const rng = seededRng(seed * 7919 + SHAPES.indexOf(shape) * 104729);
   const out: SimContract[] = [];
   for (let c = 0; c < contracts; c++) {
     const t = traits(rng, shape);
-    const cycle: BillingCycle = { timezone: ZONES[Math.floor(rng() * ZONES.length)], billingDay: 1 + Math.floor(rng() * 28) };
+    const cycle: BillingCycle = {
+      timezone: ZONES[Math.floor(rng() * ZONES.length)],
+      billingDay: 1 + Math.floor(rng() * 28),
+    };
     let period = periodByKey(firstKey, cycle);
     let pool: Handle[] = [];
     let target = t.size;
@@ -292,13 +313,24 @@ export function simulateShape(shape: ShapeName, seed: number, contracts: number,
         const burst = Math.round(target * uniform(rng, 0.2, 0.6));
         const startDay = 1 + Math.floor(rng() * 9);
         const span = 1 + Math.floor(rng() * 3);
-        for (let i = 0; i < burst; i++) extra.push({ ...newHandle(rng, t, 0), cadence: 'oneoff', from: firstAbs + startDay + Math.floor(rng() * span) });
+        for (let i = 0; i < burst; i++)
+          extra.push({
+            ...newHandle(rng, t, 0),
+            cadence: 'oneoff',
+            from: firstAbs + startDay + Math.floor(rng() * span),
+          });
       }
       const firstReadDay = shape === 'onboarding' && special ? 4 + Math.floor(rng() * 9) : 1;
       periods.push(simulatePeriod(rng, t, period, pool, extra, firstReadDay));
       period = nextPeriod(period, cycle);
     }
-    out.push({ shape, timezone: cycle.timezone, allowance: Math.round(t.size * uniform(rng, 0.7, 1.4)), overagePriceMinor: BigInt(100 * (5 + Math.floor(rng() * 20))), periods });
+    out.push({
+      shape,
+      timezone: cycle.timezone,
+      allowance: Math.round(t.size * uniform(rng, 0.7, 1.4)),
+      overagePriceMinor: BigInt(100 * (5 + Math.floor(rng() * 20))),
+      periods,
+    });
   }
   return out;
 }
