@@ -9,6 +9,8 @@ import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedge
 import { AddLedgerAggregates1764100000000 } from './1764100000000-AddLedgerAggregates';
 import { PartitionCallLog1764100001000 } from './1764100001000-PartitionCallLog';
 import { AddStatementChargeback1764100002000 } from './1764100002000-AddStatementChargeback';
+import { AddHandleRefIndexes1764160000000 } from './1764160000000-AddHandleRefIndexes';
+import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHandleConnections';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -23,4 +25,6 @@ export const MIGRATIONS = [
   AddLedgerAggregates1764100000000,
   PartitionCallLog1764100001000,
   AddStatementChargeback1764100002000,
+  AddHandleRefIndexes1764160000000,
+  CreateHandleConnections1764160001000,
 ];
