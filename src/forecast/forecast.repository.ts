@@ -67,7 +67,7 @@ export class ForecastRepository {
    */
   async activeBetween(contractId: string, periodStart: Date, bounds: Bound[]): Promise<number[]> {
     const rows: { b: number; n: number }[] = await this.ds.query(
-      `SELECT ${BUCKET('at')} AS b, count(DISTINCT user_id)::int AS n FROM calls
+      `SELECT width_bucket(at, $3::timestamptz[]) AS b, count(DISTINCT user_id)::int AS n FROM calls
         WHERE contract_id = $1 AND at >= ($3::timestamptz[])[1] AND at < ($3::timestamptz[])[cardinality($3::timestamptz[])]
           AND period_start = $2 AND user_id IS NOT NULL
         GROUP BY 1`,
