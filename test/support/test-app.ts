@@ -44,6 +44,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     upstreamTimeoutMs: 3000,
     adminApiKey: ADMIN_KEY,
     credentialsKey: crypto.randomBytes(32),
+    // The suites' webhook receivers listen on loopback; test/security.test.ts turns this off.
+    webhookAllowPrivate: true,
     ...opts.config,
   };
   const app = await createApp(config, false);
