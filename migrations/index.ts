@@ -7,6 +7,7 @@ import { AddStatementRosterIndex1763970000000 } from './1763970000000-AddStateme
 import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatementDays';
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
 import { SealWebhookUrls1764100000000 } from './1764100000000-SealWebhookUrls';
+import { MarkBootstrapApiKeys1764100001000 } from './1764100001000-MarkBootstrapApiKeys';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   CreateStatementDays1763970001000,
   CreateLedgerCountCalls1763990000000,
   SealWebhookUrls1764100000000,
+  MarkBootstrapApiKeys1764100001000,
 ];

@@ -8,11 +8,12 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), ContractsModule, DropInModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeysService],
+  providers: [ApiKeysRepository, ApiKeysService, AuthFailureLimiter, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeysService, AuthFailureLimiter],
 })
 export class AuthModule {}

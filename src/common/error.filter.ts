@@ -26,6 +26,7 @@ export class ErrorFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const body = this.toBody(error, req);
     if (res.headersSent) return;
+    if (error instanceof DomainError) for (const [name, value] of Object.entries(error.headers())) res.header(name, value);
     res.status(body.statusCode).json(body);
   }
 

@@ -21,6 +21,7 @@ export class DashboardErrorFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const [status, body] = this.render(error, req);
     securityHeaders(res);
+    if (error instanceof DomainError) for (const [name, value] of Object.entries(error.headers())) res.header(name, value);
     res.status(status).type('html').send(body);
   }
 
