@@ -47,20 +47,18 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   /**
    * The ADMIN_API_KEY key exists after start-up, unless it was revoked: a revocation lasts (only an
-   * admin's POST /api-keys/:id/restore, audited, undoes it). A bootstrap key no longer configured
-   * is revoked, so GET /api-keys does not list as active a key nothing accepts.
+   * admin's POST /api-keys/:id/restore, audited, undoes it). Its row is found by trying the few
+   * bootstrap rows' slow hashes once, here; requests are then matched in memory. An instance
+   * accepts the bootstrap key it is configured with; earlier ADMIN_API_KEYs' rows stay until revoked.
    */
   private async ensureBootstrap(key: string): Promise<void> {
     let mine: ApiKeyEntity | null = null;
     for (const row of await this.keys.listBootstrap()) {
-      const { ok, upgrade } = mine ? { ok: false, upgrade: false } : verifyBootstrapKey(row.keyHash, key);
-      if (ok) {
-        mine = row;
-        if (upgrade) await this.keys.setHash(row.id, hashBootstrapKey(key));
-      } else if (!row.revokedAt) {
-        await this.keys.revoke(row.id);
-        await this.audit.record({ actorKeyId: null, action: 'revoke', entity: 'api_key', entityId: row.id, changes: { name: row.name, role: row.role, reason: 'ADMIN_API_KEY changed' } });
-      }
+      const { ok, upgrade } = verifyBootstrapKey(row.keyHash, key);
+      if (!ok) continue;
+      mine = row;
+      if (upgrade) await this.keys.setHash(row.id, hashBootstrapKey(key));
+      break;
     }
     mine ??= await this.keys.insert({ name: 'bootstrap (ADMIN_API_KEY)', role: 'admin', bootstrap: true, keyHash: hashBootstrapKey(key), keyHint: hint(key) });
     this.bootstrap = { id: mine.id, keyHash: sha256(key) };
