@@ -448,3 +448,44 @@ describe('credential look-ups are bounded', () => {
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'HANDLE_NOT_REGISTERED' });
   });
 });
+
+describe('countPolicy confirmed: a confirmation whose write was lost', () => {
+  it('is recovered from the call log at the next start (answer unknown: X may have billed it); recent or attempted calls are left alone', async () => {
+    const db = await createTestDatabase();
+    let t = await startTestApp({ databaseUrl: db.url });
+    try {
+      const confirmed = await seed(t, { handles: 2, contract: { countPolicy: 'confirmed' } });
+      const attempted = await seed(t, { contract: { countPolicy: 'attempted' } });
+      const call = (s: typeof confirmed, i = 0) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody());
+      expectStatus(await call(confirmed, 0), 200);
+      expectStatus(await call(confirmed, 1), 200);
+      expectStatus(await call(attempted), 200);
+      await t.settle();
+      const usage = async (s: typeof confirmed) => (await admin(t).get(`/contracts/${s.contractId}/usage`)).body;
+      expect(await usage(confirmed)).toMatchObject({ uniqueHandles: 2, confirmedHandles: 2 });
+      await t.stop();
+
+      // As a crash left them: the calls still "sent", their handles' confirmation never written.
+      // Handle 0's call is old enough to be settled; handle 1's could still be in flight elsewhere.
+      await withClient(db.url, async (c) => {
+        await c.query(`UPDATE calls SET outcome = 'sent', status = NULL, at = at - CASE WHEN user_id = $1 THEN interval '10 minutes' ELSE interval '0' END`, [confirmed.handles[0].userId]);
+        await c.query(`UPDATE period_handles SET confirmed_at = NULL`);
+        await c.query(`UPDATE period_counters SET confirmed_handles = 0`);
+      });
+      t = await startTestApp({ databaseUrl: db.url, sim: t.sim });
+      // uniqueHandles follows the countPolicy: under `confirmed` it is the confirmed figure.
+      expect(await usage(confirmed)).toMatchObject({ uniqueHandles: 1, confirmedHandles: 1 });
+      expect((await usage(attempted)).confirmedHandles).toBe(0);
+      const confirmedAt = await withClient(db.url, (c) => c.query(`SELECT user_id::text, confirmed_at FROM period_handles WHERE contract_id = $1 ORDER BY user_id`, [confirmed.contractId]));
+      expect(Object.fromEntries(confirmedAt.rows.map((r) => [r.user_id, r.confirmed_at !== null]))).toEqual({ [confirmed.handles[0].userId]: true, [confirmed.handles[1].userId]: false });
+
+      // Idempotent: another start changes nothing.
+      await t.stop();
+      t = await startTestApp({ databaseUrl: db.url, sim: t.sim });
+      expect(await usage(confirmed)).toMatchObject({ uniqueHandles: 1, confirmedHandles: 1 });
+    } finally {
+      await t.close();
+      await db.drop();
+    }
+  });
+});

@@ -23,9 +23,19 @@ export class LedgerService implements OnApplicationShutdown {
   private readonly writeAhead = new GroupCommitter<PendingCall, WriteAheadResult>((calls) => this.repo.writeAhead(calls));
   // Nobody waits on an outcome: 5 ms of linger turns many small transactions into a few large ones.
   private readonly outcomes = new GroupCommitter<CallOutcome, void>(
-    (o) => this.retrying(`the outcomes of ${o.length} calls (they stay "sent" in the call log)`, OUTCOME_ATTEMPTS, () => this.repo.writeOutcomes(o), o),
+    (o) => this.retrying(`the outcomes of ${o.length} calls (they stay "sent" in the call log)`, OUTCOME_ATTEMPTS, () => this.repo.writeOutcomes(o), o).catch((e) => this.keepConfirmations(o, e)),
     1000,
     5,
+  );
+  /**
+   * Under countPolicy `confirmed` a 2xx is the count and X bills it: an outcome carrying one is not
+   * given up with the others, but retried until written (or the service stops; then the next start
+   * finds its call still "sent" and confirms it: UnsettledConfirmations).
+   */
+  private readonly confirmations = new GroupCommitter<CallOutcome, void>(
+    (o) => this.retrying(`the confirmations of ${o.length} calls`, Infinity, () => this.repo.writeOutcomes(o), o),
+    1000,
+    50,
   );
   private readonly takeBacks = new GroupCommitter<TakeBack, void>(
     (t) => this.retrying(`taking back ${t.length} refused calls whose write-ahead may have committed`, Infinity, () => this.forget(t), t),
@@ -69,7 +79,7 @@ export class LedgerService implements OnApplicationShutdown {
     this.metrics.callCompleted(outcome);
     const written = this.outcomes.submit(outcome).catch(() => undefined);
     const { call } = outcome;
-    const countsNow = call.billsConfirmed && outcome.outcome === 'answered' && outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    const countsNow = call.billsConfirmed && isTwoHundred(outcome);
     return countsNow && !this.repo.isConfirmed(call) ? written : undefined;
   }
 
@@ -82,6 +92,7 @@ export class LedgerService implements OnApplicationShutdown {
   async flush(): Promise<void> {
     await this.writeAhead.idle();
     await this.outcomes.idle();
+    await this.confirmations.idle();
     await this.takeBacks.idle();
   }
 
@@ -93,6 +104,11 @@ export class LedgerService implements OnApplicationShutdown {
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     this.stopping = true;
     await this.flush();
+  }
+
+  private keepConfirmations(batch: CallOutcome[], e: unknown): never {
+    for (const o of batch) if (o.call.billsConfirmed && o.call.userId !== null && isTwoHundred(o)) this.confirmations.submit(o).catch(() => undefined);
+    throw e;
   }
 
   private forget(batch: TakeBack[]): Promise<number> {
@@ -118,4 +134,8 @@ export class LedgerService implements OnApplicationShutdown {
       }
     }
   }
+}
+
+function isTwoHundred(o: CallOutcome): boolean {
+  return o.outcome === 'answered' && o.status !== null && o.status >= 200 && o.status < 300;
 }
