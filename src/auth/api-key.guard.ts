@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { RawBodyRequest } from '../common/body-parsers';
 import { ForbiddenError, UnauthenticatedError } from '../common/errors';
 import { DropInAuthService } from '../gateway/drop-in/drop-in-auth.service';
 import { DROP_IN_KEY } from '../gateway/drop-in/drop-in.decorator';
@@ -31,7 +31,7 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = ctx.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    const req = ctx.switchToHttp().getRequest<RawBodyRequest & AuthenticatedRequest>();
     const raw = header(req, 'x-api-key');
     if (!raw && this.reflector.getAllAndOverride<boolean>(DROP_IN_KEY, targets)) {
       if (!header(req, 'authorization')) throw new DropInUnauthenticatedError('scheme');

@@ -13,7 +13,8 @@ import { AuthFailureLimiter } from './auth-failure-limiter';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), ContractsModule, DropInModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, AuthFailureLimiter, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeysService, AuthFailureLimiter],
+  // ApiKeyGuard is also a provider of its own: the usage import runs it before its body is read (app.factory.ts).
+  providers: [ApiKeysRepository, ApiKeysService, AuthFailureLimiter, ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+  exports: [ApiKeysService, ApiKeyGuard, AuthFailureLimiter],
 })
 export class AuthModule {}

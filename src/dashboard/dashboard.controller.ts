@@ -1,6 +1,6 @@
 import { Body, CallHandler, Controller, ExecutionContext, Get, Header, Inject, Injectable, NestInterceptor, Param, Post, Redirect, Req, Res, StreamableFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { Public } from '../auth/roles.decorator';
@@ -22,7 +22,7 @@ import { DASHBOARD_CSS } from './views/styles';
 @Injectable()
 class SecurityHeadersInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler) {
-    securityHeaders(ctx.switchToHttp().getResponse<Response>());
+    securityHeaders(ctx.switchToHttp().getResponse<FastifyReply>());
     return next.handle();
   }
 }
@@ -46,14 +46,14 @@ export class DashboardController {
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async home(@Req() req: Request): Promise<string> {
+  async home(@Req() req: FastifyRequest): Promise<string> {
     const session = await this.sessions.find(sessionToken(req));
     return session ? contractsPage(await this.dashboard.contractList(), session) : signInPage();
   }
 
   @Post('login')
   @Redirect('/dashboard', 303)
-  async signIn(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() form: SignInDto) {
+  async signIn(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply, @Body() form: SignInDto) {
     checkSameOrigin(req, this.config);
     // A key that does not sign in counts against the address, as a bad X-API-Key does.
     const { token, maxAgeSeconds } = await this.limiter.attempt(req, () => this.sessions.signIn(form.key), (e) => e instanceof SignInRefusedError && e.statusCode === 401 && !!form.key?.trim());
@@ -63,7 +63,7 @@ export class DashboardController {
 
   @Post('logout')
   @Redirect('/dashboard', 303)
-  async signOut(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async signOut(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<void> {
     checkSameOrigin(req, this.config);
     await this.sessions.signOut(sessionToken(req));
     clearSessionCookie(req, res, this.config);
