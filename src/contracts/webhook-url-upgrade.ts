@@ -17,7 +17,6 @@ export class WebhookUrlUpgrade implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const n = await this.ds.transaction(async (m) => {
-      let count = 0;
       const contracts: { id: string; url: string }[] = await m.query(
         `SELECT id, notify_webhook_url_enc AS url FROM contracts WHERE notify_webhook_url_enc IS NOT NULL AND notify_webhook_url_enc NOT LIKE 'v1.%' FOR UPDATE`,
       );
@@ -31,8 +30,7 @@ export class WebhookUrlUpgrade implements OnApplicationBootstrap {
           WHERE entity = 'contract' AND changes->'notify'->>'webhookUrl' IS NOT NULL AND position('/…' in changes->'notify'->>'webhookUrl') = 0 FOR UPDATE`,
       );
       for (const a of audit) await m.query(`UPDATE audit_log SET changes = jsonb_set(changes, '{notify,webhookUrl}', to_jsonb($2::text)) WHERE id = $1`, [a.id, urlHint(a.url)]);
-      count = contracts.length + outbox.length + audit.length;
-      return count;
+      return contracts.length + outbox.length + audit.length;
     });
     if (n) this.logger.log(`sealed or masked ${n} webhook URL(s) stored in plain text before this version`);
   }
