@@ -48,12 +48,24 @@ const contract = (webhookUrl: string | null, extra: Record<string, unknown> = {}
 
 /** One call that uses the allowance up, then the alert job: a webhook is queued and tried at once. */
 async function raiseAlert(t: TestApp, s: { clientKey: string; handles: { userId: string }[] }): Promise<void> {
-  expectStatus(await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()), 200);
+  expectStatus(
+    await t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', s.handles[0].userId)
+      .send(totalsBody()),
+    200,
+  );
   await t.settle();
   expectStatus(await admin(t).post('/jobs/check-alerts'), 200);
 }
 
-async function webhookDelivery(t: TestApp, contractId: string, key = ADMIN_KEY): Promise<{ status: string; attempts: number; lastError: string | null; target: string }> {
+async function webhookDelivery(
+  t: TestApp,
+  contractId: string,
+  key = ADMIN_KEY,
+): Promise<{ status: string; attempts: number; lastError: string | null; target: string }> {
   for (let i = 0; i < 100; i++) {
     const alerts = (await t.http().get(`/contracts/${contractId}/alerts`).set('X-API-Key', key)).body;
     const hook = alerts[0]?.channels.find((c: { channel: string }) => c.channel === 'webhook');
@@ -117,10 +129,15 @@ describe('webhook targets (WEBHOOK_ALLOW_PRIVATE off, as in production)', () => 
   ])('refuses %s at save (%s), on create and on change', async (url, range) => {
     const created = await admin(t).post('/contracts').send(contract(url));
     expect(created.status).toBe(400);
-    expect(created.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: { 'notify.webhookUrl': expect.stringContaining(`${range} address`) } } });
+    expect(created.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: { 'notify.webhookUrl': expect.stringContaining(`${range} address`) } },
+    });
     const ok = await admin(t).post('/contracts').send(contract(null));
     expectStatus(ok, 201);
-    const changed = await admin(t).patch(`/contracts/${ok.body.id}`).send({ notify: { webhookUrl: url } });
+    const changed = await admin(t)
+      .patch(`/contracts/${ok.body.id}`)
+      .send({ notify: { webhookUrl: url } });
     expect(changed.status).toBe(400);
     expect(changed.body.details.fields).toHaveProperty(['notify.webhookUrl']);
   });
@@ -235,9 +252,13 @@ describe('webhook URLs are credentials', () => {
     expect((await admin(t).get(`/contracts/${created.body.id}`)).body.notify.webhookUrl).toBe(hint);
 
     // A client that reads, edits and writes notify back sends the hint: the URL stays.
-    const edited = await admin(t).patch(`/contracts/${created.body.id}`).send({ notify: { emails: ['ops@example.com'], webhookUrl: hint } });
+    const edited = await admin(t)
+      .patch(`/contracts/${created.body.id}`)
+      .send({ notify: { emails: ['ops@example.com'], webhookUrl: hint } });
     expectStatus(edited, 200);
-    const stored = await withClient(t.databaseUrl, (c) => c.query(`SELECT notify_webhook_url_enc, notify_webhook_hint FROM contracts WHERE id = $1`, [created.body.id]));
+    const stored = await withClient(t.databaseUrl, (c) =>
+      c.query(`SELECT notify_webhook_url_enc, notify_webhook_hint FROM contracts WHERE id = $1`, [created.body.id]),
+    );
     expect(stored.rows[0].notify_webhook_hint).toBe(hint);
     expect(stored.rows[0].notify_webhook_url_enc).toMatch(/^v1\./);
 
@@ -250,16 +271,25 @@ describe('webhook URLs are credentials', () => {
     const contractEntries = audit.body.entries.filter((e: { entity: string }) => e.entity === 'contract');
     expect(contractEntries.length).toBeGreaterThanOrEqual(3);
     for (const e of contractEntries) expect(e.changes.notify.webhookUrl).toBe(hint);
-    const leaks = findLeaks(JSON.stringify([audit.body, (await admin(t).get('/contracts')).body, (await admin(t).get(`/contracts/${s.contractId}/alerts`)).body]), [
-      { name: 'webhook URL path', value: secretPath },
-    ]);
+    const leaks = findLeaks(
+      JSON.stringify([
+        audit.body,
+        (await admin(t).get('/contracts')).body,
+        (await admin(t).get(`/contracts/${s.contractId}/alerts`)).body,
+      ]),
+      [{ name: 'webhook URL path', value: secretPath }],
+    );
     expect(leaks).toEqual([]);
   });
 
   it('plain-text URLs from before this version are sealed at start-up (contracts, outbox, audit log)', async () => {
     const db = await createTestDatabase();
     const key = crypto.randomBytes(32);
-    const first = await startTestApp({ databaseUrl: db.url, sim: t.sim, config: { credentialsKey: key, outboxRetryBaseMs: 60_000 } });
+    const first = await startTestApp({
+      databaseUrl: db.url,
+      sim: t.sim,
+      config: { credentialsKey: key, outboxRetryBaseMs: 60_000 },
+    });
     const url = `http://127.0.0.1:${receiver.port}/services/legacy/${rnd(12)}`;
     try {
       const s = await seed(first, { contract: contract(url) });
@@ -270,13 +300,24 @@ describe('webhook URLs are credentials', () => {
       await withClient(db.url, async (c) => {
         await c.query(`UPDATE contracts SET notify_webhook_url_enc = $1, notify_webhook_hint = NULL`, [url]);
         await c.query(`UPDATE outbox SET target = $1, target_enc = NULL WHERE channel = 'webhook'`, [url]);
-        await c.query(`UPDATE audit_log SET changes = jsonb_set(changes, '{notify,webhookUrl}', to_jsonb($1::text)) WHERE entity = 'contract'`, [url]);
+        await c.query(
+          `UPDATE audit_log SET changes = jsonb_set(changes, '{notify,webhookUrl}', to_jsonb($1::text)) WHERE entity = 'contract'`,
+          [url],
+        );
       });
       const again = await startTestApp({ databaseUrl: db.url, sim: t.sim, config: { credentialsKey: key } });
       try {
-        const dump = await withClient(db.url, (c) => c.query(`SELECT (SELECT json_agg(t) FROM contracts t)::text || (SELECT json_agg(o) FROM outbox o)::text || (SELECT json_agg(a) FROM audit_log a)::text AS all`));
-        expect(findLeaks(dump.rows[0].all, [{ name: 'legacy URL', value: url.slice(url.indexOf('/services')) }])).toEqual([]);
-        expect((await admin(again).get(`/contracts/${s.contractId}`)).body.notify.webhookUrl).toBe(`http://127.0.0.1:${receiver.port}/…${url.slice(-4)}`);
+        const dump = await withClient(db.url, (c) =>
+          c.query(
+            `SELECT (SELECT json_agg(t) FROM contracts t)::text || (SELECT json_agg(o) FROM outbox o)::text || (SELECT json_agg(a) FROM audit_log a)::text AS all`,
+          ),
+        );
+        expect(
+          findLeaks(dump.rows[0].all, [{ name: 'legacy URL', value: url.slice(url.indexOf('/services')) }]),
+        ).toEqual([]);
+        expect((await admin(again).get(`/contracts/${s.contractId}`)).body.notify.webhookUrl).toBe(
+          `http://127.0.0.1:${receiver.port}/…${url.slice(-4)}`,
+        );
       } finally {
         await again.stop();
       }
@@ -308,21 +349,39 @@ describe('the bootstrap key (ADMIN_API_KEY)', () => {
         warn.mockClear();
         t = await startTestApp({ databaseUrl: db.url, sim: t.sim });
         expect((await admin(t).get('/api-keys')).status).toBe(401);
-        expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringContaining(`ADMIN_API_KEY is revoked (API key ${boot.id}`));
+        expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+          expect.stringContaining(`ADMIN_API_KEY is revoked (API key ${boot.id}`),
+        );
       }
       const audit = await t.http().get('/audit-log').set('X-API-Key', other);
-      expect(audit.body.entries.filter((e: { entityId: string }) => e.entityId === boot.id).map((e: { action: string }) => e.action)).toEqual(['revoke']);
+      expect(
+        audit.body.entries
+          .filter((e: { entityId: string }) => e.entityId === boot.id)
+          .map((e: { action: string }) => e.action),
+      ).toEqual(['revoke']);
 
       // Only the bootstrap key comes back, only by an admin, and the audit log says who.
-      const restoreOther = await t.http().post(`/api-keys/${(await t.http().get('/api-keys').set('X-API-Key', other)).body.find((k: { name: string }) => k.name === 'second admin').id}/restore`).set('X-API-Key', other);
+      const restoreOther = await t
+        .http()
+        .post(
+          `/api-keys/${(await t.http().get('/api-keys').set('X-API-Key', other)).body.find((k: { name: string }) => k.name === 'second admin').id}/restore`,
+        )
+        .set('X-API-Key', other);
       expect(restoreOther.status).toBe(409);
       const restored = await t.http().post(`/api-keys/${boot.id}/restore`).set('X-API-Key', other);
       expectStatus(restored, 200);
       expect(restored.body).toMatchObject({ id: boot.id, revokedAt: null });
       expectStatus(await admin(t).get('/api-keys'), 200);
       const after = await admin(t).get('/audit-log');
-      const otherId = (await admin(t).get('/api-keys')).body.find((k: { name: string }) => k.name === 'second admin').id;
-      expect(after.body.entries[0]).toMatchObject({ action: 'restore', entity: 'api_key', entityId: boot.id, actorKeyId: otherId });
+      const otherId = (await admin(t).get('/api-keys')).body.find(
+        (k: { name: string }) => k.name === 'second admin',
+      ).id;
+      expect(after.body.entries[0]).toMatchObject({
+        action: 'restore',
+        entity: 'api_key',
+        entityId: boot.id,
+        actorKeyId: otherId,
+      });
 
       // A new ADMIN_API_KEY is a new key; the instance configured with it does not take the old one.
       await t.stop();
@@ -363,20 +422,42 @@ describe('failed authentication limit (AUTH_FAILURE_LIMIT=5, one trusted proxy)'
   it('API keys: five wrong keys are 401, then 429 with Retry-After, even for a valid key; other clients are unaffected', async () => {
     const ip = client();
     for (let i = 0; i < 5; i++) {
-      const res = await t.http().get('/contracts').set('X-Forwarded-For', ip).set('X-API-Key', `hm_${rnd(20)}`);
+      const res = await t
+        .http()
+        .get('/contracts')
+        .set('X-Forwarded-For', ip)
+        .set('X-API-Key', `hm_${rnd(20)}`);
       expect(res.status).toBe(401);
     }
-    expect429(await t.http().get('/contracts').set('X-Forwarded-For', ip).set('X-API-Key', `hm_${rnd(20)}`));
+    expect429(
+      await t
+        .http()
+        .get('/contracts')
+        .set('X-Forwarded-For', ip)
+        .set('X-API-Key', `hm_${rnd(20)}`),
+    );
     expect429(await t.http().get('/contracts').set('X-Forwarded-For', ip).set('X-API-Key', financeKey));
     // The client's own say (entries left of the proxy's) does not make it someone else.
-    expect429(await t.http().get('/contracts').set('X-Forwarded-For', `198.51.100.77, ${ip}`).set('X-API-Key', financeKey));
+    expect429(
+      await t.http().get('/contracts').set('X-Forwarded-For', `198.51.100.77, ${ip}`).set('X-API-Key', financeKey),
+    );
     expectStatus(await t.http().get('/contracts').set('X-Forwarded-For', client()).set('X-API-Key', financeKey), 200);
   });
 
   it('requests that send no credentials are not guesses, and a wrong role is no failure', async () => {
     const ip = client();
     for (let i = 0; i < 8; i++) expect((await t.http().get('/contracts').set('X-Forwarded-For', ip)).status).toBe(401);
-    for (let i = 0; i < 8; i++) expect((await t.http().post('/api-keys').set('X-Forwarded-For', ip).set('X-API-Key', financeKey).send({ name: 'x', role: 'finance' })).status).toBe(403);
+    for (let i = 0; i < 8; i++)
+      expect(
+        (
+          await t
+            .http()
+            .post('/api-keys')
+            .set('X-Forwarded-For', ip)
+            .set('X-API-Key', financeKey)
+            .send({ name: 'x', role: 'finance' })
+        ).status,
+      ).toBe(403);
     expectStatus(await t.http().get('/contracts').set('X-Forwarded-For', ip).set('X-API-Key', financeKey), 200);
   });
 
@@ -386,21 +467,57 @@ describe('failed authentication limit (AUTH_FAILURE_LIMIT=5, one trusted proxy)'
       `OAuth oauth_consumer_key="${s.consumerKey}", oauth_token="${s.handles[0].accessToken}", oauth_signature_method="HMAC-SHA1", ` +
       `oauth_timestamp="${Math.floor(Date.now() / 1000)}", oauth_nonce="${rnd(8)}", oauth_version="1.0", oauth_signature="${encodeURIComponent(sig)}"`;
     for (let i = 0; i < 5; i++) {
-      const res = await t.http().post('/insights/engagement/totals').set('X-Forwarded-For', ip).set('Authorization', oauth(crypto.randomBytes(20).toString('base64'))).send(totalsBody());
+      const res = await t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-Forwarded-For', ip)
+        .set('Authorization', oauth(crypto.randomBytes(20).toString('base64')))
+        .send(totalsBody());
       expect(res.status).toBe(401);
     }
-    expect429(await t.http().post('/insights/engagement/totals').set('X-Forwarded-For', ip).set('Authorization', `Bearer ${s.bearerToken}`).send(totalsBody()));
+    expect429(
+      await t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-Forwarded-For', ip)
+        .set('Authorization', `Bearer ${s.bearerToken}`)
+        .send(totalsBody()),
+    );
 
     const other = client();
-    for (let i = 0; i < 5; i++) expect((await t.http().post('/insights/engagement/totals').set('X-Forwarded-For', other).set('Authorization', `Bearer AAAA${rnd(24)}`).send(totalsBody())).status).toBe(401);
-    expect429(await t.http().post('/insights/engagement/totals').set('X-Forwarded-For', other).set('Authorization', `Bearer ${s.bearerToken}`).send(totalsBody()));
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await t
+            .http()
+            .post('/insights/engagement/totals')
+            .set('X-Forwarded-For', other)
+            .set('Authorization', `Bearer AAAA${rnd(24)}`)
+            .send(totalsBody())
+        ).status,
+      ).toBe(401);
+    expect429(
+      await t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-Forwarded-For', other)
+        .set('Authorization', `Bearer ${s.bearerToken}`)
+        .send(totalsBody()),
+    );
     // Nothing reached X from the refused attempts.
     expect(t.sim.received.filter((c) => c.auth === 'bearer')).toEqual([]);
   });
 
   it('dashboard sign-in', async () => {
     const ip = client();
-    const signIn = (key: string) => t.http().post('/dashboard/login').set('X-Forwarded-For', ip).set('Sec-Fetch-Site', 'same-origin').type('form').send({ key });
+    const signIn = (key: string) =>
+      t
+        .http()
+        .post('/dashboard/login')
+        .set('X-Forwarded-For', ip)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .type('form')
+        .send({ key });
     for (let i = 0; i < 5; i++) expect((await signIn(`hm_${rnd(20)}`)).status).toBe(401);
     const res = await signIn(financeKey);
     expect(res.status).toBe(429);
@@ -428,13 +545,39 @@ describe('credential look-ups are bounded', () => {
       const oauth = (consumerKey: string) =>
         `OAuth oauth_consumer_key="${consumerKey}", oauth_token="${s.handles[0].accessToken}", oauth_signature_method="HMAC-SHA1", ` +
         `oauth_timestamp="${Math.floor(Date.now() / 1000)}", oauth_nonce="${rnd(8)}", oauth_version="1.0", oauth_signature="abc%3D"`;
-      expect((await t.http().post('/insights/engagement/totals').set('Authorization', oauth(long)).send(totalsBody())).status).toBe(401);
-      expect((await t.http().post('/insights/engagement/totals').set('Authorization', `Bearer ${'A'.repeat(5000)}`).send(totalsBody())).status).toBe(401);
+      expect(
+        (await t.http().post('/insights/engagement/totals').set('Authorization', oauth(long)).send(totalsBody()))
+          .status,
+      ).toBe(401);
+      expect(
+        (
+          await t
+            .http()
+            .post('/insights/engagement/totals')
+            .set('Authorization', `Bearer ${'A'.repeat(5000)}`)
+            .send(totalsBody())
+        ).status,
+      ).toBe(401);
       expect(keys).not.toHaveBeenCalled();
       expect(apps).not.toHaveBeenCalled();
 
-      expect((await t.http().get('/contracts').set('X-API-Key', `hm_${rnd(20)}`)).status).toBe(401);
-      expect((await t.http().post('/insights/engagement/totals').set('Authorization', oauth(`ck_${rnd(6)}`)).send(totalsBody())).status).toBe(401);
+      expect(
+        (
+          await t
+            .http()
+            .get('/contracts')
+            .set('X-API-Key', `hm_${rnd(20)}`)
+        ).status,
+      ).toBe(401);
+      expect(
+        (
+          await t
+            .http()
+            .post('/insights/engagement/totals')
+            .set('Authorization', oauth(`ck_${rnd(6)}`))
+            .send(totalsBody())
+        ).status,
+      ).toBe(401);
       expect(keys).toHaveBeenCalledTimes(1);
       expect(apps).toHaveBeenCalledTimes(1);
     } finally {
@@ -444,7 +587,12 @@ describe('credential look-ups are bounded', () => {
   });
 
   it('an X-Handle no handle can have is not looked up either', async () => {
-    const res = await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', `@${'a'.repeat(5000)}`).send(totalsBody());
+    const res = await t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', `@${'a'.repeat(5000)}`)
+      .send(totalsBody());
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'HANDLE_NOT_REGISTERED' });
   });
 });
@@ -456,7 +604,13 @@ describe('countPolicy confirmed: a confirmation whose write was lost', () => {
     try {
       const confirmed = await seed(t, { handles: 2, contract: { countPolicy: 'confirmed' } });
       const attempted = await seed(t, { contract: { countPolicy: 'attempted' } });
-      const call = (s: typeof confirmed, i = 0) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody());
+      const call = (s: typeof confirmed, i = 0) =>
+        t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', s.clientKey)
+          .set('X-Handle', s.handles[i].userId)
+          .send(totalsBody());
       expectStatus(await call(confirmed, 0), 200);
       expectStatus(await call(confirmed, 1), 200);
       expectStatus(await call(attempted), 200);
@@ -468,7 +622,10 @@ describe('countPolicy confirmed: a confirmation whose write was lost', () => {
       // As a crash left them: the calls still "sent", their handles' confirmation never written.
       // Handle 0's call is old enough to be settled; handle 1's could still be in flight elsewhere.
       await withClient(db.url, async (c) => {
-        await c.query(`UPDATE calls SET outcome = 'sent', status = NULL, at = at - CASE WHEN user_id = $1 THEN interval '10 minutes' ELSE interval '0' END`, [confirmed.handles[0].userId]);
+        await c.query(
+          `UPDATE calls SET outcome = 'sent', status = NULL, at = at - CASE WHEN user_id = $1 THEN interval '10 minutes' ELSE interval '0' END`,
+          [confirmed.handles[0].userId],
+        );
         await c.query(`UPDATE period_handles SET confirmed_at = NULL`);
         await c.query(`UPDATE period_counters SET confirmed_handles = 0`);
       });
@@ -476,8 +633,15 @@ describe('countPolicy confirmed: a confirmation whose write was lost', () => {
       // uniqueHandles follows the countPolicy: under `confirmed` it is the confirmed figure.
       expect(await usage(confirmed)).toMatchObject({ uniqueHandles: 1, confirmedHandles: 1 });
       expect((await usage(attempted)).confirmedHandles).toBe(0);
-      const confirmedAt = await withClient(db.url, (c) => c.query(`SELECT user_id::text, confirmed_at FROM period_handles WHERE contract_id = $1 ORDER BY user_id`, [confirmed.contractId]));
-      expect(Object.fromEntries(confirmedAt.rows.map((r) => [r.user_id, r.confirmed_at !== null]))).toEqual({ [confirmed.handles[0].userId]: true, [confirmed.handles[1].userId]: false });
+      const confirmedAt = await withClient(db.url, (c) =>
+        c.query(`SELECT user_id::text, confirmed_at FROM period_handles WHERE contract_id = $1 ORDER BY user_id`, [
+          confirmed.contractId,
+        ]),
+      );
+      expect(Object.fromEntries(confirmedAt.rows.map((r) => [r.user_id, r.confirmed_at !== null]))).toEqual({
+        [confirmed.handles[0].userId]: true,
+        [confirmed.handles[1].userId]: false,
+      });
 
       // Idempotent: another start changes nothing.
       await t.stop();

@@ -2,8 +2,12 @@ import { TooManyFailedAttemptsError, UnauthenticatedError } from '../common/erro
 import { AppConfig } from '../config/app-config';
 import { AuthFailureLimiter, ClientRequest } from './auth-failure-limiter';
 
-const limiter = (authFailureLimit: number, trustProxyHops = 0) => new AuthFailureLimiter({ authFailureLimit, trustProxyHops } as AppConfig);
-const req = (remoteAddress: string, xff?: string): ClientRequest => ({ headers: xff ? { 'x-forwarded-for': xff } : {}, socket: { remoteAddress } });
+const limiter = (authFailureLimit: number, trustProxyHops = 0) =>
+  new AuthFailureLimiter({ authFailureLimit, trustProxyHops } as AppConfig);
+const req = (remoteAddress: string, xff?: string): ClientRequest => ({
+  headers: xff ? { 'x-forwarded-for': xff } : {},
+  socket: { remoteAddress },
+});
 const fail = () => Promise.reject(new UnauthenticatedError());
 const isFailure = (e: unknown) => e instanceof UnauthenticatedError;
 
@@ -29,7 +33,8 @@ describe('AuthFailureLimiter', () => {
     jest.useFakeTimers({ now: new Date('2026-12-06T10:00:00Z') });
     const l = limiter(2);
     const r = req('192.0.2.1');
-    for (let i = 0; i < 2; i++) await expect(l.attempt(r, fail, isFailure)).rejects.toBeInstanceOf(UnauthenticatedError);
+    for (let i = 0; i < 2; i++)
+      await expect(l.attempt(r, fail, isFailure)).rejects.toBeInstanceOf(UnauthenticatedError);
     jest.setSystemTime(new Date('2026-12-06T10:00:45Z'));
     const refused = await l.attempt(r, () => Promise.resolve('ok'), isFailure).catch((e) => e);
     expect(refused).toBeInstanceOf(TooManyFailedAttemptsError);
@@ -41,6 +46,7 @@ describe('AuthFailureLimiter', () => {
 
   it('AUTH_FAILURE_LIMIT=0 turns it off', async () => {
     const l = limiter(0);
-    for (let i = 0; i < 100; i++) await expect(l.attempt(req('192.0.2.1'), fail, isFailure)).rejects.toBeInstanceOf(UnauthenticatedError);
+    for (let i = 0; i < 100; i++)
+      await expect(l.attempt(req('192.0.2.1'), fail, isFailure)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 });

@@ -51,7 +51,8 @@ export class AuthFailureLimiter {
   private refuseIfOver(client: string): void {
     const w = this.windows.get(client);
     const now = Date.now();
-    if (w && w.endsAt > now && w.failures >= this.limit) throw new TooManyFailedAttemptsError(Math.ceil((w.endsAt - now) / 1000));
+    if (w && w.endsAt > now && w.failures >= this.limit)
+      throw new TooManyFailedAttemptsError(Math.ceil((w.endsAt - now) / 1000));
   }
 
   private fail(client: string): void {
@@ -76,7 +77,10 @@ export class AuthFailureLimiter {
     let address = socket;
     if (this.hops > 0) {
       const header = req.headers['x-forwarded-for'];
-      const chain = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+      const chain = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       chain.push(socket);
       address = chain[Math.max(0, chain.length - 1 - this.hops)];
     }
@@ -92,5 +96,8 @@ function clientKey(address: string): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = a.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

@@ -13,7 +13,10 @@ import { SecretBox, urlHint } from '../common/secret-box';
 export class WebhookUrlUpgrade implements OnApplicationBootstrap {
   private readonly logger = new Logger('WebhookUrls');
 
-  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly box: SecretBox) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly box: SecretBox,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const n = await this.ds.transaction(async (m) => {
@@ -21,15 +24,30 @@ export class WebhookUrlUpgrade implements OnApplicationBootstrap {
         `SELECT id, notify_webhook_url_enc AS url FROM contracts WHERE notify_webhook_url_enc IS NOT NULL AND notify_webhook_url_enc NOT LIKE 'v1.%' FOR UPDATE`,
       );
       for (const c of contracts) {
-        await m.query(`UPDATE contracts SET notify_webhook_url_enc = $2, notify_webhook_hint = $3 WHERE id = $1`, [c.id, this.box.seal(c.url), urlHint(c.url)]);
+        await m.query(`UPDATE contracts SET notify_webhook_url_enc = $2, notify_webhook_hint = $3 WHERE id = $1`, [
+          c.id,
+          this.box.seal(c.url),
+          urlHint(c.url),
+        ]);
       }
-      const outbox: { id: string; url: string }[] = await m.query(`SELECT id, target AS url FROM outbox WHERE channel = 'webhook' AND target_enc IS NULL FOR UPDATE`);
-      for (const o of outbox) await m.query(`UPDATE outbox SET target_enc = $2, target = $3 WHERE id = $1`, [o.id, this.box.seal(o.url), urlHint(o.url)]);
+      const outbox: { id: string; url: string }[] = await m.query(
+        `SELECT id, target AS url FROM outbox WHERE channel = 'webhook' AND target_enc IS NULL FOR UPDATE`,
+      );
+      for (const o of outbox)
+        await m.query(`UPDATE outbox SET target_enc = $2, target = $3 WHERE id = $1`, [
+          o.id,
+          this.box.seal(o.url),
+          urlHint(o.url),
+        ]);
       const audit: { id: string; url: string }[] = await m.query(
         `SELECT id, changes->'notify'->>'webhookUrl' AS url FROM audit_log
           WHERE entity = 'contract' AND changes->'notify'->>'webhookUrl' IS NOT NULL AND position('/…' in changes->'notify'->>'webhookUrl') = 0 FOR UPDATE`,
       );
-      for (const a of audit) await m.query(`UPDATE audit_log SET changes = jsonb_set(changes, '{notify,webhookUrl}', to_jsonb($2::text)) WHERE id = $1`, [a.id, urlHint(a.url)]);
+      for (const a of audit)
+        await m.query(
+          `UPDATE audit_log SET changes = jsonb_set(changes, '{notify,webhookUrl}', to_jsonb($2::text)) WHERE id = $1`,
+          [a.id, urlHint(a.url)],
+        );
       return contracts.length + outbox.length + audit.length;
     });
     if (n) this.logger.log(`sealed or masked ${n} webhook URL(s) stored in plain text before this version`);

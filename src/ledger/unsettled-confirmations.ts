@@ -13,10 +13,16 @@ import { LedgerRepository } from './ledger.repository';
 export class UnsettledConfirmations implements OnApplicationBootstrap {
   private readonly logger = new Logger('Ledger');
 
-  constructor(private readonly repo: LedgerRepository, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly repo: LedgerRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const n = await this.repo.confirmUnsettled(this.config.upstreamTimeoutMs + 60_000);
-    if (n) this.logger.warn(`${n} handle(s) confirmed from calls whose outcome was never written (answer unknown, X may have billed them)`);
+    if (n)
+      this.logger.warn(
+        `${n} handle(s) confirmed from calls whose outcome was never written (answer unknown, X may have billed them)`,
+      );
   }
 }

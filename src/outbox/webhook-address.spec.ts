@@ -34,10 +34,17 @@ describe('blockedRange', () => {
     expect(blockedRange(address)).toBe(range);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '169.255.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '2002:0808:0808::', '64:ff9b::8.8.8.8'])(
-    '%s is public',
-    (address) => {
-      expect(blockedRange(address)).toBeNull();
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '169.255.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '2002:0808:0808::',
+    '64:ff9b::8.8.8.8',
+  ])('%s is public', (address) => {
+    expect(blockedRange(address)).toBeNull();
+  });
 });

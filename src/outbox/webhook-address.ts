@@ -51,7 +51,7 @@ function v4Range(n: number): string | null {
   if (n === 0xffffffff) return 'reserved'; // broadcast
   for (const [base, bits, name] of V4) {
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if (((n & mask) >>> 0) === ((v4ToInt(base) & mask) >>> 0)) return name;
+    if ((n & mask) >>> 0 === (v4ToInt(base) & mask) >>> 0) return name;
   }
   return null;
 }

@@ -18,7 +18,10 @@ const FIELD = 'notify.webhookUrl';
  */
 @Injectable()
 export class WebhookTargetPolicy {
-  constructor(private readonly resolver: HostResolver, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly resolver: HostResolver,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** At save: throws 400 VALIDATION_FAILED naming notify.webhookUrl. */
   async checkForSave(url: string): Promise<void> {
@@ -53,7 +56,10 @@ export class WebhookTargetPolicy {
       // Every answer must be public: a name with one public and one internal address could be sent either way.
       for (const a of addresses) {
         const range = blockedRange(a.address);
-        if (range) throw new WebhookTargetError(`its host is or resolves to a ${range === 'invalid' ? 'non-IP' : range} address, which webhooks may not reach (WEBHOOK_ALLOW_PRIVATE=true allows it in development)`);
+        if (range)
+          throw new WebhookTargetError(
+            `its host is or resolves to a ${range === 'invalid' ? 'non-IP' : range} address, which webhooks may not reach (WEBHOOK_ALLOW_PRIVATE=true allows it in development)`,
+          );
       }
     }
     return { url: u, address: addresses[0] };
@@ -67,6 +73,7 @@ function parse(url: string): URL {
   } catch {
     throw new WebhookTargetError('it is not a URL');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WebhookTargetError('only http and https webhooks are allowed');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new WebhookTargetError('only http and https webhooks are allowed');
   return u;
 }

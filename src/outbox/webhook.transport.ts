@@ -21,7 +21,8 @@ export class WebhookTransport {
   async send(id: string, url: string, payload: WebhookPayload): Promise<void> {
     const { url: u, address } = await this.policy.resolve(url);
     const pinned: LookupFunction = (_host, opts, cb) => {
-      if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
+      if ((opts as { all?: boolean }).all)
+        (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [address]);
       else cb(null, address.address, address.family);
     };
     const body = JSON.stringify(payload);
@@ -35,7 +36,12 @@ export class WebhookTransport {
           agent: false,
           signal: AbortSignal.timeout(TIMEOUT_MS),
           // Receivers can drop a message retried after a crash mid-send.
-          headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Idempotency-Key': id, 'User-Agent': 'handlemeter' },
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(body),
+            'Idempotency-Key': id,
+            'User-Agent': 'handlemeter',
+          },
         },
         (res) => {
           res.resume(); // the body is not needed; read and drop it
@@ -46,7 +52,8 @@ export class WebhookTransport {
       req.on('error', (e) => reject(new WebhookTargetError(describe(e))));
       req.end(body);
     });
-    if (status >= 300 && status < 400) throw new WebhookTargetError(`webhook answered ${status} (a redirect, not followed)`);
+    if (status >= 300 && status < 400)
+      throw new WebhookTargetError(`webhook answered ${status} (a redirect, not followed)`);
     if (status < 200 || status >= 300) throw new WebhookTargetError(`webhook answered ${status}`);
   }
 }
@@ -67,7 +74,8 @@ function describe(e: NodeJS.ErrnoException): string {
       return 'host unreachable';
     default:
       if (e.name === 'AbortError' || e.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
-      if (e.code?.startsWith('ERR_TLS') || e.code?.includes('CERT') || /SSL|TLS/.test(e.code ?? '')) return 'TLS handshake failed (certificate or protocol)';
+      if (e.code?.startsWith('ERR_TLS') || e.code?.includes('CERT') || /SSL|TLS/.test(e.code ?? ''))
+        return 'TLS handshake failed (certificate or protocol)';
       return 'delivery failed (network error)';
   }
 }
