@@ -1,3 +1,5 @@
+import { ErrorCode } from './error-codes';
+
 /**
  * Domain errors. Services throw these (never HttpException) because schedulers and scripts
  * call services too; the one global filter maps them to the contract's error body.
@@ -5,7 +7,7 @@
 export class DomainError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -69,5 +71,11 @@ export class TooManyFailedAttemptsError extends DomainError {
 
   override headers(): Record<string, string> {
     return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
+export class DatabaseUnavailableError extends DomainError {
+  constructor() {
+    super(503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached.');
   }
 }
