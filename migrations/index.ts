@@ -8,6 +8,8 @@ import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatemen
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
 import { SealWebhookUrls1764100000000 } from './1764100000000-SealWebhookUrls';
 import { MarkBootstrapApiKeys1764100001000 } from './1764100001000-MarkBootstrapApiKeys';
+import { AddHandleRefIndexes1764160000000 } from './1764160000000-AddHandleRefIndexes';
+import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHandleConnections';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -21,4 +23,6 @@ export const MIGRATIONS = [
   CreateLedgerCountCalls1763990000000,
   SealWebhookUrls1764100000000,
   MarkBootstrapApiKeys1764100001000,
+  AddHandleRefIndexes1764160000000,
+  CreateHandleConnections1764160001000,
 ];

@@ -103,6 +103,8 @@ describe('rotating CREDENTIALS_KEY', () => {
         'handles.access_token_secret_enc': { resealed: 2, alreadyCurrent: 0 },
         'contracts.notify_webhook_url_enc': { resealed: 1, alreadyCurrent: 0 },
         'outbox.target_enc': { resealed: 1, alreadyCurrent: 0 },
+        'handle_connections.request_token_enc': { resealed: 0, alreadyCurrent: 0 },
+        'handle_connections.request_token_secret_enc': { resealed: 0, alreadyCurrent: 0 },
       },
     });
     const after = await sealedValues(db.url);

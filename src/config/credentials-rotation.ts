@@ -7,6 +7,7 @@ const SEALED: { table: string; columns: string[] }[] = [
   { table: 'handles', columns: ['access_token_enc', 'access_token_secret_enc'] },
   { table: 'contracts', columns: ['notify_webhook_url_enc'] },
   { table: 'outbox', columns: ['target_enc'] },
+  { table: 'handle_connections', columns: ['request_token_enc', 'request_token_secret_enc'] },
 ];
 const CHUNK = 1000;
 
