@@ -3,7 +3,8 @@ import { TtlCache } from './ttl-cache';
 describe('TtlCache', () => {
   it('loads once for concurrent misses of one key, and serves the value until it expires', async () => {
     let loads = 0;
-    const cache = new TtlCache<string, number>(50);
+    // A TTL far above the load's 10 ms, so that a slow machine cannot expire the entry early.
+    const cache = new TtlCache<string, number>(1000);
     const load = async () => {
       loads++;
       await new Promise((r) => setTimeout(r, 10));
@@ -11,8 +12,30 @@ describe('TtlCache', () => {
     };
     expect(await Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)])).toEqual([1, 1, 1]);
     expect(await cache.get('k', load)).toBe(1);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 1100));
+    // Expired: the old value at once, while one reload runs; then the reloaded one.
+    expect(await Promise.all([cache.get('k', load), cache.get('k', load)])).toEqual([1, 1]);
+    await new Promise((r) => setTimeout(r, 50));
     expect(await cache.get('k', load)).toBe(2);
+    expect(loads).toBe(2);
+  });
+
+  it('past maxStaleMs an expired entry is not served: the get waits for the load', async () => {
+    const cache = new TtlCache<string, string>(10, 100, 20);
+    await cache.get('k', async () => 'old');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await cache.get('k', async () => 'new')).toBe('new');
+  });
+
+  it('a reload that fails leaves the stale value, and a later get tries again', async () => {
+    const cache = new TtlCache<string, string>(10);
+    await cache.get('k', async () => 'old');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await cache.get('k', () => Promise.reject(new Error('db busy')))).toBe('old');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('k', async () => 'new')).toBe('old');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('k', async () => 'newer')).toBe('new');
   });
 
   it('does not keep a value that was loading when the key was deleted', async () => {
