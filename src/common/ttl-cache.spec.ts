@@ -1,23 +1,36 @@
 import { TtlCache } from './ttl-cache';
 
 describe('TtlCache', () => {
-  it('loads once for concurrent misses of one key, and serves the value until it expires', async () => {
-    let loads = 0;
-    // A TTL far above the load's 10 ms, so that a slow machine cannot expire the entry early.
-    const cache = new TtlCache<string, number>(1000);
-    const load = async () => {
-      loads++;
-      await new Promise((r) => setTimeout(r, 10));
-      return loads;
-    };
-    expect(await Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)])).toEqual([1, 1, 1]);
-    expect(await cache.get('k', load)).toBe(1);
-    await new Promise((r) => setTimeout(r, 1100));
-    // Expired: the old value at once, while one reload runs; then the reloaded one.
-    expect(await Promise.all([cache.get('k', load), cache.get('k', load)])).toEqual([1, 1]);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await cache.get('k', load)).toBe(2);
-    expect(loads).toBe(2);
+  it('loads once for concurrent misses of one key, serves the value until it expires, then serves it stale while one reload runs', async () => {
+    // The clock is the test's: a loaded machine's late timers cannot expire anything early.
+    jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      let loads = 0;
+      let release!: () => void;
+      const load = async () => {
+        const n = ++loads;
+        await new Promise<void>((r) => (release = r));
+        return n;
+      };
+      const flush = () => new Promise((r) => setImmediate(r));
+      const cache = new TtlCache<string, number>(1000);
+      const first = Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)]);
+      release();
+      expect(await first).toEqual([1, 1, 1]);
+      jest.setSystemTime(999);
+      expect(await cache.get('k', load)).toBe(1);
+      expect(loads).toBe(1);
+      jest.setSystemTime(1500);
+      // Expired: the old value at once, while one reload runs; then the reloaded one.
+      expect(await Promise.all([cache.get('k', load), cache.get('k', load)])).toEqual([1, 1]);
+      expect(loads).toBe(2);
+      release();
+      await flush();
+      expect(await cache.get('k', load)).toBe(2);
+      expect(loads).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('past maxStaleMs an expired entry is not served: the get waits for the load', async () => {
