@@ -29,6 +29,9 @@ export interface BareForwarder {
 
 type Upstream = (req: IncomingMessage, body: Buffer) => Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>;
 
+/** A header as undici or axios give it (a string, a number or a list of strings). */
+const headerText = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : typeof v === 'number' ? String(v) : (v as string));
+
 function undiciUpstream(upstreamUrl: string): Upstream {
   const pool = new Pool(new URL(upstreamUrl).origin, { connections: 256, headersTimeout: 30_000, bodyTimeout: 30_000 });
   return async (req, body) => {
@@ -54,7 +57,7 @@ function axiosUpstream(upstreamUrl: string): Upstream {
     if (req.headers['content-type']) headers['Content-Type'] = req.headers['content-type'];
     if (req.headers.authorization) headers.Authorization = req.headers.authorization;
     const answer = await upstream.request({ method: req.method, url: req.url, data: body, headers });
-    return { status: answer.status, headers: answer.headers as Record<string, unknown>, body: Buffer.from(answer.data as ArrayBuffer) };
+    return { status: answer.status, headers: answer.headers, body: Buffer.from(answer.data as ArrayBuffer) };
   };
 }
 
@@ -65,7 +68,7 @@ export async function startBareForwarder(upstreamUrl: string, port = 0, host = '
     try {
       const answer = await upstream(req, body);
       const back: Record<string, string | number> = { 'content-length': answer.body.length };
-      for (const h of PASSED_BACK) if (answer.headers[h] !== undefined) back[h] = String(answer.headers[h]);
+      for (const h of PASSED_BACK) if (answer.headers[h] !== undefined) back[h] = headerText(answer.headers[h]);
       res.writeHead(answer.status, back);
       res.end(answer.body);
     } catch (e) {
