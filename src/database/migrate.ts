@@ -1,7 +1,5 @@
 import { DataSource, MigrationExecutor } from 'typeorm';
-
-/** Any constant will do; it only has to be the same on every instance. */
-const MIGRATION_LOCK = 7_112_001;
+import { DatabaseLock } from './database-lock';
 
 /**
  * Runs pending migrations while holding a session advisory lock, so several instances starting
@@ -13,12 +11,12 @@ export async function runMigrationsLocked(ds: DataSource): Promise<void> {
   try {
     // Reads time out (data-source.ts); a migration rewriting a large table may rightly take longer.
     await qr.query('SET statement_timeout = 0');
-    await qr.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await qr.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrations]);
     const migrations = new MigrationExecutor(ds, qr);
     migrations.transaction = 'each';
     await migrations.executePendingMigrations();
   } finally {
-    await qr.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await qr.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.Migrations]).catch(() => undefined);
     await qr.query('RESET statement_timeout').catch(() => undefined);
     await qr.release();
   }
