@@ -8,6 +8,7 @@ import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatemen
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
 import { SealWebhookUrls1764100000000 } from './1764100000000-SealWebhookUrls';
 import { MarkBootstrapApiKeys1764100001000 } from './1764100001000-MarkBootstrapApiKeys';
+import { ReturnMeteringFromLedgerCountCalls1764100000000 } from './1764100000000-ReturnMeteringFromLedgerCountCalls';
 import { AddHandleRefIndexes1764160000000 } from './1764160000000-AddHandleRefIndexes';
 import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHandleConnections';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   CreateLedgerCountCalls1763990000000,
   SealWebhookUrls1764100000000,
   MarkBootstrapApiKeys1764100001000,
+  ReturnMeteringFromLedgerCountCalls1764100000000,
   AddHandleRefIndexes1764160000000,
   CreateHandleConnections1764160001000,
 ];
