@@ -6,11 +6,14 @@ import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDash
 import { AddStatementRosterIndex1763970000000 } from './1763970000000-AddStatementRosterIndex';
 import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatementDays';
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
-import { AddLedgerAggregates1764100000000 } from './1764100000000-AddLedgerAggregates';
-import { PartitionCallLog1764100001000 } from './1764100001000-PartitionCallLog';
-import { AddStatementChargeback1764100002000 } from './1764100002000-AddStatementChargeback';
+import { SealWebhookUrls1764100000000 } from './1764100000000-SealWebhookUrls';
+import { MarkBootstrapApiKeys1764100001000 } from './1764100001000-MarkBootstrapApiKeys';
+import { ReturnMeteringFromLedgerCountCalls1764100000000 } from './1764100000000-ReturnMeteringFromLedgerCountCalls';
 import { AddHandleRefIndexes1764160000000 } from './1764160000000-AddHandleRefIndexes';
 import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHandleConnections';
+import { AddLedgerAggregates1764170000000 } from './1764170000000-AddLedgerAggregates';
+import { PartitionCallLog1764170001000 } from './1764170001000-PartitionCallLog';
+import { AddStatementChargeback1764170002000 } from './1764170002000-AddStatementChargeback';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -22,9 +25,12 @@ export const MIGRATIONS = [
   AddStatementRosterIndex1763970000000,
   CreateStatementDays1763970001000,
   CreateLedgerCountCalls1763990000000,
-  AddLedgerAggregates1764100000000,
-  PartitionCallLog1764100001000,
-  AddStatementChargeback1764100002000,
+  SealWebhookUrls1764100000000,
+  MarkBootstrapApiKeys1764100001000,
+  ReturnMeteringFromLedgerCountCalls1764100000000,
   AddHandleRefIndexes1764160000000,
   CreateHandleConnections1764160001000,
+  AddLedgerAggregates1764170000000,
+  PartitionCallLog1764170001000,
+  AddStatementChargeback1764170002000,
 ];

@@ -8,7 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 const MONTHS_AHEAD = 2;
 
 /**
- * The call log's monthly partitions (migrations/1764100001000-PartitionCallLog.ts): created ahead
+ * The call log's monthly partitions (migrations/1764170001000-PartitionCallLog.ts): created ahead
  * of need, and dropped past CALL_LOG_RETENTION_MONTHS once every period they hold calls of is
  * closed into its statement. Statements, their frozen handle sets, the periods' handle sets and
  * the ledger's aggregates are kept forever: nothing billed or shown is read from the raw log.

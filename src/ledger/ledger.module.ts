@@ -3,13 +3,14 @@ import { AggregatesRepository } from './aggregates.repository';
 import { CallLogController } from './call-log.controller';
 import { CallLogScheduler } from './call-log.scheduler';
 import { CallLogService } from './call-log.service';
-import { LedgerInterceptor } from './ledger.interceptor';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
+import { UnsettledConfirmations } from './unsettled-confirmations';
 
 @Module({
   controllers: [CallLogController],
-  providers: [LedgerRepository, AggregatesRepository, CallLogService, CallLogScheduler, LedgerService, LedgerInterceptor],
-  exports: [LedgerService, LedgerInterceptor, LedgerRepository, AggregatesRepository, CallLogService],
+  // LedgerInterceptor is the gateway's (GatewayModule provides it): it needs the gateway's XClient.
+  providers: [LedgerRepository, AggregatesRepository, CallLogService, CallLogScheduler, LedgerService, UnsettledConfirmations],
+  exports: [LedgerService, LedgerRepository, AggregatesRepository, CallLogService],
 })
 export class LedgerModule {}

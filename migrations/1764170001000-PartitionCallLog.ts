@@ -18,8 +18,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * gateway's inserts (CREATE TABLE ... PARTITION OF would). The scheduler calls it for the months
  * ahead; an import calls it for the months of its rows.
  */
-export class PartitionCallLog1764100001000 implements MigrationInterface {
-  name = 'PartitionCallLog1764100001000';
+export class PartitionCallLog1764170001000 implements MigrationInterface {
+  name = 'PartitionCallLog1764170001000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ReturnMeteringFromLedgerCountCalls1764100000000 } from './1764100000000-ReturnMeteringFromLedgerCountCalls';
 
 /**
  * Aggregates kept by the ledger as it writes, in the same statements, so that usage, the
@@ -20,8 +21,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * them from the handle set and the call log, for the rows that existed before this migration
  * (and for the scale bench's seed).
  */
-export class AddLedgerAggregates1764100000000 implements MigrationInterface {
-  name = 'AddLedgerAggregates1764100000000';
+export class AddLedgerAggregates1764170000000 implements MigrationInterface {
+  name = 'AddLedgerAggregates1764170000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
@@ -60,6 +61,7 @@ export class AddLedgerAggregates1764100000000 implements MigrationInterface {
     await q.query(`CREATE FUNCTION ledger_union(a uuid[], b uuid[]) RETURNS uuid[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
                    RETURN CASE WHEN b <@ a THEN a ELSE ARRAY(SELECT DISTINCT x FROM unnest(a || b) AS x WHERE x IS NOT NULL ORDER BY 1) END`);
 
+    await q.query(`DROP FUNCTION ledger_count_calls(${ARG_TYPES})`);
     await q.query(COUNT_CALLS_V2);
     await q.query(REBUILD);
     await q.query(`SELECT ledger_rebuild_aggregates(contract_id, period_start) FROM period_counters`);
@@ -67,7 +69,8 @@ export class AddLedgerAggregates1764100000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP FUNCTION ledger_rebuild_aggregates');
-    await q.query(COUNT_CALLS_V1_BODY);
+    // main's metering version back (its up drops this one: same arguments)
+    await new ReturnMeteringFromLedgerCountCalls1764100000000().up(q);
     for (const f of ['ledger_union', 'ledger_no_app', 'ledger_slot']) await q.query(`DROP FUNCTION ${f}`);
     await q.query('DROP TABLE period_top_handles');
     await q.query('DROP TABLE period_activity');
@@ -86,15 +89,25 @@ const ARGS = `
   h_first timestamptz[], h_last timestamptz[], h_calls int[],
   p_contract uuid[], p_start timestamptz[], p_end timestamptz[], p_key text[], p_calls int[]`;
 
+/** The argument types, to name the function in DROP FUNCTION. */
+const ARG_TYPES = `uuid[], timestamptz[], uuid[], uuid[], timestamptz[], text[], bigint[], int[],
+  uuid[], timestamptz[], bigint[], text[], timestamptz[], timestamptz[], int[],
+  uuid[], timestamptz[], timestamptz[], text[], int[]`;
+
 /**
- * Same arguments as before (the callers do not change). A handle's apps come from the batch's
+ * Same arguments and the same metering rows returned as the version it replaces
+ * (1764100000000-ReturnMeteringFromLedgerCountCalls; dropped and created again, in this
+ * migration's transaction), so the callers do not change. A handle's apps come from the batch's
  * logged calls: imports log their calls themselves (no app), so for them the arrays are empty
  * and the handle has no first app. Every aggregate change is computed from the rows as they were
  * before this statement (`prior`, same snapshot) and after it (`seen`), so a first call that
  * moves earlier (a late commit from another instance, an older import) moves its count too.
  */
 const COUNT_CALLS_V2 = `
-  CREATE OR REPLACE FUNCTION ledger_count_calls(${ARGS}) RETURNS void LANGUAGE plpgsql AS $fn$
+  CREATE FUNCTION ledger_count_calls(${ARGS}) RETURNS TABLE (
+    r_contract uuid, r_period timestamptz, r_user bigint, r_inserted boolean, r_was_confirmed boolean,
+    r_attempted int, r_confirmed int, r_allowance int
+  ) LANGUAGE plpgsql AS $fn$
   BEGIN
     -- Create missing counter rows and lock all of the batch's, in one order for every writer.
     INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key)
@@ -104,6 +117,7 @@ const COUNT_CALLS_V2 = `
     INSERT INTO calls (id, at, contract_id, app_id, period_start, endpoint, user_id, tweet_count)
     SELECT * FROM unnest(c_id, c_at, c_contract, c_app, c_period, c_endpoint, c_user, c_tweets);
 
+    RETURN QUERY
     WITH batch_apps AS (
       SELECT c.contract_id, c.period_start, c.user_id,
              (array_agg(c.app_id ORDER BY c.at))[1] AS first_app,
@@ -130,7 +144,8 @@ const COUNT_CALLS_V2 = `
         last_seen_at  = GREATEST(ph.last_seen_at, EXCLUDED.last_seen_at),
         screen_name   = CASE WHEN EXCLUDED.last_seen_at >= ph.last_seen_at THEN coalesce(EXCLUDED.screen_name, ph.screen_name) ELSE ph.screen_name END,
         calls         = ph.calls + EXCLUDED.calls
-      RETURNING ph.contract_id, ph.period_start, ph.user_id, ph.first_seen_at, ph.first_app_id, ph.apps, ph.calls, (xmax = 0) AS inserted
+      RETURNING ph.contract_id, ph.period_start, ph.user_id, ph.first_seen_at, ph.first_app_id, ph.apps, ph.calls, (xmax = 0) AS inserted,
+                ph.confirmed_at IS NOT NULL AS was_confirmed
     ), moved AS (
       SELECT s.*, p.user_id IS NOT NULL AS existed, p.first_seen_at AS old_first, p.first_app_id AS old_app, coalesce(p.apps, '{}') AS old_apps
         FROM seen s LEFT JOIN prior p ON p.contract_id = s.contract_id AND p.period_start = s.period_start AND p.user_id = s.user_id
@@ -171,12 +186,21 @@ const COUNT_CALLS_V2 = `
       ON CONFLICT (contract_id, period_start, user_id) DO UPDATE SET calls = EXCLUDED.calls
     ), fresh AS (
       SELECT s.contract_id, s.period_start, count(*) FILTER (WHERE s.inserted)::int AS n FROM seen s GROUP BY 1, 2
+    ), counted AS (
+      UPDATE period_counters pc
+         SET calls = pc.calls + v.calls, attempted_handles = pc.attempted_handles + coalesce(fresh.n, 0)
+        FROM unnest(p_contract, p_start, p_calls) AS v (contract_id, period_start, calls)
+        LEFT JOIN fresh ON fresh.contract_id = v.contract_id AND fresh.period_start = v.period_start
+       WHERE pc.contract_id = v.contract_id AND pc.period_start = v.period_start
+      RETURNING pc.contract_id, pc.period_start, pc.attempted_handles, pc.confirmed_handles
     )
-    UPDATE period_counters pc
-       SET calls = pc.calls + v.calls, attempted_handles = pc.attempted_handles + coalesce(fresh.n, 0)
-      FROM unnest(p_contract, p_start, p_calls) AS v (contract_id, period_start, calls)
-      LEFT JOIN fresh ON fresh.contract_id = v.contract_id AND fresh.period_start = v.period_start
-     WHERE pc.contract_id = v.contract_id AND pc.period_start = v.period_start;
+    -- The metering rows (migrations/1764100000000-ReturnMeteringFromLedgerCountCalls.ts); the
+    -- activity and top CTEs above run to completion though the result does not read them.
+    SELECT s.contract_id, s.period_start, s.user_id, s.inserted, s.was_confirmed,
+           c.attempted_handles, c.confirmed_handles, k.handle_allowance
+      FROM seen s
+      JOIN counted c ON c.contract_id = s.contract_id AND c.period_start = s.period_start
+      JOIN contracts k ON k.id = s.contract_id;
   END
   $fn$`;
 
@@ -222,33 +246,5 @@ const REBUILD = `
     INSERT INTO period_top_handles (contract_id, period_start, user_id, calls)
     SELECT contract_id, period_start, user_id, calls FROM period_handles
      WHERE contract_id = p_contract AND period_start = p_period ORDER BY calls DESC, user_id LIMIT ${TOP_KEPT};
-  END
-  $fn$`;
-
-const COUNT_CALLS_V1_BODY = `
-  CREATE OR REPLACE FUNCTION ledger_count_calls(${ARGS}) RETURNS void LANGUAGE plpgsql AS $fn$
-  BEGIN
-    INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key)
-    SELECT * FROM unnest(p_contract, p_start, p_end, p_key) ORDER BY 1, 2
-    ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls;
-    INSERT INTO calls (id, at, contract_id, app_id, period_start, endpoint, user_id, tweet_count)
-    SELECT * FROM unnest(c_id, c_at, c_contract, c_app, c_period, c_endpoint, c_user, c_tweets);
-    WITH seen AS (
-      INSERT INTO period_handles AS ph (contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls)
-      SELECT * FROM unnest(h_contract, h_period, h_user, h_name, h_first, h_last, h_calls) ORDER BY 1, 2, 3
-      ON CONFLICT (contract_id, period_start, user_id) DO UPDATE SET
-        first_seen_at = LEAST(ph.first_seen_at, EXCLUDED.first_seen_at),
-        last_seen_at  = GREATEST(ph.last_seen_at, EXCLUDED.last_seen_at),
-        screen_name   = CASE WHEN EXCLUDED.last_seen_at >= ph.last_seen_at THEN coalesce(EXCLUDED.screen_name, ph.screen_name) ELSE ph.screen_name END,
-        calls         = ph.calls + EXCLUDED.calls
-      RETURNING ph.contract_id, ph.period_start, (xmax = 0) AS inserted
-    ), fresh AS (
-      SELECT s.contract_id, s.period_start, count(*) FILTER (WHERE s.inserted)::int AS n FROM seen s GROUP BY 1, 2
-    )
-    UPDATE period_counters pc
-       SET calls = pc.calls + v.calls, attempted_handles = pc.attempted_handles + coalesce(fresh.n, 0)
-      FROM unnest(p_contract, p_start, p_calls) AS v (contract_id, period_start, calls)
-      LEFT JOIN fresh ON fresh.contract_id = v.contract_id AND fresh.period_start = v.period_start
-     WHERE pc.contract_id = v.contract_id AND pc.period_start = v.period_start;
   END
   $fn$`;

@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (the migration adds derived columns, it changes no billed figure, so the immutability trigger
  * is set aside for that one update).
  */
-export class AddStatementChargeback1764100002000 implements MigrationInterface {
-  name = 'AddStatementChargeback1764100002000';
+export class AddStatementChargeback1764170002000 implements MigrationInterface {
+  name = 'AddStatementChargeback1764170002000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE statement_handles ADD COLUMN first_app_id uuid, ADD COLUMN overage boolean NOT NULL DEFAULT false');
