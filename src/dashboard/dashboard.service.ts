@@ -60,9 +60,9 @@ export class DashboardService {
     const p = usage.projection;
     return {
       contract: { id: contract.id, name: contract.name, timezone: contract.timezone, countPolicy: contract.countPolicy, enforcement: contract.enforcement },
-      period: { key: period.key, firstDay: localDate(period.start, contract.timezone), lastDay: localDate(new Date(period.end.getTime() - 1), contract.timezone) },
+      period: { key: period.key, firstDay: localDate(period.start, contract.timezone), lastDay: localDate(new Date(period.end.getTime() - 1), contract.timezone), status: usage.period.status },
       usage,
-      projection: p ? { uniqueHandles: p.uniqueHandles, low: p.low, high: p.high, overageHandles: p.overageHandles, overageCost: p.overageCost, exceedsAllowanceOn: p.exceedsAllowanceOn, confidence: p.confidence } : null,
+      projection: p,
       chart: usage.uniqueHandles > 0 ? chartOf(contract, period, perDay, usage.allowance, p?.dailyCurve ?? null, now) : null,
       topHandles: top.map((h) => ({ userId: h.user_id, screenName: h.screen_name, calls: h.calls, firstSeen: h.first_seen_at, confirmed: h.confirmed })),
       alerts,
