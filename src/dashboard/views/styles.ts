@@ -74,6 +74,10 @@ svg.chart .axis-title { fill:var(--muted); font-size:11px; }
 form.inline { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-end; margin:8px 0 16px; }
 form.inline label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); }
 form.inline input { font:inherit; padding:6px 8px; border:1px solid #d1d5db; border-radius:6px; width:9em; }
+.ok { color:var(--ok); background:#ecfdf5; border:1px solid #a7f3d0; border-radius:6px; padding:8px 12px; margin:12px 0 0; }
+code.changes { font-size:12px; white-space:pre-wrap; overflow-wrap:anywhere; }
+section.reconciliation h2 .when { font-weight:400; }
+a.button { text-decoration:none; font-size:12px; margin-left:8px; }
 @media (max-width: 600px) {
   main { padding:12px; }
   header.top { padding:10px 12px; gap:8px; }
