@@ -52,7 +52,7 @@ ${proj.length ? html`<polygon class="band" points="${band}"><title>Projection ba
 <line class="today" x1="${x(c.now)}" x2="${x(c.now)}" y1="${M.top}" y2="${y(0)}"/>
 <text class="today-label" data-label="today" x="${x(c.now) + (c.now > n * 0.8 ? -4 : 4)}" y="${M.top + 10}" text-anchor="${c.now > n * 0.8 ? 'end' : 'start'}">today ${shortDate(c.days[today])}</text>
 <line class="allowance" data-allowance="${c.allowance}" x1="${M.left}" x2="${W - M.right}" y1="${y(c.allowance)}" y2="${y(c.allowance)}"><title>Allowance: ${c.allowance}</title></line>
-<text class="allowance-label" data-label="allowance" x="${W - M.right - 4}" y="${y(c.allowance) - 6}" text-anchor="end">allowance ${c.allowance.toLocaleString('en-US')}</text>
+<text class="allowance-label" data-label="allowance" x="${M.left + 6}" y="${y(c.allowance) - 6}" text-anchor="start">allowance ${c.allowance.toLocaleString('en-US')}</text>
 ${last ? html`<text class="projection-label" data-label="projection" x="${W - M.right - 4}" y="${Math.min(y(last.cumulative) + 16, y(0) - 4)}" text-anchor="end">projected ${last.cumulative.toLocaleString('en-US')}</text>` : ''}
 <text class="axis-title" x="4" y="${M.top - 6}">handles</text>
 <polyline class="actual" points="${actual}"/>
