@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
-import { createApp } from './app.factory';
+import { createApp, listenEverywhere } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import { ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   if (embedded) logger.log(`No DATABASE_URL: started the embedded PostgreSQL under ${config.dataDir}`);
   const app = await createApp({ ...config, databaseUrl: config.databaseUrl ?? embedded!.url }, appLogger);
   installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, after: async () => embedded?.stop() });
-  await app.listen(config.port);
+  await listenEverywhere(app, config.port);
   logger.log(`Listening on :${config.port}; API docs at /docs`);
 }
 

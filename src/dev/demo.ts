@@ -8,7 +8,7 @@ import axios from 'axios';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createApp } from '../app.factory';
+import { createApp, listenEverywhere } from '../app.factory';
 import { loadConfig } from '../config/app-config';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { AppLogger } from '../logging/app-logger';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const saved = fs.existsSync(keysFile) ? (JSON.parse(fs.readFileSync(keysFile, 'utf8')) as DemoKeys) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
   const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
-  await app.listen(env.port);
+  await listenEverywhere(app, env.port);
   const base = `http://localhost:${env.port}`;
   const keys = saved ?? (await seed(base, adminKey));
   fs.mkdirSync(env.dataDir, { recursive: true });
