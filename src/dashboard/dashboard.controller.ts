@@ -93,7 +93,7 @@ export class DashboardController {
   @Post('contracts/:id/reconciliations')
   @UseGuards(DashboardSessionGuard)
   @Redirect('/dashboard', 303)
-  async reconcile(@Req() req: Request, @UuidParam('id', 'Contract') id: string, @Body() form: ReconcileFormDto, @CurrentSession() session: DashboardSession) {
+  async reconcile(@Req() req: FastifyRequest, @UuidParam('id', 'Contract') id: string, @Body() form: ReconcileFormDto, @CurrentSession() session: DashboardSession) {
     checkSameOrigin(req, this.config);
     await this.dashboard.reconcile(id, form, session.keyId);
     return { url: `/dashboard/contracts/${id}/reconciliations` };
