@@ -55,7 +55,7 @@ describe('apps: PATCH and DELETE', () => {
 
   it('refuses placeholders and bad fields with one sentence per field', async () => {
     const s = await seed(t);
-    for (const bad of ['…', '...', '<consumer secret>', 'abc def', ' cs_123']) {
+    for (const bad of ['…', '...', '<consumer secret>', 'abc\ndef', ' cs_123', 'cs_123 ']) {
       const res = await t.http().patch(`/apps/${s.appId}`).set(admin).send({ consumerSecret: bad });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { fields: { consumerSecret: expect.stringMatching(/placeholder.*paste the real X app's consumer secret/) } } });
@@ -141,7 +141,7 @@ describe('admin validation messages', () => {
 
   it("refuses the README's placeholder access token and stores nothing", async () => {
     const s = await seed(t);
-    for (const accessToken of ['1234-abc…', '1234-abc...', '<access token>', '1234-abc def']) {
+    for (const accessToken of ['1234-abc…', '1234-abc...', '<access token>', '1234-abc\tdef', '1234-abc ']) {
       const res = await t.http().post(`/apps/${s.appId}/handles`).set(admin).send({ screenName: '@placeholder', accessToken, accessTokenSecret: 'ats_real_0123456789' });
       expect(res.status).toBe(400);
       expect(res.body.details.fields.accessToken).toMatch(/looks like a placeholder/);

@@ -90,8 +90,12 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Text pasted from an example instead of a real credential: "…", "...", "<your token>", spaces. */
-const PLACEHOLDER = /…|\.\.\.|<[^>]*>|\s|^(x+|\*+|changeme|placeholder|secret|token|your[-_].*)$/i;
+/**
+ * Text pasted from an example instead of a real credential: "…", "...", "<your token>", blank,
+ * whitespace around it or a line break or tab in it (a copy-paste slip). Spaces inside are
+ * allowed: secrets are opaque, and OAuth percent-encodes them.
+ */
+const PLACEHOLDER = /…|\.\.\.|<[^>]*>|^\s|\s$|[\t\n\r\v\f]|^(x+|\*+|changeme|placeholder|secret|token|your[-_].*)$/i;
 
 export function looksLikePlaceholder(v: string): boolean {
   return PLACEHOLDER.test(v);
@@ -111,7 +115,7 @@ export function IsCredential(what: string, maxLength: number, options?: Validati
           const v = args?.value;
           if (typeof v !== 'string' || v.length === 0) return `must be the ${what} as a non-empty string`;
           if (v.length > maxLength) return `must be the ${what}, at most ${maxLength} characters`;
-          return `looks like a placeholder (it has "…", "...", "<…>" or whitespace): paste the real ${what}`;
+          return `looks like a placeholder (it has "…", "...", "<…>", a line break or whitespace around it): paste the real ${what}`;
         },
       },
     },

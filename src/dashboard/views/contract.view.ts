@@ -97,3 +97,21 @@ ${d.periods.map((p) => html`<tr data-period="${p.key}"><td>${p.key}</td>
 <td><a data-csv="${p.key}" href="/dashboard/contracts/${id}/periods/${p.key}/handles.csv" download>CSV</a></td></tr>`)}
 </tbody></table>`);
 }
+
+/** Chargeback: what each app of the contract used this period (GET /contracts/:id/apps/usage). */
+export interface AppUsageRow {
+  appId: string;
+  name: string;
+  calls: number;
+  handles: number;
+  firstCountedHandles: number;
+  overageHandles: number;
+  overageCost: Money;
+}
+
+export function appsTable(rows: AppUsageRow[]): Html {
+  if (!rows.length) return html`<div class="empty" data-empty="apps">No app has made a call this period.</div>`;
+  return scroll(html`<table class="apps"><thead><tr><th>App</th><th class="num">Calls</th><th class="num">Handles used</th><th class="num">Counted first</th><th class="num">Overage handles</th><th class="num">Overage cost</th></tr></thead><tbody>
+${rows.map((a) => html`<tr data-app="${a.appId}"><td>${a.name}</td><td class="num">${count(a.calls)}</td><td class="num">${count(a.handles)}</td><td class="num">${count(a.firstCountedHandles)}</td><td class="num">${count(a.overageHandles)}</td><td class="num">${money(a.overageCost)}</td></tr>`)}
+</tbody></table>`);
+}

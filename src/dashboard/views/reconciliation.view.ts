@@ -37,7 +37,7 @@ function detail(r: ReconciliationView, d: ReconciliationPageData, tz: string): H
   const item = (name: string, label: string, value: string, note: string | null = null) =>
     html`<div><dt>${label}</dt><dd data-figure="${name}">${value}</dd>${note ? html`<dd class="note">${note}</dd>` : ''}</div>`;
   return html`<section class="reconciliation" data-reconciliation="${r.id}">
-<h2>Period ${r.period.key} ${statusTag(r.period.status as 'open' | 'ended' | 'closed')} <span class="when">reconciled ${localTime(r.createdAt, tz)}, from the ${r.basis === 'statement' ? 'closed statement' : 'live count (the close has not run yet)'}</span></h2>
+<h2>Period ${r.period.key} ${statusTag(statusOf(r))} <span class="when">reconciled ${localTime(r.createdAt, tz)}, from the ${r.basis === 'statement' ? 'closed statement' : 'live count (the close has not run yet)'}</span></h2>
 <p class="${r.matches ? 'ok' : 'error'}" role="status" data-summary>${r.matches ? 'The invoice matches. ' : ''}${r.review.summary}</p>
 <dl class="figures">
 ${item('invoicedHandles', "X's handles", count(r.invoicedHandles))}
@@ -54,6 +54,12 @@ ${r.review.handles.slice(0, 200).map((h) => html`<tr data-reason="${h.reason}"><
 </tbody></table>`) : html`<div class="empty" data-empty="review">No handle needs a look.</div>`}
 ${r.review.handles.length > 200 ? html`<p class="sub">The first 200 of ${count(r.review.handles.length)} shown; the CSV has all of them.</p>` : ''}
 </section>`;
+}
+
+/** Reconciliations stored before periods had a status have `closed` only. */
+function statusOf(r: ReconciliationView): 'ended' | 'closed' {
+  const p = r.period as { status?: string; closed?: boolean };
+  return p.status === 'closed' || (p.status === undefined && p.closed) ? 'closed' : 'ended';
 }
 
 function signed(n: number): string {
