@@ -163,7 +163,6 @@ describe('roles', () => {
       }),
     ),
   ];
-  const WRITES = ROUTES.filter((r) => /^(POST|PATCH|DELETE) /.test(r.route) && !r.gateway);
 
   beforeAll(async () => {
     t = await startTestApp();

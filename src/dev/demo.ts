@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const tweetId = String((BigInt(Date.now() - 3_600_000) - 1288834974657n) << 22n);
   const body = { tweet_ids: [tweetId], engagement_types: ['impressions', 'engagements', 'favorites'], groupings: { perTweet: { group_by: ['tweet.id', 'engagement.type'] } } };
   const answer = await axios.post(`${base}/insights/engagement/totals`, body, { headers: { 'X-API-Key': keys.client, 'X-Handle': '@acme' } });
-  const usage = await axios.get(`${base}/contracts/${keys.contractId}/usage`, { headers: { 'X-API-Key': keys.finance } });
+  const usage = await axios.get<{ uniqueHandles: number; allowance: number; calls: number; period: { key: string } }>(`${base}/contracts/${keys.contractId}/usage`, { headers: { 'X-API-Key': keys.finance } });
 
   log.log(`
   handlemeter is running on ${base}, in front of a simulated X at ${sim.url}.
@@ -78,17 +78,17 @@ interface DemoKeys {
 
 async function seed(base: string, admin: string): Promise<DemoKeys> {
   const h = { headers: { 'X-API-Key': admin } };
-  const contract = await axios.post(
+  const contract = await axios.post<{ id: string }>(
     `${base}/contracts`,
     { name: 'Demo Co', handleAllowance: 5, overagePrice: { amount: '12.50', currency: 'USD' }, timezone: 'UTC', billingDay: 1, alertThresholds: [0.8, 1.0] },
     h,
   );
-  const app = await axios.post(`${base}/contracts/${contract.data.id}/apps`, { name: 'demo app', ...APP }, h);
+  const app = await axios.post<{ id: string }>(`${base}/contracts/${contract.data.id}/apps`, { name: 'demo app', ...APP }, h);
   for (const handle of HANDLES) {
     await axios.post(`${base}/apps/${app.data.id}/handles`, { screenName: `@${handle.screenName}`, userId: handle.userId, accessToken: handle.accessToken, accessTokenSecret: handle.accessTokenSecret }, h);
   }
-  const client = await axios.post(`${base}/api-keys`, { name: 'demo client', role: 'client', appId: app.data.id }, h);
-  const finance = await axios.post(`${base}/api-keys`, { name: 'demo finance', role: 'finance' }, h);
+  const client = await axios.post<{ key: string }>(`${base}/api-keys`, { name: 'demo client', role: 'client', appId: app.data.id }, h);
+  const finance = await axios.post<{ key: string }>(`${base}/api-keys`, { name: 'demo finance', role: 'finance' }, h);
   return { admin, finance: finance.data.key, client: client.data.key, contractId: contract.data.id };
 }
 
