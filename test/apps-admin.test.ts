@@ -136,7 +136,7 @@ describe('admin validation messages', () => {
       'overagePrice.amount': 'must be a decimal string with at most two decimals, such as "12.50" (not a number)',
       'overagePrice.currency': 'must be a three-letter ISO 4217 code such as "USD"',
     });
-    for (const m of Object.values(one.body.details.fields) as string[]) expect(m).not.toMatch(/nested property|must be either object or array|;/);
+    for (const m of Object.values<string>(one.body.details.fields)) expect(m).not.toMatch(/nested property|must be either object or array|;/);
   });
 
   it("refuses the README's placeholder access token and stores nothing", async () => {

@@ -1,5 +1,5 @@
 import { periodContaining } from '../src/billing/billing-period';
-import { expectStatus, seed } from './support/fixtures';
+import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 /** Reconciling X's invoice: ended periods only, the cutoff questions answered with figures, and a page finance can use. */

@@ -41,7 +41,7 @@ export class ReconciliationsRepository {
   /** Distinct handles counted between two instants under a count policy, from the call log (any period key). */
   async countBetween(contractId: string, start: Date, end: Date, policy: 'attempted' | 'confirmed'): Promise<number> {
     const counted = policy === 'confirmed' ? `status BETWEEN 200 AND 299` : `outcome <> 'unreachable'`;
-    const [r] = await this.ds.query(
+    const [r] = await this.ds.query<{ n: number }[]>(
       `SELECT count(DISTINCT user_id)::int AS n FROM calls WHERE contract_id = $1 AND at >= $2 AND at < $3 AND user_id IS NOT NULL AND ${counted}`,
       [contractId, start, end],
     );
@@ -52,10 +52,10 @@ export class ReconciliationsRepository {
   async boundary(contractId: string, periodStart: Date, frozen: boolean, startUntil: Date, endFrom: Date, limit = 100_000): Promise<{ nearStart: Handle[]; nearEnd: Handle[] }> {
     const table = frozen ? 'statement_handles' : 'period_handles';
     const q = (cmp: string) =>
-      this.ds.query(
+      this.ds.query<Handle[]>(
         `SELECT user_id::text, screen_name FROM ${table} WHERE contract_id = $1 AND period_start = $2 AND first_seen_at ${cmp} $3 ORDER BY first_seen_at, user_id LIMIT $4`,
         [contractId, periodStart, cmp === '<' ? startUntil : endFrom, limit],
-      ) as Promise<Handle[]>;
+      );
     const [nearStart, nearEnd] = await Promise.all([q('<'), q('>=')]);
     return { nearStart, nearEnd };
   }
@@ -70,7 +70,10 @@ export class ReconciliationsRepository {
   }
 
   async find(contractId: string, id: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null } | null> {
-    const [row] = await this.ds.query('SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 AND id = $2', [contractId, id]);
+    const [row] = await this.ds.query<{ id: string; report: object; created_at: Date; created_by: string | null }[]>(
+      'SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 AND id = $2',
+      [contractId, id],
+    );
     return row ?? null;
   }
 

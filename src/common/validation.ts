@@ -113,7 +113,7 @@ export function IsCredential(what: string, maxLength: number, options?: Validati
       validator: {
         validate: (v) => typeof v === 'string' && v.length > 0 && v.length <= maxLength && !looksLikePlaceholder(v),
         defaultMessage: (args) => {
-          const v = args?.value;
+          const v: unknown = args?.value;
           if (typeof v !== 'string' || v.length === 0) return `must be the ${what} as a non-empty string`;
           if (v.length > maxLength) return `must be the ${what}, at most ${maxLength} characters`;
           return `looks like a placeholder (it has "…", "...", "<…>", a line break or whitespace around it): paste the real ${what}`;
