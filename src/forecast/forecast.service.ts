@@ -3,6 +3,7 @@ import { BillingPeriod } from '../billing/billing-period';
 import { Terms } from '../billing/figures';
 import { formatMoney, Money, multiply } from '../common/money';
 import { TtlCache } from '../common/ttl-cache';
+import { ActiveDays } from './active-days';
 import { FirstSeenDays } from './first-seen-days';
 import { DayCount, ForecastRepository, PastDayCount } from './forecast.repository';
 import { localDays } from './period-days';
@@ -28,7 +29,8 @@ export interface ProjectionView {
 
 /**
  * The open period's projected month-end count, from the curve of first-seen handles per local
- * day (FirstSeenDays) and the contract's earlier periods (their statements' day counts).
+ * day (FirstSeenDays), the handles called per day (ActiveDays: with the first ones, those that
+ * came back) and the contract's earlier periods (their statements' day counts).
  *
  * A projection belongs to one count: the caller states the period's count, the curve is made to
  * add up to it, and the result never lies below it. Kept 15 s per (period, terms, count): the
@@ -40,15 +42,20 @@ export interface ProjectionView {
 export class ForecastService {
   private readonly cache = new TtlCache<string, ProjectionView>(15_000);
 
-  constructor(private readonly repo: ForecastRepository, private readonly firstSeen: FirstSeenDays) {}
+  constructor(
+    private readonly repo: ForecastRepository,
+    private readonly firstSeen: FirstSeenDays,
+    private readonly active: ActiveDays,
+  ) {}
 
   project(contractId: string, timezone: string, period: BillingPeriod, terms: Terms, count: number, opts: { fresh?: boolean; now?: Date } = {}): Promise<ProjectionView> {
     const now = opts.now ?? new Date();
     const key = `${contractId}|${period.start.toISOString()}|${terms.countPolicy}|${terms.allowance}|${terms.overagePriceMinor}|${count}`;
     if (opts.fresh) this.cache.delete(key);
     return this.cache.get(key, async () => {
-      const [perDay, past] = await Promise.all([
+      const [perDay, active, past] = await Promise.all([
         this.firstSeen.perDay(contractId, period, timezone, terms.countPolicy, now),
+        this.active.perDay(contractId, period, timezone, now),
         this.repo.history(contractId, period.start, terms.countPolicy, HISTORY_PERIODS),
       ]);
       const current = fitToCount(perDay, count);
@@ -58,6 +65,7 @@ export class ForecastService {
         now,
         timezone,
         newHandlesPerDay: current,
+        activeHandlesPerDay: active,
         history: historyCurves(timezone, past),
         allowance: terms.allowance,
         overagePriceMinor: terms.overagePriceMinor,

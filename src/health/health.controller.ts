@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.decorator';
-import { DomainError } from '../common/errors';
+import { DatabaseUnavailableError } from '../common/errors';
 
 @ApiTags('ops')
 @Controller('health')
@@ -17,7 +17,7 @@ export class HealthController {
     try {
       await this.ds.query('SELECT 1');
     } catch {
-      throw new DomainError(503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached.');
+      throw new DatabaseUnavailableError();
     }
     return { status: 'ok' };
   }
