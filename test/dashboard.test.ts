@@ -364,6 +364,8 @@ describe('dashboard sessions and headers', () => {
       'GET /dashboard/contracts/:id/reconciliations/:reconciliationId/handles.csv': 401,
       'GET /dashboard/audit': 401,
       'GET /dashboard/assets/dashboard.css': 200,
+      'GET /dashboard/contracts/:id/plan': 401, // src/planning
+      'GET /dashboard/connections': 401, // src/connect
     });
   });
 

@@ -17,5 +17,7 @@ import { SessionsService } from './sessions.service';
   imports: [AuditModule, AuthModule, ContractsModule, BillingModule, UsageModule, AlertsModule],
   controllers: [DashboardController],
   providers: [DashboardService, DashboardRepository, SessionsService, SessionsRepository, DashboardSessionGuard],
+  // Pages of other features (src/planning, src/connect) sit behind the same sign-in.
+  exports: [SessionsService, DashboardSessionGuard],
 })
 export class DashboardModule {}

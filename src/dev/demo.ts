@@ -12,6 +12,7 @@ import { createApp, listenEverywhere } from '../app.factory';
 import { loadConfig } from '../config/app-config';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { AppLogger } from '../logging/app-logger';
+import { showDecisions } from './demo-decisions';
 import { XSimulator } from './x-simulator';
 
 const APP = { consumerKey: 'demo-consumer-key', consumerSecret: 'demo-consumer-secret', bearerToken: 'demo-bearer-token' };
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const keysFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(keysFile) ? (JSON.parse(fs.readFileSync(keysFile, 'utf8')) as DemoKeys) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
-  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
+  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
   await listenEverywhere(app, env.port);
   const base = `http://localhost:${env.port}`;
   const keys = saved ?? (await seed(base, adminKey));
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   Dashboard: ${base}/dashboard (sign in with the finance key ${keys.finance})
   API docs: ${base}/docs        Stop with Ctrl-C.
 `);
+  await showDecisions(base, keys, sim);
   const shutdown = async () => {
     await app.close();
     await sim.stop();

@@ -30,7 +30,7 @@ interface Delivery {
 
 export function contractPage(d: ContractPageData, session: DashboardSession): string {
   const tz = d.contract.timezone;
-  const body = html`<nav class="crumbs"><a href="/dashboard">Contracts</a> / ${d.contract.name}</nav>
+  const body = html`<nav class="crumbs"><a href="/dashboard">Contracts</a> / ${d.contract.name} · <a data-link="plan" href="/dashboard/contracts/${d.contract.id}/plan">Renewal plan</a></nav>
 <h1>${d.contract.name}</h1>
 <p class="sub">Period <strong data-period="${d.period.key}">${d.period.key}</strong> ${statusTag(d.period.status)}: ${d.period.firstDay} to ${d.period.lastDay} (time zone <span data-timezone>${tz}</span>) · counting ${d.contract.countPolicy} handles · enforcement ${d.contract.enforcement} · as of ${localTime(d.usage.asOf, tz)}</p>
 <p class="links"><a href="/dashboard/contracts/${d.contract.id}/reconciliations">Reconciliations with X's invoices</a></p>
