@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { LedgerInterceptor } from './ledger.interceptor';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
 @Module({
-  providers: [LedgerRepository, LedgerService, LedgerInterceptor],
-  exports: [LedgerService, LedgerInterceptor, LedgerRepository],
+  // LedgerInterceptor is the gateway's (GatewayModule provides it): it needs the gateway's XClient.
+  providers: [LedgerRepository, LedgerService],
+  exports: [LedgerService, LedgerRepository],
 })
 export class LedgerModule {}

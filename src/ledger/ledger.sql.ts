@@ -19,10 +19,11 @@ export const EXISTING_HANDLES = `
 /**
  * Logs calls ($1..$8, possibly none), adds them to their periods' handle sets ($9..$15) and
  * counters ($16..$20), under the counter locks: the function ledger_count_calls, defined in
- * migrations/1763990000000-CreateLedgerCountCalls.ts, so that this is one statement.
+ * migrations/1764100000000-ReturnMeteringFromLedgerCountCalls.ts, so that this is one
+ * statement. Returns one row per handle: inserted or not, the period's counts after, the allowance.
  */
 export const COUNT_CALLS = `
-  SELECT ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
+  SELECT * FROM ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
                             $9::uuid[], $10::timestamptz[], $11::bigint[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::int[],
                             $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[])`;
 
