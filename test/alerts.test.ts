@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { seed, Seeded, totalsBody } from './support/fixtures';
 import { MailCatcher } from './support/mail-catcher';
@@ -128,7 +129,9 @@ describe('alerts across a restart', () => {
     const hooks = await WebhookReceiver.start();
     const port = hooks.port;
     await hooks.stop();
-    const first = await startTestApp({ config: { outboxRetryBaseMs: 100 } });
+    // The same service restarted: the same CREDENTIALS_KEY opens the webhook URL it sealed.
+    const credentialsKey = crypto.randomBytes(32);
+    const first = await startTestApp({ config: { outboxRetryBaseMs: 100, credentialsKey } });
     const s = await seed(first, { handles: 1, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: `http://127.0.0.1:${port}/hook` } } });
     await first.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()).expect(200);
     await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
@@ -137,7 +140,7 @@ describe('alerts across a restart', () => {
     await first.stop();
 
     const back = await WebhookReceiver.start(port);
-    const second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { outboxRetryBaseMs: 100, schedulersEnabled: true } });
+    const second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { outboxRetryBaseMs: 100, schedulersEnabled: true, credentialsKey } });
     try {
       const got = await back.waitFor(1, 15_000);
       expect(got).toHaveLength(1);

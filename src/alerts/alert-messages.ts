@@ -42,10 +42,11 @@ export function alertDeliveries(contract: ContractEntity, alertId: string, messa
       message: { channel: 'email', target: contract.notifyEmails.join(', '), payload: { to: contract.notifyEmails, subject: `[handlemeter] ${message.split(':')[0]}: ${subjectOf(message)}`, text: `${message}\n\n-- handlemeter` } },
     });
   }
-  if (contract.notifyWebhookUrl) {
+  if (contract.notifyWebhookUrlEnc) {
     rows.push({
       contractId: contract.id, alertId, kind: 'alert', dedupeKey: `alert:${alertId}:webhook`,
-      message: { channel: 'webhook', target: contract.notifyWebhookUrl, payload: { text: message, alert } },
+      // The sealed URL is copied as it is: the outbox opens it only to deliver.
+      message: { channel: 'webhook', target: contract.notifyWebhookHint ?? '', sealedTarget: contract.notifyWebhookUrlEnc, payload: { text: message, alert } },
     });
   }
   return rows;
@@ -54,15 +55,4 @@ export function alertDeliveries(contract: ContractEntity, alertId: string, messa
 function subjectOf(message: string): string {
   const rest = message.slice(message.indexOf(':') + 1).trim();
   return rest.split('. ')[0].replace(/\.$/, '');
-}
-
-/** Alert views show where a webhook goes without its path: Slack webhook URLs carry their secret in the path. */
-export function maskTarget(channel: string, target: string): string {
-  if (channel !== 'webhook') return target;
-  try {
-    const u = new URL(target);
-    return `${u.protocol}//${u.host}/…${u.pathname.slice(-4)}`;
-  } catch {
-    return '…';
-  }
 }

@@ -7,7 +7,7 @@ import { AuditEntryEntity } from './audit-entry.entity';
 
 export interface AuditRecord {
   actorKeyId: string | null;
-  action: 'create' | 'update' | 'delete' | 'revoke' | 'import' | 'close';
+  action: 'create' | 'update' | 'delete' | 'revoke' | 'restore' | 'import' | 'close';
   entity: 'contract' | 'app' | 'handle' | 'api_key';
   entityId: string;
   /** What changed, never a secret: callers pass field names for secret fields, not values. */

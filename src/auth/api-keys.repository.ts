@@ -9,7 +9,23 @@ export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
 
   findActiveByHash(keyHash: string): Promise<ApiKeyEntity | null> {
-    return this.repo.findOneBy({ keyHash, revokedAt: IsNull() });
+    return this.repo.findOneBy({ keyHash, revokedAt: IsNull(), bootstrap: false });
+  }
+
+  findActiveById(id: string): Promise<ApiKeyEntity | null> {
+    return this.repo.findOneBy({ id, revokedAt: IsNull() });
+  }
+
+  listBootstrap(): Promise<ApiKeyEntity[]> {
+    return this.repo.find({ where: { bootstrap: true }, order: { createdAt: 'ASC' } });
+  }
+
+  async setHash(id: string, keyHash: string): Promise<void> {
+    await this.repo.update({ id }, { keyHash });
+  }
+
+  async restore(id: string): Promise<void> {
+    await this.repo.update({ id }, { revokedAt: null });
   }
 
   findById(id: string): Promise<ApiKeyEntity | null> {
@@ -40,15 +56,6 @@ export class ApiKeysRepository {
 
   async hasActiveAdmin(): Promise<boolean> {
     return (await this.repo.countBy({ role: 'admin' as Role, revokedAt: IsNull() })) > 0;
-  }
-
-  /** Makes sure a key with this hash exists and is active (the ADMIN_API_KEY bootstrap). */
-  async ensureAdmin(keyHash: string, keyHint: string): Promise<void> {
-    await this.repo.query(
-      `INSERT INTO api_keys (name, role, key_hash, key_hint) VALUES ('bootstrap (ADMIN_API_KEY)', 'admin', $1, $2)
-       ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL, role = 'admin', app_id = NULL`,
-      [keyHash, keyHint],
-    );
   }
 
   /** Serialises the "no admin key yet" check between instances starting together. */

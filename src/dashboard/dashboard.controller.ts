@@ -2,9 +2,11 @@ import { Body, CallHandler, Controller, ExecutionContext, Get, Header, Inject, I
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { Public } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SignInRefusedError } from './dashboard.errors';
 import { DashboardErrorFilter } from './dashboard.filter';
 import { DashboardService } from './dashboard.service';
 import { ReconcileFormDto } from './dto/reconcile-form.dto';
@@ -42,6 +44,7 @@ export class DashboardController {
   constructor(
     private readonly dashboard: DashboardService,
     private readonly sessions: SessionsService,
+    private readonly limiter: AuthFailureLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -56,7 +59,8 @@ export class DashboardController {
   @Redirect('/dashboard', 303)
   async signIn(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply, @Body() form: SignInDto) {
     checkSameOrigin(req, this.config);
-    const { token, maxAgeSeconds } = await this.sessions.signIn(form.key);
+    // A key that does not sign in counts against the address, as a bad X-API-Key does.
+    const { token, maxAgeSeconds } = await this.limiter.attempt(req, () => this.sessions.signIn(form.key), (e) => e instanceof SignInRefusedError && e.statusCode === 401 && !!form.key?.trim());
     setSessionCookie(req, res, this.config, token, maxAgeSeconds);
     return { url: dashboardPath(form.next) };
   }

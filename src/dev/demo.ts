@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const keysFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(keysFile) ? (JSON.parse(fs.readFileSync(keysFile, 'utf8')) as DemoKeys) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
-  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
+  // A demo's webhook receiver is on this machine.
+  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey, webhookAllowPrivate: true }, appLogger);
   await listenEverywhere(app, env.port);
   const base = `http://localhost:${env.port}`;
   const keys = saved ?? (await seed(base, adminKey));

@@ -159,6 +159,21 @@ export class LedgerRepository {
     this.rememberConfirmed(confirms);
   }
 
+  /**
+   * Confirms the handles whose confirmation may have been lost (SQL.UNSETTLED_CONFIRMATIONS), with
+   * the counters locked first as every writer does. Run at start-up; returns how many.
+   */
+  async confirmUnsettled(olderThanMs: number): Promise<number> {
+    return this.transaction(async (db) => {
+      const rows = (await db.query<{ contract_id: string; period_start: Date; user_id: string; at: Date }>(SQL.UNSETTLED_CONFIRMATIONS, [`${olderThanMs} milliseconds`])).rows;
+      if (!rows.length) return 0;
+      const periods = sortedPeriods(rows.map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString() })));
+      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      await db.query({ name: 'ledger_confirm_handles', text: SQL.CONFIRM_HANDLES, values: [rows.map((r) => r.contract_id), rows.map((r) => r.period_start), rows.map((r) => r.user_id), rows.map((r) => r.at)] });
+      return rows.length;
+    });
+  }
+
   private rememberConfirmed(handles: PendingCall[]): void {
     if (this.confirmed.size > 200_000) this.confirmed.clear();
     for (const c of handles) this.confirmed.add(handleKey(c.contractId, c.period.start.toISOString(), c.userId!));
