@@ -52,18 +52,22 @@ describe('alerts', () => {
 
     for (let i = 5; i < 10; i++) expect((await call(s, i)).status).toBe(200);
     await checkAlerts();
-    await mail.waitFor(2);
-    await hooks.waitFor(2);
+    // 10 of 10 used early in the month: the projection (from this count, never an older one) may exceed the allowance too.
     alerts = await alertsOf(s);
-    expect(alerts.map((a: { threshold: number }) => a.threshold)).toEqual([1, 0.5]);
-    expect(alerts[0].channels).toEqual([
+    await mail.waitFor(alerts.length);
+    await hooks.waitFor(alerts.length);
+    alerts = await alertsOf(s);
+    const thresholds = alerts.filter((a: { kind: string }) => a.kind === 'threshold');
+    expect(thresholds.map((a: { threshold: number }) => a.threshold)).toEqual([1, 0.5]);
+    expect(alerts.length - thresholds.length).toBeLessThanOrEqual(1);
+    expect(thresholds[0].channels).toEqual([
       expect.objectContaining({ channel: 'email', status: 'sent', attempts: 1 }),
       expect.objectContaining({ channel: 'webhook', status: 'sent', attempts: 1, target: expect.not.stringContaining('/hooks/handlemeter') }),
     ]);
     await checkAlerts();
     await new Promise((r) => setTimeout(r, 300));
-    expect(mail.messages).toHaveLength(2);
-    expect(hooks.received).toHaveLength(2);
+    expect(mail.messages).toHaveLength(alerts.length);
+    expect(hooks.received).toHaveLength(alerts.length);
   });
 
   it('is raised when the count changes, without waiting for the scheduled check', async () => {

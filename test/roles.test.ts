@@ -92,8 +92,18 @@ describe('roles', () => {
       ok: 201,
       build: async () => ({ method: 'post', path: `/contracts/${s.contractId}/apps`, body: { name: 'extra', consumerKey: `ck_${rnd()}`, consumerSecret: `cs_${rnd(16)}` } }),
     },
-    { route: 'GET /contracts/:id/apps', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/apps` }) },
+    { route: 'GET /contracts/:id/apps', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/apps` }) },
     { route: 'GET /apps/:appId', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: `/apps/${s.appId}` }) },
+    { route: 'PATCH /apps/:appId', roles: ['admin'], ok: 200, build: async () => ({ method: 'patch', path: `/apps/${s.appId}`, body: { name: `analytics ${rnd(2)}` } }) },
+    {
+      route: 'DELETE /apps/:appId',
+      roles: ['admin'],
+      ok: 204,
+      build: async () => {
+        const extra = await admin('post', `/contracts/${s.contractId}/apps`).send({ name: 'doomed', consumerKey: `ck_${rnd()}`, consumerSecret: `cs_${rnd(16)}` });
+        return { method: 'delete', path: `/apps/${extra.body.id}` };
+      },
+    },
     {
       route: 'POST /apps/:appId/handles',
       roles: ['admin'],
@@ -305,7 +315,9 @@ describe('roles', () => {
       path === '/health' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/dashboard' || path.startsWith('/dashboard/') || path === '/oauth/callback'
       || path.startsWith('/reports/');
 
-    function concrete(path: string): string {
+    function concrete(method: Method, path: string): string {
+      // Deleting the shared app would leave the rest of the suite without one.
+      if (method === 'delete' && path === '/apps/:appId') return `/apps/${uuid()}`;
       return path
         .replace(':endpoint', 'totals')
         .replace(':period', period())
@@ -328,7 +340,7 @@ describe('roles', () => {
       for (const r of servedRoutes()) {
         if (isPublic(r.path) || skip(r.path)) continue;
         const name = `${r.method.toUpperCase()} ${r.path}`;
-        let req = (t.http() as any)[r.method](concrete(r.path)).timeout(15_000);
+        let req = (t.http() as any)[r.method](concrete(r.method, r.path)).timeout(15_000);
         if (key !== undefined) req = req.set('X-API-Key', key).set('X-App-Id', s.appId);
         try {
           const res = await req.send({});

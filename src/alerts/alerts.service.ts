@@ -60,7 +60,8 @@ export class AlertsService {
 
   private async evaluate(contract: ContractEntity, now: Date): Promise<number> {
     const period = periodContaining(now, { timezone: contract.timezone, billingDay: contract.billingDay });
-    const usage = await this.periods.view(contract, period);
+    // Fresh: the alert states this count, and its projection is computed from it now (never a cached one).
+    const usage = await this.periods.view(contract, period, { fresh: true });
     if (usage.period.closed) return 0;
     const facts: AlertFacts = { contract, periodKey: period.key, uniqueHandles: usage.uniqueHandles, allowance: usage.allowance, projection: usage.projection };
     const base = { contractId: contract.id, periodStart: period.start, periodKey: period.key };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity, Role } from './api-key.entity';
 import { DatabaseLock } from '../database/database-lock';
 
@@ -42,6 +42,16 @@ export class ApiKeysRepository {
 
   async revoke(id: string): Promise<void> {
     await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  }
+
+  /** Revokes every active client key bound to the app. */
+  async revokeForApp(appId: string, m: EntityManager): Promise<{ id: string; name: string; keyHash: string }[]> {
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows]: [{ id: string; name: string; key_hash: string }[], number] = await m.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE app_id = $1 AND revoked_at IS NULL RETURNING id, name, key_hash`,
+      [appId],
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, keyHash: r.key_hash }));
   }
 
   async hasActiveAdmin(): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import * as crypto from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { API_KEY_FORMAT, APP_CONFIG, AppConfig } from '../config/app-config';
@@ -13,7 +13,7 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { Principal } from './principal';
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
+export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
   private readonly logger = new Logger('ApiKeys');
   /**
    * Every request authenticates; revocations on this instance clear it at once. Keyed by the key's
@@ -29,6 +29,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** A deleted app's client keys are revoked in the deletion's transaction, and stop working on this instance at once. */
+  onModuleInit(): void {
+    this.apps.onDelete(async (appId, actorKeyId, m) => {
+      const revoked = await this.keys.revokeForApp(appId, m);
+      for (const k of revoked) await this.audit.record({ actorKeyId, action: 'revoke', entity: 'api_key', entityId: k.id, changes: { name: k.name, role: 'client', reason: 'its app was deleted', appId } }, m);
+      return () => revoked.forEach((k) => this.cache.delete(k.keyHash));
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const bootstrap = this.config.adminApiKey;

@@ -109,7 +109,8 @@ export class CredentialsCache {
     this.apps.delete(_appId);
   }
 
-  private appCredentials(a: AppEntity): AppCredentials {
+  private appCredentials(a: AppEntity): AppCredentials | null {
+    if (a.deletedAt || !a.consumerSecretEnc) return null;
     return {
       id: a.id,
       contractId: a.contractId,
