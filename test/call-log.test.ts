@@ -70,7 +70,7 @@ describe('call log partitions and retention', () => {
     expect((await t.http().get(`/contracts/${s.contractId}/periods/${oldKey}/handles`).set(admin).expect(200)).body).toEqual(roster);
     expect((await t.http().get(`/contracts/${s.contractId}/apps/usage?period=${oldKey}`).set(admin).expect(200)).body).toEqual(chargeback);
     const after = (await t.http().get(`/contracts/${s.contractId}/usage?period=${oldKey}`).set(admin).expect(200)).body;
-    expect({ ...after, asOf: null }).toEqual({ ...before, asOf: null, period: { ...before.period, closed: true }, closedAt: after.closedAt, restatement: null, projection: null });
+    expect({ ...after, asOf: null }).toEqual({ ...before, asOf: null, period: { ...before.period, closed: true, status: 'closed' }, closedAt: after.closedAt, restatement: null, projection: null });
     expect(statement).toMatchObject({ uniqueHandles: 2, overageHandles: 1, calls: 2 });
   });
 
