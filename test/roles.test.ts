@@ -1,5 +1,5 @@
 /**
- * Roles on every endpoint (api.md "Authentication and roles"): missing, unknown or revoked key
+ * Roles on every endpoint (docs/api.md "Authentication and roles"): missing, unknown or revoked key
  * 401 UNAUTHENTICATED; a known key of the wrong role 403 FORBIDDEN; admin everything, finance the
  * finance reads, client the gateway for its own app only. A refused write must not have happened.
  */
