@@ -1,6 +1,6 @@
 /**
- * One owner per DATA_DIR, and start-up errors a person can act on (docs/operations.md "Starting
- * and stopping"). The service runs as a child process (`node dist/src/main.js`) on the embedded
+ * One owner per DATA_DIR, and start-up errors a person can act on (docs/operations.md
+ * "Starting"). The service runs as a child process (`node dist/src/main.js`) on the embedded
  * PostgreSQL, the way `npm start` and `npm run demo` run it.
  */
 import * as fs from 'node:fs';
