@@ -2,7 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
 import { createApp } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
-import { describeStartupError } from './common/startup-error';
+import { describeStartupError, ensurePortFree } from './common/startup-error';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { AppLogger } from './logging/app-logger';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const appLogger = new AppLogger({ format: config.logFormat, level: config.logLevel });
   Logger.overrideLogger(appLogger);
   const logger = new Logger('handlemeter');
+  await ensurePortFree(config.port);
   embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   if (embedded) logger.log(`No DATABASE_URL: started the embedded PostgreSQL under ${config.dataDir}`);
   app = await createApp({ ...config, databaseUrl: config.databaseUrl ?? embedded!.url }, appLogger);

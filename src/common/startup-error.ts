@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { ConfigError, redactUrl } from '../config/app-config';
 import { DataDirInUseError } from '../database/data-dir-lock';
 
@@ -34,4 +35,17 @@ export function describeStartupError(e: unknown, ctx: StartupContext = {}): { se
   }
   const message = err instanceof Error ? err.message.split('\n')[0] : String(e);
   return { sentence: `could not start: ${message}`, expected: false };
+}
+
+/**
+ * Fails with EADDRINUSE (described above) if `port` is taken, before the database is started
+ * or migrated for nothing. A race with another program remains; listen() reports that one.
+ */
+export function ensurePortFree(port: number): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
 }

@@ -9,8 +9,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createApp } from '../app.factory';
-import { describeStartupError } from '../common/startup-error';
+import { describeStartupError, ensurePortFree } from '../common/startup-error';
 import { loadConfig } from '../config/app-config';
+import { DataDirLock, lockDataDir } from '../database/data-dir-lock';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { AppLogger } from '../logging/app-logger';
 import { DEMO_APP, DEMO_HANDLES, SPARE_APP, SPARE_HANDLE } from './demo-credentials';
@@ -23,6 +24,7 @@ const TRICKLE_MS = 10_000;
 let sim: XSimulator | undefined;
 let embedded: EmbeddedDatabase | null = null;
 let app: INestApplication | undefined;
+let lock: DataDirLock | undefined;
 
 async function main(): Promise<void> {
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
@@ -30,8 +32,11 @@ async function main(): Promise<void> {
   const appLogger = new AppLogger({ format: env.logFormat, level: env.logLevel });
   Logger.overrideLogger(appLogger);
   const log = new Logger('demo');
-  // The lock first: a second demo on this DATA_DIR stops here, before anything else starts.
-  embedded = env.databaseUrl ? null : await startEmbeddedPostgres(env.dataDir);
+  // The lock first: a second demo on this DATA_DIR stops here, before anything else starts. With
+  // DATABASE_URL the directory still holds the demo's keys, so it is still locked.
+  if (env.databaseUrl) lock = lockDataDir(env.dataDir);
+  else embedded = await startEmbeddedPostgres(env.dataDir);
+  await ensurePortFree(env.port);
   sim = await XSimulator.start({ apps: [DEMO_APP, SPARE_APP], tokens: [...DEMO_HANDLES, SPARE_HANDLE], perMinuteLimit: 600 });
   const stateFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState) : null;
@@ -40,7 +45,8 @@ async function main(): Promise<void> {
   await app.listen(env.port);
   const base = `http://localhost:${env.port}`;
   const api = new DemoApi(base);
-  let state = saved;
+  let state = saved && (await stillValid(api, saved)) ? saved : null;
+  if (saved && !state) log.warn(`${stateFile} does not match this database: seeding a new demo contract`);
   if (!state) {
     state = await createContract(api, adminKey);
     for (const step of SEED_STEPS) await step(api, state);
@@ -51,6 +57,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(trickle).then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown(trickle).then(() => process.exit(0)));
   log.log(banner(base, state, envFile));
+}
+
+/** Keys saved by an earlier run work only on the database that run seeded. */
+async function stillValid(api: DemoApi, s: DemoState): Promise<boolean> {
+  return api.call(s.admin, 'GET', `/contracts/${s.contractId}`).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The tour's variables, for `. ./.data/demo.env` in another terminal. */
@@ -98,6 +112,7 @@ async function shutdown(trickle?: NodeJS.Timeout): Promise<void> {
   await app?.close().catch(() => undefined);
   await sim?.stop().catch(() => undefined);
   await embedded?.stop().catch(() => undefined);
+  lock?.release();
 }
 
 main().catch(async (e: Error) => {
