@@ -1,22 +1,31 @@
 import { INestApplication, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { ApiKeyGuard } from './auth/api-key.guard';
 import { AppConfig } from './config/app-config';
-import { answerUnparsableRequests } from './common/client-error';
+import { installBodyLimits, DEFAULT_BODY_LIMIT } from './common/body-limit';
+import { installBodyParsers } from './common/body-parsers';
+import { answerUnparsableRequest } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
-import { requestId } from './common/request-id.middleware';
+import { installRequestId, requestIdOf } from './common/request-id';
 import { validationPipe } from './common/validation';
 
 /** Builds the configured application; main.ts, the demo and the tests all start it this way. */
 export async function createApp(config: AppConfig, logger: LoggerService | false = new Logger()): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { rawBody: true, logger, abortOnError: false });
-  answerUnparsableRequests(app.getHttpServer());
-  app.use(requestId);
-  // Imports can be large (50,000 rows); gateway bodies are small but X's own limit is unknown, so the same limit serves both.
-  app.useBodyParser('json', { limit: '20mb' });
-  app.useBodyParser('text', { type: 'text/csv', limit: '20mb' });
+  const adapter = new FastifyAdapter({
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    genReqId: requestIdOf,
+    clientErrorHandler: answerUnparsableRequest,
+    // As Express routed: /health/ is /health.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false, logger, abortOnError: false });
+  const fastify = app.getHttpAdapter().getInstance();
+  installBodyParsers(fastify);
+  installBodyLimits(fastify, () => app.get(ApiKeyGuard));
+  installRequestId(fastify);
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ErrorFilter());
   const doc = new DocumentBuilder()
@@ -26,4 +35,14 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** On every interface, IPv6 and IPv4 as Node's default is (Fastify's own default is localhost only). */
+export async function listenEverywhere(app: INestApplication, port: number): Promise<void> {
+  try {
+    await app.listen(port, '::');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw e;
+    await app.listen(port, '0.0.0.0');
+  }
 }

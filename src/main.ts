@@ -1,6 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
-import { createApp } from './app.factory';
+import { createApp, listenEverywhere } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import { describeStartupError, ensurePortFree } from './common/startup-error';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   if (embedded) logger.log(`No DATABASE_URL: started the embedded PostgreSQL under ${config.dataDir}`);
   app = await createApp({ ...config, databaseUrl: config.databaseUrl ?? embedded!.url }, appLogger);
   installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, after: async () => embedded?.stop() });
-  await app.listen(config.port);
+  await listenEverywhere(app, config.port);
   logger.log(`Listening on :${config.port}; API docs at /docs`);
 }
 

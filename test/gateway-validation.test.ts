@@ -380,7 +380,6 @@ describe('gateway validation', () => {
       ['post', `${GATEWAY}/Totals`],
       ['post', `${GATEWAY}/totals/extra`],
       ['post', `${GATEWAY}`],
-      ['get', `${GATEWAY}/totals`],
       ['post', '/insights/totals'],
     ] as const)('%s %s is 404 with the error body and reaches nothing', async (method, path) => {
       const s = await seed(t);
@@ -388,6 +387,16 @@ describe('gateway validation', () => {
       const before = await totalCalls();
       const res = await t.http()[method](path).set('X-API-Key', s.clientKey).set('X-Handle', `@${s.handles[0].screenName}`).send(body());
       expectErrorBody(res, 404, 'NOT_FOUND');
+      await expectNothingRecorded(s, before);
+    });
+
+    it.each(['get', 'put', 'patch', 'delete'] as const)('%s on a gateway path is 405 naming POST in Allow, and reaches nothing', async (method) => {
+      const s = await seed(t);
+      t.sim.reset();
+      const before = await totalCalls();
+      const res = await t.http()[method](`${GATEWAY}/totals`).set('X-API-Key', s.clientKey).set('X-Handle', `@${s.handles[0].screenName}`).send(body());
+      expectErrorBody(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe('POST');
       await expectNothingRecorded(s, before);
     });
   });

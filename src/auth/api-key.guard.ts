@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { RawBodyRequest } from '../common/body-parsers';
 import { ForbiddenError, UnauthenticatedError } from '../common/errors';
 import { DropInAuthService } from '../gateway/drop-in/drop-in-auth.service';
 import { DROP_IN_KEY } from '../gateway/drop-in/drop-in.decorator';
@@ -24,10 +24,10 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const req = ctx.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const raw = req.header('x-api-key');
+    const req = ctx.switchToHttp().getRequest<RawBodyRequest & AuthenticatedRequest>();
+    const raw = req.headers['x-api-key'] as string | undefined;
     if (!raw && this.reflector.getAllAndOverride<boolean>(DROP_IN_KEY, targets)) {
-      if (!req.header('authorization')) throw new DropInUnauthenticatedError('scheme');
+      if (!req.headers.authorization) throw new DropInUnauthenticatedError('scheme');
       req.principal = await this.dropIn.authenticate(req);
       return true;
     }

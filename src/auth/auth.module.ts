@@ -12,7 +12,8 @@ import { ApiKeysService } from './api-keys.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), ContractsModule, DropInModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
-  exports: [ApiKeysService],
+  // ApiKeyGuard is also a provider of its own: the usage import runs it before its body is read (app.factory.ts).
+  providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+  exports: [ApiKeysService, ApiKeyGuard],
 })
 export class AuthModule {}

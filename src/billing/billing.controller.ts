@@ -3,6 +3,7 @@ import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, 
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { UnsupportedMediaTypeError } from '../common/errors';
 import { Roles } from '../auth/roles.decorator';
+import { IMPORT_BODY_LIMIT, LargeBodyAfterKey } from '../common/body-limit';
 import { UuidParam } from '../common/uuid-param';
 import { CloseService } from './close.service';
 import { PeriodsService } from './periods.service';
@@ -51,6 +52,7 @@ export class BillingController {
   }
 
   @Post('contracts/:id/usage/import')
+  @LargeBodyAfterKey(IMPORT_BODY_LIMIT)
   @HttpCode(200)
   @ApiConsumes('application/json', 'text/csv')
   @ApiBody({ schema: { example: { calls: [{ id: 'log-1', at: '2026-10-03T14:00:00Z', userId: '1234', screenName: 'acme', endpoint: 'totals', status: 200 }] } } })

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** What Node's parser reports, in the contract's codes (its own answer is a bare 400 with no body). */
@@ -8,17 +7,16 @@ const PARSE_ERRORS: Record<string, [number, string, string, string]> = {
 };
 
 /**
- * A request Node cannot parse (garbage bytes, a malformed header) never reaches Nest or its
- * error filter: answer it with the contract's error body too, then close the connection.
+ * Fastify's `clientErrorHandler`: a request Node cannot parse (garbage bytes, a malformed header)
+ * never reaches Nest or its error filter, so it is answered here with the contract's error body
+ * too, then the connection closes.
  */
-export function answerUnparsableRequests(server: Server): void {
-  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    if (!socket.writable || err.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    const [status, reason, code, message] = PARSE_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'VALIDATION_FAILED', 'The request is not valid HTTP.'];
-    const body = JSON.stringify({ statusCode: status, code, message, details: {} });
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
+export function answerUnparsableRequest(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message] = PARSE_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'VALIDATION_FAILED', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ statusCode: status, code, message, details: {} });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './errors';
 import { isDatabaseUnavailable } from './pg-errors';
 
-/** Nest's own HTTP exceptions (unknown route, unparsable JSON, body too large) in the contract's codes. */
+/** Nest's and Fastify's own HTTP errors (unknown route, unparsable JSON, body too large) in the contract's codes. */
 const HTTP_CODES: Record<number, string> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
@@ -15,6 +15,11 @@ const HTTP_CODES: Record<number, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/** The gateway's paths take POST only: any other method there is a 405 naming it, not an unknown route. */
+const GATEWAY_PATH = /^\/insights\/engagement\/(totals|28hr|historical)\/?$/;
+
+type ErrorBody = { statusCode: number; code: string; message: string; details: Record<string, unknown> };
+
 /** The one place errors become HTTP answers: `{ statusCode, code, message, details }`. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -22,40 +27,46 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    const req = http.getRequest<Request>();
+    const reply = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
     const body = this.toBody(error, req);
-    if (res.headersSent) return;
-    res.status(body.statusCode).json(body);
+    if (reply.sent || reply.raw.headersSent) return;
+    if (body.statusCode === 405) reply.header('Allow', 'POST');
+    void reply.status(body.statusCode).send(body);
   }
 
-  private toBody(error: unknown, req: Request) {
+  private toBody(error: unknown, req: FastifyRequest): ErrorBody {
+    const path = req.url.split('?', 1)[0];
     if (error instanceof DomainError) {
       return { statusCode: error.statusCode, code: error.code, message: error.message, details: error.details, ...error.extra() };
     }
     if (error instanceof HttpException) {
       const statusCode = error.getStatus();
+      if (statusCode === 404 && req.method !== 'POST' && GATEWAY_PATH.test(path)) {
+        return { statusCode: 405, code: 'METHOD_NOT_ALLOWED', message: `${path} takes POST only, as X's Engagement API does.`, details: { allow: ['POST'] } };
+      }
       if (statusCode < 500) {
-        const message = statusCode === 404 ? `No route ${req.method} ${req.path}.` : this.httpMessage(error);
+        const message = statusCode === 404 ? `No route ${req.method} ${path}.` : this.httpMessage(error);
         return { statusCode, code: HTTP_CODES[statusCode] ?? 'BAD_REQUEST', message, details: {} };
       }
     }
     if (isDatabaseUnavailable(error)) {
-      this.logger.warn(`${req.method} ${req.path}: database unavailable: ${(error as Error).message}`);
+      this.logger.warn(`${req.method} ${path}: database unavailable: ${(error as Error).message}`);
       // On the gateway the outage means the call cannot be recorded, so it was not sent: the contract's LEDGER_UNAVAILABLE.
-      return req.path.startsWith('/insights/')
+      return path.startsWith('/insights/')
         ? { statusCode: 503, code: 'LEDGER_UNAVAILABLE', message: 'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.', details: {} }
         : { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached right now. Retry shortly.', details: {} };
     }
-    this.logger.error(`${req.method} ${req.path} failed: ${(error as Error)?.stack ?? String(error)}`);
+    this.logger.error(`${req.method} ${path} failed: ${(error as Error)?.stack ?? String(error)}`);
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the request id identifies it in the logs.', details: {} };
   }
 
   private httpMessage(error: HttpException): string {
+    if (error.getStatus() === 413) return "The request body is larger than this route's limit (64 KiB on the gateway, 20 MiB on the usage import, 1 MiB elsewhere).";
     const r = error.getResponse();
     const m = typeof r === 'object' && r !== null && 'message' in r ? (r as { message: unknown }).message : error.message;
     const text = Array.isArray(m) ? m.join('; ') : String(m);
-    // body-parser's JSON errors quote parts of the body; say what to fix instead.
+    // Parser errors quote parts of the body; say what to fix instead.
     return /JSON|Unexpected token/i.test(text) ? 'The request body is not valid JSON.' : text;
   }
 }

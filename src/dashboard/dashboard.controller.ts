@@ -1,6 +1,6 @@
 import { Body, CallHandler, Controller, ExecutionContext, Get, Header, Inject, Injectable, NestInterceptor, Param, Post, Redirect, Req, Res, StreamableFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { Public } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
@@ -20,7 +20,7 @@ import { DASHBOARD_CSS } from './views/styles';
 @Injectable()
 class SecurityHeadersInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler) {
-    securityHeaders(ctx.switchToHttp().getResponse<Response>());
+    securityHeaders(ctx.switchToHttp().getResponse<FastifyReply>());
     return next.handle();
   }
 }
@@ -43,14 +43,14 @@ export class DashboardController {
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async home(@Req() req: Request): Promise<string> {
+  async home(@Req() req: FastifyRequest): Promise<string> {
     const session = await this.sessions.find(sessionToken(req));
     return session ? contractsPage(await this.dashboard.contractList(), session) : signInPage();
   }
 
   @Post('login')
   @Redirect('/dashboard', 303)
-  async signIn(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() form: SignInDto) {
+  async signIn(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply, @Body() form: SignInDto) {
     checkSameOrigin(req, this.config);
     const { token, maxAgeSeconds } = await this.sessions.signIn(form.key);
     setSessionCookie(req, res, this.config, token, maxAgeSeconds);
@@ -59,7 +59,7 @@ export class DashboardController {
 
   @Post('logout')
   @Redirect('/dashboard', 303)
-  async signOut(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async signOut(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply): Promise<void> {
     checkSameOrigin(req, this.config);
     await this.sessions.signOut(sessionToken(req));
     clearSessionCookie(req, res, this.config);

@@ -1,5 +1,5 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { CrossSiteFormError, SignInRequiredError } from './dashboard.errors';
 import { DashboardSession, SessionsService } from './sessions.service';
@@ -7,10 +7,10 @@ import { DashboardSession, SessionsService } from './sessions.service';
 export const SESSION_COOKIE = 'hm_dashboard';
 const TOKEN = /^[A-Za-z0-9_-]{16,100}$/;
 
-type DashboardRequest = Request & { dashboardSession?: DashboardSession };
+type DashboardRequest = FastifyRequest & { dashboardSession?: DashboardSession };
 
 /** The session token from the Cookie header, if it looks like one of ours. */
-export function sessionToken(req: Request): string | undefined {
+export function sessionToken(req: FastifyRequest): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
@@ -22,16 +22,16 @@ export function sessionToken(req: Request): string | undefined {
 }
 
 /** Scoped to /dashboard, never readable by scripts, never sent from another site; Secure whenever the browser reached us over https. */
-export function setSessionCookie(req: Request, res: Response, config: AppConfig, token: string, maxAgeSeconds: number): void {
-  res.setHeader('Set-Cookie', cookie(req, config, `${SESSION_COOKIE}=${token}`, maxAgeSeconds));
+export function setSessionCookie(req: FastifyRequest, res: FastifyReply, config: AppConfig, token: string, maxAgeSeconds: number): void {
+  res.header('Set-Cookie', cookie(req, config, `${SESSION_COOKIE}=${token}`, maxAgeSeconds));
 }
 
-export function clearSessionCookie(req: Request, res: Response, config: AppConfig): void {
-  res.setHeader('Set-Cookie', cookie(req, config, `${SESSION_COOKIE}=`, 0));
+export function clearSessionCookie(req: FastifyRequest, res: FastifyReply, config: AppConfig): void {
+  res.header('Set-Cookie', cookie(req, config, `${SESSION_COOKIE}=`, 0));
 }
 
-function cookie(req: Request, config: AppConfig, pair: string, maxAge: number): string {
-  const https = req.secure || req.header('x-forwarded-proto') === 'https' || config.publicBaseUrl?.startsWith('https:');
+function cookie(req: FastifyRequest, config: AppConfig, pair: string, maxAge: number): string {
+  const https = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https' || config.publicBaseUrl?.startsWith('https:');
   return `${pair}; Path=/dashboard; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${https ? '; Secure' : ''}`;
 }
 
@@ -40,11 +40,11 @@ function cookie(req: Request, config: AppConfig, pair: string, maxAge: number): 
  * this host (or PUBLIC_BASE_URL's). SameSite=Strict already keeps the cookie off cross-site
  * posts; this also stops another site signing a browser in with a key of its choosing.
  */
-export function checkSameOrigin(req: Request, config: AppConfig): void {
-  const origin = req.header('origin');
+export function checkSameOrigin(req: FastifyRequest, config: AppConfig): void {
+  const origin = req.headers.origin;
   if (!origin) {
     // No Origin (some browsers leave it off): Fetch Metadata still says where the form came from.
-    const site = req.header('sec-fetch-site');
+    const site = req.headers['sec-fetch-site'];
     if (site && site !== 'same-origin' && site !== 'none') throw new CrossSiteFormError();
     return;
   }
@@ -54,7 +54,7 @@ export function checkSameOrigin(req: Request, config: AppConfig): void {
   } catch {
     throw new CrossSiteFormError();
   }
-  const ours = [req.header('host'), config.publicBaseUrl ? new URL(config.publicBaseUrl).host : undefined];
+  const ours = [req.headers.host, config.publicBaseUrl ? new URL(config.publicBaseUrl).host : undefined];
   if (!ours.includes(host)) throw new CrossSiteFormError();
 }
 

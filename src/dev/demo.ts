@@ -8,7 +8,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createApp } from '../app.factory';
+import { createApp, listenEverywhere } from '../app.factory';
 import { describeStartupError, ensurePortFree } from '../common/startup-error';
 import { loadConfig } from '../config/app-config';
 import { DataDirLock, lockDataDir } from '../database/data-dir-lock';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
   app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
-  await app.listen(env.port);
+  await listenEverywhere(app, env.port);
   const base = `http://localhost:${env.port}`;
   const api = new DemoApi(base);
   let state = saved && (await stillValid(api, saved)) ? saved : null;

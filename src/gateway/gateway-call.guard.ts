@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { AuthenticatedRequest } from '../auth/principal';
+import type { RawBodyRequest } from '../common/body-parsers';
 import { GatewayService } from './gateway.service';
 import { GatewayCall } from './gateway.types';
 
-export type GatewayRequest = Request & AuthenticatedRequest & { gatewayCall?: GatewayCall; rawBody?: Buffer };
+export type GatewayRequest = RawBodyRequest & AuthenticatedRequest & { gatewayCall?: GatewayCall; callId?: string };
 
 /**
  * Runs after the API-key guard and before the ledger: turns the request into a GatewayCall
@@ -19,6 +19,7 @@ export class GatewayCallGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<GatewayRequest>();
     req.gatewayCall = await this.gateway.prepare(req, req.principal!);
+    req.callId = req.gatewayCall.pending.id;
     return true;
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
+import { BodyLimit, GATEWAY_BODY_LIMIT } from '../common/body-limit';
 import { Roles } from '../auth/roles.decorator';
 import { LedgerInterceptor } from '../ledger/ledger.interceptor';
 import { AcceptsDropIn } from './drop-in/drop-in.decorator';
@@ -15,6 +16,7 @@ export class GatewayController {
   constructor(private readonly x: XClient) {}
 
   @Post(':endpoint')
+  @BodyLimit(GATEWAY_BODY_LIMIT)
   @HttpCode(200)
   @Roles('client', 'admin')
   @AcceptsDropIn()
@@ -33,7 +35,7 @@ export class GatewayController {
   @ApiHeader({ name: 'X-App-Id', required: false, description: 'Required with an admin key: the app to call for.' })
   @ApiBody({ schema: { type: 'object', example: { tweet_ids: ['1260294888811347969'], engagement_types: ['favorites', 'impressions'], groupings: { perTweetMetricsOwned: { group_by: ['tweet.id', 'engagement.type'] } } } } })
   // @Res(): the ledger interceptor writes X's answer once what must be recorded of it is (writeAnswer).
-  forward(@Req() req: GatewayRequest, @Res() _res: Response): Promise<UpstreamAnswer> {
+  forward(@Req() req: GatewayRequest, @Res() _res: FastifyReply): Promise<UpstreamAnswer> {
     return this.x.send(req.gatewayCall!);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import { mediaType } from '../common/body-parsers';
 import { AnyPrincipal, DropInPrincipal, isDropIn, Principal } from '../auth/principal';
 import { DomainError, ForbiddenError, NotFoundError, UnsupportedMediaTypeError, ValidationFailedError } from '../common/errors';
 import { ContractCache } from '../contracts/contract-cache';
@@ -28,14 +29,15 @@ export class HandleNotRegisteredError extends DomainError {
 export class GatewayService {
   constructor(private readonly credentials: CredentialsCache, private readonly contracts: ContractCache) {}
 
-  async prepare(req: Request, principal: AnyPrincipal): Promise<GatewayCall> {
-    const endpoint = String(req.params.endpoint);
+  async prepare(req: FastifyRequest, principal: AnyPrincipal): Promise<GatewayCall> {
+    const endpoint = String((req.params as { endpoint?: string }).endpoint);
     if (!isEngagementEndpoint(endpoint)) throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
     const { app, handle } = isDropIn(principal) ? await this.dropInContext(req, principal) : await this.managedContext(req, principal);
 
     // X takes JSON only. A form body parsed into the same shape would pass validation and then
     // reach X as form bytes (X: "Invalid or missing JSON"), counted for nothing.
-    if (req.headers['content-type'] && !req.is('application/json')) throw new UnsupportedMediaTypeError(['application/json']);
+    const type = mediaType(req);
+    if (type !== undefined && type !== 'application/json') throw new UnsupportedMediaTypeError(['application/json']);
     const at = new Date();
     const request = validateEngagementRequest(endpoint as EngagementEndpoint, req.body, { userContext: handle !== null, now: at });
     if (!handle && !app.bearerToken) throw new UserContextRequiredError(endpoint, []);
@@ -66,10 +68,10 @@ export class GatewayService {
   }
 
   /** An API key: the app from the key or X-App-Id, the handle X-Handle names (none: app-only). */
-  private async managedContext(req: Request, principal: Principal): Promise<CallContext> {
+  private async managedContext(req: FastifyRequest, principal: Principal): Promise<CallContext> {
     const app = await this.credentials.app(this.appId(req, principal));
-    if (!app) throw new NotFoundError('App', req.header('x-app-id') ?? undefined);
-    const ref = req.header('x-handle')?.trim();
+    if (!app) throw new NotFoundError('App', header(req, 'x-app-id'));
+    const ref = header(req, 'x-handle')?.trim();
     const handle = ref ? await this.credentials.handle(app.id, ref) : null;
     if (ref && !handle) throw new HandleNotRegisteredError(ref);
     return { app, handle };
@@ -79,10 +81,10 @@ export class GatewayService {
    * A client's own X credentials: the app is the consumer key's (or the bearer token's), the
    * handle the access token's. X-App-Id and X-Handle are not needed; sent, they must agree.
    */
-  private async dropInContext(req: Request, principal: DropInPrincipal): Promise<CallContext> {
-    const appHeader = req.header('x-app-id')?.trim();
+  private async dropInContext(req: FastifyRequest, principal: DropInPrincipal): Promise<CallContext> {
+    const appHeader = header(req, 'x-app-id')?.trim();
     if (appHeader && appHeader !== principal.app.id) throw new ForbiddenError('These credentials belong to another app than the one X-App-Id names.');
-    const ref = req.header('x-handle')?.trim();
+    const ref = header(req, 'x-handle')?.trim();
     if (ref) {
       const named = principal.handle ? await this.credentials.handle(principal.app.id, ref) : null;
       if (!named || named.id !== principal.handle?.id) throw new DropInHandleMismatchError(principal.via);
@@ -91,14 +93,20 @@ export class GatewayService {
   }
 
   /** A client key is bound to its app; an admin key names the app in X-App-Id. */
-  private appId(req: Request, principal: Principal): string {
-    const header = req.header('x-app-id')?.trim();
+  private appId(req: FastifyRequest, principal: Principal): string {
+    const appHeader = header(req, 'x-app-id')?.trim();
     if (principal.role === 'client') {
-      if (header && header !== principal.appId) throw new ForbiddenError('This client key is bound to another app than the X-App-Id sent.');
+      if (appHeader && appHeader !== principal.appId) throw new ForbiddenError('This client key is bound to another app than the X-App-Id sent.');
       return principal.appId!;
     }
-    if (!header) throw new ValidationFailedError('An admin key must name the app to call for in the X-App-Id header.', { 'X-App-Id': 'required with an admin key' });
-    if (!UUID.test(header)) throw new NotFoundError('App', header);
-    return header;
+    if (!appHeader) throw new ValidationFailedError('An admin key must name the app to call for in the X-App-Id header.', { 'X-App-Id': 'required with an admin key' });
+    if (!UUID.test(appHeader)) throw new NotFoundError('App', appHeader);
+    return appHeader;
   }
+}
+
+/** A header sent once (Node joins a repeated one with ", "). */
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { writeAnswer } from '../gateway/answer';
 import type { GatewayRequest } from '../gateway/gateway-call.guard';
 import { UpstreamAnswer } from '../gateway/gateway.types';
@@ -21,7 +21,7 @@ export class LedgerInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler<UpstreamAnswer>): Observable<UpstreamAnswer> {
     const http = ctx.switchToHttp();
     const call = http.getRequest<GatewayRequest>().gatewayCall!.pending;
-    const res = http.getResponse<Response>();
+    const res = http.getResponse<FastifyReply>();
     return new Observable<UpstreamAnswer>((out) => {
       const answer = (a: UpstreamAnswer): void => {
         writeAnswer(res, a);

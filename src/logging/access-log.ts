@@ -1,22 +1,23 @@
 import { Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedRequest, isDropIn } from '../auth/principal';
-import type { GatewayCall } from '../gateway/gateway.types';
 
 const logger = new Logger('Http');
 
-type LoggedRequest = Request & AuthenticatedRequest & { id?: string; gatewayCall?: GatewayCall };
+/** What the gateway leaves on a request for this line: the id of the call it recorded. */
+export type LoggedRequest = FastifyRequest & AuthenticatedRequest & { callId?: string };
 
 /**
  * One line per request, built once when its answer is done (or the client hung up: `aborted`):
  * who (key id, or app id for a client's own X credentials), what (method, path WITHOUT the query
  * string), how it went. Never a header value: keys, tokens and signatures travel in headers.
  */
-export function logWhenDone(req: Request, res: Response): void {
+export function logWhenDone(req: FastifyRequest, reply: FastifyReply): void {
   const started = performance.now();
+  const res = reply.raw;
   res.once('close', () => {
     const r = req as LoggedRequest;
-    const path = r.originalUrl.split('?', 1)[0];
+    const path = r.url.split('?', 1)[0];
     const status = res.statusCode;
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     const p = r.principal;
@@ -30,7 +31,7 @@ export function logWhenDone(req: Request, res: Response): void {
       keyId: p && !isDropIn(p) ? p.keyId : undefined,
       appId: p?.appId ?? undefined,
       auth: p ? (isDropIn(p) ? p.via : 'api-key') : undefined,
-      callId: r.gatewayCall?.pending.id,
+      callId: r.callId,
       aborted: res.writableFinished ? undefined : true,
     };
     if (status >= 500) logger.warn(record);

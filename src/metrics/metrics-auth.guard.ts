@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AuthenticatedRequest } from '../auth/principal';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { ForbiddenError, UnauthenticatedError } from '../common/errors';
@@ -16,8 +16,8 @@ export class MetricsAuthGuard implements CanActivate {
   constructor(private readonly keys: ApiKeysService) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const raw = req.header('x-api-key') ?? /^Bearer +(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+    const req = ctx.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    const raw = (req.headers['x-api-key'] as string | undefined) ?? /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const principal = raw ? await this.keys.authenticate(raw) : null;
     if (!principal) {
       throw new UnauthenticatedError(raw ? 'Unknown or revoked API key.' : 'Send an admin or finance API key in X-API-Key, or as Authorization: Bearer <key>.');

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { Roles } from '../auth/roles.decorator';
 import { PageQueryDto } from '../common/page-query.dto';
@@ -35,7 +35,7 @@ export class UsageController {
     @Param('period') period: string,
     @Query() q: PageQueryDto,
     @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     if (q.format === 'csv' || (q.format === undefined && accept?.includes('text/csv'))) {
       const csv = await this.usage.rosterCsv(id, period);
@@ -43,8 +43,8 @@ export class UsageController {
     }
     const page = await this.usage.rosterPage(id, period, q.limit ?? 100, q.cursor);
     if (page.nextCursor) {
-      res.setHeader('X-Next-Cursor', page.nextCursor);
-      res.setHeader('Link', `<?limit=${q.limit ?? 100}&cursor=${page.nextCursor}>; rel="next"`);
+      res.header('X-Next-Cursor', page.nextCursor);
+      res.header('Link', `<?limit=${q.limit ?? 100}&cursor=${page.nextCursor}>; rel="next"`);
     }
     return page.handles;
   }

@@ -18,6 +18,8 @@ export interface TestApp {
   databaseUrl: string;
   sim: XSimulator;
   http: () => ReturnType<typeof request>;
+  /** Every route the app serves (method in lower case, path with its :params), as Fastify registered them. */
+  routes: Array<{ method: string; path: string }>;
   /** Waits until every outcome the ledger has been handed is written. */
   settle: () => Promise<void>;
   /** Shuts the service down (as a deploy or crash would), keeping its database. */
@@ -47,6 +49,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.config,
   };
   const app = await createApp(config, false);
+  const routes: TestApp['routes'] = [];
+  app.getHttpAdapter().getInstance().addHook('onRoute', (r: { method: string | string[]; url: string }) => {
+    for (const m of [r.method].flat()) routes.push({ method: m.toLowerCase(), path: r.url });
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -59,6 +65,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     databaseUrl,
     sim,
     http: () => request(url),
+    routes,
     settle: () => ledger.flush(),
     stop,
     close: async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { DropInPrincipal } from '../../auth/principal';
+import { mediaType, RawBodyRequest } from '../../common/body-parsers';
 import { sha256 } from '../../common/secret-box';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { CredentialsCache } from '../../contracts/credentials-cache';
@@ -24,8 +24,8 @@ export class DropInAuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async authenticate(req: Request & { rawBody?: Buffer }): Promise<DropInPrincipal> {
-    const header = req.header('authorization') ?? '';
+  async authenticate(req: RawBodyRequest): Promise<DropInPrincipal> {
+    const header = req.headers.authorization ?? '';
     const sp = header.indexOf(' ');
     const scheme = (sp < 0 ? header : header.slice(0, sp)).toLowerCase();
     const rest = sp < 0 ? '' : header.slice(sp + 1);
@@ -34,7 +34,7 @@ export class DropInAuthService {
     throw new DropInUnauthenticatedError('scheme');
   }
 
-  private async oauth(req: Request & { rawBody?: Buffer }, headerParams: string): Promise<DropInPrincipal> {
+  private async oauth(req: RawBodyRequest, headerParams: string): Promise<DropInPrincipal> {
     const p = parseOAuthHeader(headerParams);
     const consumerKey = p?.get('oauth_consumer_key');
     const token = p?.get('oauth_token');
@@ -69,10 +69,10 @@ export class DropInAuthService {
   }
 
   /** For the URL the client called: PUBLIC_BASE_URL when set (behind a proxy), else this request's own scheme and Host. */
-  private baseString(req: Request & { rawBody?: Buffer }, oauth: Map<string, string>): string | null {
+  private baseString(req: RawBodyRequest, oauth: Map<string, string>): string | null {
     const origin = this.config.publicBaseUrl ?? requestOrigin(req.protocol, req.headers.host);
     if (origin === null) return null;
-    const form = req.is('application/x-www-form-urlencoded') && req.rawBody ? req.rawBody.toString('utf8') : undefined;
-    return requestBaseString(req.method, origin, req.originalUrl, oauth, form);
+    const form = mediaType(req) === 'application/x-www-form-urlencoded' && req.rawBody ? req.rawBody.toString('utf8') : undefined;
+    return requestBaseString(req.method, origin, req.url, oauth, form);
   }
 }
