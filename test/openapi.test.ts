@@ -30,6 +30,8 @@ describe('OpenAPI document', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    // The app typed-calls.ts.txt registers, as X would know it.
+    t.sim.addApp({ consumerKey: 'typed-consumer-key', consumerSecret: 'typed-consumer-secret', bearerToken: 'typed-bearer-token' });
     doc = (await t.http().get('/docs-json').expect(200)).body as Doc;
     for (const [p, item] of Object.entries(doc.paths)) {
       for (const m of METHODS) if (item[m]) operations.push({ where: `${m.toUpperCase()} ${p}`, op: item[m]! });
@@ -69,6 +71,26 @@ describe('OpenAPI document', () => {
     expect(doc.components.schemas.ErrorBodyDto).toMatchObject({ required: expect.arrayContaining(['statusCode', 'code', 'message', 'details']) });
   });
 
+  it('has one operation per gateway path, each with its own request schema and X\'s limits', () => {
+    const gateway = Object.keys(doc.paths).filter((p) => p.startsWith('/insights/engagement'));
+    expect(gateway.sort()).toEqual(['/insights/engagement/28hr', '/insights/engagement/historical', '/insights/engagement/totals']);
+    const resolve = (s: Record<string, unknown>) => (typeof s.$ref === 'string' ? doc.components.schemas[s.$ref.split('/').pop()!] : s) as Record<string, any>;
+    const body = (p: string) => resolve(doc.paths[p].post!.requestBody!.content['application/json'].schema!);
+    const totals = body('/insights/engagement/totals');
+    const hr28 = body('/insights/engagement/28hr');
+    const historical = body('/insights/engagement/historical');
+    expect([totals.properties.tweet_ids.maxItems, hr28.properties.tweet_ids.maxItems, historical.properties.tweet_ids.maxItems]).toEqual([250, 25, 25]);
+    expect(totals.properties.engagement_types.items.enum).toHaveLength(7);
+    expect(totals.properties.engagement_types.items.enum).toContain('quote_tweets');
+    expect(hr28.properties.engagement_types.items.enum).toHaveLength(17);
+    expect(hr28.properties.engagement_types.items.enum).not.toContain('quote_tweets');
+    expect(historical.properties).toHaveProperty('start');
+    expect(totals.properties).not.toHaveProperty('start');
+    expect(totals.required).toEqual(expect.arrayContaining(['tweet_ids', 'engagement_types', 'groupings']));
+    expect(totals.properties.groupings.maxProperties).toBe(3);
+    expect(resolve(totals.properties.groupings.additionalProperties).properties.group_by.items.enum).toEqual(['tweet.id', 'engagement.type']);
+  });
+
   it('generates a typed client that type-checks real calls, which then succeed', async () => {
     fs.writeFileSync(path.join(dir, 'openapi.json'), JSON.stringify(doc));
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), path.join(dir, 'openapi.json'), '-o', path.join(dir, 'schema.d.ts')], { stdio: 'pipe' });
@@ -83,9 +105,12 @@ describe('OpenAPI document', () => {
        type Body = operations['createContract'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
        export const a: Body = { name: 'x', handleAllowance: 'five', overagePrice: { amount: '1.00', currency: 'USD' } };
        export const b: Body = { name: 'x', handleAllowance: 5, overagePrice: { amount: '1.00', currency: 'USD' }, countPolicy: 'sometimes' };
-       export const c: Body = { name: 'x', overagePrice: { amount: '1.00', currency: 'USD' } };`,
+       export const c: Body = { name: 'x', overagePrice: { amount: '1.00', currency: 'USD' } };
+       type Totals = operations['engagementTotals'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+       export const d: Totals = { tweet_ids: ['1'], engagement_types: ['media_views'], groupings: { g: { group_by: ['tweet.id'] } } };
+       export const e: Totals = { tweet_ids: ['1'], engagement_types: ['favorites'], groupings: { g: { group_by: ['engagement.hour'] } } };`,
     );
-    expect(typeCheck(dir, 'wrong-calls.ts')).toHaveLength(3);
+    expect(typeCheck(dir, 'wrong-calls.ts')).toHaveLength(5);
 
     const js = ts.transpileModule(fs.readFileSync(path.join(dir, 'typed-calls.ts'), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
     fs.writeFileSync(path.join(dir, 'typed-calls.js'), js);
@@ -97,6 +122,7 @@ describe('OpenAPI document', () => {
     expect(r.key.key).toEqual(expect.stringMatching(/^hm_/));
     expect(r.usage).toMatchObject({ uniqueHandles: 0, allowance: 10, overageCost: { amount: '0.00', currency: 'USD' } });
     expect(r.notFound).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    expect(r.totals).toMatchObject({ perTweet: { [String(r.tweetId)]: { favorites: expect.any(String) } } });
   });
 });
 
