@@ -1,11 +1,17 @@
 /**
- * One Jest run covers unit specs beside the code (src/**\/*.spec.ts) and the integration suites
- * in test/ (test/**\/*.test.ts), which run against a real PostgreSQL started once by the global setup.
+ * The test tiers, one Jest project each (`jest --selectProjects unit`, or a path):
+ * - unit: pure rules beside the code (src/**\/*.spec.ts); no database, so no global setup.
+ * - medium: providers with their real SQL on a real PostgreSQL, without HTTP (test/medium/).
+ * - integration: the app over real HTTP on a real PostgreSQL (test/*.test.ts, test/faults/*.test.ts).
+ * - browser: the integration suites that drive Chromium (the dashboard's pages, the roles' buttons).
+ * - long: the slow fault suites (test/**\/*.long.ts).
+ * Every tier but unit shares one PostgreSQL the global setup starts (or TEST_DATABASE_URL's);
+ * each test file makes its own database there.
  */
-module.exports = {
+const BROWSER = ['<rootDir>/test/dashboard.test.ts', '<rootDir>/test/roles.test.ts', '<rootDir>/test/browser.test.ts'];
+const base = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // Node (20.19+) requires ES modules itself; Jest's module loader does not, so the few ESM-only
@@ -14,8 +20,26 @@ module.exports = {
   },
   transformIgnorePatterns: ['^(?!.*/node_modules/@fastify/static/node_modules/).*/node_modules/'],
   testEnvironment: 'node',
+};
+const database = {
+  ...base,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+module.exports = {
   testTimeout: 60000,
   maxWorkers: 2,
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...database, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.test.ts'] },
+    {
+      ...database,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/*.test.ts', '<rootDir>/test/faults/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...BROWSER],
+    },
+    { ...database, displayName: 'browser', testMatch: BROWSER },
+    { ...database, displayName: 'long', testMatch: ['<rootDir>/test/**/*.long.ts'] },
+  ],
 };

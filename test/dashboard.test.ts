@@ -128,7 +128,7 @@ describe('dashboard in a browser', () => {
       // The closed period's handles as CSV: the same file as the API's, row for row.
       const [download] = await Promise.all([page.waitForEvent('download'), row.locator('a[data-csv]').click()]);
       expect(download.suggestedFilename()).toBe(`handles-${s.contractId}-${last.key}.csv`);
-      const file = fs.readFileSync((await download.path())!, 'utf8');
+      const file = fs.readFileSync(await download.path(), 'utf8');
       const csv = (await api(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).expect(200)).text;
       expect(file).toBe(csv);
       expect(file.trim().split('\n')).toHaveLength(1 + statement.uniqueHandles);

@@ -211,7 +211,7 @@ describe(`fuzz (FUZZ_SEED=${SEED}, FUZZ_RUNS=${RUNS})`, () => {
 
   async function send(method: 'post' | 'patch' | 'get' | 'delete', path: string, body?: unknown, headers: Record<string, string> = admin): Promise<Response> {
     let req = t.http()[method](path).set(headers);
-    if (body !== undefined) req = typeof body === 'object' && body !== null ? req.send(body as object) : req.set('Content-Type', 'application/json').send(JSON.stringify(body));
+    if (body !== undefined) req = typeof body === 'object' && body !== null ? req.send(body) : req.set('Content-Type', 'application/json').send(JSON.stringify(body));
     const res = await req;
     expectContractAnswer(res, `${method.toUpperCase()} ${path} ${printable(body)}`);
     return res;

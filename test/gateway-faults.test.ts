@@ -36,7 +36,7 @@ describe('gateway faults', () => {
       expect(t.sim.received).toHaveLength(0);
       await t.http().get('/health').expect(503);
 
-      proxy.restore();
+      await proxy.restore();
       await t.http().get('/health').expect(200);
       const ok = await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody());
       expect(ok.status).toBe(200);
@@ -84,13 +84,18 @@ describe('gateway faults', () => {
       let sincePhase = 0;
       const onAnswer = (a: CallAnswer) => {
         sincePhase++;
-        if (phase === 'before' && t.sim.received.length >= 40) [phase, sincePhase] = ['cut', 0], proxy.cut();
-        else if (phase === 'cut' && sincePhase >= 30) [phase, sincePhase] = ['restored', 0], proxy.restore();
+        if (phase === 'before' && t.sim.received.length >= 40) {
+          [phase, sincePhase] = ['cut', 0];
+          proxy.cut();
+        } else if (phase === 'cut' && sincePhase >= 30) {
+          [phase, sincePhase] = ['restored', 0];
+          void proxy.restore();
+        }
         else if (phase === 'restored' && a.status === 200 && sincePhase >= 30) phase = 'done';
       };
       // The client waits longer than the pool's connect (5 s) and query (15 s) timeouts together: an answer later than that is a hang.
       const answers = await drive({ url: t.url, clientKey: s.clientKey, calls: plan, concurrency: 8, timeoutMs: 25_000, onAnswer, stop: () => phase === 'done' });
-      proxy.restore();
+      await proxy.restore();
       expect(phase).toBe('done');
       expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
       const refused = answers.filter((a) => a.status === 503);
@@ -224,14 +229,20 @@ describe('gateway faults', () => {
       const next = (p: typeof phase) => ([phase, sincePhase] = [p, 0]);
       const onAnswer = (a: CallAnswer) => {
         sincePhase++;
-        if (phase === 'normal' && sincePhase >= 20) next('hang'), (t.sim.behaviour = { mode: 'hang', delayMs: 0 });
-        else if (phase === 'hang' && sincePhase >= 16) next('destroy'), (t.sim.behaviour = { mode: 'destroy', delayMs: 0 });
-        else if (phase === 'destroy' && sincePhase >= 20) {
+        if (phase === 'normal' && sincePhase >= 20) {
+          next('hang');
+          t.sim.behaviour = { mode: 'hang', delayMs: 0 };
+        } else if (phase === 'hang' && sincePhase >= 16) {
+          next('destroy');
+          t.sim.behaviour = { mode: 'destroy', delayMs: 0 };
+        } else if (phase === 'destroy' && sincePhase >= 20) {
           next('refuse');
           t.sim.behaviour = { mode: 'normal', delayMs: 0 };
           void proxy.refuse().then(() => drive({ url: t.url, clientKey: s.clientKey, calls: planCalls(refusedOnly, 3, 1, random), concurrency: 4 })).then((r) => (refusedOnlyAnswers = r));
-        } else if (phase === 'refuse' && refusedOnlyAnswers && sincePhase >= 20) next('recovered'), void proxy.restore();
-        else if (phase === 'recovered' && a.status === 200 && sincePhase >= 20) next('done');
+        } else if (phase === 'refuse' && refusedOnlyAnswers && sincePhase >= 20) {
+          next('recovered');
+          void proxy.restore();
+        } else if (phase === 'recovered' && a.status === 200 && sincePhase >= 20) next('done');
       };
       const mainAnswers = await drive({ url: t.url, clientKey: s.clientKey, calls: planCalls(main, 100, 1, random), concurrency: 8, onAnswer, stop: () => phase === 'done' });
       await proxy.restore();

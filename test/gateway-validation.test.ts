@@ -34,7 +34,8 @@ function seriesBody(overrides: Record<string, unknown> = {}): Record<string, unk
   return body(overrides, ['impressions', 'url_clicks']);
 }
 
-type HandleRef = 'seeded' | 'none' | string;
+// 'seeded', 'none', or a literal X-Handle value (an @name or a user id)
+type HandleRef = string;
 interface Call {
   endpoint: string;
   body?: unknown;

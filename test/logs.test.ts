@@ -131,7 +131,7 @@ describe('logs', () => {
       const { time, level, context, msg, requestId, method, path, status, durationMs, ...rest } = access[0];
       expect({ path, status }).toEqual({ path: r.path, status: r.status });
       expect(typeof durationMs).toBe('number');
-      expect(msg).toBe(`${method} ${path} ${status} ${durationMs}ms`);
+      expect(msg).toBe(`${String(method)} ${String(path)} ${String(status)} ${String(durationMs)}ms`);
       expect([time, level, context, requestId]).toEqual([expect.any(String), r.status >= 500 ? 'warn' : 'info', 'Http', r.requestId]);
       // Exactly these fields and no others: nothing else about the request is logged.
       expect(rest).toEqual(who[r.what]);

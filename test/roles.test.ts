@@ -153,7 +153,6 @@ describe('roles', () => {
       }),
     ),
   ];
-  const WRITES = ROUTES.filter((r) => /^(POST|PATCH|DELETE) /.test(r.route) && !r.gateway);
 
   beforeAll(async () => {
     t = await startTestApp();

@@ -18,7 +18,7 @@ describe('smoke', () => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('POST /insights/engagement/totals HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
       let got = '';
-      socket.on('data', (d) => (got += d));
+      socket.on('data', (d: Buffer) => (got += d.toString()));
       socket.on('end', () => resolve(got));
       socket.on('error', reject);
     });

@@ -34,7 +34,7 @@ export class AlertsRepository {
 
   /** Inserts the alert unless its dedupe key exists: returns its id only when this call raised it. */
   async raise(m: EntityManager, a: NewAlert): Promise<string | null> {
-    const rows = await m.query(
+    const rows = await m.query<{ id: string }[]>(
       `INSERT INTO alerts (contract_id, period_start, period_key, kind, threshold, dedupe_key, message, figures)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [a.contractId, a.periodStart, a.periodKey, a.kind, a.threshold, a.dedupeKey, a.message, a.figures],
@@ -44,13 +44,13 @@ export class AlertsRepository {
 
   raisedThresholds(contractId: string, periodStart: Date): Promise<number[]> {
     return this.ds
-      .query(`SELECT threshold::float8 AS t FROM alerts WHERE contract_id = $1 AND period_start = $2 AND kind = 'threshold'`, [contractId, periodStart])
-      .then((rows: { t: number }[]) => rows.map((r) => r.t));
+      .query<{ t: number }[]>(`SELECT threshold::float8 AS t FROM alerts WHERE contract_id = $1 AND period_start = $2 AND kind = 'threshold'`, [contractId, periodStart])
+      .then((rows) => rows.map((r) => r.t));
   }
 
   /** The projection alerts of the period so far: how many, and the overage the last one named. */
   async lastProjection(contractId: string, periodStart: Date): Promise<{ count: number; overageHandles: number | null }> {
-    const [r] = await this.ds.query(
+    const [r] = await this.ds.query<{ count: number; overage: number | null }[]>(
       `SELECT count(*)::int AS count,
               (SELECT (figures->'projection'->>'overageHandles')::int FROM alerts
                 WHERE contract_id = $1 AND period_start = $2 AND kind = 'projection' ORDER BY raised_at DESC LIMIT 1) AS overage

@@ -32,12 +32,12 @@ export class ReconciliationsRepository {
 
   /** What the count would be if X billed the UTC calendar month (docs/x-engagement-api.md: unconfirmed which it does). */
   async utcMonthCount(contractId: string, utcStart: Date, utcEnd: Date): Promise<number> {
-    const [r] = await this.ds.query(`SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`, [contractId, utcStart, utcEnd]);
+    const [r] = await this.ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`, [contractId, utcStart, utcEnd]);
     return r.n;
   }
 
   async insert(r: { contractId: string; periodStart: Date; periodKey: string; invoicedHandles: number; invoicedAmountMinor: bigint | null; currency: string; ourHandles: number; basis: string; report: object; createdBy: string }): Promise<{ id: string; created_at: Date }> {
-    const [row] = await this.ds.query(
+    const [row] = await this.ds.query<{ id: string; created_at: Date }[]>(
       `INSERT INTO reconciliations (contract_id, period_start, period_key, invoiced_handles, invoiced_amount_minor, currency, our_handles, basis, report, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
       [r.contractId, r.periodStart, r.periodKey, r.invoicedHandles, r.invoicedAmountMinor?.toString() ?? null, r.currency, r.ourHandles, r.basis, r.report, r.createdBy],

@@ -44,7 +44,7 @@ export class StatementsRepository {
    * gets false and moves on (the statement's key would refuse its copy anyway, after the work).
    */
   async tryLockClose(m: EntityManager, contractId: string, p: BillingPeriod): Promise<boolean> {
-    const [r] = await m.query('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [CLOSE_LOCK, `${contractId}|${p.start.toISOString()}`]);
+    const [r] = await m.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [CLOSE_LOCK, `${contractId}|${p.start.toISOString()}`]);
     return r.locked;
   }
 
@@ -53,7 +53,7 @@ export class StatementsRepository {
    * ledger's writers for this period wait, so the figures and the frozen handle set agree.
    */
   async lockCounts(m: EntityManager, contractId: string, p: BillingPeriod): Promise<Counts> {
-    const [r] = await m.query(
+    const [r] = await m.query<{ attempted_handles: number; confirmed_handles: number; calls: string }[]>(
       `INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key) VALUES ($1, $2, $3, $4)
        ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls
        RETURNING attempted_handles, confirmed_handles, calls::text`,
@@ -64,7 +64,7 @@ export class StatementsRepository {
 
   /** Writes the statement unless one exists; true when this call wrote it (and froze the handle set). */
   async insertStatement(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, f: UsageFigures): Promise<boolean> {
-    const inserted = await m.query(
+    const inserted = await m.query<unknown[]>(
       `INSERT INTO statements (contract_id, period_start, period_end, period_key, timezone, count_policy, attempted_handles,
          confirmed_handles, unique_handles, handle_allowance, overage_price_minor, currency, overage_handles, overage_cost_minor, calls)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
@@ -119,25 +119,25 @@ export class StatementsRepository {
   }
 
   earliestUsage(contractId: string): Promise<Date | null> {
-    return this.ds.query('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [contractId]).then((rows: { s: Date | null }[]) => rows[0].s);
+    return this.ds.query<{ s: Date | null }[]>('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [contractId]).then((rows) => rows[0].s);
   }
 
   async statement(contractId: string, periodStart: Date): Promise<StatementRow | null> {
-    const rows = await this.ds.query(`${STATEMENT_SELECT} WHERE contract_id = $1 AND period_start = $2`, [contractId, periodStart]);
+    const rows = await this.ds.query<StatementRow[]>(`${STATEMENT_SELECT} WHERE contract_id = $1 AND period_start = $2`, [contractId, periodStart]);
     return rows[0] ?? null;
   }
 
   async isClosed(contractId: string, periodStart: Date): Promise<boolean> {
-    const rows = await this.ds.query('SELECT 1 FROM statements WHERE contract_id = $1 AND period_start = $2', [contractId, periodStart]);
+    const rows = await this.ds.query<unknown[]>('SELECT 1 FROM statements WHERE contract_id = $1 AND period_start = $2', [contractId, periodStart]);
     return rows.length > 0;
   }
 
   statements(contractId: string): Promise<StatementRow[]> {
-    return this.ds.query(`${STATEMENT_SELECT} WHERE contract_id = $1`, [contractId]);
+    return this.ds.query<StatementRow[]>(`${STATEMENT_SELECT} WHERE contract_id = $1`, [contractId]);
   }
 
   async counts(contractId: string, periodStart: Date): Promise<Counts | null> {
-    const rows = await this.ds.query(
+    const rows = await this.ds.query<{ attempted: number; confirmed: number; calls: string }[]>(
       `SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls FROM period_counters
         WHERE contract_id = $1 AND period_start = $2`,
       [contractId, periodStart],
@@ -146,7 +146,7 @@ export class StatementsRepository {
   }
 
   periodCounts(contractId: string): Promise<PeriodCountsRow[]> {
-    return this.ds.query(
+    return this.ds.query<PeriodCountsRow[]>(
       `SELECT period_start, period_end, period_key, attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls
          FROM period_counters WHERE contract_id = $1 ORDER BY period_start DESC`,
       [contractId],

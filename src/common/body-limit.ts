@@ -2,7 +2,7 @@ import { CanActivate, Type } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ForbiddenError } from './errors';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -38,11 +38,11 @@ export function LargeBodyAfterKey(bytes: number): MethodDecorator {
 /** Applies the decorators above as Fastify registers each route. Before `app.init()`, which registers them. */
 export function installBodyLimits(fastify: FastifyInstance, guard: () => CanActivate): void {
   fastify.addHook('onRoute', (route) => {
-    const config = route.config as BodyRouteConfig | undefined;
+    const config: BodyRouteConfig | undefined = route.config;
     if (config?.bodyLimit) route.bodyLimit = config.bodyLimit;
     const before = config?.guardBeforeBody;
     if (!before) return;
-    const checkKey: onRequestHookHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const checkKey: onRequestAsyncHookHandler = async (req: FastifyRequest, reply: FastifyReply) => {
       const admitted = await guard().canActivate(new ExecutionContextHost([req, reply], before.controller, before.handler));
       if (!admitted) throw new ForbiddenError();
     };

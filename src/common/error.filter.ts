@@ -64,7 +64,7 @@ export class ErrorFilter implements ExceptionFilter {
   private httpMessage(error: HttpException): string {
     if (error.getStatus() === 413) return "The request body is larger than this route's limit (64 KiB on the gateway, 20 MiB on the usage import, 1 MiB elsewhere).";
     const r = error.getResponse();
-    const m = typeof r === 'object' && r !== null && 'message' in r ? (r as { message: unknown }).message : error.message;
+    const m = typeof r === 'object' && r !== null && 'message' in r ? r.message : error.message;
     const text = Array.isArray(m) ? m.join('; ') : String(m);
     // Parser errors quote parts of the body; say what to fix instead.
     return /JSON|Unexpected token/i.test(text) ? 'The request body is not valid JSON.' : text;

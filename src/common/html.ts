@@ -32,5 +32,6 @@ function fragment(v: unknown): string {
   if (v instanceof Html) return v.value;
   if (Array.isArray(v)) return v.map(fragment).join('');
   if (v === null || v === undefined || v === false) return '';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- templates interpolate strings, numbers and dates; an object is a bug the page shows
   return escapeHtml(String(v));
 }

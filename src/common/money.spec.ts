@@ -20,7 +20,7 @@ describe('money', () => {
     it('reads amounts past 2^53 cents exactly', () => {
       // 2^53 + 1 cents: the nearest double is 2^53, so any detour through Number would show.
       expect(parseAmount('90071992547409.93')).toBe(9007199254740993n);
-      expect(Number.MAX_SAFE_INTEGER).toBeLessThan(9007199254740993);
+      expect(Number.MAX_SAFE_INTEGER).toBeLessThan(2 ** 53 + 2);
       expect(formatMoney(parseAmount('90071992547409.93'), 'USD').amount).toBe('90071992547409.93');
     });
 

@@ -44,7 +44,7 @@ export function rotateCredentials(ds: DataSource, box: SecretBox): Promise<Rotat
           if (row[c] === null) continue;
           let next: string | null;
           try {
-            next = box.reseal(row[c]!);
+            next = box.reseal(row[c]);
           } catch {
             unreadable.push(`${table}.${c} id=${row.id}`);
             continue;

@@ -23,7 +23,7 @@ export class ContractTermsRepository {
   }
 
   async inForce(contractId: string, periodEnd: Date, manager?: EntityManager): Promise<Terms> {
-    const rows = await (manager ?? this.ds).query(
+    const rows = await (manager ?? this.ds).query<{ handle_allowance: number; overage_price_minor: string; currency: string; count_policy: Terms['countPolicy'] }[]>(
       `SELECT handle_allowance, overage_price_minor::text, currency, count_policy FROM contract_terms
         WHERE contract_id = $1 AND effective_from < $2 ORDER BY effective_from DESC LIMIT 1`,
       [contractId, periodEnd],

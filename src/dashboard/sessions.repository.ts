@@ -21,7 +21,7 @@ export class SessionsRepository {
 
   /** A session counts only while it is unexpired and its key is still an unrevoked finance or admin key. */
   async findActive(tokenHash: string): Promise<SessionRow | null> {
-    const rows = await this.ds.query(
+    const rows = await this.ds.query<SessionRow[]>(
       `SELECT s.id, s.api_key_id, k.name AS key_name, k.role, s.expires_at
          FROM dashboard_sessions s JOIN api_keys k ON k.id = s.api_key_id
         WHERE s.token_hash = $1 AND s.expires_at > now() AND k.revoked_at IS NULL AND k.role IN ('admin', 'finance')`,

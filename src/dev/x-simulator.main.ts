@@ -23,7 +23,7 @@ function readConfig(): SimulatorConfig {
   if (!text) throw new Error('pass a JSON config file as the first argument or a JSON string in SIMULATOR_CONFIG');
   const config: unknown = JSON.parse(text);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('the config must be a JSON object');
-  return config as SimulatorConfig;
+  return config;
 }
 
 async function main(): Promise<void> {

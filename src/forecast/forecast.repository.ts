@@ -62,10 +62,10 @@ export class ForecastRepository {
   async countAndRecent(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<{ total: number; recent: number[] | null }> {
     const total = `coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0)`;
     if (policy === 'confirmed') {
-      const [row] = await this.ds.query(`SELECT ${total} AS total`, [contractId, periodStart]);
+      const [row] = await this.ds.query<{ total: number }[]>(`SELECT ${total} AS total`, [contractId, periodStart]);
       return { total: row.total, recent: null };
     }
-    const [row] = await this.ds.query(
+    const [row] = await this.ds.query<{ total: number; recent: { b: number; n: number }[] }[]>(
       `SELECT ${total} AS total,
               (SELECT coalesce(json_agg(json_build_object('b', b, 'n', n)), '[]')
                  FROM (SELECT ${BUCKET('first_seen_at')} AS b, count(*)::int AS n FROM period_handles WHERE ${IN_BOUNDS('first_seen_at')} GROUP BY 1) per_day) AS recent`,

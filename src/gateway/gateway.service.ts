@@ -7,7 +7,7 @@ import { DomainError, ForbiddenError, NotFoundError, UnsupportedMediaTypeError, 
 import { ContractCache } from '../contracts/contract-cache';
 import { AppCredentials, CredentialsCache, HandleCredentials } from '../contracts/credentials-cache';
 import { DropInHandleMismatchError } from './drop-in/drop-in.errors';
-import { EngagementEndpoint, isEngagementEndpoint, validateEngagementRequest } from './engagement-request';
+import { isEngagementEndpoint, validateEngagementRequest } from './engagement-request';
 import { UserContextRequiredError } from './gateway.errors';
 import { GatewayCall } from './gateway.types';
 
@@ -40,7 +40,7 @@ export class GatewayService {
     const type = mediaType(req);
     if (type !== undefined && type !== 'application/json') throw new UnsupportedMediaTypeError(['application/json']);
     const at = new Date();
-    const request = validateEngagementRequest(endpoint as EngagementEndpoint, req.body, { userContext: handle !== null, now: at });
+    const request = validateEngagementRequest(endpoint, req.body, { userContext: handle !== null, now: at });
     if (!handle && !app.bearerToken) throw new UserContextRequiredError(endpoint, []);
 
     const contract = await this.contracts.get(app.contractId);

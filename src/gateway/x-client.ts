@@ -81,6 +81,7 @@ function hmacSha1(base: string, signingKey: string): string {
 }
 
 function header(v: unknown): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- undici and axios give a header as a string, a number or a list
   return v === undefined || v === null ? undefined : String(v);
 }
 

@@ -38,7 +38,8 @@ export class LedgerInterceptor implements NestInterceptor {
             },
             error: (e: unknown) => {
               if (e instanceof UpstreamError) {
-                this.ledger.complete({ call, outcome: e.outcome, status: null, latencyMs: e.latencyMs, rateLimit: { limit: null, remaining: null }, answeredAt: new Date() });
+                // Nobody waits on an unanswered call's outcome; complete() never rejects.
+                void this.ledger.complete({ call, outcome: e.outcome, status: null, latencyMs: e.latencyMs, rateLimit: { limit: null, remaining: null }, answeredAt: new Date() });
               } else this.ledger.abandon();
               out.error(e);
             },

@@ -53,7 +53,7 @@ export class LedgerRepository {
   private async lockCounters(db: PoolClient, calls: PendingCall[]): Promise<CounterLock[]> {
     const periods = sortedPeriods(calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
     const byKey = new Map(calls.map((c) => [periodKey(c.contractId, c.period.start.toISOString()), c.period]));
-    const locked = await db.query({
+    const locked = await db.query<CounterLock>({
       name: 'ledger_lock_counters',
       text: SQL.LOCK_COUNTERS,
       values: [
@@ -72,7 +72,7 @@ export class LedgerRepository {
     const blocking = calls.filter((c) => c.block && c.userId !== null);
     if (!blocking.length) return results;
     const room = new Map(locked.map((r) => [periodKey(r.contract_id, r.period_start.toISOString()), { count: r.attempted_handles, allowance: r.allowance }]));
-    const existing = await db.query({
+    const existing = await db.query<{ contract_id: string; period_start: Date; user_id: string }>({
       name: 'ledger_existing_handles',
       text: SQL.EXISTING_HANDLES,
       values: [blocking.map((c) => c.contractId), blocking.map((c) => c.period.start.toISOString()), blocking.map((c) => c.userId)],

@@ -72,7 +72,8 @@ export class AppLogger implements LoggerService {
 function pretty(line: Record<string, unknown>): string {
   const { time, level, context, msg, stack, ...fields } = line;
   const extra = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return `${time} ${String(level).toUpperCase().padEnd(5)} [${context ?? '-'}] ${msg}${extra.length ? `  ${extra.join(' ')}` : ''}\n${stack ? `${stack}\n` : ''}`;
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  return `${text(time)} ${text(level).toUpperCase().padEnd(5)} [${text(context ?? '-')}] ${text(msg)}${extra.length ? `  ${extra.join(' ')}` : ''}\n${stack ? `${text(stack)}\n` : ''}`;
 }
 
 /**

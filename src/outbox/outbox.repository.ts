@@ -24,7 +24,7 @@ export class OutboxRepository {
   /** Claims due messages; SKIP LOCKED lets several instances share the work without taking the same row. */
   async claim(limit: number): Promise<ClaimedRow[]> {
     // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows] = await this.ds.query(
+    const [rows] = await this.ds.query<[ClaimedRow[], number]>(
       `UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, lease_until = now() + interval '${LEASE}'
         WHERE o.id IN (SELECT id FROM outbox
                         WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())

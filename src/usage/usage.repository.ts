@@ -23,7 +23,7 @@ export class UsageRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async counters(contractId: string, periodStart: Date): Promise<CounterRow | null> {
-    const rows = await this.ds.query(
+    const rows = await this.ds.query<CounterRow[]>(
       `SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls
          FROM period_counters WHERE contract_id = $1 AND period_start = $2`,
       [contractId, periodStart],

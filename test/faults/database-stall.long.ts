@@ -33,8 +33,13 @@ describe('faults (long): the database stalls mid-traffic', () => {
     let since = 0;
     const onAnswer = (a: CallAnswer) => {
       since++;
-      if (phase === 'before' && since >= 10) [phase, since] = ['stalled', 0], proxy.stall();
-      else if (phase === 'stalled' && since >= 12) [phase, since] = ['restored', 0], void proxy.restore();
+      if (phase === 'before' && since >= 10) {
+        [phase, since] = ['stalled', 0];
+        proxy.stall();
+      } else if (phase === 'stalled' && since >= 12) {
+        [phase, since] = ['restored', 0];
+        void proxy.restore();
+      }
       else if (phase === 'restored' && a.status === 200 && since >= 10) phase = 'done';
     };
     // A generous bound, not a measurement: three times the pool's connect and query timeouts together.

@@ -117,7 +117,7 @@ export class ServiceProcess {
     this.child = child;
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const verbose = this.opts.verbose ?? process.env.SERVICE_VERBOSE === '1';
-    for (const [stream, label] of [[child.stdout!, 'out'], [child.stderr!, 'err']] as const) {
+    for (const [stream, label] of [[child.stdout, 'out'], [child.stderr, 'err']] as const) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         this.output.push(`${label}: ${line}`);
         if (verbose) process.stderr.write(`[service ${child.pid}] ${line}\n`);

@@ -12,6 +12,7 @@ export function percentEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
+// eslint-disable-next-line no-control-regex -- a header value with a control character is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

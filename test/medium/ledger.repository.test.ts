@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { LedgerRepository } from '../../src/ledger/ledger.repository';
+import { CallOutcome, PendingCall } from '../../src/ledger/ledger.types';
+import { Medium, startMedium } from '../support/medium';
+
+/**
+ * The ledger's SQL paths called directly, on real PostgreSQL: block's admission under the
+ * allowance, the uncount of calls that never reached X, and the take-back of write-aheads
+ * refused after their commit's answer was lost. The HTTP suites reach these only through
+ * injected faults; here each path is one call and its rows.
+ */
+describe('LedgerRepository on PostgreSQL', () => {
+  let m: Medium;
+  let ledger: LedgerRepository;
+  const period = { key: '2026-11', start: new Date('2026-11-01T00:00:00Z'), end: new Date('2026-12-01T00:00:00Z') };
+
+  beforeAll(async () => {
+    m = await startMedium([LedgerRepository]);
+    ledger = m.get(LedgerRepository);
+  });
+  afterAll(() => m.close());
+
+  async function contract(allowance: number): Promise<string> {
+    const [c] = await m.sql<{ id: string }>(
+      `INSERT INTO contracts (name, handle_allowance, overage_price_minor, currency, timezone, billing_day)
+       VALUES ('medium', $1, 100, 'USD', 'UTC', 1) RETURNING id`,
+      [allowance],
+    );
+    return c.id;
+  }
+
+  function call(contractId: string, userId: string | null, opts: Partial<PendingCall> = {}): PendingCall {
+    return {
+      id: randomUUID(),
+      at: new Date('2026-11-10T12:00:00Z'),
+      contractId,
+      appId: null,
+      period,
+      endpoint: 'totals',
+      userId,
+      screenName: userId && `h${userId}`,
+      tweetCount: 1,
+      block: false,
+      billsConfirmed: false,
+      ...opts,
+    };
+  }
+
+  function outcome(c: PendingCall, o: Partial<CallOutcome>): CallOutcome {
+    return { call: c, outcome: 'answered', status: 200, latencyMs: 5, rateLimit: { limit: null, remaining: null }, answeredAt: new Date('2026-11-10T12:00:01Z'), ...o };
+  }
+
+  async function counters(contractId: string) {
+    const [r] = await m.sql<{ attempted: number; confirmed: number; calls: string }>(
+      'SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls FROM period_counters WHERE contract_id = $1',
+      [contractId],
+    );
+    return r && { attempted: r.attempted, confirmed: r.confirmed, calls: Number(r.calls) };
+  }
+
+  async function handles(contractId: string) {
+    const rows = await m.sql<{ user_id: string; calls: number; confirmed: boolean }>(
+      'SELECT user_id::text AS user_id, calls, confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1 ORDER BY user_id',
+      [contractId],
+    );
+    return rows;
+  }
+
+  const loggedCalls = (contractId: string) =>
+    m.sql<{ id: string; outcome: string }>('SELECT id::text AS id, outcome FROM calls WHERE contract_id = $1', [contractId]);
+
+  describe('write-ahead', () => {
+    it('logs every call and counts each handle once per period, app-only calls in the log only', async () => {
+      const id = await contract(10);
+      const batch = [call(id, '1'), call(id, '1'), call(id, '2'), call(id, null)];
+      expect(await ledger.writeAhead(batch)).toEqual(batch.map(() => ({ ok: true })));
+      expect(await counters(id)).toEqual({ attempted: 2, confirmed: 0, calls: 4 });
+      expect(await handles(id)).toEqual([
+        { user_id: '1', calls: 2, confirmed: false },
+        { user_id: '2', calls: 1, confirmed: false },
+      ]);
+      expect(await loggedCalls(id)).toHaveLength(4);
+    });
+
+    it('under block, admits new handles only while the count is under the allowance, and known ones always', async () => {
+      const id = await contract(2);
+      const block = { block: true };
+      const first = await ledger.writeAhead([call(id, '1', block), call(id, '2', block), call(id, '3', block), call(id, '1', block)]);
+      expect(first).toEqual([{ ok: true }, { ok: true }, { ok: false, allowance: 2 }, { ok: true }]);
+      // A later batch: the period is full, a handle already in it still gets through.
+      expect(await ledger.writeAhead([call(id, '4', block), call(id, '2', block), call(id, null, block)])).toEqual([
+        { ok: false, allowance: 2 },
+        { ok: true },
+        { ok: true },
+      ]);
+      expect(await counters(id)).toEqual({ attempted: 2, confirmed: 0, calls: 5 });
+      expect((await handles(id)).map((h) => [h.user_id, h.calls])).toEqual([
+        ['1', 2],
+        ['2', 2],
+      ]);
+      expect(await loggedCalls(id)).toHaveLength(5);
+    });
+  });
+
+  describe('outcomes', () => {
+    it('confirms a handle on its first 2xx, once', async () => {
+      const id = await contract(10);
+      const [a, b] = [call(id, '1'), call(id, '1')];
+      await ledger.writeAhead([a, b]);
+      await ledger.writeOutcomes([outcome(a, {})]);
+      await ledger.writeOutcomes([outcome(b, {})]);
+      expect(await counters(id)).toEqual({ attempted: 1, confirmed: 1, calls: 2 });
+      expect(await loggedCalls(id)).toEqual(expect.arrayContaining([{ id: a.id, outcome: 'answered' }, { id: b.id, outcome: 'answered' }]));
+    });
+
+    it('uncounts calls that never reached X: a handle left with none leaves the period, a retried batch uncounts nothing twice', async () => {
+      const id = await contract(10);
+      const [a1, a2, b] = [call(id, '1'), call(id, '1'), call(id, '2')];
+      await ledger.writeAhead([a1, a2, b]);
+      const unreachable = [outcome(a1, { outcome: 'unreachable', status: null }), outcome(b, { outcome: 'unreachable', status: null })];
+      await ledger.writeOutcomes(unreachable);
+      await ledger.writeOutcomes(unreachable);
+      expect(await handles(id)).toEqual([{ user_id: '1', calls: 1, confirmed: false }]);
+      // The calls stay in the log with their outcome; the handle count drops, the call count does not (they were made).
+      expect(await counters(id)).toEqual({ attempted: 1, confirmed: 0, calls: 3 });
+      expect((await loggedCalls(id)).filter((c) => c.outcome === 'unreachable')).toHaveLength(2);
+    });
+
+    it('keeps a confirmed handle whose later call never reached X', async () => {
+      const id = await contract(10);
+      const [a, b] = [call(id, '1'), call(id, '1')];
+      await ledger.writeAhead([a, b]);
+      await ledger.writeOutcomes([outcome(a, {})]);
+      await ledger.writeOutcomes([outcome(b, { outcome: 'unreachable', status: null })]);
+      expect(await handles(id)).toEqual([{ user_id: '1', calls: 1, confirmed: true }]);
+      expect(await counters(id)).toEqual({ attempted: 1, confirmed: 1, calls: 2 });
+    });
+  });
+
+  describe('take-back', () => {
+    it('removes committed write-aheads with their counts, as if never written', async () => {
+      const id = await contract(10);
+      const [a1, a2, b, app] = [call(id, '1'), call(id, '1'), call(id, '2'), call(id, null)];
+      await ledger.writeAhead([a1, a2, b, app]);
+      expect(await ledger.forget([a1, b, app], [])).toBe(3);
+      expect(await loggedCalls(id)).toEqual([{ id: a2.id, outcome: 'sent' }]);
+      expect(await handles(id)).toEqual([{ user_id: '1', calls: 1, confirmed: false }]);
+      expect(await counters(id)).toEqual({ attempted: 1, confirmed: 0, calls: 1 });
+    });
+
+    it('finds nothing to take back for a write-ahead that never committed, and never takes back an answered call', async () => {
+      const id = await contract(10);
+      const answered = call(id, '1');
+      await ledger.writeAhead([answered]);
+      await ledger.writeOutcomes([outcome(answered, {})]);
+      expect(await ledger.forget([call(id, '2'), answered], [])).toBe(0);
+      expect(await counters(id)).toEqual({ attempted: 1, confirmed: 1, calls: 1 });
+      expect(await handles(id)).toEqual([{ user_id: '1', calls: 1, confirmed: true }]);
+    });
+
+    it('ends the server process of a failed write-ahead before looking for its record', async () => {
+      const id = await contract(10);
+      const c = call(id, '1');
+      await ledger.writeAhead([c]);
+      // A session standing in for the broken write-ahead's connection: forget waits until it is gone.
+      const stuck = new Client({ connectionString: m.databaseUrl });
+      stuck.on('error', () => undefined);
+      await stuck.connect();
+      const [{ pid }] = (await stuck.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      expect(await ledger.forget([c], [pid])).toBe(1);
+      const alive = await m.sql<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid]);
+      expect(alive[0].n).toBe(0);
+      await stuck.end().catch(() => undefined);
+      expect(await counters(id)).toEqual({ attempted: 0, confirmed: 0, calls: 0 });
+    });
+  });
+});
