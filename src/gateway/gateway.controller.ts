@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Controller, Type, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { BodyLimit, GATEWAY_BODY_LIMIT } from '../common/body-limit';
@@ -18,7 +18,7 @@ import { XClient } from './x-client';
  * ledger's write-ahead around the call, and its OpenAPI description. One path per X endpoint,
  * so each is its own operation with its own request schema in /docs.
  */
-function EngagementRoute(endpoint: EngagementEndpoint, operationId: string, body: Function, summary: string) {
+function EngagementRoute(endpoint: EngagementEndpoint, operationId: string, body: Type<unknown>, summary: string) {
   return applyDecorators(
     Post(endpoint),
     BodyLimit(GATEWAY_BODY_LIMIT),

@@ -4,6 +4,7 @@
  * document only: the gateway validates with validateEngagementRequest, which also checks what
  * a schema cannot say (the 90-day rule, 4-value grouping orders, the /historical window).
  */
+import { Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { MAX_TWEET_IDS, TIME_SERIES_ENGAGEMENT_TYPES, TOTALS_ENGAGEMENT_TYPES } from '../engagement-request';
 
@@ -27,7 +28,7 @@ export class TimeSeriesGroupingDto {
   group_by: Array<'tweet.id' | 'engagement.type' | 'engagement.day' | 'engagement.hour'>;
 }
 
-const groupings = (grouping: Function) => ({
+const groupings = (grouping: Type<unknown>) => ({
   type: 'object' as const,
   minProperties: 1,
   maxProperties: MAX_GROUPINGS,
