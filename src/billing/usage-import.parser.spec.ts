@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
   contentExternalId,
-  ImportRejectedError,
   ImportRejection,
   MAX_IMPORT_ROWS,
   MAX_REPORTED_ROWS,
   parseUsageImport,
   ParsedImport,
 } from './usage-import.parser';
+import { ImportRejectedError } from './billing.errors';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const AT = '2026-10-03T14:00:00Z';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
-import { DomainError } from '../common/errors';
+import { ImportRejectedError } from './billing.errors';
 import type { EngagementEndpoint } from '../gateway/engagement-request';
 
 /**
@@ -56,12 +56,6 @@ export interface ImportRejection {
   fields: Record<string, string>;
 }
 
-/** The import was refused and nothing may be imported. */
-export class ImportRejectedError extends DomainError {
-  constructor(message: string, readonly rejection: ImportRejection) {
-    super(400, 'VALIDATION_FAILED', message, { ...rejection });
-  }
-}
 
 export const MAX_IMPORT_ROWS = 50_000;
 /** Enough to see the pattern of a bad export; the response stays small whatever the file holds. */

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
+import { ErrorCode } from './error-codes';
 
 /** What Node's parser reports, in the contract's codes (its own answer is a bare 400 with no body). */
-const PARSE_ERRORS: Record<string, [number, string, string, string]> = {
+const PARSE_ERRORS: Record<string, [number, string, ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large.'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request did not arrive in time.'],
 };

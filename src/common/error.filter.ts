@@ -1,10 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode } from './error-codes';
 import { DomainError } from './errors';
 import { isDatabaseUnavailable } from './pg-errors';
 
 /** Nest's and Fastify's own HTTP errors (unknown route, unparsable JSON, body too large) in the contract's codes. */
-const HTTP_CODES: Record<number, string> = {
+const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
@@ -18,7 +19,7 @@ const HTTP_CODES: Record<number, string> = {
 /** The gateway's paths take POST only: any other method there is a 405 naming it, not an unknown route. */
 const GATEWAY_PATH = /^\/insights\/engagement\/(totals|28hr|historical)\/?$/;
 
-type ErrorBody = { statusCode: number; code: string; message: string; details: Record<string, unknown> };
+type ErrorBody = { statusCode: number; code: ErrorCode; message: string; details: Record<string, unknown> };
 
 /** The one place errors become HTTP answers: `{ statusCode, code, message, details }`. */
 @Catch()

@@ -1,3 +1,5 @@
+import { ErrorCode } from './error-codes';
+
 /**
  * Domain errors. Services throw these (never HttpException) because schedulers and scripts
  * call services too; the one global filter maps them to the contract's error body.
@@ -5,7 +7,7 @@
 export class DomainError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -53,5 +55,11 @@ export class ConflictError extends DomainError {
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(accepted: string[]) {
     super(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as ${accepted.join(' or ')} (Content-Type header).`, { accepted });
+  }
+}
+
+export class DatabaseUnavailableError extends DomainError {
+  constructor() {
+    super(503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached.');
   }
 }

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { fitsBigint } from '../common/bigint-id';
-import { DomainError } from '../common/errors';
 import { SecretBox, sha256 } from '../common/secret-box';
 import { TtlCache } from '../common/ttl-cache';
 import { AppEntity } from './app.entity';
 import { AppsRepository } from './apps.repository';
+import { CredentialsUnreadableError } from './contracts.errors';
 import { HandleEntity } from './handle.entity';
 import { HandlesRepository } from './handles.repository';
 
@@ -137,16 +137,5 @@ export class CredentialsCache {
       }
       throw new CredentialsUnreadableError(owner);
     }
-  }
-}
-
-/**
- * The stored credentials cannot be decrypted with CREDENTIALS_KEY (or CREDENTIALS_KEY_PREVIOUS):
- * typically a previous key dropped before `npm run credentials:rotate` ran. Nothing is sent or
- * counted; the failure is not cached, so the call works again as soon as the key is back.
- */
-export class CredentialsUnreadableError extends DomainError {
-  constructor(owner: string) {
-    super(503, 'CREDENTIALS_UNREADABLE', `The stored X credentials of ${owner} cannot be decrypted with the configured CREDENTIALS_KEY (or CREDENTIALS_KEY_PREVIOUS); nothing was sent. An operator must restore the key they were sealed with (see "Rotating CREDENTIALS_KEY" in the README).`, { owner });
   }
 }

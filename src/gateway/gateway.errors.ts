@@ -55,3 +55,9 @@ export class UserContextRequiredError extends DomainError {
     super(400, 'USER_CONTEXT_REQUIRED', message, { endpoint, metrics: privateMetrics });
   }
 }
+
+export class HandleNotRegisteredError extends DomainError {
+  constructor(ref: string) {
+    super(404, 'HANDLE_NOT_REGISTERED', `No handle "${ref}" is registered for this app; register its access token with POST /apps/:id/handles.`, { handle: ref });
+  }
+}

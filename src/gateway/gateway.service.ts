@@ -3,23 +3,17 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { mediaType } from '../common/body-parsers';
 import { AnyPrincipal, DropInPrincipal, isDropIn, Principal } from '../auth/principal';
-import { DomainError, ForbiddenError, NotFoundError, UnsupportedMediaTypeError, ValidationFailedError } from '../common/errors';
+import { ForbiddenError, NotFoundError, UnsupportedMediaTypeError, ValidationFailedError } from '../common/errors';
 import { ContractCache } from '../contracts/contract-cache';
 import { AppCredentials, CredentialsCache, HandleCredentials } from '../contracts/credentials-cache';
 import { DropInHandleMismatchError } from './drop-in/drop-in.errors';
 import { isEngagementEndpoint, validateEngagementRequest } from './engagement-request';
-import { UserContextRequiredError } from './gateway.errors';
+import { HandleNotRegisteredError, UserContextRequiredError } from './gateway.errors';
 import { GatewayCall } from './gateway.types';
 
 type CallContext = { app: AppCredentials; handle: HandleCredentials | null };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export class HandleNotRegisteredError extends DomainError {
-  constructor(ref: string) {
-    super(404, 'HANDLE_NOT_REGISTERED', `No handle "${ref}" is registered for this app; register its access token with POST /apps/:id/handles.`, { handle: ref });
-  }
-}
 
 /**
  * Turns an HTTP request into a GatewayCall: which app, which handle, is the body within X's

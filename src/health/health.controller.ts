@@ -3,9 +3,9 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.decorator';
-import { DomainError } from '../common/errors';
-import { HealthDto } from './health.response';
+import { DatabaseUnavailableError } from '../common/errors';
 import { ApiErrorResponses } from '../common/openapi';
+import { HealthDto } from './health.response';
 
 @ApiTags('ops')
 @Controller('health')
@@ -21,7 +21,7 @@ export class HealthController {
     try {
       await this.ds.query('SELECT 1');
     } catch {
-      throw new DomainError(503, 'DATABASE_UNAVAILABLE', 'The database cannot be reached.');
+      throw new DatabaseUnavailableError();
     }
     return { status: 'ok' };
   }
