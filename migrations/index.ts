@@ -6,6 +6,8 @@ import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDash
 import { AddStatementRosterIndex1763970000000 } from './1763970000000-AddStatementRosterIndex';
 import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatementDays';
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
+import { AddHandleRefIndexes1764160000000 } from './1764160000000-AddHandleRefIndexes';
+import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHandleConnections';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   AddStatementRosterIndex1763970000000,
   CreateStatementDays1763970001000,
   CreateLedgerCountCalls1763990000000,
+  AddHandleRefIndexes1764160000000,
+  CreateHandleConnections1764160001000,
 ];

@@ -6,12 +6,14 @@ import { AuthModule } from './auth/auth.module';
 import { BillingModule } from './billing/billing.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConnectModule } from './connect/connect.module';
 import { ContractsModule } from './contracts/contracts.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthController } from './health/health.controller';
 import { MetricsModule } from './metrics/metrics.module';
+import { PlanningModule } from './planning/planning.module';
 import { ReportsModule } from './reports/reports.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -35,6 +37,8 @@ export class AppModule {
         AlertsModule,
         ReportsModule,
         DashboardModule,
+        PlanningModule,
+        ConnectModule,
       ],
       controllers: [HealthController],
     };

@@ -96,6 +96,8 @@ describe('rotating CREDENTIALS_KEY', () => {
         'apps.bearer_token_enc': { resealed: 1, alreadyCurrent: 0 },
         'handles.access_token_enc': { resealed: 2, alreadyCurrent: 0 },
         'handles.access_token_secret_enc': { resealed: 2, alreadyCurrent: 0 },
+        'handle_connections.request_token_enc': { resealed: 0, alreadyCurrent: 0 },
+        'handle_connections.request_token_secret_enc': { resealed: 0, alreadyCurrent: 0 },
       },
     });
     const after = await sealedValues(db.url);

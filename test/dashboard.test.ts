@@ -283,6 +283,8 @@ describe('dashboard sessions and headers', () => {
       'GET /dashboard/contracts/:id': 401,
       'GET /dashboard/contracts/:id/periods/:period/handles.csv': 401,
       'GET /dashboard/assets/dashboard.css': 200,
+      'GET /dashboard/contracts/:id/plan': 401, // src/planning
+      'GET /dashboard/connections': 401, // src/connect
     });
   });
 

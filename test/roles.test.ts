@@ -138,6 +138,8 @@ describe('roles', () => {
       build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/periods/${period()}/handles?format=csv` }),
     },
     { route: 'GET /rate-limits', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: '/rate-limits' }) },
+    { route: 'GET /contracts/:id/plan', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/plan` }) },
+    { route: 'GET /apps/:appId/handles/connect', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: `/apps/${s.appId}/handles/connect` }) },
     ...(['totals', '28hr', 'historical'] as const).map(
       (endpoint): Route => ({
         route: `POST /insights/engagement/${endpoint}`,
@@ -295,10 +297,11 @@ describe('roles', () => {
     }
     /**
      * Left out here: the health check (public), the API docs (served to browsers, which cannot send
-     * X-API-Key) and the dashboard, which signs people in with a session cookie and has a public login page.
+     * X-API-Key), the dashboard, which signs people in with a session cookie and has a public login page,
+     * and X's OAuth callback, whose credential is the single-use request token (test/connect.test.ts).
      */
     const isPublic = (path: string) =>
-      path === '/health' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/dashboard' || path.startsWith('/dashboard/');
+      path === '/health' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/dashboard' || path.startsWith('/dashboard/') || path === '/oauth/callback';
 
     function concrete(path: string): string {
       return path
@@ -342,8 +345,10 @@ describe('roles', () => {
       expect(breaking(await sweep(undefined), (a) => a === '401 UNAUTHENTICATED')).toEqual({});
     }, 120_000);
 
-    it('a client key is refused everywhere but the gateway (403 FORBIDDEN)', async () => {
-      expect(breaking(await sweep(s.clientKey, (p) => p.startsWith('/insights/engagement')), (a) => a === '403 FORBIDDEN')).toEqual({});
+    it('a client key is refused everywhere but the gateway and the preflight (403 FORBIDDEN)', async () => {
+      // The preflight takes a client key of one of the contract's apps (test/planning.test.ts).
+      const allowed = (p: string) => p.startsWith('/insights/engagement') || p === '/contracts/:id/preflight';
+      expect(breaking(await sweep(s.clientKey, allowed), (a) => a === '403 FORBIDDEN')).toEqual({});
     }, 120_000);
 
     it('admin is refused nowhere, and every route answers it (no 5xx, no hang)', async () => {

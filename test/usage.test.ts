@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { periodContaining } from '../src/billing/billing-period';
+import { ActiveDays } from '../src/forecast/active-days';
 import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -63,5 +64,34 @@ describe('usage: the handle roster and the projection', () => {
     const after = await usage();
     expect(after.uniqueHandles).toBe(3);
     expect(after.projection.exceedsAllowanceOn).toBe(day(0).toISODate());
+  });
+
+  it('projects from the handles that came back: the days\' distinct handles from the call log, imports included', async () => {
+    // A period ~9 days in, in UTC. 30 weekly handles: days 0..6 bring 5 each (some through an
+    // import), and those of days 0..1 come back on days 7..8, several calls a day.
+    const now = DateTime.utc();
+    const billingDay = Math.min(28, now.minus({ days: 9 }).day);
+    const s = await seed(t, { contract: { handleAllowance: 10, timezone: 'UTC', billingDay } });
+    const period = periodContaining(new Date(), { timezone: 'UTC', billingDay });
+    const start = DateTime.fromJSDate(period.start, { zone: 'UTC' });
+    const calls: object[] = [];
+    for (let d = 0; d < 7; d++) {
+      for (let h = 0; h < 5; h++) {
+        const user = 7000 + d * 10 + h;
+        calls.push({ id: `w${d}-${h}`, at: start.plus({ days: d, hours: 9 + h }).toISO(), userId: String(user), endpoint: 'totals' });
+        if (d < 2) for (let c = 0; c < 3; c++) calls.push({ id: `w${d}-${h}-back${c}`, at: start.plus({ days: d + 7, hours: 9 + c }).toISO(), userId: String(user), endpoint: 'totals' });
+      }
+    }
+    await importCalls(s.contractId, calls);
+
+    const active = await t.app.get(ActiveDays).perDay(s.contractId, period, 'UTC');
+    expect(active.slice(0, 9)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5]);
+
+    const body = (await get(`/contracts/${s.contractId}/usage`).expect(200)).body;
+    expect(body.uniqueHandles).toBe(35);
+    expect(body.projection.method).toContain('repeat-structure');
+    expect(body.projection.low).toBeGreaterThanOrEqual(body.uniqueHandles);
+    expect(body.projection.uniqueHandles).toBeGreaterThanOrEqual(body.projection.low);
+    expect(body.projection.high).toBeGreaterThanOrEqual(body.projection.uniqueHandles);
   });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity, Role } from './api-key.entity';
+import { DatabaseLock } from '../database/database-lock';
 
 @Injectable()
 export class ApiKeysRepository {
@@ -43,7 +44,7 @@ export class ApiKeysRepository {
   /** Serialises the "no admin key yet" check between instances starting together. */
   async withBootstrapLock<T>(fn: () => Promise<T>): Promise<T> {
     return this.repo.manager.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(7112002)');
+      await m.query('SELECT pg_advisory_xact_lock($1)', [DatabaseLock.AdminKeyBootstrap]);
       return fn();
     });
   }

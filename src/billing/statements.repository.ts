@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { BillingPeriod } from './billing-period';
 import { Counts, Terms, UsageFigures } from './figures';
+import { DatabaseLock } from '../database/database-lock';
 
 export interface StatementRow {
   period_start: Date;
@@ -28,8 +29,6 @@ export interface PeriodCountsRow {
   calls: string;
 }
 
-/** The advisory-lock class of the close (any constant, the same on every instance). */
-const CLOSE_LOCK = 7_112_003;
 
 @Injectable()
 export class StatementsRepository {
@@ -44,7 +43,7 @@ export class StatementsRepository {
    * gets false and moves on (the statement's key would refuse its copy anyway, after the work).
    */
   async tryLockClose(m: EntityManager, contractId: string, p: BillingPeriod): Promise<boolean> {
-    const [r] = await m.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [CLOSE_LOCK, `${contractId}|${p.start.toISOString()}`]);
+    const [r] = await m.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [DatabaseLock.PeriodClose, `${contractId}|${p.start.toISOString()}`]);
     return r.locked;
   }
 

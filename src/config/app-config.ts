@@ -9,6 +9,8 @@ export interface AppConfig {
   engagementApiBaseUrl: string;
   upstreamTimeoutMs: number;
   publicBaseUrl: string | undefined;
+  /** X's OAuth 1.0a origin, for connecting handles through X's sign-in (src/connect). */
+  xOauthBaseUrl: string;
   adminApiKey: string | undefined;
   /** 32 raw bytes; undefined means "generate one into DATA_DIR" (development only). */
   credentialsKey: Buffer | undefined;
@@ -115,6 +117,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     engagementApiBaseUrl: url('ENGAGEMENT_API_BASE_URL', ['http:', 'https:']) ?? 'https://data-api.x.com',
     upstreamTimeoutMs,
     publicBaseUrl: url('PUBLIC_BASE_URL', ['http:', 'https:']),
+    xOauthBaseUrl: url('X_OAUTH_BASE_URL', ['http:', 'https:']) ?? 'https://api.x.com',
     adminApiKey,
     credentialsKey,
     previousCredentialsKeys,

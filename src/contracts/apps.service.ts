@@ -75,18 +75,7 @@ export class AppsService {
     const screenName = dto.screenName.replace(/^@/, '');
     try {
       const handle = await this.contractsRepo.transaction(async (m) => {
-        const h = await this.handles.insert(
-          {
-            appId,
-            userId,
-            screenName,
-            accessTokenEnc: this.box.seal(dto.accessToken),
-            accessTokenSecretEnc: this.box.seal(dto.accessTokenSecret),
-            accessTokenHash: sha256(dto.accessToken),
-            tokenHint: hint(dto.accessToken),
-          },
-          m,
-        );
+        const h = await this.handles.insert({ appId, userId, ...this.sealedHandle(screenName, dto.accessToken, dto.accessTokenSecret) }, m);
         await this.audit.record({ actorKeyId, action: 'create', entity: 'handle', entityId: h.id, changes: { appId, userId, screenName, secrets: ['accessToken', 'accessTokenSecret'] } }, m);
         return h;
       });
@@ -100,9 +89,47 @@ export class AppsService {
     }
   }
 
+  /**
+   * A handle connected through X's sign-in (src/connect): registered exactly as addHandle does or,
+   * when the app has this user already, given the new tokens (and the screen name X now reports).
+   */
+  async connectHandle(appId: string, t: ConnectedTokens, actorKeyId: string | null) {
+    await this.getApp(appId);
+    const screenName = t.screenName.replace(/^@/, '');
+    const sealed = this.sealedHandle(screenName, t.accessToken, t.accessTokenSecret);
+    try {
+      const handle = await this.contractsRepo.transaction(async (m) => {
+        const existing = await this.handles.findLiveByUserIdForUpdate(appId, t.userId, m);
+        const h = existing ? await this.handles.replaceTokens(existing.id, sealed, m) : await this.handles.insert({ appId, userId: t.userId, ...sealed }, m);
+        await this.audit.record(
+          { actorKeyId, action: existing ? 'update' : 'create', entity: 'handle', entityId: h.id, changes: { appId, userId: t.userId, screenName, via: 'connect', secrets: ['accessToken', 'accessTokenSecret'] } },
+          m,
+        );
+        return h;
+      });
+      this.credentials.invalidateApp(appId);
+      return toHandleView(handle);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new ConflictError(`This app already has another handle with screen name @${screenName}, or this access token.`, { userId: t.userId, screenName });
+      }
+      throw e;
+    }
+  }
+
   async listHandles(appId: string) {
     await this.getApp(appId);
     return (await this.handles.listLive(appId)).map(toHandleView);
+  }
+
+  private sealedHandle(screenName: string, accessToken: string, accessTokenSecret: string) {
+    return {
+      screenName,
+      accessTokenEnc: this.box.seal(accessToken),
+      accessTokenSecretEnc: this.box.seal(accessTokenSecret),
+      accessTokenHash: sha256(accessToken),
+      tokenHint: hint(accessToken),
+    };
   }
 
   async deleteHandle(appId: string, handleId: string, actorKeyId: string): Promise<void> {
@@ -114,6 +141,14 @@ export class AppsService {
     });
     this.credentials.invalidateApp(appId);
   }
+}
+
+/** What X's access_token exchange returns for a handle that approved the app. */
+export interface ConnectedTokens {
+  userId: string;
+  screenName: string;
+  accessToken: string;
+  accessTokenSecret: string;
 }
 
 /** X's access tokens start with the user's numeric ID and a dash (`6253282-eWud…`); not guaranteed, so userId wins when given. */

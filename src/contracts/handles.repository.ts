@@ -30,6 +30,18 @@ export class HandlesRepository {
     return this.repo.find({ where: { appId, deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
   }
 
+  /** The live handle of `appId` with this user ID, locked for an update of its tokens (a connected handle that exists already). */
+  findLiveByUserIdForUpdate(appId: string, userId: string, manager: EntityManager): Promise<HandleEntity | null> {
+    return manager.getRepository(HandleEntity).findOne({ where: { appId, userId, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** New tokens for a handle already registered (a handle connected again). */
+  async replaceTokens(handleId: string, fields: Pick<HandleEntity, 'screenName' | 'accessTokenEnc' | 'accessTokenSecretEnc' | 'accessTokenHash' | 'tokenHint'>, manager: EntityManager): Promise<HandleEntity> {
+    const repo = manager.getRepository(HandleEntity);
+    await repo.update({ id: handleId }, fields);
+    return repo.findOneByOrFail({ id: handleId });
+  }
+
   insert(handle: Partial<HandleEntity>, manager: EntityManager): Promise<HandleEntity> {
     const repo = manager.getRepository(HandleEntity);
     return repo.save(repo.create(handle));

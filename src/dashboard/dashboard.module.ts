@@ -16,5 +16,7 @@ import { SessionsService } from './sessions.service';
   imports: [AuthModule, ContractsModule, BillingModule, UsageModule, AlertsModule],
   controllers: [DashboardController],
   providers: [DashboardService, DashboardRepository, SessionsService, SessionsRepository, DashboardSessionGuard],
+  // Pages of other features (src/planning, src/connect) sit behind the same sign-in.
+  exports: [SessionsService, DashboardSessionGuard],
 })
 export class DashboardModule {}

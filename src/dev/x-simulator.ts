@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { gzip } from 'node:zlib';
+import { XOAuthEndpoints } from './x-oauth-simulator';
 
 export interface SimApp { consumerKey: string; consumerSecret: string; bearerToken?: string }
 /** `consumerKey`, when set, binds the token to that app (X issues tokens per app). */
@@ -235,6 +236,8 @@ export class XSimulator {
   protectedTweetIds = new Set<string>();
   deletedTweetIds = new Set<string>();
   behaviour: SimBehaviour = { mode: 'normal', delayMs: 0 };
+  /** X's sign-in (request_token, authorize, access_token); `oauth.account` is who approves. */
+  readonly oauth: XOAuthEndpoints;
 
   private readonly apps = new Map<string, SimApp>();
   private readonly bearers = new Map<string, SimApp>();
@@ -256,6 +259,10 @@ export class XSimulator {
     this.maxReceived = opts.maxReceived ?? 100_000;
     for (const a of opts.apps ?? []) this.addApp(a);
     for (const t of opts.tokens ?? []) this.addToken(t);
+    this.oauth = new XOAuthEndpoints({
+      issueToken: (t) => this.addToken(t),
+      verify: (req, path, params, tokenSecret) => this.verifySigned(req, path, params, tokenSecret),
+    });
     this.server = createServer((req, res) => this.onRequest(req, res));
     // Longer than typical client agents' idle timeout, so a reused keep-alive socket isn't closed under the client.
     this.server.keepAliveTimeout = 65_000;
@@ -320,6 +327,7 @@ export class XSimulator {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    if (path.startsWith('/oauth/') && this.behaviour.mode === 'normal' && this.oauth.handle(req, res, path, q < 0 ? '' : url.slice(q + 1), raw ?? '')) return;
     const endpoint = ENDPOINTS.get(path) ?? null;
     let body: unknown = raw || undefined;
     let jsonOk = false;
@@ -419,6 +427,41 @@ export class XSimulator {
     if (a.length !== b.length || !timingSafeEqual(a, b)) return fail('Invalid signature', ck);
     if (!this.useNonce(`${ck}&${token.accessToken}&${nonce}`, ts, nowS)) return fail('Nonce already used', ck);
     return { ok: true, kind: 'oauth1', app, token };
+  }
+
+  /**
+   * An OAuth 1.0a request to X's sign-in endpoints: consumer key, timestamp, nonce and HMAC-SHA1
+   * over the method, URL, query and form parameters and the header's oauth_* parameters. The
+   * token, when there is one, is a request token whose secret `tokenSecret` knows.
+   */
+  private verifySigned(req: IncomingMessage, path: string, params: Array<[string, string]>, tokenSecret: (token: string) => string | undefined): { ok: true; oauth: Map<string, string> } | { ok: false; reason: string } {
+    const header = req.headers.authorization ?? '';
+    const fail = (reason: string) => ({ ok: false as const, reason: notAuthenticated(reason) });
+    if (!/^oauth /i.test(header)) return fail('Unknown Authorization Type');
+    const p = parseOAuthParams(header.slice(6));
+    if (!p) return fail('Malformed OAuth Authorization header');
+    const ck = p.get('oauth_consumer_key') ?? '';
+    const app = this.apps.get(ck);
+    if (!app) return fail('Consumer key not found');
+    if (p.get('oauth_signature_method') !== 'HMAC-SHA1') return fail('Unsupported signature method');
+    if (p.has('oauth_version') && p.get('oauth_version') !== '1.0') return fail('Unsupported OAuth version');
+    const tsText = p.get('oauth_timestamp') ?? '';
+    const ts = /^\d{1,12}$/.test(tsText) ? Number(tsText) : NaN;
+    const nowS = Math.floor(Date.now() / 1000);
+    if (!(Math.abs(nowS - ts) <= this.skew)) return fail('Timestamp out of bounds');
+    const nonce = p.get('oauth_nonce');
+    if (!nonce) return fail('Missing oauth_nonce');
+    const token = p.get('oauth_token');
+    const secret = token === undefined ? '' : tokenSecret(token);
+    if (secret === undefined) return { ok: false, reason: 'Invalid request token.' };
+    const signed: Array<[string, string]> = [...params];
+    for (const [k, v] of p) if (k !== 'realm' && k !== 'oauth_signature') signed.push([k, v]);
+    const host = (req.headers.host ?? this.baseUrl.slice(7)).toLowerCase().replace(/:80$/, '');
+    const expected = hmacSha1Signature(signatureBaseString(req.method ?? 'POST', `http://${host}${path}`, signed), app.consumerSecret, secret);
+    const given = Buffer.from(p.get('oauth_signature') ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(Buffer.from(expected), given)) return fail('Invalid signature');
+    if (!this.useNonce(`${ck}&${token ?? ''}&${nonce}`, ts, nowS)) return fail('Nonce already used');
+    return { ok: true, oauth: p };
   }
 
   /** A nonce is kept while its timestamp is still acceptable; after that the timestamp check rejects a replay. */

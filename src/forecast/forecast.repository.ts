@@ -74,6 +74,23 @@ export class ForecastRepository {
     return { total: row.total, recent: countsOf(row.recent, bounds.length - 1) };
   }
 
+  /**
+   * Distinct handles called between consecutive instants of `bounds`, one count per interval: the
+   * active handles of each local day, whose excess over the day's first-seen ones are the handles
+   * that came back (the projection's repeat structure). From the call log (calls_contract_at);
+   * app-only calls name no handle and are left out.
+   */
+  async activeBetween(contractId: string, periodStart: Date, bounds: Bound[]): Promise<number[]> {
+    const rows: { b: number; n: number }[] = await this.ds.query(
+      `SELECT ${BUCKET('at')} AS b, count(DISTINCT user_id)::int AS n FROM calls
+        WHERE contract_id = $1 AND at >= ($3::timestamptz[])[1] AND at < ($3::timestamptz[])[cardinality($3::timestamptz[])]
+          AND period_start = $2 AND user_id IS NOT NULL
+        GROUP BY 1`,
+      [contractId, periodStart, bounds.map(boundParam)],
+    );
+    return countsOf(rows, bounds.length - 1);
+  }
+
   /** Closed periods before `before`, newest first (at most `limit`), from the day counts written with their statements. */
   history(contractId: string, before: Date, policy: CountPolicy, limit: number): Promise<PastDayCount[]> {
     const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';

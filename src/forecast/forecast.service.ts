@@ -3,6 +3,7 @@ import { BillingPeriod } from '../billing/billing-period';
 import { Terms } from '../billing/figures';
 import { formatMoney, Money } from '../common/money';
 import { TtlCache } from '../common/ttl-cache';
+import { ActiveDays } from './active-days';
 import { FirstSeenDays } from './first-seen-days';
 import { DayCount, ForecastRepository, PastDayCount } from './forecast.repository';
 import { localDays } from './period-days';
@@ -25,7 +26,8 @@ export interface ProjectionView {
 
 /**
  * The open period's projected month-end count, from the curve of first-seen handles per local
- * day (FirstSeenDays) and the contract's earlier periods (their statements' day counts).
+ * day (FirstSeenDays), the handles called per day (ActiveDays: with the first ones, those that
+ * came back) and the contract's earlier periods (their statements' day counts).
  * Computed at most every 15 s per period: the alert check, the dashboard and the API all ask, and
  * a projection a few seconds old is as good.
  */
@@ -33,12 +35,17 @@ export interface ProjectionView {
 export class ForecastService {
   private readonly cache = new TtlCache<string, ProjectionView>(15_000);
 
-  constructor(private readonly repo: ForecastRepository, private readonly firstSeen: FirstSeenDays) {}
+  constructor(
+    private readonly repo: ForecastRepository,
+    private readonly firstSeen: FirstSeenDays,
+    private readonly active: ActiveDays,
+  ) {}
 
   project(contractId: string, timezone: string, period: BillingPeriod, terms: Terms, now = new Date()): Promise<ProjectionView> {
     return this.cache.get(`${contractId}|${period.start.toISOString()}|${terms.countPolicy}|${terms.allowance}|${terms.overagePriceMinor}`, async () => {
-      const [current, past] = await Promise.all([
+      const [current, active, past] = await Promise.all([
         this.firstSeen.perDay(contractId, period, timezone, terms.countPolicy, now),
+        this.active.perDay(contractId, period, timezone, now),
         this.repo.history(contractId, period.start, terms.countPolicy, HISTORY_PERIODS),
       ]);
       const p = projectPeriod({
@@ -47,6 +54,7 @@ export class ForecastService {
         now,
         timezone,
         newHandlesPerDay: current,
+        activeHandlesPerDay: active,
         history: historyCurves(timezone, past),
         allowance: terms.allowance,
         overagePriceMinor: terms.overagePriceMinor,

@@ -1,8 +1,9 @@
 import { Curve, Interval } from './activity-clock';
 
 /**
- * A period's own extrapolation, from nothing but its curve so far: all a first period has, and
- * one of the candidates while a contract has fewer than three past periods.
+ * A period's own extrapolation, from nothing but its curve so far: what a period has of its own
+ * when the daily returns are not given (repeat-structure.ts uses them), and then one of the
+ * candidates while a contract has fewer than three past periods.
  */
 
 /** Heaps' law: distinct items seen grow as t^α; 0.4-0.7 is typical, 0.55 is where we start. */

@@ -2,6 +2,7 @@ import { multiply } from '../common/money';
 import { activityClock, Curve, cumulativeOf, DailySeries, incrementsOf, weekdayFactors } from './activity-clock';
 import { Candidate, levelCandidate, levelFinal, readPast, shapeCandidate, stack, Stacked } from './history-shape';
 import { ownCurveEstimate } from './own-curve';
+import { repeatStructureEstimate } from './repeat-structure';
 import { isoDateOfDay, localDayOf, periodDays } from './period-days';
 
 /**
@@ -16,14 +17,17 @@ import { isoDateOfDay, localDayOf, periodDays } from './period-days';
  *
  *   history-shape     earlier periods' curves, read at the same point: final ÷ count-so-far;
  *   level-trend       earlier periods' finals and their trend, whatever this period shows;
- *   first-seen-decay  this period's own curve: decay fit + Heaps' law (all a first period has).
+ *   repeat-structure  this period's own rhythms, from its new and its returning handles per day
+ *                     (repeat-structure.ts): all a first period has;
+ *   first-seen-decay  this period's own curve alone (decay fit + Heaps' law), without the returns.
  *
- * Each is tried on the contract's past periods at the same point of the period, and they are
+ * The history's are tried on the contract's past periods at the same point of the period, and
  * blended on log(handles still to come + 1) with the weights that would have erred least there
- * (stacking; inverse-variance weights from prior errors while there is little history). The band
- * is the blend's error there plus the Poisson noise of the handles still to come: wide when there
- * is little data, narrowing as the period runs out. `npm run backtest` measures all of this
- * against the straight line on synthetic traffic.
+ * (stacking; inverse-variance weights from prior errors while there is little history); their
+ * band is the blend's error there plus the Poisson noise of the handles still to come. The
+ * period's own estimate (with its own band) and the history's are then blended by inverse
+ * variance: the history takes over as closed periods accumulate. `npm run backtest` measures
+ * all of this against the straight line on synthetic traffic shapes.
  */
 
 export interface ProjectionInput {
@@ -37,6 +41,11 @@ export interface ProjectionInput {
   newHandlesPerDay: number[];
   /** calls per local day, same indexing: the clearest sign of the weekday rhythm */
   callsPerDay?: number[];
+  /**
+   * distinct handles called on each local day (first seen that day or before), same indexing:
+   * with it, the handles that came back show the period's repeat structure (repeat-structure.ts)
+   */
+  activeHandlesPerDay?: number[];
   /**
    * earlier periods, most recent first, each the cumulative unique count at the end of each local
    * day; full periods only. `periodStart` places its days on the calendar (for weekdays); without
@@ -120,14 +129,27 @@ export function projectPeriod(input: ProjectionInput): Projection {
 
   const rows = readPast(past, now, targets, SHAPE_RECENCY);
   const end = last(targets);
+  const repeat = input.activeHandlesPerDay
+    ? repeatStructureEstimate({
+        bounds,
+        today: days.today,
+        now,
+        newPerDay: observed,
+        returningPerDay: observed.map((n, d) => Math.max(0, countAt(input.activeHandlesPerDay!, d, days.today) - n)),
+        targets,
+      })
+    : null;
   const candidates: Candidate[] = [];
   if (rows.length > 0) {
-    const shape = shapeCandidate(rows, current, SHAPE_SIGMA_PRIOR);
+    // A burst this period (a campaign) is in the count once: the history's shape scales the rest.
+    const usual = Math.max(1, current - (repeat?.burst ?? 0));
+    const shape = shapeCandidate(rows, usual, SHAPE_SIGMA_PRIOR);
     candidates.push(shape);
     const level = levelFinal(past, end, LEVEL_RECENCY);
-    if (level && level.final > current + 0.5) candidates.push(levelCandidate(rows, level, current, shape.remaining, LEVEL_SIGMA_PRIOR));
+    if (level && level.final > usual + 0.5) candidates.push(levelCandidate(rows, level, usual, shape.remaining, LEVEL_SIGMA_PRIOR));
   }
-  if (rows.length < OWN_UNTIL_PERIODS) {
+  // Without the returns, the period's own curve of first-seen handles is all it has of its own.
+  if (!repeat && rows.length < OWN_UNTIL_PERIODS) {
     const own = ownCurveEstimate(new Curve([...bounds.slice(0, days.today + 1), now], cumulative), now, targets);
     candidates.push({
       method: 'first-seen-decay',
@@ -136,7 +158,46 @@ export function projectPeriod(input: ProjectionInput): Projection {
       errors: rows.map((r) => Math.log((last(ownCurveEstimate(r.curve.truncated(now), now, [end]).remaining) + 1) / (last(r.rem) + 1))),
     });
   }
-  return present(input, current, observed, days.firstDay, dates, blend(candidates, stack(candidates, rows)), days.today);
+  const own: Blend | null = repeat ? { remaining: repeat.remaining, sigma: Math.min(MAX_SIGMA, repeat.sigmaUp), sigmaDown: Math.min(MAX_SIGMA, repeat.sigmaDown), method: 'repeat-structure' } : null;
+  const fromHistory = candidates.length > 0 ? blend(candidates, stack(candidates, rows)) : null;
+  const b = fromHistory && own ? combine(fromHistory, own) : (fromHistory ?? own)!;
+  return present(input, current, observed, days.firstDay, dates, b, days.today);
+}
+
+/**
+ * The period's own repeat structure and what its history says, by inverse variance on
+ * log(remaining + 1): in a first period the first is all there is; as closed periods accumulate
+ * and the history's error (learnt on them) shrinks, it takes over. The two are not independent
+ * (same period, same handles), so the blend's sd assumes a correlation of one half.
+ */
+function combine(history: Blend, own: Blend): Blend {
+  // Weights from each side's mean variance; each side of the band from its own.
+  const variance = (b: Blend): number => (b.sigma ** 2 + down(b) ** 2) / 2;
+  const wh = variance(own) / (variance(own) + variance(history));
+  const wo = 1 - wh;
+  const log = (b: Blend): number => Math.log(Math.max(0, last(b.remaining)) + 1);
+  const final = Math.exp(wh * log(history) + wo * log(own)) - 1;
+  const profile = history.remaining.map((_, j) => {
+    const share = (b: Blend): number => (last(b.remaining) > 0 ? b.remaining[j] / last(b.remaining) : 1);
+    return wh * share(history) + wo * share(own);
+  });
+  const side = (h: number, o: number): number => Math.min(MAX_SIGMA, Math.sqrt((wh * h) ** 2 + (wo * o) ** 2 + wh * wo * h * o));
+  const method = wh >= 1 - MIN_WEIGHT_NAMED ? history.method : wo >= 1 - MIN_WEIGHT_NAMED ? own.method : `${history.method}+${own.method}`;
+  return {
+    remaining: profile.map((p) => (p / (last(profile) || 1)) * final),
+    sigma: side(history.sigma, own.sigma),
+    sigmaDown: side(down(history), down(own)),
+    method,
+  };
+}
+
+/** A day's count from a per-day series like newHandlesPerDay (extra days count as today's). */
+function countAt(values: number[], day: number, today: number): number {
+  const days = day < today ? values.slice(day, day + 1) : values.slice(today);
+  return days.reduce((s, v) => {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError('activeHandlesPerDay must hold counts (numbers >= 0).');
+    return s + v;
+  }, 0);
 }
 
 /** An sd of log(final) as an sd of log(remaining + 1): the same spread of handles, relative to fewer. */
@@ -146,9 +207,13 @@ function finalToRemainingSigma(sigmaFinal: number, current: number, remaining: n
 
 interface Blend {
   remaining: number[];
+  /** sd of log(remaining + 1): above the estimate, and below it where that differs */
   sigma: number;
+  sigmaDown?: number;
   method: string;
 }
+
+const down = (b: Blend): number => b.sigmaDown ?? b.sigma;
 
 /** The stacked weights on log(remaining + 1) for the total; the days in between by the same weights. */
 function blend(candidates: Candidate[], stacked: Stacked): Blend {
@@ -174,13 +239,14 @@ function blend(candidates: Candidate[], stacked: Stacked): Blend {
 
 function present(input: ProjectionInput, current: number, observed: number[], firstDay: number, dates: string[], b: Blend, completeDays: number): Projection {
   const spread = Math.exp(BAND_Z * b.sigma);
+  const spreadDown = Math.exp(BAND_Z * down(b));
   const dailyCurve = b.remaining.map((rem, j) => {
     const f = last(b.remaining) > 0 ? rem / last(b.remaining) : 1;
     const total = last(b.remaining);
     return {
       date: dates[j],
       cumulative: Math.round(current + f * total),
-      low: Math.floor(current + f * Math.max(0, (total + 1) / spread - 1)),
+      low: Math.floor(current + f * Math.max(0, (total + 1) / spreadDown - 1)),
       high: Math.ceil(current + f * ((total + 1) * spread - 1)),
     };
   });

@@ -43,6 +43,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...loadConfig({ NODE_ENV: 'test', SCHEDULERS: 'off' }),
     databaseUrl,
     engagementApiBaseUrl: sim.url,
+    xOauthBaseUrl: sim.url,
     upstreamTimeoutMs: 3000,
     adminApiKey: ADMIN_KEY,
     credentialsKey: crypto.randomBytes(32),

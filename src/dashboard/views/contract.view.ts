@@ -18,7 +18,7 @@ export interface ContractPageData {
 
 export function contractPage(d: ContractPageData, session: DashboardSession): string {
   const tz = d.contract.timezone;
-  const body = html`<nav class="crumbs"><a href="/dashboard">Contracts</a> / ${d.contract.name}</nav>
+  const body = html`<nav class="crumbs"><a href="/dashboard">Contracts</a> / ${d.contract.name} · <a data-link="plan" href="/dashboard/contracts/${d.contract.id}/plan">Renewal plan</a></nav>
 <h1>${d.contract.name}</h1>
 <p class="sub">Period <strong data-period="${d.period.key}">${d.period.key}</strong>: ${d.period.firstDay} to ${d.period.lastDay} (${tz}) · counting ${d.contract.countPolicy} handles · enforcement ${d.contract.enforcement} · as of ${localTime(d.usage.asOf, tz)}</p>
 ${figures(d)}

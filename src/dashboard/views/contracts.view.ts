@@ -22,5 +22,5 @@ export function contractsPage(contracts: ContractListItem[], session: DashboardS
 <td class="num">${count(c.uniqueHandles)}</td><td class="num">${count(c.allowance)}</td><td class="num">${money(c.overageCost)}</td><td>${c.timezone}</td></tr>`)}
 </tbody></table>`
     : html`<div class="empty" data-empty="contracts">No contracts yet. An admin creates one with <code>POST /contracts</code>; it shows here at once.</div>`;
-  return page('Contracts', html`<h1>Contracts</h1><p class="sub">Choose a contract to see its open period, projection, alerts and statements.</p>${body}`, session);
+  return page('Contracts', html`<h1>Contracts</h1><p class="sub">Choose a contract to see its open period, projection, alerts and statements. <a data-link="connections" href="/dashboard/connections">Pending handle connections</a></p>${body}`, session);
 }

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { Principal } from '../auth/principal';
+import { PeriodsService } from '../billing/periods.service';
+import { StatementsRepository } from '../billing/statements.repository';
+import { ForbiddenError } from '../common/errors';
+import { formatMoney } from '../common/money';
+import { AppsRepository } from '../contracts/apps.repository';
+import { ContractTermsRepository } from '../contracts/contract-terms.repository';
+import { ContractsService } from '../contracts/contracts.service';
+import { parsePreflightBody } from './preflight-request';
+import { preflightFigures } from './preflight-figures';
+import { PreflightRepository } from './preflight.repository';
+
+/**
+ * What a batch job over some handles would cost if it ran now, before it spends anything:
+ * which handles already count this period, which would be new, and what the new ones would
+ * add. Reads only; nothing is logged or counted.
+ */
+@Injectable()
+export class PreflightService {
+  constructor(
+    private readonly contracts: ContractsService,
+    private readonly apps: AppsRepository,
+    private readonly repo: PreflightRepository,
+    private readonly periods: PeriodsService,
+    private readonly statements: StatementsRepository,
+    private readonly terms: ContractTermsRepository,
+  ) {}
+
+  async preflight(contractId: string, body: unknown, who: Principal) {
+    const refs = parsePreflightBody(body);
+    const contract = await this.contracts.getEntity(contractId);
+    const appIds = await this.appsFor(contract.id, who);
+    const period = this.periods.resolve(contract);
+    const [terms, counts] = await Promise.all([
+      this.terms.inForce(contract.id, period.end),
+      this.statements.counts(contract.id, period.start),
+    ]);
+    const resolved = await this.repo.resolve(contract.id, period.start, terms.countPolicy, appIds, refs);
+    // Two references to one handle (its name and its user ID) are one handle.
+    const named = new Set(resolved.map((r) => r.i));
+    const userIds = new Set(resolved.map((r) => r.userId));
+    const counted = new Set(resolved.filter((r) => r.counted).map((r) => r.userId));
+    const notRegistered = refs.filter((_, i) => !named.has(i)).map((r) => r.ref);
+    const uniqueHandles = terms.countPolicy === 'confirmed' ? (counts?.confirmed ?? 0) : (counts?.attempted ?? 0);
+    const f = preflightFigures({
+      uniqueHandles,
+      allowance: terms.allowance,
+      overagePriceMinor: terms.overagePriceMinor,
+      currency: terms.currency,
+      enforcement: contract.enforcement,
+      alreadyCounted: counted.size,
+      new: userIds.size - counted.size,
+    });
+    return {
+      contractId: contract.id,
+      period: period.key,
+      handles: userIds.size + notRegistered.length,
+      alreadyCounted: counted.size,
+      new: userIds.size - counted.size,
+      notRegistered,
+      overageHandles: f.overageHandles,
+      overageCost: f.overageCost,
+      remainingAfter: f.remainingAfter,
+      blockedHandles: f.blockedHandles,
+      uniqueHandles,
+      allowance: terms.allowance,
+      overagePrice: formatMoney(terms.overagePriceMinor, terms.currency),
+      enforcement: contract.enforcement,
+      countPolicy: terms.countPolicy,
+      asOf: new Date(),
+    };
+  }
+
+  /** Whose handles count as registered: a client key's own app (the only one its gateway calls can use), else every app of the contract. */
+  private async appsFor(contractId: string, who: Principal): Promise<string[]> {
+    const ids = (await this.apps.listByContract(contractId)).map((a) => a.id);
+    if (who.role !== 'client') return ids;
+    if (!who.appId || !ids.includes(who.appId))
+      throw new ForbiddenError(
+        "This client key is bound to an app of another contract; ask about its own contract's handles.",
+      );
+    return [who.appId];
+  }
+}
