@@ -6,6 +6,10 @@ import { CreateDashboardSessions1763940000000 } from './1763940000000-CreateDash
 import { AddStatementRosterIndex1763970000000 } from './1763970000000-AddStatementRosterIndex';
 import { CreateStatementDays1763970001000 } from './1763970001000-CreateStatementDays';
 import { CreateLedgerCountCalls1763990000000 } from './1763990000000-CreateLedgerCountCalls';
+import { AddAppDeletion1764000012000 } from './1764000012000-AddAppDeletion';
+import { SealWebhookUrls1764100000000 } from './1764100000000-SealWebhookUrls';
+import { MarkBootstrapApiKeys1764100001000 } from './1764100001000-MarkBootstrapApiKeys';
+import { ReturnMeteringFromLedgerCountCalls1764100000000 } from './1764100000000-ReturnMeteringFromLedgerCountCalls';
 import { AddHandleRefIndexes1764160000000 } from './1764160000000-AddHandleRefIndexes';
 import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHandleConnections';
 
@@ -19,6 +23,10 @@ export const MIGRATIONS = [
   AddStatementRosterIndex1763970000000,
   CreateStatementDays1763970001000,
   CreateLedgerCountCalls1763990000000,
+  AddAppDeletion1764000012000,
+  SealWebhookUrls1764100000000,
+  MarkBootstrapApiKeys1764100001000,
+  ReturnMeteringFromLedgerCountCalls1764100000000,
   AddHandleRefIndexes1764160000000,
   CreateHandleConnections1764160001000,
 ];

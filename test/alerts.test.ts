@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { seed, Seeded, totalsBody } from './support/fixtures';
 import { MailCatcher } from './support/mail-catcher';
@@ -51,18 +52,22 @@ describe('alerts', () => {
 
     for (let i = 5; i < 10; i++) expect((await call(s, i)).status).toBe(200);
     await checkAlerts();
-    await mail.waitFor(2);
-    await hooks.waitFor(2);
+    // 10 of 10 used early in the month: the projection (from this count, never an older one) may exceed the allowance too.
     alerts = await alertsOf(s);
-    expect(alerts.map((a: { threshold: number }) => a.threshold)).toEqual([1, 0.5]);
-    expect(alerts[0].channels).toEqual([
+    await mail.waitFor(alerts.length);
+    await hooks.waitFor(alerts.length);
+    alerts = await alertsOf(s);
+    const thresholds = alerts.filter((a: { kind: string }) => a.kind === 'threshold');
+    expect(thresholds.map((a: { threshold: number }) => a.threshold)).toEqual([1, 0.5]);
+    expect(alerts.length - thresholds.length).toBeLessThanOrEqual(1);
+    expect(thresholds[0].channels).toEqual([
       expect.objectContaining({ channel: 'email', status: 'sent', attempts: 1 }),
       expect.objectContaining({ channel: 'webhook', status: 'sent', attempts: 1, target: expect.not.stringContaining('/hooks/handlemeter') }),
     ]);
     await checkAlerts();
     await new Promise((r) => setTimeout(r, 300));
-    expect(mail.messages).toHaveLength(2);
-    expect(hooks.received).toHaveLength(2);
+    expect(mail.messages).toHaveLength(alerts.length);
+    expect(hooks.received).toHaveLength(alerts.length);
   });
 
   it('is raised when the count changes, without waiting for the scheduled check', async () => {
@@ -124,7 +129,9 @@ describe('alerts across a restart', () => {
     const hooks = await WebhookReceiver.start();
     const port = hooks.port;
     await hooks.stop();
-    const first = await startTestApp({ config: { outboxRetryBaseMs: 100 } });
+    // The same service restarted: the same CREDENTIALS_KEY opens the webhook URL it sealed.
+    const credentialsKey = crypto.randomBytes(32);
+    const first = await startTestApp({ config: { outboxRetryBaseMs: 100, credentialsKey } });
     const s = await seed(first, { handles: 1, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: `http://127.0.0.1:${port}/hook` } } });
     await first.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()).expect(200);
     await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
@@ -133,7 +140,7 @@ describe('alerts across a restart', () => {
     await first.stop();
 
     const back = await WebhookReceiver.start(port);
-    const second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { outboxRetryBaseMs: 100, schedulersEnabled: true } });
+    const second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { outboxRetryBaseMs: 100, schedulersEnabled: true, credentialsKey } });
     try {
       const got = await back.waitFor(1, 15_000);
       expect(got).toHaveLength(1);

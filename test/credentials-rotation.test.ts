@@ -40,7 +40,9 @@ function rotate(env: Record<string, string>): Promise<Run> {
 async function sealedValues(url: string): Promise<Record<string, string>> {
   const rows = await withClient(url, (c) =>
     c.query(`SELECT 'app ' || id AS id, consumer_secret_enc AS a, bearer_token_enc AS b FROM apps
-             UNION ALL SELECT 'handle ' || id, access_token_enc, access_token_secret_enc FROM handles`),
+             UNION ALL SELECT 'handle ' || id, access_token_enc, access_token_secret_enc FROM handles
+             UNION ALL SELECT 'contract ' || id, notify_webhook_url_enc, NULL FROM contracts
+             UNION ALL SELECT 'outbox ' || id, target_enc, NULL FROM outbox`),
   );
   const out: Record<string, string> = {};
   for (const r of rows.rows) {
@@ -61,13 +63,16 @@ describe('rotating CREDENTIALS_KEY', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     onA = await startTestApp({ databaseUrl: db.url, config: { credentialsKey: keyA } });
-    s = await seed(onA, { handles: 3 });
+    // A webhook URL is a credential too: the contract's, and the outbox's copy of it once an alert is queued.
+    s = await seed(onA, { handles: 3, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: 'http://127.0.0.1:9/hooks/rotate-me' } } });
     // A deleted handle's tokens are destroyed (NULL): nothing to re-seal there.
     const list = await onA.http().get(`/apps/${s.appId}/handles`).set('X-API-Key', ADMIN_KEY);
     const gone = list.body.find((h: { userId: string }) => h.userId === s.handles[2].userId);
     await onA.http().delete(`/apps/${s.appId}/handles/${gone.id}`).set('X-API-Key', ADMIN_KEY).expect(204);
     const res = await onA.http().post(TOTALS).set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody());
     expectStatus(res, 200);
+    await onA.settle();
+    await onA.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
     await onA.stop();
   });
   afterAll(async () => {
@@ -79,7 +84,7 @@ describe('rotating CREDENTIALS_KEY', () => {
     const before = await sealedValues(db.url);
     const run = await rotate({ DATABASE_URL: db.url, CREDENTIALS_KEY: b64(keyB) });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/6 stored secret\(s\) open with none of the keys given, so nothing was changed/);
+    expect(run.stderr).toMatch(/8 stored secret\(s\) open with none of the keys given, so nothing was changed/);
     expect(run.stderr).toContain(`apps.consumer_secret_enc id=`);
     expect(await sealedValues(db.url)).toEqual(before);
   });
@@ -89,13 +94,15 @@ describe('rotating CREDENTIALS_KEY', () => {
     const run = await rotate({ DATABASE_URL: db.url, CREDENTIALS_KEY: b64(keyB), CREDENTIALS_KEY_PREVIOUS: b64(keyA) });
     expect(run).toMatchObject({ code: 0 });
     expect(JSON.parse(run.stdout)).toEqual({
-      resealed: 6,
+      resealed: 8,
       alreadyCurrent: 0,
       columns: {
         'apps.consumer_secret_enc': { resealed: 1, alreadyCurrent: 0 },
         'apps.bearer_token_enc': { resealed: 1, alreadyCurrent: 0 },
         'handles.access_token_enc': { resealed: 2, alreadyCurrent: 0 },
         'handles.access_token_secret_enc': { resealed: 2, alreadyCurrent: 0 },
+        'contracts.notify_webhook_url_enc': { resealed: 1, alreadyCurrent: 0 },
+        'outbox.target_enc': { resealed: 1, alreadyCurrent: 0 },
         'handle_connections.request_token_enc': { resealed: 0, alreadyCurrent: 0 },
         'handle_connections.request_token_secret_enc': { resealed: 0, alreadyCurrent: 0 },
       },
@@ -110,7 +117,7 @@ describe('rotating CREDENTIALS_KEY', () => {
     }
 
     const again = await rotate({ DATABASE_URL: db.url, CREDENTIALS_KEY: b64(keyB), CREDENTIALS_KEY_PREVIOUS: b64(keyA) });
-    expect(JSON.parse(again.stdout)).toMatchObject({ resealed: 0, alreadyCurrent: 6 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ resealed: 0, alreadyCurrent: 8 });
     expect(await sealedValues(db.url)).toEqual(after);
   });
 

@@ -6,9 +6,17 @@ import { periodContaining, previousPeriod } from '../src/billing/billing-period'
 import { launchChromium } from './support/browser';
 import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 const TZ = 'America/New_York';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
+const SCREENSHOTS = path.join(__dirname, 'screenshots');
+
+/** "USD 6,250.00": the amount's digits grouped by threes, as finance reads money. */
+function usd(m: { amount: string; currency: string }): string {
+  const [units, cents] = m.amount.split('.');
+  return `${m.currency} ${units.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
+}
 
 /** The dashboard in Debian's Chromium: what finance sees, with the figures the API gives. */
 describe('dashboard in a browser', () => {
@@ -16,19 +24,24 @@ describe('dashboard in a browser', () => {
   let browser: Browser;
   let financeKey: string;
   let s: BusyContract;
+  let hooks: WebhookReceiver;
 
   const admin = { 'X-API-Key': ADMIN_KEY };
   const api = (p: string, key = financeKey) => t.http().get(p).set('X-API-Key', key);
 
   beforeAll(async () => {
-    t = await startTestApp();
+    hooks = await WebhookReceiver.start();
+    // The webhook refuses every delivery: the alerts' delivery errors are there to see.
+    hooks.failNext = 1_000_000;
+    t = await startTestApp({ config: { outboxRetryBaseMs: 60_000 } });
     browser = await launchChromium();
     financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Dana', role: 'finance' }).expect(201)).body.key;
-    s = await seedBusyContract(t);
+    s = await seedBusyContract(t, hooks.url);
   });
   afterAll(async () => {
     await browser?.close();
     await t.close();
+    await hooks?.stop();
   });
 
   /** A fresh browser profile, recording every request it makes and every CSP complaint. */
@@ -103,7 +116,9 @@ describe('dashboard in a browser', () => {
         uniqueHandles: String(u.uniqueHandles),
         remaining: String(u.remaining),
         projectedHandles: String(u.projection.uniqueHandles),
-        projectedOverageCost: `USD ${u.projection.overageCost.amount}`,
+        projectedOverageCost: u.projection.overageCostRange.low.amount === u.projection.overageCostRange.high.amount
+          ? usd(u.projection.overageCostRange.low)
+          : `${usd(u.projection.overageCostRange.low)} – ${usd(u.projection.overageCostRange.high)}`,
         crossingDate: u.projection.exceedsAllowanceOn ?? 'not projected',
         calls: String(u.calls),
       });
@@ -118,8 +133,9 @@ describe('dashboard in a browser', () => {
       const last = previousPeriod(open, { timezone: TZ, billingDay: s.billingDay });
       const statement = (await api(`/contracts/${s.contractId}/statements/${last.key}`).expect(200)).body;
       const row = page.locator(`table.periods tr[data-period="${last.key}"]`);
-      expect(await row.innerText()).toContain(`statement, closed`);
-      expect(await row.innerText()).toContain(`USD ${statement.overageCost.amount}`);
+      expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('closed');
+      expect(await row.innerText()).toContain(usd(statement.overageCost));
+      expect(usd(statement.overageCost)).toMatch(/^USD \d{1,3}(,\d{3})+\.\d{2}$/); // big enough to need a separator
       expect(await row.innerText()).toContain(String(statement.uniqueHandles));
 
       fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -164,6 +180,67 @@ describe('dashboard in a browser', () => {
       expect(await page.locator('[data-empty="handles"]').count()).toBe(1);
       expect(await page.locator('[data-empty="alerts"]').count()).toBe(1);
       expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it.each([390, 1280])('fits a %i px wide screen: no sideways scrolling, formatted figures, zones named, chart labelled (screenshots)', async (width) => {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    try {
+      // An admin: sees the delivery errors too.
+      await page.goto(`${t.url}/dashboard`);
+      await page.fill('input[name="key"]', ADMIN_KEY);
+      await Promise.all([page.waitForURL(`${t.url}/dashboard`), page.click('button[type="submit"]')]);
+      expect(await overflow()).toBe(0);
+      await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
+      const u = (await api(`/contracts/${s.contractId}/usage`).expect(200)).body;
+      expect(await overflow()).toBe(0);
+
+      // Money per currency with separators, the projected overage as a range, counts with separators.
+      const range = await figure(page, 'projectedOverageCost');
+      expect(range).toMatch(/^USD \d{1,3}(,\d{3})*\.\d{2}( – USD \d{1,3}(,\d{3})*\.\d{2})?$/);
+      expect(range).toContain(usd(u.projection.overageCostRange.high));
+      expect(u.projection.overageCostRange.high.amount.length).toBeGreaterThan(7); // ≥ 1,000.00: the separator is tested
+      expect(await page.locator('[data-figure="projectedBand"]').innerText()).toBe(`${u.projection.low.toLocaleString('en-US')}–${u.projection.high.toLocaleString('en-US')}`);
+      expect(u.projection.low).toBeGreaterThanOrEqual(u.uniqueHandles);
+      // Time zones: the contract's named, and every time carries its zone.
+      expect(await page.locator('[data-timezone]').innerText()).toBe(TZ);
+      expect(await page.locator('p.sub').first().innerText()).toMatch(/as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T/);
+      // The chart: the today line labelled, its text readable (at least 9 px tall on screen).
+      expect(await page.locator('svg.chart [data-label="today"]').textContent()).toMatch(/^today /);
+      const labelHeight = await page.locator('svg.chart text.label').first().evaluate((e) => e.getBoundingClientRect().height);
+      expect(labelHeight).toBeGreaterThanOrEqual(9);
+      // Delivery errors: the failing webhook's last error, for an admin.
+      expect(await page.locator('[data-delivery-error="webhook"]').first().innerText()).toMatch(/500|not now/);
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, width === 1280 ? 'dashboard.png' : `dashboard-${width}.png`), fullPage: true });
+
+      // The reconciliation page and the audit log fit too; the audit names keys.
+      await page.goto(`${t.url}/dashboard/contracts/${s.contractId}/reconciliations`);
+      expect(await page.locator('[data-figure="utcCutoff"]').count()).toBe(1);
+      expect(await overflow()).toBe(0);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `reconciliation-${width}.png`), fullPage: true });
+      await page.goto(`${t.url}/dashboard/audit`);
+      expect(await overflow()).toBe(0);
+      const who = await page.locator('table.audit tbody tr td:nth-child(2)').allInnerTexts();
+      expect(who).toContain('bootstrap (ADMIN_API_KEY)');
+      expect(who.join(' ')).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows finance that a delivery is failing, without its error text', async () => {
+    const { context, page } = await openBrowser();
+    try {
+      expect(await signIn(page, financeKey)).toBe(303);
+      await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
+      expect(await page.locator('table.alerts .delivery .tag').first().innerText()).toMatch(/^webhook: (pending|failed) after \d+ attempts?$/);
+      expect(await page.locator('[data-delivery-error]').count()).toBe(0);
+      expect((await page.goto(`${t.url}/dashboard/audit`))!.status()).toBe(403);
     } finally {
       await context.close();
     }
@@ -282,6 +359,10 @@ describe('dashboard sessions and headers', () => {
       'POST /dashboard/logout': 303,
       'GET /dashboard/contracts/:id': 401,
       'GET /dashboard/contracts/:id/periods/:period/handles.csv': 401,
+      'GET /dashboard/contracts/:id/reconciliations': 401,
+      'POST /dashboard/contracts/:id/reconciliations': 401,
+      'GET /dashboard/contracts/:id/reconciliations/:reconciliationId/handles.csv': 401,
+      'GET /dashboard/audit': 401,
       'GET /dashboard/assets/dashboard.css': 200,
       'GET /dashboard/contracts/:id/plan': 401, // src/planning
       'GET /dashboard/connections': 401, // src/connect
@@ -305,12 +386,15 @@ describe('dashboard sessions and headers', () => {
  */
 type BusyContract = Seeded & { billingDay: number; elapsedDays: number };
 
-async function seedBusyContract(t: TestApp): Promise<BusyContract> {
+async function seedBusyContract(t: TestApp, webhookUrl: string): Promise<BusyContract> {
   const now = DateTime.now().setZone(TZ);
   let start = now.minus({ days: 12 }).startOf('day');
   if (start.day > 28) start = now.minus({ days: 9 }).startOf('day');
   const elapsedDays = Math.round(now.startOf('day').diff(start, 'days').days);
-  const s = await seed(t, { handles: 3, contract: { name: 'Northwind Analytics', handleAllowance: 90, overagePrice: { amount: '12.50', currency: 'USD' }, timezone: TZ, billingDay: start.day, alertThresholds: [0.5, 0.8] } });
+  const s = await seed(t, {
+    handles: 3,
+    contract: { name: 'Northwind Analytics', handleAllowance: 90, overagePrice: { amount: '1250.00', currency: 'USD' }, timezone: TZ, billingDay: start.day, alertThresholds: [0.5, 0.8], notify: { emails: [], webhookUrl } },
+  });
   const cycle = { timezone: TZ, billingDay: start.day };
   const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
   const calls: object[] = [];
@@ -333,5 +417,12 @@ async function seedBusyContract(t: TestApp): Promise<BusyContract> {
   await t.settle();
   await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
   await t.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
+  // Its statement reconciled (the page's figures), and the alerts' first webhook attempts made (and refused).
+  expectStatus(await t.http().post(`/contracts/${s.contractId}/reconciliations`).set('X-API-Key', ADMIN_KEY).send({ period: last.key, invoicedHandles: 96 }), 201);
+  for (let i = 0; i < 100; i++) {
+    const alerts = (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY)).body as { channels: { attempts: number; lastError: string | null }[] }[];
+    if (alerts.length && alerts.every((a) => a.channels.every((c) => c.attempts > 0 && c.lastError))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return { ...s, billingDay: start.day, elapsedDays };
 }

@@ -147,9 +147,14 @@ describe('gateway faults', () => {
       try {
         const s = await seed(own);
         own.sim.behaviour = { mode: 'normal', delayMs: 800 };
-        // The client gives up at once: the HTTP server has no connection left to drain.
-        await own.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()).timeout(100).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 200));
+        // The client gives up once its call is at X: the HTTP server has no connection left to drain.
+        // (A client that hangs up before its call has left is another story: not sent at all, see gateway-limits.)
+        const req = own.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody());
+        const gone = req.then(() => undefined, () => undefined);
+        for (let i = 0; i < 200 && own.sim.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(own.sim.received).toHaveLength(1);
+        req.abort();
+        await gone;
         await own.stop();
         expect(await calls(own, s.contractId)).toEqual([{ outcome: 'answered', status: 200, user_id: s.handles[0].userId }]);
       } finally {

@@ -2,7 +2,7 @@
  * Secrets never come out (docs/api.md: "Secrets and access tokens are never returned by any endpoint",
  * "encrypted at rest", API keys "stored only as a hash"): no answer of any read endpoint and no
  * row of any table holds a consumer secret, bearer token, access token or secret, or an API key,
- * raw or merely re-encoded. Deleting a handle destroys its tokens but keeps its usage.
+ * raw or merely re-encoded (webhook URLs included). Deleting a handle destroys its tokens but keeps its usage.
  */
 import * as crypto from 'node:crypto';
 import type { Response } from 'supertest';
@@ -10,6 +10,7 @@ import { withClient } from './support/database';
 import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
 import { findLeaks, Secret } from './support/leaks';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 const rnd = (n: number) => crypto.randomBytes(n).toString('hex');
 const period = () => new Date().toISOString().slice(0, 7);
@@ -19,13 +20,19 @@ describe('secrets', () => {
   let s: Seeded;
   let financeKey: string;
   let secrets: Secret[];
+  let hooks: WebhookReceiver;
+  let webhookPath: string;
   /** Answers to the writes that took secrets in: they must not echo them either. */
   const writeAnswers: Array<[string, Response]> = [];
   const admin = (method: 'get' | 'post' | 'delete', path: string) => t.http()[method](path).set('X-API-Key', ADMIN_KEY);
 
   beforeAll(async () => {
     t = await startTestApp();
-    s = await seed(t, { handles: 3 });
+    // A webhook URL is a credential too (a Slack incoming webhook's path is its secret): the contract
+    // holds one, and an alert below puts a copy in the outbox and the audit log has the change.
+    hooks = await WebhookReceiver.start();
+    webhookPath = `/services/T${rnd(5)}/B${rnd(5)}/${rnd(12)}`;
+    s = await seed(t, { handles: 3, contract: { handleAllowance: 2, alertThresholds: [0.5], notify: { emails: [], webhookUrl: `http://127.0.0.1:${hooks.port}${webhookPath}` } } });
 
     // A handle whose token carries no user ID: userId is given instead.
     const odd = { userId: String(880_000_000 + crypto.randomInt(1_000_000)), screenName: `odd_${rnd(3)}`, accessToken: `tok_${rnd(20)}`, accessTokenSecret: `sec_${rnd(20)}` };
@@ -59,6 +66,8 @@ describe('secrets', () => {
     expectStatus(await gw('totals', '@unregistered').send(totalsBody()), 404);
     await t.settle();
     expect(t.sim.received.filter((c) => c.status === 200)).toHaveLength(s.handles.length + 2);
+    expectStatus(await admin('post', '/jobs/check-alerts'), 200);
+    expect((await hooks.waitFor(1))[0].body.text).toContain('unique handles');
 
     // One handle removed: its tokens must be gone, not merely hidden.
     const list = await admin('get', `/apps/${s.appId}/handles`);
@@ -77,9 +86,13 @@ describe('secrets', () => {
       { name: 'client API key', value: s.clientKey },
       { name: 'finance API key', value: financeKey },
       { name: 'ADMIN_API_KEY', value: ADMIN_KEY },
+      { name: 'webhook URL (its path)', value: webhookPath },
     ];
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await hooks.stop();
+  });
 
   it('the leak finder finds a secret in each form it checks (control)', () => {
     const v = s.handles[0].accessTokenSecret;
@@ -108,6 +121,7 @@ describe('secrets', () => {
       ['GET roster', `/contracts/${s.contractId}/periods/${period()}/handles`, financeKey],
       ['GET roster as CSV', `/contracts/${s.contractId}/periods/${period()}/handles?format=csv`, financeKey],
       ['GET /rate-limits', '/rate-limits', financeKey],
+      ['GET /contracts/:id/alerts (finance)', `/contracts/${s.contractId}/alerts`, financeKey],
       ['GET /health', '/health', ADMIN_KEY],
       ['GET /docs-json', '/docs-json', ADMIN_KEY],
     ];
@@ -148,7 +162,8 @@ describe('secrets', () => {
     });
 
     // The scan is not vacuous: it reads the tables that hold credentials and usage.
-    expect(Object.keys(dump)).toEqual(expect.arrayContaining(['apps', 'handles', 'api_keys', 'audit_log', 'calls', 'period_handles', 'contracts']));
+    expect(Object.keys(dump)).toEqual(expect.arrayContaining(['apps', 'handles', 'api_keys', 'audit_log', 'calls', 'period_handles', 'contracts', 'outbox']));
+    expect(dump.outbox.some((r) => r.includes('webhook'))).toBe(true);
     const all = Object.values(dump).flat().join('\n');
     expect(all).toContain(s.consumerKey);
     for (const h of s.handles) expect(all).toContain(h.userId);

@@ -1,3 +1,4 @@
+import { displayCount as n, displayMoney, Money } from '../common/money';
 import { ContractEntity } from '../contracts/contract.entity';
 import { NewOutboxRow } from '../outbox/outbox.types';
 
@@ -6,23 +7,30 @@ export interface AlertFacts {
   periodKey: string;
   uniqueHandles: number;
   allowance: number;
-  projection: { uniqueHandles: number; low: number; high: number; overageHandles: number; overageCost: { amount: string; currency: string }; exceedsAllowanceOn: string | null } | null;
+  projection: { uniqueHandles: number; low: number; high: number; overageHandles: number; overageCost: Money; overageCostRange: { low: Money; high: Money }; exceedsAllowanceOn: string | null } | null;
 }
 
 export function thresholdMessage(f: AlertFacts, threshold: number): string {
   const pct = Math.round(threshold * 100);
-  const head = `${f.contract.name}: ${f.uniqueHandles} of ${f.allowance} unique handles used in period ${f.periodKey} (${pct}% threshold reached).`;
-  return f.projection ? `${head} Projected at period end: ${f.projection.uniqueHandles} (${f.projection.low}–${f.projection.high}).` : head;
+  const head = `${f.contract.name}: ${n(f.uniqueHandles)} of ${n(f.allowance)} unique handles used in period ${f.periodKey} (${pct}% threshold reached).`;
+  if (!f.projection) return head;
+  const p = f.projection;
+  const overage = p.overageHandles > 0 ? `, overage ${n(p.overageHandles)} handles, ${displayMoney(p.overageCost)}` : '';
+  return `${head} Projected at period end: ${n(p.uniqueHandles)} (${n(p.low)}–${n(p.high)})${overage}.`;
 }
 
 export function projectionMessage(f: AlertFacts): string {
   const p = f.projection!;
   const when = p.exceedsAllowanceOn ? ` on ${p.exceedsAllowanceOn}` : '';
   return (
-    `${f.contract.name}: projected to exceed its allowance of ${f.allowance} handles${when} in period ${f.periodKey}: ` +
-    `${p.uniqueHandles} handles projected (${p.low}–${p.high}), overage ${p.overageHandles} handles, ${p.overageCost.currency} ${p.overageCost.amount}. ` +
-    `${f.uniqueHandles} used so far.`
+    `${f.contract.name}: projected to exceed its allowance of ${n(f.allowance)} handles${when} in period ${f.periodKey}: ` +
+    `${n(p.uniqueHandles)} handles projected (${n(p.low)}–${n(p.high)}), overage ${n(p.overageHandles)} handles, ${displayMoney(p.overageCost)} (${moneyRange(p.overageCostRange)}). ` +
+    `${n(f.uniqueHandles)} used so far.`
   );
+}
+
+function moneyRange(r: { low: Money; high: Money }): string {
+  return `${displayMoney(r.low)}–${displayMoney(r.high)}`;
 }
 
 /** One outbox row per channel the contract has: email to notify.emails, JSON to notify.webhookUrl. */
@@ -34,10 +42,11 @@ export function alertDeliveries(contract: ContractEntity, alertId: string, messa
       message: { channel: 'email', target: contract.notifyEmails.join(', '), payload: { to: contract.notifyEmails, subject: `[handlemeter] ${message.split(':')[0]}: ${subjectOf(message)}`, text: `${message}\n\n-- handlemeter` } },
     });
   }
-  if (contract.notifyWebhookUrl) {
+  if (contract.notifyWebhookUrlEnc) {
     rows.push({
       contractId: contract.id, alertId, kind: 'alert', dedupeKey: `alert:${alertId}:webhook`,
-      message: { channel: 'webhook', target: contract.notifyWebhookUrl, payload: { text: message, alert } },
+      // The sealed URL is copied as it is: the outbox opens it only to deliver.
+      message: { channel: 'webhook', target: contract.notifyWebhookHint ?? '', sealedTarget: contract.notifyWebhookUrlEnc, payload: { text: message, alert } },
     });
   }
   return rows;
@@ -46,15 +55,4 @@ export function alertDeliveries(contract: ContractEntity, alertId: string, messa
 function subjectOf(message: string): string {
   const rest = message.slice(message.indexOf(':') + 1).trim();
   return rest.split('. ')[0].replace(/\.$/, '');
-}
-
-/** Alert views show where a webhook goes without its path: Slack webhook URLs carry their secret in the path. */
-export function maskTarget(channel: string, target: string): string {
-  if (channel !== 'webhook') return target;
-  try {
-    const u = new URL(target);
-    return `${u.protocol}//${u.host}/…${u.pathname.slice(-4)}`;
-  } catch {
-    return '…';
-  }
 }

@@ -6,7 +6,7 @@ import { ContractsRepository } from '../contracts/contracts.repository';
 import { ContractsService } from '../contracts/contracts.service';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxService } from '../outbox/outbox.service';
-import { alertDeliveries, AlertFacts, maskTarget, projectionMessage, thresholdMessage } from './alert-messages';
+import { alertDeliveries, AlertFacts, projectionMessage, thresholdMessage } from './alert-messages';
 import { AlertsRepository, NewAlert } from './alerts.repository';
 
 /** A projection alert is raised again in a period only when the projected overage grows by half and by 5 handles. */
@@ -53,13 +53,15 @@ export class AlertsService {
       message: a.message,
       figures: a.figures,
       raisedAt: a.raised_at,
-      channels: a.deliveries.map((d) => ({ ...d, target: maskTarget(d.channel, d.target) })),
+      // A webhook row's target is already the URL's hint; the URL itself stays sealed.
+      channels: a.deliveries,
     }));
   }
 
   private async evaluate(contract: ContractEntity, now: Date): Promise<number> {
     const period = periodContaining(now, { timezone: contract.timezone, billingDay: contract.billingDay });
-    const usage = await this.periods.view(contract, period);
+    // Fresh: the alert states this count, and its projection is computed from it now (never a cached one).
+    const usage = await this.periods.view(contract, period, { fresh: true });
     if (usage.period.closed) return 0;
     const facts: AlertFacts = { contract, periodKey: period.key, uniqueHandles: usage.uniqueHandles, allowance: usage.allowance, projection: usage.projection };
     const base = { contractId: contract.id, periodStart: period.start, periodKey: period.key };

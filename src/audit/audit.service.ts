@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { ValidationFailedError } from '../common/errors';
 import { fitsBigint } from '../common/bigint-id';
 import { AuditEntryEntity } from './audit-entry.entity';
 
 export interface AuditRecord {
   actorKeyId: string | null;
-  action: 'create' | 'update' | 'delete' | 'revoke' | 'import' | 'close';
+  action: 'create' | 'update' | 'delete' | 'revoke' | 'restore' | 'import' | 'close';
   entity: 'contract' | 'app' | 'handle' | 'api_key';
   entityId: string;
   /** What changed, never a secret: callers pass field names for secret fields, not values. */
@@ -28,13 +28,16 @@ export class AuditService {
     if (cursor !== undefined && !fitsBigint(cursor)) {
       throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', { cursor: 'not a cursor from this endpoint' });
     }
-    const rows = await this.repo.find({
-      where: cursor ? { id: LessThan(cursor) } : {},
-      order: { id: 'DESC' },
-      take: limit,
-    });
+    // The key's name beside its id: people read "Dana (finance)", not a UUID.
+    const rows: { id: string; at: Date; actor_key_id: string | null; actor_key_name: string | null; action: string; entity: string; entity_id: string; changes: Record<string, unknown> }[] =
+      await this.repo.query(
+        `SELECT a.id::text, a.at, a.actor_key_id, k.name AS actor_key_name, a.action, a.entity, a.entity_id, a.changes
+           FROM audit_log a LEFT JOIN api_keys k ON k.id = a.actor_key_id
+          WHERE $1::bigint IS NULL OR a.id < $1::bigint ORDER BY a.id DESC LIMIT $2`,
+        [cursor ?? null, limit],
+      );
     return {
-      entries: rows.map((r) => ({ id: r.id, at: r.at, actorKeyId: r.actorKeyId, action: r.action, entity: r.entity, entityId: r.entityId, changes: r.changes })),
+      entries: rows.map((r) => ({ id: r.id, at: r.at, actorKeyId: r.actor_key_id, actorKeyName: r.actor_key_name, action: r.action, entity: r.entity, entityId: r.entity_id, changes: r.changes })),
       nextCursor: rows.length === limit ? rows[rows.length - 1].id : null,
     };
   }

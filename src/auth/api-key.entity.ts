@@ -9,8 +9,13 @@ export class ApiKeyEntity {
   @Column() name: string;
   @Column({ type: 'text' }) role: Role;
   @Column({ name: 'app_id', type: 'uuid', nullable: true }) appId: string | null;
-  /** SHA-256 of the key: keys are 256 random bits, so a fast hash is safe and keeps auth cheap. */
+  /**
+   * Generated keys: SHA-256 (256 random bits, so a fast hash is safe and look-up stays one index
+   * probe). The bootstrap key (ADMIN_API_KEY, chosen by a person): `scrypt$salt$hash`.
+   */
   @Column({ name: 'key_hash' }) keyHash: string;
+  /** The ADMIN_API_KEY key: recognised in memory at start-up, never looked up by hash. */
+  @Column({ default: false }) bootstrap: boolean;
   @Column({ name: 'key_hint' }) keyHint: string;
   @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -7,7 +7,8 @@ import { DROP_IN_KEY } from '../gateway/drop-in/drop-in.decorator';
 import { DropInUnauthenticatedError } from '../gateway/drop-in/drop-in.errors';
 import { Role } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
-import { AuthenticatedRequest } from './principal';
+import { AuthFailureLimiter } from './auth-failure-limiter';
+import { AnyPrincipal, AuthenticatedRequest } from './principal';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 const ADMIN_ONLY: Role[] = ['admin'];
@@ -15,27 +16,47 @@ const ADMIN_ONLY: Role[] = ['admin'];
 /**
  * Global: every route needs an API key with one of the route's roles (admin only unless @Roles
  * says more). Routes marked @AcceptsDropIn (the gateway) also take, when no API key is sent, the
- * client's own X credentials in Authorization; DropInAuthService checks those.
+ * client's own X credentials in Authorization; DropInAuthService checks those. Credentials that
+ * fail count against the client's address (AuthFailureLimiter); no credentials at all do not.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector, private readonly keys: ApiKeysService, private readonly dropIn: DropInAuthService) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+    private readonly dropIn: DropInAuthService,
+    private readonly limiter: AuthFailureLimiter,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const req = ctx.switchToHttp().getRequest<RawBodyRequest & AuthenticatedRequest>();
-    const raw = req.headers['x-api-key'] as string | undefined;
+    const raw = header(req, 'x-api-key');
     if (!raw && this.reflector.getAllAndOverride<boolean>(DROP_IN_KEY, targets)) {
-      if (!req.headers.authorization) throw new DropInUnauthenticatedError('scheme');
-      req.principal = await this.dropIn.authenticate(req);
+      if (!header(req, 'authorization')) throw new DropInUnauthenticatedError('scheme');
+      req.principal = await this.limiter.attempt(req, () => this.dropIn.authenticate(req), isGuess);
       return true;
     }
-    const principal = raw ? await this.keys.authenticate(raw) : null;
-    if (!principal) throw new UnauthenticatedError(raw ? 'Unknown or revoked API key.' : undefined);
+    if (!raw) throw new UnauthenticatedError();
+    const principal: AnyPrincipal = await this.limiter.attempt(
+      req,
+      async () => (await this.keys.authenticate(raw)) ?? Promise.reject(new UnauthenticatedError('Unknown or revoked API key.')),
+      isGuess,
+    );
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ADMIN_ONLY;
     if (!allowed.includes(principal.role)) throw new ForbiddenError(`This endpoint needs a ${allowed.join(' or ')} key; yours is ${principal.role}.`);
     req.principal = principal;
     return true;
   }
+}
+
+/** Credentials sent and refused. An Authorization scheme we do not take is a client's mistake, not a guess. */
+function isGuess(e: unknown): boolean {
+  return e instanceof UnauthenticatedError && !(e instanceof DropInUnauthenticatedError && e.reason === 'scheme');
+}
+
+function header(req: { headers: Record<string, string | string[] | undefined> }, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }

@@ -29,6 +29,13 @@ export class ApiKeysController {
     return this.keys.list();
   }
 
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Restore the revoked ADMIN_API_KEY key (the only key that can be restored); audited.' })
+  restore(@UuidParam('id', 'API key') id: string, @CurrentPrincipal() p: Principal) {
+    return this.keys.restore(id, p.keyId);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke a key, at once.' })

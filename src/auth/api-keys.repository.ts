@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity, Role } from './api-key.entity';
 import { DatabaseLock } from '../database/database-lock';
 
@@ -9,7 +9,23 @@ export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
 
   findActiveByHash(keyHash: string): Promise<ApiKeyEntity | null> {
-    return this.repo.findOneBy({ keyHash, revokedAt: IsNull() });
+    return this.repo.findOneBy({ keyHash, revokedAt: IsNull(), bootstrap: false });
+  }
+
+  findActiveById(id: string): Promise<ApiKeyEntity | null> {
+    return this.repo.findOneBy({ id, revokedAt: IsNull() });
+  }
+
+  listBootstrap(): Promise<ApiKeyEntity[]> {
+    return this.repo.find({ where: { bootstrap: true }, order: { createdAt: 'ASC' } });
+  }
+
+  async setHash(id: string, keyHash: string): Promise<void> {
+    await this.repo.update({ id }, { keyHash });
+  }
+
+  async restore(id: string): Promise<void> {
+    await this.repo.update({ id }, { revokedAt: null });
   }
 
   findById(id: string): Promise<ApiKeyEntity | null> {
@@ -28,17 +44,18 @@ export class ApiKeysRepository {
     await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
-  async hasActiveAdmin(): Promise<boolean> {
-    return (await this.repo.countBy({ role: 'admin' as Role, revokedAt: IsNull() })) > 0;
+  /** Revokes every active client key bound to the app. */
+  async revokeForApp(appId: string, m: EntityManager): Promise<{ id: string; name: string; keyHash: string }[]> {
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows]: [{ id: string; name: string; key_hash: string }[], number] = await m.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE app_id = $1 AND revoked_at IS NULL RETURNING id, name, key_hash`,
+      [appId],
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, keyHash: r.key_hash }));
   }
 
-  /** Makes sure a key with this hash exists and is active (the ADMIN_API_KEY bootstrap). */
-  async ensureAdmin(keyHash: string, keyHint: string): Promise<void> {
-    await this.repo.query(
-      `INSERT INTO api_keys (name, role, key_hash, key_hint) VALUES ('bootstrap (ADMIN_API_KEY)', 'admin', $1, $2)
-       ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL, role = 'admin', app_id = NULL`,
-      [keyHash, keyHint],
-    );
+  async hasActiveAdmin(): Promise<boolean> {
+    return (await this.repo.countBy({ role: 'admin' as Role, revokedAt: IsNull() })) > 0;
   }
 
   /** Serialises the "no admin key yet" check between instances starting together. */

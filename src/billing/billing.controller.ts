@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { UnsupportedMediaTypeError } from '../common/errors';
@@ -81,5 +81,20 @@ export class BillingController {
   @ApiErrors(404)
   listReconciliations(@UuidParam('id', 'Contract') id: string) {
     return this.reconciliations.list(id);
+  }
+
+  @Get('contracts/:id/reconciliations/:reconciliationId')
+  @Roles('admin', 'finance')
+  @ApiOperation({ summary: 'One reconciliation, as it was answered when created.' })
+  reconciliation(@UuidParam('id', 'Contract') id: string, @UuidParam('reconciliationId', 'Reconciliation') rid: string) {
+    return this.reconciliations.get(id, rid);
+  }
+
+  @Get('contracts/:id/reconciliations/:reconciliationId/handles.csv')
+  @Roles('admin', 'finance')
+  @ApiOperation({ summary: 'The handles to review of a reconciliation, as CSV, with the reason for each.' })
+  async reconciliationCsv(@UuidParam('id', 'Contract') id: string, @UuidParam('reconciliationId', 'Reconciliation') rid: string): Promise<StreamableFile> {
+    const csv = await this.reconciliations.reviewCsv(id, rid);
+    return new StreamableFile(Buffer.from(csv.body, 'utf8'), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
   }
 }

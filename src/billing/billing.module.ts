@@ -16,6 +16,6 @@ import { ReconciliationsService } from './reconciliations.service';
   imports: [ContractsModule, LedgerModule, ForecastModule, OutboxModule],
   controllers: [BillingController],
   providers: [StatementsRepository, PeriodsService, CloseService, CloseScheduler, UsageImportService, ReconciliationsRepository, ReconciliationsService],
-  exports: [PeriodsService, StatementsRepository],
+  exports: [PeriodsService, StatementsRepository, ReconciliationsService],
 })
 export class BillingModule {}

@@ -52,10 +52,10 @@ export class PeriodsService {
       const live = c ? { attempted: c.attempted, confirmed: c.confirmed, calls: Number(c.calls) } : NO_COUNTS;
       const stmt = byStart.get(p.start.getTime());
       if (stmt) {
-        out.push({ key: p.key, start: p.start, end: p.end, closed: true, closedAt: stmt.closed_at, ...statementFigures(stmt), restatement: restatement(stmt, live) });
+        out.push({ key: p.key, start: p.start, end: p.end, status: 'closed' as PeriodStatus, closed: true, closedAt: stmt.closed_at, ...statementFigures(stmt), restatement: restatement(stmt, live) });
       } else {
         const terms = await this.terms.inForce(contract.id, p.end);
-        out.push({ key: p.key, start: p.start, end: p.end, closed: false, ...figures(terms, live) });
+        out.push({ key: p.key, start: p.start, end: p.end, status: periodInfo({ ...p, timezone: contract.timezone }, false).status, closed: false, ...figures(terms, live) });
       }
     }
     return out;
@@ -76,7 +76,8 @@ export class PeriodsService {
     return period;
   }
 
-  async view(contract: ContractEntity, period: BillingPeriod) {
+  /** `fresh`: an alert is being raised from these figures, so the projection is computed now, not taken from the cache. */
+  async view(contract: ContractEntity, period: BillingPeriod, opts: { fresh?: boolean } = {}) {
     const [row, counts] = await Promise.all([this.statements.statement(contract.id, period.start), this.statements.counts(contract.id, period.start)]);
     const live = counts ?? NO_COUNTS;
     const base = { contractId: contract.id, asOf: new Date() };
@@ -84,14 +85,27 @@ export class PeriodsService {
       return { ...base, period: periodOf(row, true), ...statementFigures(row), closedAt: row.closed_at, restatement: restatement(row, live), projection: null };
     }
     const terms = await this.terms.inForce(contract.id, period.end);
+    const f = figures(terms, live);
     // Only an open period has a future to project; one that ended and awaits its close has its final count.
-    const projection = period.end.getTime() > Date.now() ? await this.forecast.project(contract.id, contract.timezone, period, terms) : null;
-    return { ...base, period: { key: period.key, start: period.start, end: period.end, timezone: period.timezone, closed: false }, ...figures(terms, live), projection };
+    // The projection is the one of the count shown beside it (see ForecastService).
+    const projection = period.end.getTime() > Date.now() ? await this.forecast.project(contract.id, contract.timezone, period, terms, f.uniqueHandles, { fresh: opts.fresh }) : null;
+    return { ...base, period: periodInfo(period, false), ...f, projection };
   }
 }
 
+export type PeriodStatus = 'open' | 'ended' | 'closed';
+
+/**
+ * How every answer shows a period: `status` says open (still running), ended (over, the close has
+ * not written its statement yet) or closed (statement written); `closed` stays for older clients.
+ */
+export function periodInfo(p: { key: string; start: Date; end: Date; timezone: string }, closed: boolean, now = new Date()) {
+  const status: PeriodStatus = closed ? 'closed' : p.end.getTime() <= now.getTime() ? 'ended' : 'open';
+  return { key: p.key, start: p.start, end: p.end, timezone: p.timezone, status, closed };
+}
+
 function periodOf(row: StatementRow, closed: boolean) {
-  return { key: row.period_key, start: row.period_start, end: row.period_end, timezone: row.timezone, closed };
+  return periodInfo({ key: row.period_key, start: row.period_start, end: row.period_end, timezone: row.timezone }, closed);
 }
 
 function termsOf(row: StatementRow): Terms {

@@ -5,8 +5,10 @@ import { DataSource } from 'typeorm';
 export interface ReviewCandidate {
   user_id: string;
   screen_name: string | null;
-  reason: 'not_confirmed' | 'utc_month_only' | 'outside_utc_month' | 'never_reached_x';
+  reason: 'not_confirmed' | 'utc_month_only' | 'outside_utc_month' | 'never_reached_x' | 'near_period_start' | 'near_period_end';
 }
+
+type Handle = { user_id: string; screen_name: string | null };
 
 @Injectable()
 export class ReconciliationsRepository {
@@ -36,6 +38,28 @@ export class ReconciliationsRepository {
     return r.n;
   }
 
+  /** Distinct handles counted between two instants under a count policy, from the call log (any period key). */
+  async countBetween(contractId: string, start: Date, end: Date, policy: 'attempted' | 'confirmed'): Promise<number> {
+    const counted = policy === 'confirmed' ? `status BETWEEN 200 AND 299` : `outcome <> 'unreachable'`;
+    const [r] = await this.ds.query<{ n: number }[]>(
+      `SELECT count(DISTINCT user_id)::int AS n FROM calls WHERE contract_id = $1 AND at >= $2 AND at < $3 AND user_id IS NOT NULL AND ${counted}`,
+      [contractId, start, end],
+    );
+    return r.n;
+  }
+
+  /** The period's handles first counted before `startUntil` or from `endFrom` on (at most `limit` of each, first seen first). */
+  async boundary(contractId: string, periodStart: Date, frozen: boolean, startUntil: Date, endFrom: Date, limit = 100_000): Promise<{ nearStart: Handle[]; nearEnd: Handle[] }> {
+    const table = frozen ? 'statement_handles' : 'period_handles';
+    const q = (cmp: string) =>
+      this.ds.query<Handle[]>(
+        `SELECT user_id::text, screen_name FROM ${table} WHERE contract_id = $1 AND period_start = $2 AND first_seen_at ${cmp} $3 ORDER BY first_seen_at, user_id LIMIT $4`,
+        [contractId, periodStart, cmp === '<' ? startUntil : endFrom, limit],
+      );
+    const [nearStart, nearEnd] = await Promise.all([q('<'), q('>=')]);
+    return { nearStart, nearEnd };
+  }
+
   async insert(r: { contractId: string; periodStart: Date; periodKey: string; invoicedHandles: number; invoicedAmountMinor: bigint | null; currency: string; ourHandles: number; basis: string; report: object; createdBy: string }): Promise<{ id: string; created_at: Date }> {
     const [row] = await this.ds.query<{ id: string; created_at: Date }[]>(
       `INSERT INTO reconciliations (contract_id, period_start, period_key, invoiced_handles, invoiced_amount_minor, currency, our_handles, basis, report, created_by)
@@ -43,6 +67,14 @@ export class ReconciliationsRepository {
       [r.contractId, r.periodStart, r.periodKey, r.invoicedHandles, r.invoicedAmountMinor?.toString() ?? null, r.currency, r.ourHandles, r.basis, r.report, r.createdBy],
     );
     return row;
+  }
+
+  async find(contractId: string, id: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null } | null> {
+    const [row] = await this.ds.query<{ id: string; report: object; created_at: Date; created_by: string | null }[]>(
+      'SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 AND id = $2',
+      [contractId, id],
+    );
+    return row ?? null;
   }
 
   list(contractId: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null }[]> {

@@ -3,13 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { ContractsService } from '../contracts/contracts.service';
 import { LedgerRepository } from '../ledger/ledger.repository';
+import { LedgerService } from '../ledger/ledger.service';
 import { PeriodClock } from './billing-period';
 import { parseUsageImport } from './usage-import.parser';
 
 /** Onboarding: calls made before handlemeter was in the path, counted as if they had gone through the gateway. */
 @Injectable()
 export class UsageImportService {
-  constructor(private readonly contracts: ContractsService, private readonly ledger: LedgerRepository, private readonly audit: AuditService) {}
+  constructor(
+    private readonly contracts: ContractsService,
+    private readonly ledger: LedgerRepository,
+    private readonly ledgerService: LedgerService,
+    private readonly audit: AuditService,
+  ) {}
 
   /** All or nothing: a bad row rejects the whole import (400 naming every bad row); a call already imported is a duplicate. */
   async import(contractId: string, kind: 'json' | 'csv', body: unknown, actorKeyId: string): Promise<{ imported: number; duplicates: number }> {
@@ -35,6 +41,8 @@ export class UsageImportService {
       })),
     );
     const result = { imported, duplicates: rows.length - imported + duplicatesInRequest };
+    // The count may have jumped: alerts are checked now, as after a gateway call, not at the next minute.
+    if (imported) this.ledgerService.counted$.next(contract.id);
     // Imports change what finance is billed for, so they are in the audit log like contract changes.
     await this.audit.record({ actorKeyId, action: 'import', entity: 'contract', entityId: contract.id, changes: { kind, rows: rows.length, ...result } });
     return result;

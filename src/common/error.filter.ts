@@ -33,6 +33,7 @@ export class ErrorFilter implements ExceptionFilter {
     const body = this.toBody(error, req);
     if (reply.sent || reply.raw.headersSent) return;
     if (body.statusCode === 405) reply.header('Allow', 'POST');
+    if (error instanceof DomainError) for (const [name, value] of Object.entries(error.headers())) reply.header(name, value);
     void reply.status(body.statusCode).send(body);
   }
 

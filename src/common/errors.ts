@@ -19,6 +19,11 @@ export class DomainError extends Error {
   extra(): Record<string, unknown> {
     return {};
   }
+
+  /** Response headers the answer carries (Retry-After). */
+  headers(): Record<string, string> {
+    return {};
+  }
 }
 
 export class ValidationFailedError extends DomainError {
@@ -55,6 +60,17 @@ export class ConflictError extends DomainError {
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(accepted: string[]) {
     super(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as ${accepted.join(' or ')} (Content-Type header).`, { accepted });
+  }
+}
+
+/** Too many failed authentications from one client address (AUTH_FAILURE_LIMIT); nothing was checked. */
+export class TooManyFailedAttemptsError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'TOO_MANY_FAILED_ATTEMPTS', `Too many failed authentications from your address in the last minute. Try again in ${retryAfterSeconds} s, with a valid key.`, { retryAfterSeconds });
+  }
+
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
   }
 }
 

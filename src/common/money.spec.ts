@@ -1,4 +1,4 @@
-import { InvalidMoneyError, formatMoney, isValidCurrency, multiply, parseAmount } from './money';
+import { displayMoney, formatMoney, InvalidMoneyError, isValidCurrency, multiply, parseAmount } from './money';
 
 describe('money', () => {
   describe('parseAmount', () => {
@@ -102,5 +102,16 @@ describe('money', () => {
     it.each([1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])('refuses the count %p', (count) => {
       expect(() => multiply(100n, count)).toThrow(RangeError);
     });
+  });
+});
+
+describe('displayMoney', () => {
+  it('groups thousands and keeps every cent, past what a double holds', () => {
+    expect(displayMoney({ amount: '10475.00', currency: 'USD' })).toBe('USD 10,475.00');
+    expect(displayMoney({ amount: '90071992547409.93', currency: 'EUR' })).toBe('EUR 90,071,992,547,409.93');
+    expect(displayMoney({ amount: '-5.10', currency: 'GBP' })).toBe('-GBP 5.10');
+  });
+  it('shows cents even for a currency whose own minor unit differs, as the API carries them', () => {
+    expect(displayMoney({ amount: '1250.50', currency: 'JPY' })).toBe('JPY 1,250.50');
   });
 });

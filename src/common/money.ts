@@ -62,3 +62,25 @@ function whyNotAnAmount(amount: string): string {
   if (/^[0-9]+\.[0-9]{3,}$/.test(amount)) return 'amount must have at most two decimals.';
   return 'amount must be digits with an optional "." and one or two decimals, such as "12" or "12.50".';
 }
+
+const DISPLAY = new Map<string, Intl.NumberFormat>();
+
+/**
+ * Money as people read it: the ISO code (unambiguous where contracts bill in several currencies),
+ * thousands separators, exactly the two decimals the API carries: "USD 10,475.00". Intl formats
+ * the decimal string itself, so no float ever holds the amount.
+ */
+export function displayMoney(m: Money): string {
+  let f = DISPLAY.get(m.currency);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency, currencyDisplay: 'code', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    DISPLAY.set(m.currency, f);
+  }
+  // Intl's type takes a number, but it formats a decimal string exactly (ECMA-402 "Intl.NumberFormat v3").
+  return f.format(m.amount as unknown as number).replace(/\u00a0/g, ' ');
+}
+
+/** A count as people read it: 10475 → "10,475". */
+export function displayCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

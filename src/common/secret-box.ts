@@ -70,3 +70,16 @@ export function sha256(text: string): string {
 export function hint(secret: string): string {
   return `…${secret.slice(-4)}`;
 }
+
+/**
+ * What an answer or audit entry may show of a webhook URL, a credential (a Slack incoming-webhook
+ * URL carries its secret in the path): `scheme://host/…` and its last four characters.
+ */
+export function urlHint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/${hint(url)}`;
+  } catch {
+    return hint(url);
+  }
+}

@@ -1,18 +1,54 @@
 import { TtlCache } from './ttl-cache';
 
 describe('TtlCache', () => {
-  it('loads once for concurrent misses of one key, and serves the value until it expires', async () => {
-    let loads = 0;
-    const cache = new TtlCache<string, number>(50);
-    const load = async () => {
-      loads++;
-      await new Promise((r) => setTimeout(r, 10));
-      return loads;
-    };
-    expect(await Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)])).toEqual([1, 1, 1]);
-    expect(await cache.get('k', load)).toBe(1);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(await cache.get('k', load)).toBe(2);
+  it('loads once for concurrent misses of one key, serves the value until it expires, then serves it stale while one reload runs', async () => {
+    // The clock is the test's: a loaded machine's late timers cannot expire anything early.
+    jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      let loads = 0;
+      let release!: () => void;
+      const load = async () => {
+        const n = ++loads;
+        await new Promise<void>((r) => (release = r));
+        return n;
+      };
+      const flush = () => new Promise((r) => setImmediate(r));
+      const cache = new TtlCache<string, number>(1000);
+      const first = Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)]);
+      release();
+      expect(await first).toEqual([1, 1, 1]);
+      jest.setSystemTime(999);
+      expect(await cache.get('k', load)).toBe(1);
+      expect(loads).toBe(1);
+      jest.setSystemTime(1500);
+      // Expired: the old value at once, while one reload runs; then the reloaded one.
+      expect(await Promise.all([cache.get('k', load), cache.get('k', load)])).toEqual([1, 1]);
+      expect(loads).toBe(2);
+      release();
+      await flush();
+      expect(await cache.get('k', load)).toBe(2);
+      expect(loads).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('past maxStaleMs an expired entry is not served: the get waits for the load', async () => {
+    const cache = new TtlCache<string, string>(10, 100, 20);
+    await cache.get('k', async () => 'old');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await cache.get('k', async () => 'new')).toBe('new');
+  });
+
+  it('a reload that fails leaves the stale value, and a later get tries again', async () => {
+    const cache = new TtlCache<string, string>(10);
+    await cache.get('k', async () => 'old');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await cache.get('k', () => Promise.reject(new Error('db busy')))).toBe('old');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('k', async () => 'new')).toBe('old');
+    await new Promise((r) => setImmediate(r));
+    expect(await cache.get('k', async () => 'newer')).toBe('new');
   });
 
   it('does not keep a value that was loading when the key was deleted', async () => {

@@ -1,20 +1,48 @@
 /**
  * A small map whose entries expire, for data the hot path reads on every call (API keys,
- * credentials). Local changes delete entries at once; the TTL bounds how long another
+ * credentials, contracts). Local changes delete entries at once; the TTL bounds how long another
  * instance's change can go unseen. Concurrent misses for one key share one load, so an entry
  * expiring under load costs one query, not one per request in flight.
+ *
+ * An expired entry is still served for up to `maxStaleMs` while one reload runs behind it: the
+ * gateway's calls must not queue behind that reload when the database is busy with reads (a
+ * finance or dashboard burst), and the reload's answer replaces the entry as soon as it comes.
+ * Past `maxStaleMs` (or after a local delete) a get waits for the load, as a first miss does.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>();
   private readonly loading = new Map<K, Promise<V>>();
 
-  constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly maxStaleMs = 30_000,
+  ) {}
 
   get(key: K, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
-    if (hit && hit.expires > Date.now()) return Promise.resolve(hit.value);
-    const inFlight = this.loading.get(key);
-    if (inFlight) return inFlight;
+    const now = Date.now();
+    if (hit && hit.expires > now) return Promise.resolve(hit.value);
+    const inFlight = this.loading.get(key) ?? this.load(key, load);
+    if (hit && hit.expires + this.maxStaleMs > now) {
+      // A failed reload leaves the stale entry; the next get past the TTL tries again.
+      inFlight.catch(() => undefined);
+      return Promise.resolve(hit.value);
+    }
+    return inFlight;
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+    this.loading.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.loading.clear();
+  }
+
+  private load(key: K, load: () => Promise<V>): Promise<V> {
     const started = Date.now();
     const pending: Promise<V> = load().then(
       (value) => {
@@ -36,15 +64,5 @@ export class TtlCache<K, V> {
     );
     this.loading.set(key, pending);
     return pending;
-  }
-
-  delete(key: K): void {
-    this.entries.delete(key);
-    this.loading.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.loading.clear();
   }
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { validateSync } from 'class-validator';
-import { bodyProblem, HasAtMostDecimals, MAX_BODY_DEPTH } from './validation';
+import { bodyProblem, HasAtMostDecimals, looksLikePlaceholder, MAX_BODY_DEPTH } from './validation';
 
 describe('bodyProblem', () => {
   const nest = (depth: number): unknown => {
@@ -39,4 +39,9 @@ describe('HasAtMostDecimals', () => {
     expect(valid([1e-7])).toBe(false);
     expect(valid(['0.5'])).toBe(false);
   });
+});
+
+describe('looksLikePlaceholder', () => {
+  it.each(['1234-abc…', '1234-abc...', '<access token>', 'abc\tdef', ' cs_1', 'cs_1\n', '   ', 'xxxx', 'changeme', 'YOUR_TOKEN'])('refuses %p', (v) => expect(looksLikePlaceholder(v)).toBe(true));
+  it.each(['6253282-eWudHldSbIaelX7swmsiHImEL4KinwaGloHANdrY', 'cs_0123456789abcdef', 'AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid', 'a.b.c', 'cs +/=%& é☃ x'])('accepts %p', (v) => expect(looksLikePlaceholder(v)).toBe(false));
 });

@@ -49,18 +49,79 @@ export function validationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const fields: Record<string, string> = {};
       flatten(errors, '', fields);
-      const first = Object.entries(fields)[0];
-      return new ValidationFailedError(first ? `${first[0]}: ${first[1]}` : 'The request is not valid.', fields);
+      return validationFailed(Object.entries(fields));
     },
   });
+}
+
+/**
+ * The gateway's style (src/gateway/engagement-request.ts): one sentence per field naming the fix,
+ * and a message that starts with the first of them.
+ */
+export function validationFailed(issues: [path: string, problem: string][]): ValidationFailedError {
+  if (!issues.length) return new ValidationFailedError('The request is not valid.', {});
+  const [path, problem] = issues[0];
+  const message =
+    issues.length === 1
+      ? `Fix the request: ${path} ${problem}.`
+      : `Fix the ${issues.length} problems listed in details.fields, starting with: ${path} ${problem}.`;
+  return new ValidationFailedError(message, Object.fromEntries(issues));
 }
 
 function flatten(errors: ValidationError[], prefix: string, out: Record<string, string>): void {
   for (const e of errors) {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
-    if (e.constraints) out[path] = Object.values(e.constraints).join('; ');
+    if (e.constraints) out[path] = oneSentence(e.property, e.constraints);
     if (e.children?.length) flatten(e.children, path, out);
   }
+}
+
+/**
+ * The DTOs give every decorator of a field the same phrase ("must be a whole number from 0 to
+ * 100,000,000"), so a field with several broken rules still reads as one sentence; a library
+ * default ("handleAllowance must be an integer number") loses its field name, which the path carries.
+ */
+function oneSentence(property: string, constraints: Record<string, string>): string {
+  if (constraints.whitelistValidation) return 'is not a field of this request: remove it';
+  const phrases = Object.values(constraints).map((m) => m.replace(new RegExp(`^(nested property |each value in )?${escapeRegExp(property)} `), '').replace(/\.$/, ''));
+  return [...new Set(phrases)].join(', and ');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Text pasted from an example instead of a real credential: "…", "...", "<your token>", blank,
+ * whitespace around it or a line break or tab in it (a copy-paste slip). Spaces inside are
+ * allowed: secrets are opaque, and OAuth percent-encodes them.
+ */
+const PLACEHOLDER = /…|\.\.\.|<[^>]*>|^\s|\s$|[\t\n\r\v\f]|^(x+|\*+|changeme|placeholder|secret|token|your[-_].*)$/i;
+
+export function looksLikePlaceholder(v: string): boolean {
+  return PLACEHOLDER.test(v);
+}
+
+/**
+ * A credential, not a placeholder copied from docs (the README's `1234-abc…`): such a value would
+ * be stored, and every call signed with it would fail at X with no hint why.
+ */
+export function IsCredential(what: string, maxLength: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCredential',
+      validator: {
+        validate: (v) => typeof v === 'string' && v.length > 0 && v.length <= maxLength && !looksLikePlaceholder(v),
+        defaultMessage: (args) => {
+          const v: unknown = args?.value;
+          if (typeof v !== 'string' || v.length === 0) return `must be the ${what} as a non-empty string`;
+          if (v.length > maxLength) return `must be the ${what}, at most ${maxLength} characters`;
+          return `looks like a placeholder (it has "…", "...", "<…>", a line break or whitespace around it): paste the real ${what}`;
+        },
+      },
+    },
+    options,
+  );
 }
 
 /**

@@ -42,3 +42,19 @@ describe('loadConfig: logs, shutdown and key rotation', () => {
     expect(found.join()).not.toContain(bad);
   });
 });
+
+describe('loadConfig: security settings', () => {
+  it('refuses an ADMIN_API_KEY under 32 characters, saying why, without echoing it', () => {
+    const short = 'a-sixteen-chars!';
+    const found = problems({ ADMIN_API_KEY: short });
+    expect(found).toEqual([expect.stringMatching(/^ADMIN_API_KEY must be at least 32 characters, since anyone who guesses it is an admin \(it has 16;/)]);
+    expect(found.join()).not.toContain(short);
+    expect(loadConfig({ ADMIN_API_KEY: 'x'.repeat(32) }).adminApiKey).toBe('x'.repeat(32));
+  });
+
+  it('reads WEBHOOK_ALLOW_PRIVATE, AUTH_FAILURE_LIMIT and TRUST_PROXY_HOPS with safe defaults', () => {
+    expect(loadConfig({})).toMatchObject({ webhookAllowPrivate: false, authFailureLimit: 30, trustProxyHops: 0 });
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', AUTH_FAILURE_LIMIT: '0', TRUST_PROXY_HOPS: '1' })).toMatchObject({ webhookAllowPrivate: true, authFailureLimit: 0, trustProxyHops: 1 });
+    expect(problems({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toEqual(['WEBHOOK_ALLOW_PRIVATE must be true or false (got "yes")']);
+  });
+});

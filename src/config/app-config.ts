@@ -28,6 +28,12 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** On SIGTERM, how long in-flight calls get to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE: webhooks may go to loopback/private addresses (development, the demo). */
+  webhookAllowPrivate: boolean;
+  /** AUTH_FAILURE_LIMIT: failed authentications per client address per minute; 0 = no limit. */
+  authFailureLimit: number;
+  /** TRUST_PROXY_HOPS: how many proxies in front of the service append to X-Forwarded-For; 0 = ignore it. */
+  trustProxyHops: number;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -37,6 +43,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose']
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** What any API key may look like (generated ones are `hm_` + 43 base64url characters): anything else is refused unread. */
+export const API_KEY_FORMAT = /^[\x21-\x7e]{1,256}$/;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -83,6 +92,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
     return def;
   };
+  const bool = (name: string): boolean => {
+    const v = str(name)?.toLowerCase();
+    if (v === undefined || v === 'false') return false;
+    if (v === 'true') return true;
+    problems.push(`${name} must be true or false (got "${v}")`);
+    return false;
+  };
   // Never echo a key that fails the check: a near-miss is still most of a secret.
   const aesKey = (text: string): Buffer | undefined => {
     const raw = Buffer.from(text, 'base64');
@@ -106,8 +122,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   });
   const upstreamTimeoutMs = int('UPSTREAM_TIMEOUT_MS', 30000, 1, 600000);
   const adminApiKey = str('ADMIN_API_KEY');
-  if (adminApiKey !== undefined && adminApiKey.length < 16) {
-    problems.push('ADMIN_API_KEY must be at least 16 characters');
+  // Never echo it; its length says enough.
+  if (adminApiKey !== undefined && adminApiKey.length < 32) {
+    problems.push(`ADMIN_API_KEY must be at least 32 characters, since anyone who guesses it is an admin (it has ${adminApiKey.length}; try: openssl rand -base64 32)`);
+  }
+  if (adminApiKey !== undefined && !API_KEY_FORMAT.test(adminApiKey)) {
+    problems.push('ADMIN_API_KEY must be at most 256 printable characters without spaces');
   }
   const config: AppConfig = {
     nodeEnv,
@@ -130,6 +150,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // A call in flight can wait UPSTREAM_TIMEOUT_MS for X, then its outcome write retries for
     // about 6 s (LedgerService): the default leaves room for both.
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', upstreamTimeoutMs + 10_000, 1000, 3_600_000),
+    webhookAllowPrivate: bool('WEBHOOK_ALLOW_PRIVATE'),
+    authFailureLimit: int('AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
+    trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -5,6 +5,8 @@ import { SecretBox } from '../common/secret-box';
 const SEALED: { table: string; columns: string[] }[] = [
   { table: 'apps', columns: ['consumer_secret_enc', 'bearer_token_enc'] },
   { table: 'handles', columns: ['access_token_enc', 'access_token_secret_enc'] },
+  { table: 'contracts', columns: ['notify_webhook_url_enc'] },
+  { table: 'outbox', columns: ['target_enc'] },
   { table: 'handle_connections', columns: ['request_token_enc', 'request_token_secret_enc'] },
 ];
 const CHUNK = 1000;

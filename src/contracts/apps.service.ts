@@ -9,14 +9,25 @@ import { AppsRepository } from './apps.repository';
 import { ContractsRepository } from './contracts.repository';
 import { ContractsService } from './contracts.service';
 import { CredentialsCache } from './credentials-cache';
-import { CreateAppDto } from './dto/app.dto';
+import { CreateAppDto, UpdateAppDto } from './dto/app.dto';
+import { EntityManager } from 'typeorm';
 import { CreateHandleDto } from './dto/handle.dto';
 import { HandleEntity } from './handle.entity';
 import { HandlesRepository } from './handles.repository';
 
+/**
+ * What else goes when an app is deleted, in the same transaction: the auth module revokes the
+ * client keys bound to it (it owns api_keys; it registers itself here at start-up).
+ */
+export type AppDeletionHook = (appId: string, actorKeyId: string, m: EntityManager) => Promise<AfterCommit>;
+/** Run once the deletion has committed (clearing a cache earlier would let a reader re-cache the old row). */
+export type AfterCommit = () => void;
+
 /** Apps (X consumer credentials) and their handles (user access tokens). Secrets go in sealed and never come out. */
 @Injectable()
 export class AppsService {
+  private readonly deletionHooks: AppDeletionHook[] = [];
+
   constructor(
     private readonly apps: AppsRepository,
     private readonly handles: HandlesRepository,
@@ -54,9 +65,69 @@ export class AppsService {
     }
   }
 
-  async listApps(contractId: string) {
+  /** Live apps; with `includeDeleted`, the deleted ones too (their history still names them). Never a secret. */
+  async listApps(contractId: string, includeDeleted = false) {
     await this.contracts.getEntity(contractId);
-    return (await this.apps.listByContract(contractId)).map(toAppView);
+    return (await this.apps.listByContract(contractId, includeDeleted)).map(toAppView);
+  }
+
+  onDelete(hook: AppDeletionHook): void {
+    this.deletionHooks.push(hook);
+  }
+
+  /** Rename, rotate the consumer secret or the bearer token (null removes it); the gateway uses the new ones at once. */
+  async updateApp(appId: string, dto: UpdateAppDto, actorKeyId: string) {
+    const app = await this.getApp(appId);
+    const changes: Partial<AppEntity> = {};
+    const audit: Record<string, unknown> = {};
+    const rotated: string[] = [];
+    if (dto.name !== undefined && dto.name !== app.name) {
+      changes.name = dto.name;
+      audit.name = { from: app.name, to: dto.name };
+    }
+    if (dto.consumerSecret !== undefined) {
+      changes.consumerSecretEnc = this.box.seal(dto.consumerSecret);
+      rotated.push('consumerSecret');
+    }
+    if (dto.bearerToken === null) {
+      Object.assign(changes, { bearerTokenEnc: null, bearerTokenHash: null });
+      if (app.bearerTokenEnc) audit.bearerTokenRemoved = true;
+    } else if (dto.bearerToken !== undefined) {
+      Object.assign(changes, { bearerTokenEnc: this.box.seal(dto.bearerToken), bearerTokenHash: sha256(dto.bearerToken) });
+      rotated.push('bearerToken');
+    }
+    if (rotated.length) audit.secrets = rotated;
+    if (!Object.keys(changes).length) return toAppView(app);
+    try {
+      await this.contractsRepo.transaction(async (m) => {
+        await this.apps.update(appId, changes, m);
+        await this.audit.record({ actorKeyId, action: 'update', entity: 'app', entityId: appId, changes: audit }, m);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError('Another app already has this bearer token.', { bearerToken: 'already registered on another app' });
+      throw e;
+    }
+    // The gateway caches decrypted credentials: the old secret must stop working now, not in a few seconds.
+    this.credentials.invalidateApp(appId);
+    return toAppView(await this.getApp(appId));
+  }
+
+  /**
+   * Secrets and every handle's tokens destroyed, client keys bound to it revoked, the consumer key
+   * free to register again; its calls, counts and statements stay (they are what was billed).
+   */
+  async deleteApp(appId: string, actorKeyId: string): Promise<void> {
+    const app = await this.getApp(appId);
+    const after = await this.contractsRepo.transaction(async (m) => {
+      await this.apps.destroy(appId, m);
+      const handles = await this.handles.destroyAllTokens(appId, m);
+      const done: AfterCommit[] = [];
+      for (const hook of this.deletionHooks) done.push(await hook(appId, actorKeyId, m));
+      await this.audit.record({ actorKeyId, action: 'delete', entity: 'app', entityId: appId, changes: { contractId: app.contractId, name: app.name, consumerKey: app.consumerKey, handlesRemoved: handles } }, m);
+      return done;
+    });
+    this.credentials.invalidateApp(appId);
+    for (const f of after) f();
   }
 
   async getApp(appId: string): Promise<AppEntity> {
@@ -165,7 +236,7 @@ function secretFields(dto: CreateAppDto): string[] {
 }
 
 export function toAppView(a: AppEntity) {
-  return { id: a.id, contractId: a.contractId, name: a.name, consumerKey: a.consumerKey, hasBearerToken: a.bearerTokenEnc !== null, createdAt: a.createdAt };
+  return { id: a.id, contractId: a.contractId, name: a.name, consumerKey: a.consumerKey, hasBearerToken: a.bearerTokenEnc !== null, createdAt: a.createdAt, updatedAt: a.updatedAt, deletedAt: a.deletedAt };
 }
 
 export function toHandleView(h: HandleEntity) {

@@ -17,7 +17,10 @@ export class ContractEntity {
   @Column({ type: 'text' }) enforcement: Enforcement;
   @Column({ name: 'alert_thresholds', type: 'jsonb' }) alertThresholds: number[];
   @Column({ name: 'notify_emails', type: 'text', array: true }) notifyEmails: string[];
-  @Column({ name: 'notify_webhook_url', type: 'text', nullable: true }) notifyWebhookUrl: string | null;
+  /** SecretBox-sealed: the URL is a credential. */
+  @Column({ name: 'notify_webhook_url_enc', type: 'text', nullable: true }) notifyWebhookUrlEnc: string | null;
+  /** What answers show of it (urlHint). */
+  @Column({ name: 'notify_webhook_hint', type: 'text', nullable: true }) notifyWebhookHint: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

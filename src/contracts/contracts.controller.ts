@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
 import { AppsService } from './apps.service';
 import { ContractsService } from './contracts.service';
-import { CreateAppDto } from './dto/app.dto';
+import { CreateAppDto, UpdateAppDto } from './dto/app.dto';
 import { CreateContractDto, UpdateContractDto } from './dto/contract.dto';
 import { CreateHandleDto } from './dto/handle.dto';
 import { AppDto, ContractDto, HandleDto } from './dto/contract.response';
@@ -61,11 +61,13 @@ export class ContractsController {
   }
 
   @Get('contracts/:id/apps')
-  @ApiOperation({ operationId: 'listApps', summary: "The contract's X apps (never their secrets)." })
+  @Roles('admin', 'finance')
+  @ApiOperation({ operationId: 'listApps', summary: "The contract's apps (name, consumer key, whether it has a bearer token), never a secret; ?includeDeleted=true adds deleted ones." })
+  @ApiQuery({ name: 'includeDeleted', required: false, enum: ['true', 'false'] })
   @ApiOkResponse({ type: [AppDto] })
   @ApiErrors(404)
-  listApps(@UuidParam('id', 'Contract') id: string) {
-    return this.apps.listApps(id);
+  listApps(@UuidParam('id', 'Contract') id: string, @Query('includeDeleted') includeDeleted?: string) {
+    return this.apps.listApps(id, includeDeleted === 'true');
   }
 
   @Get('apps/:appId')
@@ -74,6 +76,23 @@ export class ContractsController {
   @ApiErrors(404)
   getApp(@UuidParam('appId', 'App') appId: string) {
     return this.apps.getAppView(appId);
+  }
+
+  @Patch('apps/:appId')
+  @ApiOperation({ operationId: 'updateApp', summary: 'Rename an app or rotate its consumer secret or bearer token (bearerToken: null removes it); takes effect at once.' })
+  @ApiOkResponse({ type: AppDto })
+  @ApiErrors(400, 404)
+  updateApp(@UuidParam('appId', 'App') appId: string, @Body() dto: UpdateAppDto, @CurrentPrincipal() p: Principal) {
+    return this.apps.updateApp(appId, dto, p.keyId);
+  }
+
+  @Delete('apps/:appId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiErrors(404)
+  @ApiOperation({ operationId: 'deleteApp', summary: 'Delete an app: secrets and its handles\' tokens destroyed, its client keys revoked, history kept, consumer key free again.' })
+  async deleteApp(@UuidParam('appId', 'App') appId: string, @CurrentPrincipal() p: Principal): Promise<void> {
+    await this.apps.deleteApp(appId, p.keyId);
   }
 
   @Post('apps/:appId/handles')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutboxModule } from '../outbox/outbox.module';
 import { AppEntity } from './app.entity';
 import { AppsRepository } from './apps.repository';
 import { AppsService } from './apps.service';
@@ -12,11 +13,12 @@ import { ContractsService } from './contracts.service';
 import { CredentialsCache } from './credentials-cache';
 import { HandleEntity } from './handle.entity';
 import { HandlesRepository } from './handles.repository';
+import { WebhookUrlUpgrade } from './webhook-url-upgrade';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ContractEntity, AppEntity, HandleEntity])],
+  imports: [TypeOrmModule.forFeature([ContractEntity, AppEntity, HandleEntity]), OutboxModule],
   controllers: [ContractsController],
-  providers: [ContractTermsRepository, ContractsRepository, AppsRepository, HandlesRepository, ContractsService, AppsService, ContractCache, CredentialsCache],
+  providers: [ContractTermsRepository, ContractsRepository, AppsRepository, HandlesRepository, ContractsService, AppsService, ContractCache, CredentialsCache, WebhookUrlUpgrade],
   exports: [ContractTermsRepository, ContractsRepository, ContractsService, AppsService, ContractCache, CredentialsCache, AppsRepository, HandlesRepository],
 })
 export class ContractsModule {}

@@ -3,6 +3,8 @@ import { AuditService } from '../audit/audit.service';
 import { isValidTimezone } from '../billing/billing-period';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { formatMoney, parseAmount } from '../common/money';
+import { SecretBox, urlHint } from '../common/secret-box';
+import { WebhookTargetPolicy } from '../outbox/webhook-target';
 import { ContractEntity } from './contract.entity';
 import { ContractsRepository } from './contracts.repository';
 import { CreateContractDto, UpdateContractDto } from './dto/contract.dto';
@@ -31,11 +33,14 @@ export class ContractsService {
     private readonly audit: AuditService,
     private readonly cache: ContractCache,
     private readonly terms: ContractTermsRepository,
+    private readonly box: SecretBox,
+    private readonly webhooks: WebhookTargetPolicy,
   ) {}
 
   async create(dto: CreateContractDto, actorKeyId: string): Promise<ContractView> {
     const timezone = dto.timezone ?? 'UTC';
     this.checkTimezone(timezone);
+    const webhook = await this.webhookColumns(dto.notify?.webhookUrl ?? null);
     const entity = this.contracts.create({
       name: dto.name,
       handleAllowance: dto.handleAllowance,
@@ -47,12 +52,12 @@ export class ContractsService {
       enforcement: dto.enforcement ?? 'track',
       alertThresholds: sortThresholds(dto.alertThresholds ?? [0.8, 0.9, 1.0]),
       notifyEmails: dto.notify?.emails ?? [],
-      notifyWebhookUrl: dto.notify?.webhookUrl ?? null,
+      ...webhook,
     });
     const saved = await this.contracts.transaction(async (m) => {
       const c = await this.contracts.save(entity, m);
       await this.terms.record(c, m, 'always');
-      await this.audit.record({ actorKeyId, action: 'create', entity: 'contract', entityId: c.id, changes: { ...dto } }, m);
+      await this.audit.record({ actorKeyId, action: 'create', entity: 'contract', entityId: c.id, changes: auditable(dto) }, m);
       return c;
     });
     return toContractView(saved);
@@ -96,15 +101,23 @@ export class ContractsService {
     if (dto.enforcement !== undefined) c.enforcement = dto.enforcement;
     if (dto.alertThresholds !== undefined) c.alertThresholds = sortThresholds(dto.alertThresholds);
     if (dto.notify?.emails !== undefined) c.notifyEmails = dto.notify.emails;
-    if (dto.notify?.webhookUrl !== undefined) c.notifyWebhookUrl = dto.notify.webhookUrl;
+    // Its own hint sent back (a read-modify-write of notify) keeps the URL rather than storing the hint.
+    if (dto.notify?.webhookUrl !== undefined && dto.notify.webhookUrl !== c.notifyWebhookHint) Object.assign(c, await this.webhookColumns(dto.notify.webhookUrl));
     const saved = await this.contracts.transaction(async (m) => {
       const s = await this.contracts.save(c, m);
       if (dto.handleAllowance !== undefined || dto.overagePrice !== undefined || dto.countPolicy !== undefined) await this.terms.record(s, m, 'now');
-      await this.audit.record({ actorKeyId, action: 'update', entity: 'contract', entityId: id, changes: { ...dto } }, m);
+      await this.audit.record({ actorKeyId, action: 'update', entity: 'contract', entityId: id, changes: auditable(dto) }, m);
       return s;
     });
     this.cache.invalidate(id);
     return toContractView(saved);
+  }
+
+  /** Checked (no webhook into our own network), then stored sealed with its hint beside it. */
+  private async webhookColumns(url: string | null): Promise<Pick<ContractEntity, 'notifyWebhookUrlEnc' | 'notifyWebhookHint'>> {
+    if (url === null) return { notifyWebhookUrlEnc: null, notifyWebhookHint: null };
+    await this.webhooks.checkForSave(url);
+    return { notifyWebhookUrlEnc: this.box.seal(url), notifyWebhookHint: urlHint(url) };
   }
 
   private checkTimezone(tz: string): void {
@@ -126,6 +139,12 @@ function refuseNulls(dto: UpdateContractDto): void {
   if (first) throw new ValidationFailedError(`${first} cannot be null: leave a field out to keep its value.`, fields);
 }
 
+/** The change as sent, with the webhook URL (a credential) shown as its hint. */
+function auditable(dto: CreateContractDto | UpdateContractDto): Record<string, unknown> {
+  const url = dto.notify?.webhookUrl;
+  return url ? { ...dto, notify: { ...dto.notify, webhookUrl: urlHint(url) } } : { ...dto };
+}
+
 function sortThresholds(t: number[]): number[] {
   return [...t].sort((a, b) => a - b);
 }
@@ -141,7 +160,7 @@ export function toContractView(c: ContractEntity): ContractView {
     countPolicy: c.countPolicy,
     enforcement: c.enforcement,
     alertThresholds: c.alertThresholds.map(Number),
-    notify: { emails: c.notifyEmails, webhookUrl: c.notifyWebhookUrl },
+    notify: { emails: c.notifyEmails, webhookUrl: c.notifyWebhookHint },
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };

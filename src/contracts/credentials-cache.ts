@@ -8,6 +8,8 @@ import { CredentialsUnreadableError } from './contracts.errors';
 import { HandleEntity } from './handle.entity';
 import { HandlesRepository } from './handles.repository';
 
+const HANDLE_REF = /^@?[A-Za-z0-9_]{1,50}$/;
+
 export interface AppCredentials {
   id: string;
   contractId: string;
@@ -33,8 +35,9 @@ export interface HandleCredentials {
 export class CredentialsCache {
   private readonly apps = new TtlCache<string, AppCredentials | null>(5_000);
   private readonly handles = new TtlCache<string, HandleCredentials | null>(5_000);
-  // Drop-in lookups (a client's own X credentials). Keyed by what the request carries; secrets
-  // only by their SHA-256, so no token sits in memory as a key. Misses are cached too: an
+  // Drop-in lookups (a client's own X credentials). Keyed by the SHA-256 of what the request
+  // carries, so an entry's size does not depend on the caller and no token sits in memory as a
+  // key; each cache has a fixed size (TtlCache drops the oldest). Misses are cached too: an
   // unknown key or token sent again and again must not reach the database every time.
   private readonly appsByConsumerKey = new TtlCache<string, AppCredentials | null>(5_000);
   private readonly appsByBearerHash = new TtlCache<string, AppCredentials | null>(5_000);
@@ -57,7 +60,7 @@ export class CredentialsCache {
 
   /** The app whose consumer key signed a drop-in OAuth 1.0a request. */
   appByConsumerKey(consumerKey: string): Promise<AppCredentials | null> {
-    return this.appsByConsumerKey.get(consumerKey, async () => {
+    return this.appsByConsumerKey.get(sha256(consumerKey), async () => {
       const a = await this.appsRepo.findByConsumerKey(consumerKey);
       return a && this.appCredentials(a);
     });
@@ -84,6 +87,9 @@ export class CredentialsCache {
 
   /** `ref` is what X-Handle carried: `@name`, `name`, or the numeric user ID. */
   handle(appId: string, ref: string): Promise<HandleCredentials | null> {
+    // Nothing registered can look otherwise (CreateHandleDto: a screen name of 1-50 word characters,
+    // or a user ID): refused unread, so a long header neither reaches the database nor the cache.
+    if (!HANDLE_REF.test(ref)) return Promise.resolve(null);
     return this.handles.get(`${appId}|${ref.toLowerCase()}`, async () => {
       const byName = ref.startsWith('@');
       const name = byName ? ref.slice(1) : ref;
@@ -103,7 +109,8 @@ export class CredentialsCache {
     this.apps.delete(_appId);
   }
 
-  private appCredentials(a: AppEntity): AppCredentials {
+  private appCredentials(a: AppEntity): AppCredentials | null {
+    if (a.deletedAt || !a.consumerSecretEnc) return null;
     return {
       id: a.id,
       contractId: a.contractId,

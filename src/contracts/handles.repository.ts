@@ -47,6 +47,15 @@ export class HandlesRepository {
     return repo.save(repo.create(handle));
   }
 
+  /** Every live handle of a deleted app: tokens destroyed, rows kept. */
+  async destroyAllTokens(appId: string, manager: EntityManager): Promise<number> {
+    const r = await manager.getRepository(HandleEntity).update(
+      { appId, deletedAt: IsNull() },
+      { deletedAt: () => 'now()', accessTokenEnc: null, accessTokenSecretEnc: null, accessTokenHash: null },
+    );
+    return r.affected ?? 0;
+  }
+
   /** Destroys the tokens (not just hides them) and keeps the row for history. */
   async destroyTokens(handleId: string, manager: EntityManager): Promise<void> {
     await manager.getRepository(HandleEntity).update(

@@ -1,13 +1,19 @@
-import { Body, CallHandler, Controller, ExecutionContext, Get, Header, Inject, Injectable, NestInterceptor, Param, Post, Redirect, Req, Res, StreamableFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, CallHandler, Controller, ExecutionContext, Get, Header, Inject, Injectable, NestInterceptor, Param, Post, Query, Redirect, Req, Res, StreamableFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { Public } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SignInRefusedError } from './dashboard.errors';
 import { DashboardErrorFilter } from './dashboard.filter';
 import { DashboardService } from './dashboard.service';
+import { ReconcileFormDto } from './dto/reconcile-form.dto';
 import { SignInDto } from './dto/sign-in.dto';
+import { DashboardForbiddenError } from './dashboard.errors';
+import { auditPage } from './views/audit.view';
+import { reconciliationPage } from './views/reconciliation.view';
 import { securityHeaders } from './security-headers';
 import { checkSameOrigin, clearSessionCookie, CurrentSession, DashboardSessionGuard, sessionToken, setSessionCookie } from './session';
 import { DashboardSession, SessionsService } from './sessions.service';
@@ -38,6 +44,7 @@ export class DashboardController {
   constructor(
     private readonly dashboard: DashboardService,
     private readonly sessions: SessionsService,
+    private readonly limiter: AuthFailureLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -52,7 +59,8 @@ export class DashboardController {
   @Redirect('/dashboard', 303)
   async signIn(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply, @Body() form: SignInDto) {
     checkSameOrigin(req, this.config);
-    const { token, maxAgeSeconds } = await this.sessions.signIn(form.key);
+    // A key that does not sign in counts against the address, as a bad X-API-Key does.
+    const { token, maxAgeSeconds } = await this.limiter.attempt(req, () => this.sessions.signIn(form.key), (e) => e instanceof SignInRefusedError && e.statusCode === 401 && !!form.key?.trim());
     setSessionCookie(req, res, this.config, token, maxAgeSeconds);
     return { url: dashboardPath(form.next) };
   }
@@ -77,6 +85,38 @@ export class DashboardController {
   async handlesCsv(@UuidParam('id', 'Contract') id: string, @Param('period') period: string): Promise<StreamableFile> {
     const csv = await this.dashboard.rosterCsv(id, period);
     return new StreamableFile(Readable.from(csv.lines), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
+  }
+
+  @Get('contracts/:id/reconciliations')
+  @UseGuards(DashboardSessionGuard)
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  async reconciliations(@UuidParam('id', 'Contract') id: string, @CurrentSession() session: DashboardSession): Promise<string> {
+    return reconciliationPage(await this.dashboard.reconciliationPage(id), session);
+  }
+
+  @Post('contracts/:id/reconciliations')
+  @UseGuards(DashboardSessionGuard)
+  @Redirect('/dashboard', 303)
+  async reconcile(@Req() req: FastifyRequest, @UuidParam('id', 'Contract') id: string, @Body() form: ReconcileFormDto, @CurrentSession() session: DashboardSession) {
+    checkSameOrigin(req, this.config);
+    await this.dashboard.reconcile(id, form, session.keyId);
+    return { url: `/dashboard/contracts/${id}/reconciliations` };
+  }
+
+  @Get('contracts/:id/reconciliations/:reconciliationId/handles.csv')
+  @UseGuards(DashboardSessionGuard)
+  async reconciliationCsv(@UuidParam('id', 'Contract') id: string, @UuidParam('reconciliationId', 'Reconciliation') rid: string): Promise<StreamableFile> {
+    const csv = await this.dashboard.reconciliationCsv(id, rid);
+    return new StreamableFile(Buffer.from(csv.body, 'utf8'), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
+  }
+
+  /** Admins only, as GET /audit-log is. */
+  @Get('audit')
+  @UseGuards(DashboardSessionGuard)
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  async audit(@CurrentSession() session: DashboardSession, @Query('cursor') cursor?: string): Promise<string> {
+    if (session.role !== 'admin') throw new DashboardForbiddenError('The audit log is for admin keys; sign in with one to see it.');
+    return auditPage(await this.dashboard.auditPage(cursor), session);
   }
 
   @Get('assets/dashboard.css')

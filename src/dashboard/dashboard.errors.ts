@@ -20,3 +20,6 @@ export class CrossSiteFormError extends ForbiddenError {
     super('This form can only be sent from the dashboard itself.');
   }
 }
+
+/** A page the signed-in key's role may not see. */
+export class DashboardForbiddenError extends ForbiddenError {}

@@ -21,6 +21,7 @@ export class DashboardErrorFilter implements ExceptionFilter {
     if (res.sent || res.raw.headersSent) return;
     const [status, body] = this.render(error, req);
     securityHeaders(res);
+    if (error instanceof DomainError) for (const [name, value] of Object.entries(error.headers())) res.header(name, value);
     void res.status(status).type('text/html; charset=utf-8').send(body);
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { BillingModule } from '../billing/billing.module';
 import { ContractsModule } from '../contracts/contracts.module';
@@ -13,7 +14,7 @@ import { SessionsService } from './sessions.service';
 
 /** GET /dashboard: the usage page for finance, signed in with an API key, rendered on the server. */
 @Module({
-  imports: [AuthModule, ContractsModule, BillingModule, UsageModule, AlertsModule],
+  imports: [AuditModule, AuthModule, ContractsModule, BillingModule, UsageModule, AlertsModule],
   controllers: [DashboardController],
   providers: [DashboardService, DashboardRepository, SessionsService, SessionsRepository, DashboardSessionGuard],
   // Pages of other features (src/planning, src/connect) sit behind the same sign-in.

@@ -8,7 +8,13 @@ import { ContractEntity } from '../contracts/contract.entity';
 import { ContractsRepository } from '../contracts/contracts.repository';
 import { ContractsService } from '../contracts/contracts.service';
 import { localDays } from '../forecast/period-days';
+import { AuditService } from '../audit/audit.service';
+import { REASONS, ReconciliationsService } from '../billing/reconciliations.service';
+import { ValidationFailedError } from '../common/errors';
 import { UsageService } from '../usage/usage.service';
+import { ReconcileFormDto } from './dto/reconcile-form.dto';
+import { AuditPageData } from './views/audit.view';
+import { ReconciliationPageData } from './views/reconciliation.view';
 import { DashboardRepository } from './dashboard.repository';
 import { ChartInput } from './views/chart';
 import { ContractPageData } from './views/contract.view';
@@ -27,7 +33,46 @@ export class DashboardService {
     private readonly alerts: AlertsService,
     private readonly usage: UsageService,
     private readonly repo: DashboardRepository,
+    private readonly reconciliations: ReconciliationsService,
+    private readonly audit: AuditService,
   ) {}
+
+  async reconciliationPage(contractId: string): Promise<ReconciliationPageData> {
+    const contract = await this.contracts.getEntity(contractId);
+    const [periods, reconciliations] = await Promise.all([this.periods.list(contract.id), this.reconciliations.list(contract.id)]);
+    return {
+      contract: { id: contract.id, name: contract.name, timezone: contract.timezone },
+      periods: periods.filter((p) => p.status !== 'open').map((p) => p.key),
+      reconciliations,
+      reasons: REASONS,
+    };
+  }
+
+  /** The form's strings, checked as the API's body would be (the same service decides). */
+  reconcile(contractId: string, form: ReconcileFormDto, actorKeyId: string) {
+    const handles = form.invoicedHandles.trim();
+    if (!/^\d{1,9}$/.test(handles) || Number(handles) > 100_000_000) {
+      throw new ValidationFailedError("Enter the number of handles on X's invoice as a whole number, such as 538.", { invoicedHandles: 'must be a whole number from 0 to 100,000,000' });
+    }
+    const amount = form.invoicedAmount?.trim();
+    if (amount && !/^\d{1,15}(\.\d{1,2})?$/.test(amount)) {
+      throw new ValidationFailedError("Enter X's overage amount as a number with at most two decimals, such as 475.00, or leave it empty.", { invoicedAmount: 'must be a decimal such as 475.00' });
+    }
+    if (!/^\d{4}-\d{2}$/.test(form.period.trim())) {
+      throw new ValidationFailedError('Enter the period as YYYY-MM, such as 2026-10.', { period: 'must be YYYY-MM' });
+    }
+    return this.contracts.getEntity(contractId).then((c) =>
+      this.reconciliations.create(contractId, { period: form.period.trim(), invoicedHandles: Number(handles), invoicedAmount: amount ? { amount, currency: c.currency } : undefined }, actorKeyId),
+    );
+  }
+
+  reconciliationCsv(contractId: string, id: string) {
+    return this.reconciliations.reviewCsv(contractId, id);
+  }
+
+  auditPage(cursor?: string): Promise<AuditPageData> {
+    return this.audit.list(100, cursor);
+  }
 
   async contractList(now = new Date()): Promise<ContractListItem[]> {
     const all = await this.contractsRepo.list();
@@ -60,9 +105,9 @@ export class DashboardService {
     const p = usage.projection;
     return {
       contract: { id: contract.id, name: contract.name, timezone: contract.timezone, countPolicy: contract.countPolicy, enforcement: contract.enforcement },
-      period: { key: period.key, firstDay: localDate(period.start, contract.timezone), lastDay: localDate(new Date(period.end.getTime() - 1), contract.timezone) },
+      period: { key: period.key, firstDay: localDate(period.start, contract.timezone), lastDay: localDate(new Date(period.end.getTime() - 1), contract.timezone), status: usage.period.status },
       usage,
-      projection: p ? { uniqueHandles: p.uniqueHandles, low: p.low, high: p.high, overageHandles: p.overageHandles, overageCost: p.overageCost, exceedsAllowanceOn: p.exceedsAllowanceOn, confidence: p.confidence } : null,
+      projection: p,
       chart: usage.uniqueHandles > 0 ? chartOf(contract, period, perDay, usage.allowance, p?.dailyCurve ?? null, now) : null,
       topHandles: top.map((h) => ({ userId: h.user_id, screenName: h.screen_name, calls: h.calls, firstSeen: h.first_seen_at, confirmed: h.confirmed })),
       alerts,

@@ -1,4 +1,4 @@
-import { Client, ClientConfig } from 'pg';
+import { Client, ClientConfig, PoolConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from '../../migrations';
@@ -17,6 +17,32 @@ class ListenedClient extends Client {
   }
 }
 
+/**
+ * Reads (finance, dashboard, reports, the close) and admin writes: TypeORM's pool. A read the
+ * database works on longer than this is cancelled there, so a heavy one frees its connection
+ * and the server instead of holding both. The ledger's hot-path writes have a pool of their own
+ * (PG_POOL, below), so however these are busy, a gateway call does not wait for them.
+ */
+const READ_POOL_SIZE = 12;
+const READ_STATEMENT_TIMEOUT_MS = 10_000;
+/** The ledger's batches are set-based: a few connections carry hundreds of calls a second each. */
+const WRITE_POOL_SIZE = 8;
+const WRITE_STATEMENT_TIMEOUT_MS = 15_000;
+
+/** The ledger's own pool (PG_POOL in database.module.ts). */
+export function writePoolConfig(url: string): PoolConfig {
+  return {
+    connectionString: url,
+    Client: ListenedClient,
+    max: WRITE_POOL_SIZE,
+    // An unreachable database must fail a call fast (503), not hang it.
+    connectionTimeoutMillis: 5000,
+    statement_timeout: WRITE_STATEMENT_TIMEOUT_MS,
+    query_timeout: WRITE_STATEMENT_TIMEOUT_MS + 1000,
+    application_name: 'handlemeter-ledger',
+  };
+}
+
 /** The one data-source definition, shared by the app and the TypeORM migration CLI. */
 export function dataSourceOptions(url: string): DataSourceOptions {
   return {
@@ -29,10 +55,11 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsRun: false,
     extra: {
       Client: ListenedClient,
-      max: 20,
-      // An unreachable database must fail a call fast (503), not hang it.
+      max: READ_POOL_SIZE,
+      // An unreachable database must fail a request fast (503), not hang it.
       connectionTimeoutMillis: 5000,
-      query_timeout: 15000,
+      statement_timeout: READ_STATEMENT_TIMEOUT_MS,
+      query_timeout: READ_STATEMENT_TIMEOUT_MS + 1000,
       application_name: 'handlemeter',
     },
   };

@@ -1,14 +1,30 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source';
+import { dataSourceOptions, writePoolConfig } from './data-source';
 import { runMigrationsLocked } from './migrate';
 
+/**
+ * The raw pg pool of the hot path's writes (the gateway's write-ahead and outcomes, drop-in
+ * nonces): connections of its own, so that no burst of reads (finance, dashboard, reports, the
+ * close), which share TypeORM's pool, can take the connections a gateway call needs.
+ */
+export const PG_POOL = Symbol('PG_POOL');
+
+/**
+ * Global, so that it shuts down after every module that writes through PG_POOL (Nest shuts
+ * modules down from the root outwards, global ones last): the ledger flushes its queued
+ * outcomes first, then the pool ends.
+ */
 @Module({})
-export class DatabaseModule {
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
   static forRoot(url: string): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(url),
@@ -19,6 +35,20 @@ export class DatabaseModule {
           },
         }),
       ],
+      providers: [{ provide: PG_POOL, useFactory: () => writePool(url) }],
+      exports: [PG_POOL],
     };
   }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function writePool(url: string): Pool {
+  const pool = new Pool(writePoolConfig(url));
+  // An idle connection the database dropped: the pool discards it and opens another when next
+  // needed. Without a listener the event would crash the process.
+  pool.on('error', () => undefined);
+  return pool;
 }

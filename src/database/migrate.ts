@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { DatabaseLock } from './database-lock';
 
 /**
@@ -9,10 +9,15 @@ export async function runMigrationsLocked(ds: DataSource): Promise<void> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
+    // Reads time out (data-source.ts); a migration rewriting a large table may rightly take longer.
+    await qr.query('SET statement_timeout = 0');
     await qr.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrations]);
-    await ds.runMigrations({ transaction: 'each' });
+    const migrations = new MigrationExecutor(ds, qr);
+    migrations.transaction = 'each';
+    await migrations.executePendingMigrations();
   } finally {
     await qr.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.Migrations]).catch(() => undefined);
+    await qr.query('RESET statement_timeout').catch(() => undefined);
     await qr.release();
   }
 }

@@ -1,29 +1,49 @@
 /**
  * The baseline of the gateway benchmark (test/bench/gateway.bench.ts): a minimal node:http server
- * that forwards each request to an upstream with axios on a keep-alive agent and passes the
- * status, body and x-per-minute-* headers back. No API key, no validation, no signing (the
- * client's Authorization header goes through untouched), no ledger: whatever the gateway costs
- * beyond this is the price of handlemeter's own work.
+ * that forwards each request to an upstream on kept-alive connections and passes the status,
+ * body and x-per-minute-* headers back. No API key, no validation, no signing (the client's
+ * Authorization header goes through untouched), no ledger: whatever the gateway costs beyond
+ * this is the price of handlemeter's own work.
  *
- *   UPSTREAM_URL=http://127.0.0.1:PORT [PORT=0] [HOST=127.0.0.1] node dist/src/dev/bare-forwarder.js
+ *   UPSTREAM_URL=http://127.0.0.1:PORT [CLIENT=undici|axios] [PORT=0] [HOST=127.0.0.1] node dist/src/dev/bare-forwarder.js
  *
- * Like the simulator's CLI, the one stdout line `{"url":"http://127.0.0.1:PORT"}` is the readiness
- * signal a parent process waits for. The axios settings mirror the gateway's XClient so that the
- * upstream leg costs the same on both.
+ * CLIENT picks the HTTP client to the upstream: undici (a Pool per origin, as the gateway's
+ * XClient) or axios (on a keep-alive agent, as the gateway had before), so the bench measures the
+ * two side by side with nothing else different. Like the simulator's CLI, the one stdout line
+ * `{"url":"http://127.0.0.1:PORT"}` is the readiness signal a parent process waits for.
  */
 import axios from 'axios';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
 
 const PASSED_BACK = ['content-type', 'x-per-minute-limit', 'x-per-minute-remaining'];
+
+export type ForwarderClient = 'undici' | 'axios';
 
 export interface BareForwarder {
   url: string;
   stop(): Promise<void>;
 }
 
-export async function startBareForwarder(upstreamUrl: string, port = 0, host = '127.0.0.1'): Promise<BareForwarder> {
+type Upstream = (req: IncomingMessage, body: Buffer) => Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>;
+
+/** A header as undici or axios give it (a string, a number or a list of strings). */
+const headerText = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : typeof v === 'number' ? String(v) : (v as string));
+
+function undiciUpstream(upstreamUrl: string): Upstream {
+  const pool = new Pool(new URL(upstreamUrl).origin, { connections: 256, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  return async (req, body) => {
+    const headers: Record<string, string> = {};
+    if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
+    if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    const res = await pool.request({ method: 'POST', path: req.url!, headers, body });
+    return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
+  };
+}
+
+function axiosUpstream(upstreamUrl: string): Upstream {
   const upstream = axios.create({
     baseURL: upstreamUrl.replace(/\/+$/, ''),
     timeout: 30_000,
@@ -32,18 +52,25 @@ export async function startBareForwarder(upstreamUrl: string, port = 0, host = '
     responseType: 'arraybuffer',
     maxRedirects: 0,
   });
-
-  const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
-    const headers: Record<string, string> = { 'Accept-Encoding': 'gzip' };
+  return async (req, body) => {
+    const headers: Record<string, string> = {};
     if (req.headers['content-type']) headers['Content-Type'] = req.headers['content-type'];
     if (req.headers.authorization) headers.Authorization = req.headers.authorization;
+    const answer = await upstream.request({ method: req.method, url: req.url, data: body, headers });
+    return { status: answer.status, headers: answer.headers, body: Buffer.from(answer.data as ArrayBuffer) };
+  };
+}
+
+export async function startBareForwarder(upstreamUrl: string, port = 0, host = '127.0.0.1', client: ForwarderClient = 'undici'): Promise<BareForwarder> {
+  const upstream = client === 'axios' ? axiosUpstream(upstreamUrl) : undiciUpstream(upstreamUrl);
+
+  const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     try {
-      const answer = await upstream.request({ method: req.method, url: req.url, data: body, headers });
-      const out = Buffer.from(answer.data as ArrayBuffer);
-      const back: Record<string, string | number> = { 'content-length': out.length };
-      for (const h of PASSED_BACK) if (answer.headers[h] !== undefined) back[h] = String(answer.headers[h]);
+      const answer = await upstream(req, body);
+      const back: Record<string, string | number> = { 'content-length': answer.body.length };
+      for (const h of PASSED_BACK) if (answer.headers[h] !== undefined) back[h] = headerText(answer.headers[h]);
       res.writeHead(answer.status, back);
-      res.end(out);
+      res.end(answer.body);
     } catch (e) {
       const out = Buffer.from(JSON.stringify({ error: 'upstream failed', message: (e as Error).message }));
       res.writeHead(502, { 'content-type': 'application/json', 'content-length': out.length });
@@ -76,7 +103,9 @@ export async function startBareForwarder(upstreamUrl: string, port = 0, host = '
 async function main(): Promise<void> {
   const upstreamUrl = process.env.UPSTREAM_URL;
   if (!upstreamUrl) throw new Error('set UPSTREAM_URL to the server to forward to');
-  const fwd = await startBareForwarder(upstreamUrl, Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1');
+  const client = process.env.CLIENT ?? 'undici';
+  if (client !== 'undici' && client !== 'axios') throw new Error('CLIENT: undici or axios');
+  const fwd = await startBareForwarder(upstreamUrl, Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', client);
   const shutdown = (): void => {
     fwd.stop().then(
       () => process.exit(0),

@@ -41,7 +41,11 @@ async function main(): Promise<void> {
   const stateFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
-  app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, adminApiKey: adminKey }, appLogger);
+  // A demo's webhook receiver is on this machine.
+  app = await createApp(
+    { ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey, webhookAllowPrivate: true },
+    appLogger,
+  );
   await listenEverywhere(app, env.port);
   const base = `http://localhost:${env.port}`;
   const api = new DemoApi(base);

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { BillingPeriod } from '../billing/billing-period';
 import { Terms } from '../billing/figures';
-import { formatMoney, Money } from '../common/money';
+import { formatMoney, Money, multiply } from '../common/money';
 import { TtlCache } from '../common/ttl-cache';
 import { ActiveDays } from './active-days';
 import { FirstSeenDays } from './first-seen-days';
 import { DayCount, ForecastRepository, PastDayCount } from './forecast.repository';
 import { localDays } from './period-days';
 import { projectPeriod, Projection } from './projection';
+import { agreeWithCount, fitToCount } from './stated-count';
 
 /** Earlier periods used for the shape of a month. */
 const HISTORY_PERIODS = 12;
@@ -18,6 +19,8 @@ export interface ProjectionView {
   high: number;
   overageHandles: number;
   overageCost: Money;
+  /** the overage cost at the band's low and high ends: what finance should budget for */
+  overageCostRange: { low: Money; high: Money };
   exceedsAllowanceOn: string | null;
   method: string;
   confidence: Projection['confidence'];
@@ -28,8 +31,12 @@ export interface ProjectionView {
  * The open period's projected month-end count, from the curve of first-seen handles per local
  * day (FirstSeenDays), the handles called per day (ActiveDays: with the first ones, those that
  * came back) and the contract's earlier periods (their statements' day counts).
- * Computed at most every 15 s per period: the alert check, the dashboard and the API all ask, and
- * a projection a few seconds old is as good.
+ *
+ * A projection belongs to one count: the caller states the period's count, the curve is made to
+ * add up to it, and the result never lies below it. Kept 15 s per (period, terms, count): the
+ * alert check, the dashboard and the API all ask, so at one count they show one projection, and
+ * a jump in the count (an import) is a new key, never a stale projection beside a new count.
+ * `fresh` (an alert being raised) recomputes it now and keeps that for the others.
  */
 @Injectable()
 export class ForecastService {
@@ -41,14 +48,18 @@ export class ForecastService {
     private readonly active: ActiveDays,
   ) {}
 
-  project(contractId: string, timezone: string, period: BillingPeriod, terms: Terms, now = new Date()): Promise<ProjectionView> {
-    return this.cache.get(`${contractId}|${period.start.toISOString()}|${terms.countPolicy}|${terms.allowance}|${terms.overagePriceMinor}`, async () => {
-      const [current, active, past] = await Promise.all([
+  project(contractId: string, timezone: string, period: BillingPeriod, terms: Terms, count: number, opts: { fresh?: boolean; now?: Date } = {}): Promise<ProjectionView> {
+    const now = opts.now ?? new Date();
+    const key = `${contractId}|${period.start.toISOString()}|${terms.countPolicy}|${terms.allowance}|${terms.overagePriceMinor}|${count}`;
+    if (opts.fresh) this.cache.delete(key);
+    return this.cache.get(key, async () => {
+      const [perDay, active, past] = await Promise.all([
         this.firstSeen.perDay(contractId, period, timezone, terms.countPolicy, now),
         this.active.perDay(contractId, period, timezone, now),
         this.repo.history(contractId, period.start, terms.countPolicy, HISTORY_PERIODS),
       ]);
-      const p = projectPeriod({
+      const current = fitToCount(perDay, count);
+      const model = projectPeriod({
         periodStart: period.start,
         periodEnd: period.end,
         now,
@@ -59,12 +70,17 @@ export class ForecastService {
         allowance: terms.allowance,
         overagePriceMinor: terms.overagePriceMinor,
       });
+      const p = agreeWithCount(model, count, terms.allowance, terms.overagePriceMinor);
       return {
         uniqueHandles: p.uniqueHandles,
         low: p.low,
         high: p.high,
         overageHandles: p.overageHandles,
         overageCost: formatMoney(p.overageCostMinor, terms.currency),
+        overageCostRange: {
+          low: formatMoney(multiply(terms.overagePriceMinor, Math.max(0, p.low - terms.allowance)), terms.currency),
+          high: formatMoney(multiply(terms.overagePriceMinor, Math.max(0, p.high - terms.allowance)), terms.currency),
+        },
         exceedsAllowanceOn: p.exceedsAllowanceOn,
         method: p.method,
         confidence: p.confidence,

@@ -163,14 +163,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The most problems an answer lists (details.fields); details.total says how many there were. */
+export const MAX_REPORTED_ISSUES = 20;
+
 function validationFailed(endpoint: EngagementEndpoint, issues: Issue[]): ValidationFailedError {
   const [path, problem] = issues[0];
+  const listed = issues.length > MAX_REPORTED_ISSUES ? `the first ${MAX_REPORTED_ISSUES} listed in details.fields` : 'listed in details.fields';
   const message =
     issues.length === 1
       ? `Fix the /${endpoint} request body: ${path} ${problem}.`
-      : `Fix the ${issues.length} problems in the /${endpoint} request body listed in details.fields, starting with: ${path} ${problem}.`;
+      : `Fix the ${issues.length} problems in the /${endpoint} request body, ${listed}, starting with: ${path} ${problem}.`;
   // fromEntries defines own properties, so a key such as "__proto__" is reported, not swallowed.
-  return new ValidationFailedError(message, Object.fromEntries(issues));
+  const error = new ValidationFailedError(message, Object.fromEntries(issues.slice(0, MAX_REPORTED_ISSUES)));
+  error.details.total = issues.length;
+  return error;
 }
 
 function unknownBodyKeyProblem(endpoint: EngagementEndpoint, key: string): string {
@@ -209,6 +215,11 @@ function checkEngagementTypes(endpoint: EngagementEndpoint, rules: EndpointRules
     return [];
   }
   if (raw.length === 0) issues.push(['engagement_types', 'must list at least one metric']);
+  // More items than the endpoint has metrics cannot all be distinct metrics: refused before any is read.
+  if (raw.length > rules.types.size) {
+    issues.push(['engagement_types', `lists ${raw.length} metrics, but /${endpoint} has only ${rules.types.size}; list each metric once`]);
+    return [];
+  }
   const firstIndex = new Map<string, number>();
   for (let i = 0; i < raw.length; i++) {
     const type: unknown = raw[i];
@@ -255,7 +266,9 @@ function checkGroupings(
   const names = Object.keys(raw);
   if (names.length === 0) issues.push(['groupings', `must contain at least one grouping, ${example}`]);
   if (names.length > MAX_GROUPINGS) {
+    // Refused before any grouping is read.
     issues.push(['groupings', `has ${names.length} groupings but X allows at most ${MAX_GROUPINGS} per request; drop or merge some`]);
+    return {};
   }
   const allowed = [...rules.groupBy].join(', ');
   const normalised: [string, { group_by: string[] }][] = [];

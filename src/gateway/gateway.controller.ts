@@ -1,16 +1,20 @@
-import { applyDecorators, Controller, Type, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Controller, HttpCode, Post, Req, Res, Type, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { AuthenticatedRequest } from '../auth/principal';
 import { BodyLimit, GATEWAY_BODY_LIMIT } from '../common/body-limit';
 import { ApiErrors } from '../common/openapi';
 import { Roles } from '../auth/roles.decorator';
+import type { RawBodyRequest } from '../common/body-parsers';
 import { LedgerInterceptor } from '../ledger/ledger.interceptor';
 import { AcceptsDropIn } from './drop-in/drop-in.decorator';
 import { HistoricalRequestDto, TotalsRequestDto, TwentyEightHourRequestDto } from './dto/engagement-request.dto';
 import { EngagementEndpoint } from './engagement-request';
-import { GatewayCallGuard, GatewayRequest } from './gateway-call.guard';
-import { UpstreamAnswer } from './gateway.types';
-import { XClient } from './x-client';
+import { GatewayService } from './gateway.service';
+import { GatewayCall } from './gateway.types';
+
+/** What the gateway leaves on the request: who called (the global guard), and for the access log the call's id. */
+export type GatewayRequest = RawBodyRequest & AuthenticatedRequest & { callId?: string };
 
 /**
  * What every gateway path shares: X's path under /insights/engagement, the body limit, the
@@ -25,7 +29,6 @@ function EngagementRoute(endpoint: EngagementEndpoint, operationId: string, body
     HttpCode(200),
     Roles('client', 'admin'),
     AcceptsDropIn(),
-    UseGuards(GatewayCallGuard),
     UseInterceptors(LedgerInterceptor),
     ApiOperation({ operationId, summary: `${summary} Signed, validated against X's limits and metered; X's status, body and x-per-minute-* headers come back.` }),
     ApiHeader({ name: 'X-Handle', required: false, description: "@name, name or numeric user ID: the call is made in that handle's user context. Absent: app-only (bearer), /totals public metrics only." }),
@@ -69,22 +72,25 @@ function EngagementRoute(endpoint: EngagementEndpoint, operationId: string, body
 @ApiSecurity('apiKey')
 @Controller('insights/engagement')
 export class GatewayController {
-  constructor(private readonly x: XClient) {}
+  constructor(private readonly gateway: GatewayService) {}
 
-  // @Res(): the ledger interceptor writes X's answer once what must be recorded of it is (writeAnswer).
-
-  @EngagementRoute('totals', 'engagementTotals', TotalsRequestDto, 'Lifetime totals of up to 250 Tweets, as X\'s POST /insights/engagement/totals.')
-  totals(@Req() req: GatewayRequest, @Res() _res: FastifyReply): Promise<UpstreamAnswer> {
-    return this.x.send(req.gatewayCall!);
+  /*
+   * Each handler prepares the call: the rest of its way (write ahead, send, record, answer) is
+   * read in one place, LedgerInterceptor (ledger/ledger.interceptor.ts), which also writes X's
+   * answer (@Res).
+   */
+  @EngagementRoute('totals', 'engagementTotals', TotalsRequestDto, "Lifetime totals of up to 250 Tweets, as X's POST /insights/engagement/totals.")
+  totals(@Req() req: GatewayRequest, @Res() _reply: FastifyReply): Promise<GatewayCall> {
+    return this.gateway.prepare(req, req.principal!);
   }
 
   @EngagementRoute('28hr', 'engagement28hr', TwentyEightHourRequestDto, "The last 28 hours of up to 25 Tweets, as X's POST /insights/engagement/28hr.")
-  twentyEightHours(@Req() req: GatewayRequest, @Res() _res: FastifyReply): Promise<UpstreamAnswer> {
-    return this.x.send(req.gatewayCall!);
+  twentyEightHours(@Req() req: GatewayRequest, @Res() _reply: FastifyReply): Promise<GatewayCall> {
+    return this.gateway.prepare(req, req.principal!);
   }
 
   @EngagementRoute('historical', 'engagementHistorical', HistoricalRequestDto, "Up to 28 days of history of up to 25 Tweets, as X's POST /insights/engagement/historical.")
-  historical(@Req() req: GatewayRequest, @Res() _res: FastifyReply): Promise<UpstreamAnswer> {
-    return this.x.send(req.gatewayCall!);
+  historical(@Req() req: GatewayRequest, @Res() _reply: FastifyReply): Promise<GatewayCall> {
+    return this.gateway.prepare(req, req.principal!);
   }
 }

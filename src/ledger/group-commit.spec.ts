@@ -1,4 +1,4 @@
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, QueueFullError } from './group-commit';
 
 describe('GroupCommitter', () => {
   it('batches items submitted together and answers each with its own result', async () => {
@@ -66,5 +66,22 @@ describe('GroupCommitter', () => {
     await Promise.all([1, 2, 3, 4, 5].map((i) => gc.submit(i)));
     expect(sizes).toEqual([2, 2, 1]);
     await gc.idle();
+  });
+
+  it('with maxQueued, refuses at once an item that would wait behind that many, and takes items again once they are written', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommitter<number, number>(async (items) => {
+      await gate;
+      return items;
+    }, 500, 0, 2);
+    const first = gc.submit(1);
+    await new Promise((r) => setImmediate(r)); // 1 is being written: not waiting
+    const waiting = [gc.submit(2), gc.submit(3)];
+    await expect(gc.submit(4)).rejects.toBeInstanceOf(QueueFullError);
+    expect(gc.waiting).toBe(2);
+    release();
+    expect(await Promise.all([first, ...waiting])).toEqual([1, 2, 3]);
+    expect(await gc.submit(5)).toBe(5);
   });
 });

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { LedgerInterceptor } from './ledger.interceptor';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
+import { UnsettledConfirmations } from './unsettled-confirmations';
 
 @Module({
-  providers: [LedgerRepository, LedgerService, LedgerInterceptor],
-  exports: [LedgerService, LedgerInterceptor, LedgerRepository],
+  // LedgerInterceptor is the gateway's (GatewayModule provides it): it needs the gateway's XClient.
+  providers: [LedgerRepository, LedgerService, UnsettledConfirmations],
+  exports: [LedgerService, LedgerRepository],
 })
 export class LedgerModule {}

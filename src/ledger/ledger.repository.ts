@@ -1,32 +1,39 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { PG_POOL } from '../database/database.module';
 import * as SQL from './ledger.sql';
-import { CallOutcome, ImportedCall, PendingCall, WriteAheadResult } from './ledger.types';
+import { CallOutcome, ImportedCall, Metering, PendingCall, WriteAheadResult } from './ledger.types';
 
 type PeriodRef = { contractId: string; start: string };
 type UncountedHandle = { contractId: string; start: string; userId: string; n: number };
 type CounterLock = { contract_id: string; period_start: Date; attempted_handles: number; allowance: number };
+/** One handle of a write-ahead batch, as ledger_count_calls returns it. */
+type CountedHandle = {
+  r_contract: string;
+  r_period: Date;
+  r_user: string;
+  r_inserted: boolean;
+  r_was_confirmed: boolean;
+  r_attempted: number;
+  r_confirmed: number;
+  r_allowance: number;
+};
 const periodKey = (contractId: string, start: string) => `${contractId}|${start}`;
 const handleKey = (contractId: string, start: string, userId: string) => `${contractId}|${start}|${userId}`;
 
 /**
- * The ledger's writes, in plain SQL on pg's pool: the hot path gets named (prepared) statements
- * and set-based inserts of a whole batch, with no ORM in between.
+ * The ledger's writes, in plain SQL on the hot path's own pool (PG_POOL): named (prepared)
+ * statements and set-based inserts of a whole batch, with no ORM in between.
  */
 @Injectable()
 export class LedgerRepository {
-  private readonly pool: Pool;
   /**
    * Handles known to be confirmed in their period (confirmation never goes back), so their later
    * 2xx answers skip the confirm statement. Bounded: forgetting only costs a no-op update.
    */
   private readonly confirmed = new Set<string>();
 
-  constructor(@InjectDataSource() ds: DataSource) {
-    this.pool = (ds.driver as unknown as { master: Pool }).master;
-  }
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /**
    * Commits a batch of calls (or refuses the ones `block` leaves no room for), all in one
@@ -36,16 +43,19 @@ export class LedgerRepository {
   writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
     if (!calls.some((c) => c.block && c.userId !== null)) {
       return this.transaction(async (db) => {
-        await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
-        return calls.map(() => ADMITTED);
+        const counted = await db.query<CountedHandle>({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
+        const metering = meteringOf(calls, counted.rows);
+        return calls.map((c) => ({ ok: true as const, metering: metering.get(c) ?? null }));
       }, false);
     }
     return this.transaction(async (db) => {
       const locked = await this.lockCounters(db, calls);
       const results = await this.decideBlocked(db, calls, locked);
       const admitted = calls.filter((_, i) => results[i].ok);
-      if (admitted.length) await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(admitted, true) });
-      return results;
+      if (!admitted.length) return results;
+      const counted = await db.query<CountedHandle>({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(admitted, true) });
+      const metering = meteringOf(admitted, counted.rows);
+      return results.map((r, i) => (r.ok ? { ok: true as const, metering: metering.get(calls[i]) ?? null } : r));
     });
   }
 
@@ -68,7 +78,7 @@ export class LedgerRepository {
 
   /** `block` contracts: a handle new to the period is admitted only while the count is under the allowance. */
   private async decideBlocked(db: PoolClient, calls: PendingCall[], locked: CounterLock[]): Promise<WriteAheadResult[]> {
-    const results: WriteAheadResult[] = calls.map(() => ({ ok: true }));
+    const results: WriteAheadResult[] = calls.map(() => ({ ok: true, metering: null }));
     const blocking = calls.filter((c) => c.block && c.userId !== null);
     if (!blocking.length) return results;
     const room = new Map(locked.map((r) => [periodKey(r.contract_id, r.period_start.toISOString()), { count: r.attempted_handles, allowance: r.allowance }]));
@@ -147,6 +157,21 @@ export class LedgerRepository {
       await this.uncount(db, unsent.filter((o) => stillSent.has(o.call.id)));
     });
     this.rememberConfirmed(confirms);
+  }
+
+  /**
+   * Confirms the handles whose confirmation may have been lost (SQL.UNSETTLED_CONFIRMATIONS), with
+   * the counters locked first as every writer does. Run at start-up; returns how many.
+   */
+  async confirmUnsettled(olderThanMs: number): Promise<number> {
+    return this.transaction(async (db) => {
+      const rows = (await db.query<{ contract_id: string; period_start: Date; user_id: string; at: Date }>(SQL.UNSETTLED_CONFIRMATIONS, [`${olderThanMs} milliseconds`])).rows;
+      if (!rows.length) return 0;
+      const periods = sortedPeriods(rows.map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString() })));
+      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      await db.query({ name: 'ledger_confirm_handles', text: SQL.CONFIRM_HANDLES, values: [rows.map((r) => r.contract_id), rows.map((r) => r.period_start), rows.map((r) => r.user_id), rows.map((r) => r.at)] });
+      return rows.length;
+    });
   }
 
   private rememberConfirmed(handles: PendingCall[]): void {
@@ -242,7 +267,23 @@ export class LedgerRepository {
   }
 }
 
-const ADMITTED: WriteAheadResult = { ok: true };
+/**
+ * Each user-context call's metering, from the rows ledger_count_calls returned for its batch.
+ * A handle named by several calls of one batch is new for the first of them only.
+ */
+function meteringOf(calls: PendingCall[], rows: CountedHandle[]): Map<PendingCall, Metering> {
+  const byHandle = new Map(rows.map((r) => [handleKey(r.r_contract, r.r_period.toISOString(), String(r.r_user)), r]));
+  const out = new Map<PendingCall, Metering>();
+  for (const c of calls) {
+    if (c.userId === null) continue;
+    const r = byHandle.get(handleKey(c.contractId, c.period.start.toISOString(), c.userId));
+    if (!r) continue;
+    out.set(c, { handleNew: r.r_inserted, wasConfirmed: r.r_was_confirmed, attempted: r.r_attempted, confirmed: r.r_confirmed, allowance: r.r_allowance });
+    // Later calls of this batch for the same handle found it in the set.
+    r.r_inserted = false;
+  }
+  return out;
+}
 
 /** A ledger write that failed (its `cause`), with the server process that ran it. */
 export class LedgerWriteError extends Error {

@@ -1,14 +1,21 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
-import { GroupCommitter } from './group-commit';
+import { GroupCommitter, QueueFullError } from './group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
 import { LedgerRepository, LedgerWriteError } from './ledger.repository';
-import { CallOutcome, PendingCall, WriteAheadResult } from './ledger.types';
+import { CallOutcome, Metering, PendingCall, WriteAheadResult } from './ledger.types';
 
 /** An outcome is retried this many times; a take-back until it succeeds (or the service stops). */
 const OUTCOME_ATTEMPTS = 5;
 const MAX_RETRY_DELAY_MS = 30_000;
+const WRITE_AHEAD_BATCH = 500;
+/**
+ * Calls waiting for their write-ahead behind the batch being written. Past it the database is not
+ * keeping up, and a call is refused at once (503 LEDGER_UNAVAILABLE) instead of waiting without
+ * bound, holding its request and memory.
+ */
+const WRITE_AHEAD_MAX_QUEUED = 2 * WRITE_AHEAD_BATCH;
 
 type TakeBack = { call: PendingCall; backendPid: number | null };
 
@@ -20,7 +27,8 @@ type TakeBack = { call: PendingCall; backendPid: number | null };
 @Injectable()
 export class LedgerService implements OnApplicationShutdown {
   private readonly logger = new Logger('Ledger');
-  private readonly writeAhead = new GroupCommitter<PendingCall, WriteAheadResult>((calls) => this.repo.writeAhead(calls));
+  private readonly writeAhead = new GroupCommitter<PendingCall, WriteAheadResult>((calls) => this.repo.writeAhead(calls), WRITE_AHEAD_BATCH, 0, WRITE_AHEAD_MAX_QUEUED);
+  private queueFullLoggedAt = 0;
   // Nobody waits on an outcome: 5 ms of linger turns many small transactions into a few large ones.
   private readonly outcomes = new GroupCommitter<CallOutcome, void>(
     (o) => this.retrying(`the outcomes of ${o.length} calls (they stay "sent" in the call log)`, OUTCOME_ATTEMPTS, () => this.repo.writeOutcomes(o), o),
@@ -41,12 +49,21 @@ export class LedgerService implements OnApplicationShutdown {
 
   constructor(private readonly repo: LedgerRepository, private readonly metrics: MetricsService) {}
 
-  async begin(call: PendingCall): Promise<void> {
+  /** Returns what a user-context call cost (null for an app-only call). */
+  async begin(call: PendingCall): Promise<Metering | null> {
     let result: WriteAheadResult;
     try {
       result = await this.writeAhead.submit(call);
     } catch (e) {
       this.metrics.ledgerFailed();
+      if (e instanceof QueueFullError) {
+        // Nothing was written: nothing to take back. Said once a second, not once per refused call.
+        if (Date.now() - this.queueFullLoggedAt > 1000) {
+          this.queueFullLoggedAt = Date.now();
+          this.logger.error(`write-ahead queue full (${e.maxQueued} calls waiting): calls refused with 503 until the database keeps up`);
+        }
+        throw new LedgerUnavailableError();
+      }
       this.logger.error(`write-ahead failed, call refused: ${(e as Error).message}`);
       // The error may have come after the commit (the connection broke while it ran): the call is
       // refused and never sent, so a record that did commit must not stay and be billed.
@@ -57,18 +74,31 @@ export class LedgerService implements OnApplicationShutdown {
     if (!result.ok) throw new HandleAllowanceExhaustedError(call.userId!, result.allowance);
     this.inFlight++;
     if (call.userId !== null) this.counted$.next(call.contractId);
+    return result.metering;
+  }
+
+  /**
+   * A committed call that will not be sent after all (its client hung up before it left): taken
+   * back like a refused one, so it is neither logged as a call nor counted.
+   */
+  withdraw(call: PendingCall): void {
+    this.inFlight--;
+    this.takeBacks.submit({ call, backendPid: null }).catch(() => undefined);
   }
 
   /**
    * Records what X answered (or that it did not). Returns a promise only when the answer must wait
    * for it: under countPolicy `confirmed`, a handle's first 2xx of the period is the count itself,
-   * so it is committed before the client hears back; everything else is written behind the answer.
+   * so it is committed before the client hears back; an unreachable X uncounts the call, and its
+   * 502 says nothing was counted, so that too is committed first. Everything else is written
+   * behind the answer.
    */
   complete(outcome: CallOutcome): Promise<void> | undefined {
     this.inFlight--;
     this.metrics.callCompleted(outcome);
     const written = this.outcomes.submit(outcome).catch(() => undefined);
     const { call } = outcome;
+    if (outcome.outcome === 'unreachable') return call.userId !== null ? written : undefined;
     const countsNow = call.billsConfirmed && outcome.outcome === 'answered' && outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
     return countsNow && !this.repo.isConfirmed(call) ? written : undefined;
   }

@@ -19,10 +19,11 @@ export const EXISTING_HANDLES = `
 /**
  * Logs calls ($1..$8, possibly none), adds them to their periods' handle sets ($9..$15) and
  * counters ($16..$20), under the counter locks: the function ledger_count_calls, defined in
- * migrations/1763990000000-CreateLedgerCountCalls.ts, so that this is one statement.
+ * migrations/1764100000000-ReturnMeteringFromLedgerCountCalls.ts, so that this is one
+ * statement. Returns one row per handle: inserted or not, the period's counts after, the allowance.
  */
 export const COUNT_CALLS = `
-  SELECT ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
+  SELECT * FROM ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
                             $9::uuid[], $10::timestamptz[], $11::bigint[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::int[],
                             $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[])`;
 
@@ -110,3 +111,17 @@ export const DROP_UNSENT_HANDLES = `
   ), n AS (SELECT contract_id, period_start, count(*)::int AS n FROM dropped GROUP BY 1, 2)
   UPDATE period_counters pc SET attempted_handles = pc.attempted_handles - n.n
     FROM n WHERE pc.contract_id = n.contract_id AND pc.period_start = n.period_start`;
+
+/**
+ * Handles of open periods, under countPolicy `confirmed`, whose gateway calls went to X at least
+ * $1 ago and never got an outcome written (a crash, or an outcome write that gave up), and that
+ * are not confirmed yet. Their answer is unknown and X may have billed them.
+ */
+export const UNSETTLED_CONFIRMATIONS = `
+  SELECT c.contract_id, c.period_start, c.user_id, min(c.at) AS at
+    FROM contracts k JOIN calls c ON c.contract_id = k.id
+    JOIN period_handles ph ON ph.contract_id = c.contract_id AND ph.period_start = c.period_start AND ph.user_id = c.user_id
+   WHERE k.count_policy = 'confirmed' AND c.outcome = 'sent' AND c.source = 'gateway' AND c.user_id IS NOT NULL
+     AND c.at >= now() - interval '35 days' AND c.at < now() - $1::interval AND ph.confirmed_at IS NULL
+     AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.contract_id = c.contract_id AND s.period_start = c.period_start)
+   GROUP BY 1, 2, 3`;

@@ -18,7 +18,23 @@ export interface PendingCall {
   billsConfirmed: boolean;
 }
 
-export type WriteAheadResult = { ok: true } | { ok: false; allowance: number };
+/**
+ * What a user-context call cost, as its write-ahead committed it: for the answer headers
+ * X-Handlemeter-Handle-New, -Unique-Handles and -Allowance-Remaining.
+ */
+export interface Metering {
+  /** This call put the handle into the period's set (the first of the batch to name it). */
+  handleNew: boolean;
+  /** The handle already had a 2xx this period (countPolicy `confirmed` counted it before). */
+  wasConfirmed: boolean;
+  /** The period's attempted and confirmed handle counts after the write. */
+  attempted: number;
+  confirmed: number;
+  allowance: number;
+}
+
+/** Admitted (with the metering of a user-context call; null for app-only), or refused by `block`. */
+export type WriteAheadResult = { ok: true; metering: Metering | null } | { ok: false; allowance: number };
 
 export type Outcome = 'answered' | 'timeout' | 'unreachable' | 'failed';
 

@@ -14,9 +14,9 @@ export class OutboxRepository {
   async enqueue(m: EntityManager, rows: NewOutboxRow[]): Promise<void> {
     for (const r of rows) {
       await m.query(
-        `INSERT INTO outbox (contract_id, alert_id, kind, channel, target, payload, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO outbox (contract_id, alert_id, kind, channel, target, target_enc, payload, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (dedupe_key) DO NOTHING`,
-        [r.contractId, r.alertId, r.kind, r.message.channel, r.message.target, r.message.payload, r.dedupeKey],
+        [r.contractId, r.alertId, r.kind, r.message.channel, r.message.target, r.message.channel === 'webhook' ? r.message.sealedTarget : null, r.message.payload, r.dedupeKey],
       );
     }
   }
@@ -29,7 +29,7 @@ export class OutboxRepository {
         WHERE o.id IN (SELECT id FROM outbox
                         WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING o.id, o.channel, o.target, o.payload, o.attempts`,
+       RETURNING o.id, o.channel, o.target, o.target_enc, o.payload, o.attempts`,
       [limit],
     );
     return rows;

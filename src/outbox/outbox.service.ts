@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { SecretBox } from '../common/secret-box';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MailTransport } from './mail.transport';
 import { OutboxRepository } from './outbox.repository';
@@ -25,6 +26,7 @@ export class OutboxService implements OnApplicationShutdown {
     private readonly repo: OutboxRepository,
     private readonly mail: MailTransport,
     private readonly webhooks: WebhookTransport,
+    private readonly box: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,7 +69,8 @@ export class OutboxService implements OnApplicationShutdown {
       if (row.channel === 'email') {
         await this.repo.markDelivered(row.id, await this.mail.send(row.id, await this.emailOf(row.payload as EmailPayload | DeferredEmailPayload)));
       } else {
-        await this.webhooks.send(row.id, row.target, row.payload as WebhookPayload);
+        if (!row.target_enc) throw new Error('the webhook URL is missing from the row');
+        await this.webhooks.send(row.id, this.box.open(row.target_enc), row.payload as WebhookPayload);
         await this.repo.markDelivered(row.id, 'sent');
       }
     } catch (e) {

@@ -38,7 +38,8 @@ export interface WebhookPayload {
 
 export type OutboxMessage =
   | { channel: 'email'; target: string; payload: EmailPayload | DeferredEmailPayload }
-  | { channel: 'webhook'; target: string; payload: WebhookPayload };
+  /** `target` is only the URL's hint (`https://host/…abcd`): the URL is a credential, so the row keeps it sealed in `sealedTarget`. */
+  | { channel: 'webhook'; target: string; sealedTarget: string; payload: WebhookPayload };
 
 export interface NewOutboxRow {
   contractId: string;
@@ -53,6 +54,8 @@ export interface ClaimedRow {
   id: string;
   channel: 'email' | 'webhook';
   target: string;
+  /** The webhook URL, SecretBox-sealed; null for email. */
+  target_enc: string | null;
   payload: EmailPayload | DeferredEmailPayload | WebhookPayload;
   attempts: number;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
 import { StatementsRepository } from '../billing/statements.repository';
 import { fitsBigint } from '../common/bigint-id';
+import { csvField } from '../common/csv';
 import { ValidationFailedError } from '../common/errors';
 import { ContractsService } from '../contracts/contracts.service';
 import { RosterRow, UsageRepository } from './usage.repository';
@@ -80,10 +81,4 @@ function decodeCursor(cursor: string): { firstSeen: Date; userId: string } {
     throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', { cursor: 'not a cursor from this endpoint' });
   }
   return { firstSeen, userId };
-}
-
-/** Screen names are [A-Za-z0-9_], but a CSV cell must never be able to start a formula or break a row. */
-function csvField(v: string): string {
-  const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

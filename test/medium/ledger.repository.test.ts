@@ -74,7 +74,15 @@ describe('LedgerRepository on PostgreSQL', () => {
     it('logs every call and counts each handle once per period, app-only calls in the log only', async () => {
       const id = await contract(10);
       const batch = [call(id, '1'), call(id, '1'), call(id, '2'), call(id, null)];
-      expect(await ledger.writeAhead(batch)).toEqual(batch.map(() => ({ ok: true })));
+      // Each user-context call says what it cost: new to the period or not (the first of a batch to
+      // name a handle is), and the period's counts after the write.
+      const after = { wasConfirmed: false, attempted: 2, confirmed: 0, allowance: 10 };
+      expect(await ledger.writeAhead(batch)).toEqual([
+        { ok: true, metering: { handleNew: true, ...after } },
+        { ok: true, metering: { handleNew: false, ...after } },
+        { ok: true, metering: { handleNew: true, ...after } },
+        { ok: true, metering: null },
+      ]);
       expect(await counters(id)).toEqual({ attempted: 2, confirmed: 0, calls: 4 });
       expect(await handles(id)).toEqual([
         { user_id: '1', calls: 2, confirmed: false },
@@ -87,12 +95,18 @@ describe('LedgerRepository on PostgreSQL', () => {
       const id = await contract(2);
       const block = { block: true };
       const first = await ledger.writeAhead([call(id, '1', block), call(id, '2', block), call(id, '3', block), call(id, '1', block)]);
-      expect(first).toEqual([{ ok: true }, { ok: true }, { ok: false, allowance: 2 }, { ok: true }]);
+      const full = { wasConfirmed: false, attempted: 2, confirmed: 0, allowance: 2 };
+      expect(first).toEqual([
+        { ok: true, metering: { handleNew: true, ...full } },
+        { ok: true, metering: { handleNew: true, ...full } },
+        { ok: false, allowance: 2 },
+        { ok: true, metering: { handleNew: false, ...full } },
+      ]);
       // A later batch: the period is full, a handle already in it still gets through.
       expect(await ledger.writeAhead([call(id, '4', block), call(id, '2', block), call(id, null, block)])).toEqual([
         { ok: false, allowance: 2 },
-        { ok: true },
-        { ok: true },
+        { ok: true, metering: { handleNew: false, ...full } },
+        { ok: true, metering: null },
       ]);
       expect(await counters(id)).toEqual({ attempted: 2, confirmed: 0, calls: 5 });
       expect((await handles(id)).map((h) => [h.user_id, h.calls])).toEqual([

@@ -47,6 +47,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     upstreamTimeoutMs: 3000,
     adminApiKey: ADMIN_KEY,
     credentialsKey: crypto.randomBytes(32),
+    // The suites' webhook receivers listen on loopback; test/security.test.ts turns this off.
+    webhookAllowPrivate: true,
+    // Suites send wrong keys on purpose, all from 127.0.0.1; test/security.test.ts tests the limit.
+    authFailureLimit: 0,
     ...opts.config,
   };
   const app = await createApp(config, false);

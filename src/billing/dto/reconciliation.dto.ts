@@ -3,17 +3,20 @@ import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MoneyDto } from '../../contracts/dto/contract.dto';
 
+const INVOICED = { message: "must be the whole number of unique handles on X's invoice, from 0 to 100,000,000" };
+const AMOUNT = { message: 'must be an object such as {"amount": "475.00", "currency": "USD"}' };
+
 export class CreateReconciliationDto {
   @ApiProperty({ example: '2026-10', description: 'The period X invoiced: YYYY-MM.' })
-  @Matches(/^\d{4}-\d{2}$/, { message: 'period must be YYYY-MM' })
+  @Matches(/^\d{4}-\d{2}$/, { message: 'must be the period X invoiced as YYYY-MM, such as "2026-10"' })
   period: string;
 
   @ApiProperty({ example: 538, description: 'Unique handles on X\'s invoice.' })
-  @IsInt() @Min(0) @Max(100_000_000)
+  @IsInt(INVOICED) @Min(0, INVOICED) @Max(100_000_000, INVOICED)
   invoicedHandles: number;
 
   @ApiPropertyOptional({ type: MoneyDto, description: "The overage amount on X's invoice." })
   // IsObject: ValidateNested alone lets an array through.
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => MoneyDto)
+  @IsOptional() @IsObject(AMOUNT) @ValidateNested(AMOUNT) @Type(() => MoneyDto)
   invoicedAmount?: MoneyDto;
 }

@@ -15,7 +15,7 @@ export interface ChartInput {
 
 const W = 760;
 const H = 300;
-const M = { left: 56, right: 20, top: 16, bottom: 36 };
+const M = { left: 72, right: 20, top: 20, bottom: 36 };
 const PLOT_W = W - M.left - M.right;
 const PLOT_H = H - M.top - M.bottom;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -50,8 +50,11 @@ ${yTicks}${xTicks}
 ${proj.length ? html`<polygon class="band" points="${band}"><title>Projection band: ${last.low} to ${last.high} by ${last.date}</title></polygon>
 <polyline class="projection" points="${projection}"><title>Projected: ${last.cumulative} by ${last.date}</title></polyline>` : ''}
 <line class="today" x1="${x(c.now)}" x2="${x(c.now)}" y1="${M.top}" y2="${y(0)}"/>
+<text class="today-label" data-label="today" x="${x(c.now) + (c.now > n * 0.8 ? -4 : 4)}" y="${M.top + 10}" text-anchor="${c.now > n * 0.8 ? 'end' : 'start'}">today ${shortDate(c.days[today])}</text>
 <line class="allowance" data-allowance="${c.allowance}" x1="${M.left}" x2="${W - M.right}" y1="${y(c.allowance)}" y2="${y(c.allowance)}"><title>Allowance: ${c.allowance}</title></line>
-<text class="allowance-label" x="${W - M.right - 4}" y="${y(c.allowance) - 6}" text-anchor="end">allowance ${c.allowance.toLocaleString('en-US')}</text>
+<text class="allowance-label" data-label="allowance" x="${M.left + 6}" y="${y(c.allowance) - 6}" text-anchor="start">allowance ${c.allowance.toLocaleString('en-US')}</text>
+${last ? html`<text class="projection-label" data-label="projection" x="${W - M.right - 4}" y="${Math.min(y(last.cumulative) + 16, y(0) - 4)}" text-anchor="end">projected ${last.cumulative.toLocaleString('en-US')}</text>` : ''}
+<text class="axis-title" x="4" y="${M.top - 6}">handles</text>
 <polyline class="actual" points="${actual}"/>
 ${points.map((p) => html`<circle class="point" data-date="${p.date}" data-count="${p.v}" cx="${p.x}" cy="${p.y}" r="3"><title>${p.date}: ${p.v}</title></circle>`)}
 </svg>`;

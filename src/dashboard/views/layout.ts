@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { html, Html } from '../../common/html';
-import { Money } from '../../common/money';
+import { displayCount, displayMoney, Money } from '../../common/money';
 import type { DashboardSession } from '../sessions.service';
 
 export function page(title: string, body: Html, session: DashboardSession | null): string {
@@ -9,6 +9,7 @@ export function page(title: string, body: Html, session: DashboardSession | null
 <title>${title} · handlemeter</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body>
 <header class="top"><a class="brand" href="/dashboard">handlemeter</a>
+${session?.role === 'admin' ? html`<a class="nav" href="/dashboard/audit">Audit log</a>` : ''}
 ${session ? html`<span class="who">Signed in with <strong>${session.keyName}</strong> (${session.role})</span>
 <form method="post" action="/dashboard/logout"><button type="submit" data-action="sign-out">Sign out</button></form>` : ''}
 </header>
@@ -36,15 +37,17 @@ export function errorPage(status: number, message: string, session: DashboardSes
 <p class="error" role="alert">${message}</p><p><a href="/dashboard">Back to the contracts</a></p></div>`, session);
 }
 
-export function money(m: Money): string {
-  return `${m.currency} ${m.amount}`;
+/** "USD 10,475.00": the same formatting as the alerts' (src/common/money.ts). */
+export const money = (m: Money): string => displayMoney(m);
+
+export const count = (n: number): string => displayCount(n);
+
+/** A low–high range of money, as one figure: "USD 0.00 – USD 1,987.50". */
+export function moneyRange(low: Money, high: Money): string {
+  return low.amount === high.amount ? money(low) : `${money(low)} – ${money(high)}`;
 }
 
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** An instant as the contract's people read it: local date and time in its zone. */
+/** An instant as the contract's people read it: local date and time in its zone, the zone named ("EST", "UTC"). */
 export function localTime(at: Date | string, timezone: string): string {
-  return DateTime.fromJSDate(new Date(at), { zone: timezone }).toFormat('yyyy-LL-dd HH:mm');
+  return DateTime.fromJSDate(new Date(at), { zone: timezone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
 }

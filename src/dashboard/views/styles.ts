@@ -53,4 +53,41 @@ svg.chart .today { stroke:#9ca3af; stroke-width:1; stroke-dasharray:2 3; }
 .legend .l-projection::before { border-top:2px dashed #7c3aed; }
 .legend .l-band::before { height:10px; border:none; background:rgba(124,58,237,.15); }
 nav.crumbs { margin:0 0 12px; color:var(--muted); }
+header.top { flex-wrap:wrap; }
+header.top .nav { color:var(--ink); text-decoration:none; }
+.scroll { overflow-x:auto; -webkit-overflow-scrolling:touch; border-radius:8px; }
+.scroll table { min-width:560px; }
+.figures .range dd:first-of-type, .figures dd { white-space:normal; overflow-wrap:anywhere; }
+.tag.status-open { background:#ecfdf5; color:var(--ok); }
+.tag.status-ended { background:#fffbeb; color:#92400e; }
+.tag.status-closed { background:#f3f4f6; color:#374151; }
+.tag.pending { background:#fffbeb; color:#92400e; }
+.when { color:var(--muted); font-size:12px; }
+.delivery { margin:0 0 4px; }
+.delivery-error { display:block; color:var(--warn); font-size:12px; overflow-wrap:anywhere; }
+.links { margin:0 0 8px; }
+.axis-note { color:var(--muted); font-size:12px; margin:4px 4px 0; }
+.legend .l-today::before { border-top:1.5px dotted #6b7280; }
+svg.chart .today-label { fill:#374151; font-size:11px; font-weight:600; }
+svg.chart .projection-label { fill:#7c3aed; font-size:11px; }
+svg.chart .axis-title { fill:var(--muted); font-size:11px; }
+form.inline { display:flex; flex-wrap:wrap; gap:8px; align-items:flex-end; margin:8px 0 16px; }
+form.inline label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); }
+form.inline input { font:inherit; padding:6px 8px; border:1px solid #d1d5db; border-radius:6px; width:9em; }
+.ok { color:var(--ok); background:#ecfdf5; border:1px solid #a7f3d0; border-radius:6px; padding:8px 12px; margin:12px 0 0; }
+code.changes { font-size:12px; white-space:pre-wrap; overflow-wrap:anywhere; }
+section.reconciliation h2 .when { font-weight:400; }
+a.button { text-decoration:none; font-size:12px; margin-left:8px; }
+@media (max-width: 600px) {
+  main { padding:12px; }
+  header.top { padding:10px 12px; gap:8px; }
+  header.top .who { margin-left:0; width:100%; order:3; }
+  h1 { font-size:19px; }
+  .figures { grid-template-columns:1fr 1fr; gap:8px; }
+  .figures dd { font-size:17px; }
+  /* The chart scales to the screen; its text is drawn larger so it stays readable at ~45 % scale. */
+  svg.chart .label, svg.chart .allowance-label, svg.chart .today-label, svg.chart .projection-label, svg.chart .axis-title { font-size:22px; }
+  svg.chart .actual { stroke-width:4; }
+  svg.chart .point { r:5; }
+}
 `;

@@ -9,6 +9,15 @@ import { NonceStore, TIMESTAMP_WINDOW_S } from './nonce-store';
 import { hmacSha1, parseOAuthHeader, requestBaseString, requestOrigin, signaturesMatch } from './oauth1';
 
 const MAX_NONCE_LENGTH = 255;
+/**
+ * What a credential can look like, as registration allows it (CreateAppDto, CreateHandleDto):
+ * anything else cannot match a stored one, so it is refused before any look-up or cache entry.
+ */
+const CONSUMER_KEY = /^[\x21-\x7e]{1,200}$/;
+const ACCESS_TOKEN_MAX = 500;
+const BEARER_TOKEN_MAX = 2000;
+/** Base64 of an HMAC-SHA1 is 28 characters; room for padding variants, no more. */
+const SIGNATURE_MAX = 64;
 
 /**
  * Authenticates a gateway request by the client's own X credentials (docs/api.md "Drop-in"): an
@@ -43,6 +52,7 @@ export class DropInAuthService {
     const timestamp = p?.get('oauth_timestamp') ?? '';
     if (
       !p || !consumerKey || !token || !nonce || !signature || nonce.length > MAX_NONCE_LENGTH ||
+      !CONSUMER_KEY.test(consumerKey) || token.length > ACCESS_TOKEN_MAX || signature.length > SIGNATURE_MAX ||
       p.get('oauth_signature_method') !== 'HMAC-SHA1' || (p.has('oauth_version') && p.get('oauth_version') !== '1.0') ||
       !/^\d{1,12}$/.test(timestamp)
     ) {
@@ -63,7 +73,7 @@ export class DropInAuthService {
   }
 
   private async bearer(token: string): Promise<DropInPrincipal> {
-    const app = token ? await this.credentials.appByBearerToken(token) : null;
+    const app = token && token.length <= BEARER_TOKEN_MAX ? await this.credentials.appByBearerToken(token) : null;
     if (!app) throw new DropInUnauthenticatedError('bearer');
     return { via: 'bearer', role: 'client', appId: app.id, app, handle: null };
   }

@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { PG_POOL } from '../../database/database.module';
 
 /** One OAuth 1.0a nonce as X scopes it: per consumer key and access token (by its SHA-256). */
 export interface NonceKey {
@@ -34,14 +33,10 @@ const DELETE_EXPIRED = `
 
 const keyOf = (k: NonceKey): string => `${k.consumerKey}\u0000${k.tokenHash}\u0000${k.nonce}`;
 
-/** The shared nonce store (table oauth_nonces), in plain SQL on pg's pool like the ledger's hot path. */
+/** The shared nonce store (table oauth_nonces), in plain SQL on the hot path's own pool, like the ledger's writes. */
 @Injectable()
 export class NonceRepository {
-  private readonly pool: Pool;
-
-  constructor(@InjectDataSource() ds: DataSource) {
-    this.pool = (ds.driver as unknown as { master: Pool }).master;
-  }
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /**
    * Records a batch of nonces in one statement; true for each one not seen within
