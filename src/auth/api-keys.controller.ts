@@ -31,7 +31,9 @@ export class ApiKeysController {
 
   @Post(':id/restore')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Restore the revoked ADMIN_API_KEY key (the only key that can be restored); audited.' })
+  @ApiOperation({ operationId: 'restoreApiKey', summary: 'Restore the revoked ADMIN_API_KEY key (the only key that can be restored); audited.' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  @ApiErrors(404, [409, 'CONFLICT: only the bootstrap ADMIN_API_KEY key can be restored.'])
   restore(@UuidParam('id', 'API key') id: string, @CurrentPrincipal() p: Principal) {
     return this.keys.restore(id, p.keyId);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, StreamableFile } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { UnsupportedMediaTypeError } from '../common/errors';
 import { Roles } from '../auth/roles.decorator';
@@ -85,14 +85,19 @@ export class BillingController {
 
   @Get('contracts/:id/reconciliations/:reconciliationId')
   @Roles('admin', 'finance')
-  @ApiOperation({ summary: 'One reconciliation, as it was answered when created.' })
+  @ApiOperation({ operationId: 'getReconciliation', summary: 'One reconciliation, as it was answered when created.' })
+  @ApiOkResponse({ type: ReconciliationDto })
+  @ApiErrors(404)
   reconciliation(@UuidParam('id', 'Contract') id: string, @UuidParam('reconciliationId', 'Reconciliation') rid: string) {
     return this.reconciliations.get(id, rid);
   }
 
   @Get('contracts/:id/reconciliations/:reconciliationId/handles.csv')
   @Roles('admin', 'finance')
-  @ApiOperation({ summary: 'The handles to review of a reconciliation, as CSV, with the reason for each.' })
+  @ApiOperation({ operationId: 'getReconciliationHandlesCsv', summary: 'The handles to review of a reconciliation, as CSV, with the reason for each.' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'CSV with a header row: one handle to review a row, with the reason.', schema: { type: 'string' } })
+  @ApiErrors(404)
   async reconciliationCsv(@UuidParam('id', 'Contract') id: string, @UuidParam('reconciliationId', 'Reconciliation') rid: string): Promise<StreamableFile> {
     const csv = await this.reconciliations.reviewCsv(id, rid);
     return new StreamableFile(Buffer.from(csv.body, 'utf8'), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
