@@ -8,7 +8,7 @@
  * Every tier but unit shares one PostgreSQL the global setup starts (or TEST_DATABASE_URL's);
  * each test file makes its own database there.
  */
-const BROWSER = ['<rootDir>/test/dashboard.test.ts', '<rootDir>/test/roles.test.ts', '<rootDir>/test/connect.test.ts', '<rootDir>/test/planning.test.ts'];
+const BROWSER = ['<rootDir>/test/dashboard.test.ts', '<rootDir>/test/roles.test.ts', '<rootDir>/test/connect.test.ts', '<rootDir>/test/planning.test.ts', '<rootDir>/test/browser.test.ts'];
 const base = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],

@@ -1,5 +1,5 @@
 /**
- * Drop-in (api.md "Drop-in: a client's own X credentials"): an existing Engagement API client
+ * Drop-in (docs/api.md "Drop-in: a client's own X credentials"): an existing Engagement API client
  * keeps its code and its X credentials and changes only its base URL. Signed here by the
  * oauth-1.0a package, as a Node client would, for handlemeter's URL.
  */

@@ -1,5 +1,5 @@
 /**
- * The gateway's refusals, through real HTTP (api.md "Errors" and "The gateway"): every request
+ * The gateway's refusals, through real HTTP (docs/api.md "Errors" and "The gateway"): every request
  * the contract says is refused answers the error body, never reaches X, and is neither logged
  * as a call nor counted as a handle. The boundaries next to each refusal go through, so a
  * refusal that fires too eagerly fails here as well.
@@ -311,7 +311,7 @@ describe('gateway validation', () => {
       await expectSent({ endpoint: 'historical', body: seriesBody(window28Days()) });
     });
 
-    // engagement-api.md §1: "with no start/end it defaults to the previous 4 weeks". The gateway must
+    // docs/x-engagement-api.md §1: "with no start/end it defaults to the previous 4 weeks". The gateway must
     // pass it on, and X (here the simulator) must serve it.
     it('sends a request with neither start nor end (X serves the previous 4 weeks)', async () => {
       await expectSent({ endpoint: 'historical', body: seriesBody() });

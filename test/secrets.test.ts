@@ -1,5 +1,5 @@
 /**
- * Secrets never come out (api.md: "Secrets and access tokens are never returned by any endpoint",
+ * Secrets never come out (docs/api.md: "Secrets and access tokens are never returned by any endpoint",
  * "encrypted at rest", API keys "stored only as a hash"): no answer of any read endpoint and no
  * row of any table holds a consumer secret, bearer token, access token or secret, or an API key,
  * raw or merely re-encoded (webhook URLs included). Deleting a handle destroys its tokens but keeps its usage.

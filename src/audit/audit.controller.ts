@@ -1,7 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { PageQueryDto } from '../common/page-query.dto';
 import { AuditService } from './audit.service';
+import { AuditPageDto } from './dto/audit.response';
+import { ApiErrors } from '../common/openapi';
 
 @ApiTags('admin')
 @ApiSecurity('apiKey')
@@ -10,7 +12,9 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Who (API key id) changed contracts, apps, handles and keys, and when; newest first.' })
+  @ApiOperation({ operationId: 'listAuditLog', summary: 'Who (API key id) changed contracts, apps, handles and keys, and when; newest first.' })
+  @ApiOkResponse({ type: AuditPageDto })
+  @ApiErrors(400)
   list(@Query() q: PageQueryDto) {
     return this.audit.list(q.limit ?? 100, q.cursor);
   }

@@ -14,7 +14,7 @@ export interface Principal {
 }
 
 /**
- * A gateway caller that kept its own X credentials instead of an API key (api.md "Drop-in"):
+ * A gateway caller that kept its own X credentials instead of an API key (docs/api.md "Drop-in"):
  * an OAuth 1.0a signature with a registered app's consumer key and a handle's access token, or
  * an app's bearer token. It acts like a client key bound to that app; the handle is the token's.
  */

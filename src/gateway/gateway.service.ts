@@ -26,7 +26,8 @@ export class GatewayService {
   constructor(private readonly credentials: CredentialsCache, private readonly contracts: ContractCache) {}
 
   async prepare(req: FastifyRequest, principal: AnyPrincipal): Promise<GatewayCall> {
-    const endpoint = String((req.params as { endpoint?: string }).endpoint);
+    // One route per X endpoint (GatewayController): the route's last segment is the endpoint.
+    const endpoint = String(req.routeOptions.url?.split('/').pop());
     if (!isEngagementEndpoint(endpoint)) throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
     const { app, handle } = isDropIn(principal) ? await this.dropInContext(req, principal) : await this.managedContext(req, principal);
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { Roles } from '../auth/roles.decorator';
@@ -8,6 +8,8 @@ import { UuidParam } from '../common/uuid-param';
 import { ChargebackService } from './chargeback.service';
 import { UsageService } from './usage.service';
 import { PeriodQueryDto } from './period-query.dto';
+import { PeriodHandleDto, RateLimitDto, UsageDto } from './dto/usage.response';
+import { ApiErrors } from '../common/openapi';
 
 @ApiTags('finance')
 @ApiSecurity('apiKey')
@@ -17,7 +19,9 @@ export class UsageController {
   constructor(private readonly usage: UsageService, private readonly chargeback: ChargebackService) {}
 
   @Get('contracts/:id/usage')
-  @ApiOperation({ summary: "A period's unique handles, allowance, overage and cost (default: the open period)." })
+  @ApiOperation({ operationId: 'getUsage', summary: "A period's unique handles, allowance, overage and cost (default: the open period)." })
+  @ApiOkResponse({ type: UsageDto })
+  @ApiErrors(400, 404)
   usageOf(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
     return this.usage.usageOf(id, q.period);
   }
@@ -29,7 +33,10 @@ export class UsageController {
   }
 
   @Get('contracts/:id/periods/:period/handles')
-  @ApiOperation({ summary: 'The distinct handles of a period; JSON pages (X-Next-Cursor header) or all of them as CSV (?format=csv or Accept: text/csv).' })
+  @ApiOperation({ operationId: 'listPeriodHandles', summary: 'The distinct handles of a period; JSON pages (X-Next-Cursor header) or all of them as CSV (?format=csv or Accept: text/csv).' })
+  @ApiOkResponse({ type: [PeriodHandleDto], description: 'A page of handles (JSON), or every handle as text/csv with a header row.' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiErrors(400, 404)
   async handles(
     @UuidParam('id', 'Contract') id: string,
     @Param('period') period: string,
@@ -50,7 +57,9 @@ export class UsageController {
   }
 
   @Get('rate-limits')
-  @ApiOperation({ summary: "Per app, the last x-per-minute-limit / x-per-minute-remaining X sent, and when." })
+  @ApiOperation({ operationId: 'listRateLimits', summary: "Per app, the last x-per-minute-limit / x-per-minute-remaining X sent, and when." })
+  @ApiOkResponse({ type: [RateLimitDto] })
+  @ApiErrors()
   rateLimits() {
     return this.usage.rateLimits();
   }

@@ -20,7 +20,7 @@
  * summing to the user-context calls); the statement's figures against the seeded counts; the
  * frozen handle set against the live one.
  *
- * Knobs (environment), the issue's figures by default:
+ * Knobs (environment); the defaults are the scale docs/benchmarks.md reports:
  *   BENCH_SCALE_HANDLES=1000000    distinct handles in the past period
  *   BENCH_SCALE_CALLS=50000000     calls in the past period (2% app-only)
  *   BENCH_SCALE_OPEN_HANDLES       handles in the open period so far (default: BENCH_SCALE_HANDLES)

@@ -20,7 +20,7 @@ const BEARER_TOKEN_MAX = 2000;
 const SIGNATURE_MAX = 64;
 
 /**
- * Authenticates a gateway request by the client's own X credentials (api.md "Drop-in"): an
+ * Authenticates a gateway request by the client's own X credentials (docs/api.md "Drop-in"): an
  * OAuth 1.0a HMAC-SHA1 signature for handlemeter's URL, checked with the stored secrets, or a
  * registered app's bearer token. Throws DropInUnauthenticatedError, which never says which of
  * consumer key, token or signature was wrong.

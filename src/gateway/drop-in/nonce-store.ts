@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { GroupCommitter } from '../../ledger/group-commit';
 import { NonceKey, NonceRepository } from './nonce.repository';
 
-/** How far oauth_timestamp may be from our clock, either way (api.md: 5 minutes). */
+/** How far oauth_timestamp may be from our clock, either way (docs/api.md: 5 minutes). */
 export const TIMESTAMP_WINDOW_S = 300;
 
 /**

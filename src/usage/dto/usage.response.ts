@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MoneyDto } from '../../contracts/dto/contract.dto';
+
+export class PeriodRefDto {
+  @ApiProperty({ example: '2026-11', description: 'The local month the period starts in.' }) key: string;
+  @ApiProperty({ format: 'date-time' }) start: string;
+  @ApiProperty({ format: 'date-time', description: 'Where the next period starts (exclusive).' }) end: string;
+  @ApiProperty({ example: 'UTC' }) timezone: string;
+  @ApiProperty() closed: boolean;
+}
+
+/** The figures every view of a period shares (usage, statement, period list). */
+export class UsageFiguresDto {
+  @ApiProperty({ enum: ['attempted', 'confirmed'] }) countPolicy: 'attempted' | 'confirmed';
+  @ApiProperty({ example: 412, description: 'The billed count: attemptedHandles or confirmedHandles, as countPolicy says.' }) uniqueHandles: number;
+  @ApiProperty({ example: 412 }) attemptedHandles: number;
+  @ApiProperty({ example: 405 }) confirmedHandles: number;
+  @ApiProperty({ example: 500 }) allowance: number;
+  @ApiProperty({ example: 88 }) remaining: number;
+  @ApiProperty({ example: 0 }) overageHandles: number;
+  @ApiProperty({ type: MoneyDto }) overagePrice: MoneyDto;
+  @ApiProperty({ type: MoneyDto }) overageCost: MoneyDto;
+  @ApiProperty({ example: 18234, description: 'Every call of the period, app-only ones included.' }) calls: number;
+}
+
+export class RestatementDifferenceDto {
+  @ApiProperty() uniqueHandles: number;
+  @ApiProperty() calls: number;
+  @ApiProperty() overageHandles: number;
+  @ApiProperty({ type: MoneyDto }) overageCost: MoneyDto;
+}
+
+/** Calls recorded after the close: the figures now, beside the unchanged statement. */
+export class RestatementDto extends UsageFiguresDto {
+  @ApiProperty({ type: RestatementDifferenceDto }) difference: RestatementDifferenceDto;
+}
+
+export class ProjectionDayDto {
+  @ApiProperty({ example: '2026-11-24' }) date: string;
+  @ApiProperty() cumulative: number;
+  @ApiProperty() low: number;
+  @ApiProperty() high: number;
+}
+
+export class ProjectionDto {
+  @ApiProperty({ example: 538, description: 'Projected unique handles at the end of the period.' }) uniqueHandles: number;
+  @ApiProperty({ example: 509 }) low: number;
+  @ApiProperty({ example: 571 }) high: number;
+  @ApiProperty({ example: 38 }) overageHandles: number;
+  @ApiProperty({ type: MoneyDto }) overageCost: MoneyDto;
+  @ApiProperty({ type: String, nullable: true, example: '2026-11-26', description: 'The local date the count passes the allowance, if it does.' }) exceedsAllowanceOn: string | null;
+  @ApiProperty({ example: 'history-shape+level-trend' }) method: string;
+  @ApiProperty({ enum: ['low', 'medium', 'high'] }) confidence: 'low' | 'medium' | 'high';
+  @ApiProperty({ type: [ProjectionDayDto] }) dailyCurve: ProjectionDayDto[];
+}
+
+export class UsageDto extends UsageFiguresDto {
+  @ApiProperty({ format: 'uuid' }) contractId: string;
+  @ApiProperty({ type: PeriodRefDto }) period: PeriodRefDto;
+  @ApiProperty({ format: 'date-time' }) asOf: string;
+  @ApiProperty({ type: ProjectionDto, nullable: true, description: 'Null once the period has ended.' }) projection: ProjectionDto | null;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Closed periods.' }) closedAt?: string;
+  @ApiPropertyOptional({ type: RestatementDto, nullable: true, description: 'Closed periods: calls recorded after the close, if any.' }) restatement?: RestatementDto | null;
+}
+
+export class PeriodHandleDto {
+  @ApiProperty({ example: '1234' }) userId: string;
+  @ApiProperty({ type: String, nullable: true, example: 'acme' }) screenName: string | null;
+  @ApiProperty({ format: 'date-time' }) firstSeen: string;
+  @ApiProperty({ format: 'date-time' }) lastSeen: string;
+  @ApiProperty() calls: number;
+  @ApiProperty({ description: 'X answered at least one of its calls with 2xx.' }) confirmed: boolean;
+}
+
+export class RateLimitDto {
+  @ApiProperty({ format: 'uuid' }) appId: string;
+  @ApiProperty() appName: string;
+  @ApiProperty({ format: 'uuid' }) contractId: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'x-per-minute-limit' }) limit: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'x-per-minute-remaining' }) remaining: number | null;
+  @ApiProperty({ format: 'date-time' }) seenAt: string;
+}
