@@ -8,7 +8,7 @@ import { UuidParam } from '../common/uuid-param';
 import { ChargebackService } from './chargeback.service';
 import { UsageService } from './usage.service';
 import { PeriodQueryDto } from './period-query.dto';
-import { PeriodHandleDto, RateLimitDto, UsageDto } from './dto/usage.response';
+import { AppUsageDto, PeriodHandleDto, RateLimitDto, UsageDto } from './dto/usage.response';
 import { ApiErrors } from '../common/openapi';
 
 @ApiTags('finance')
@@ -27,7 +27,9 @@ export class UsageController {
   }
 
   @Get('contracts/:id/apps/usage')
-  @ApiOperation({ summary: "Chargeback: a period's calls, handles, first-counted handles and overage per app (default: the open period); they add up to the period's figures." })
+  @ApiOperation({ operationId: 'getAppsUsage', summary: "Chargeback: a period's calls, handles, first-counted handles and overage per app (default: the open period); they add up to the period's figures." })
+  @ApiOkResponse({ type: [AppUsageDto] })
+  @ApiErrors(400, 404)
   appsUsage(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
     return this.chargeback.perApp(id, q.period);
   }

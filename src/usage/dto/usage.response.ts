@@ -80,3 +80,14 @@ export class RateLimitDto {
   @ApiProperty({ type: Number, nullable: true, description: 'x-per-minute-remaining' }) remaining: number | null;
   @ApiProperty({ format: 'date-time' }) seenAt: string;
 }
+
+/** One app's line of a period's chargeback; the lines add up to the period's figures. */
+export class AppUsageDto {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'null: calls and handles that came with no app (imported history).' }) appId: string | null;
+  @ApiProperty() name: string;
+  @ApiProperty() calls: number;
+  @ApiProperty({ description: 'Handles this app used in the period.' }) handles: number;
+  @ApiProperty({ description: "Handles counted by this app's call first." }) firstCountedHandles: number;
+  @ApiProperty() overageHandles: number;
+  @ApiProperty({ type: MoneyDto }) overageCost: MoneyDto;
+}
