@@ -2,7 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
 import { createApp, listenEverywhere } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
-import { describeStartupError, ensurePortFree } from './common/startup-error';
+import { describeStartupError, ensurePortFree } from './startup-error';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { AppLogger } from './logging/app-logger';

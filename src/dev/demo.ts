@@ -9,7 +9,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createApp, listenEverywhere } from '../app.factory';
-import { describeStartupError, ensurePortFree } from '../common/startup-error';
+import { describeStartupError, ensurePortFree } from '../startup-error';
 import { loadConfig } from '../config/app-config';
 import { DataDirLock, lockDataDir } from '../database/data-dir-lock';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MoneyDto } from '../../contracts/dto/contract.dto';
-import { PeriodRefDto, RestatementDto, UsageFiguresDto } from '../../usage/dto/usage.response';
+import { PeriodRefDto, RestatementDto, UsageFiguresDto } from './period-figures.response';
 
 export class PeriodSummaryDto extends UsageFiguresDto {
   @ApiProperty({ example: '2026-11' }) key: string;

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
-import { ConfigError, redactUrl } from '../config/app-config';
-import { DataDirInUseError } from '../database/data-dir-lock';
+import { ConfigError, redactUrl } from './config/app-config';
+import { DataDirInUseError } from './database/data-dir-lock';
 
 interface StartupContext {
   port?: number;
