@@ -1,5 +1,8 @@
 import { Body, Controller, Get, Header, Headers, Post, Query, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi';
+import { HandleDto } from '../contracts/dto/contract.response';
+import { ConnectLinkDto, PendingConnectionDto } from './dto/connect.response';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Public } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
@@ -16,7 +19,10 @@ export class ConnectController {
   constructor(private readonly connect: ConnectService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: ConnectLinkDto })
+  @ApiErrors(400, 404, [502, "UPSTREAM_UNREACHABLE: X refused or could not be reached for a request token; X's reason in details."])
   @ApiOperation({
+    operationId: 'connectHandle',
     summary:
       'A link for a handle\'s owner to approve the app on X; the handle is registered when X calls back (or, with callback "oob", when its PIN is sent).',
   })
@@ -30,13 +36,18 @@ export class ConnectController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'The links of this app not used yet and not expired.' })
+  @ApiOkResponse({ type: [PendingConnectionDto] })
+  @ApiErrors(404)
+  @ApiOperation({ operationId: 'listPendingConnections', summary: 'The links of this app not used yet and not expired.' })
   pending(@UuidParam('appId', 'App') appId: string) {
     return this.connect.pending(appId);
   }
 
   @Post(':connectId/pin')
+  @ApiCreatedResponse({ type: HandleDto })
+  @ApiErrors(400, [404, 'NOT_FOUND: an unknown, expired or used link.'], [502, "UPSTREAM_UNREACHABLE: X refused the exchange; X's reason in details."])
   @ApiOperation({
+    operationId: 'connectHandleWithPin',
     summary: 'The PIN X showed the owner (callback "oob"): exchanges it for the access token and registers the handle.',
   })
   pin(

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi';
+import { PlanDto, PreflightDto } from './planning.response';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
@@ -20,7 +22,10 @@ export class PlanningController {
   @Post('preflight')
   @HttpCode(200)
   @Roles('admin', 'finance', 'client')
+  @ApiOkResponse({ type: PreflightDto })
+  @ApiErrors(400, 404)
   @ApiOperation({
+    operationId: 'preflight',
     summary:
       'What a batch job over these handles would cost now (already counted, new, overage, not registered); counts nothing. A client key may ask about its own contract.',
   })
@@ -45,7 +50,10 @@ export class PlanningController {
 
   @Get('plan')
   @Roles('admin', 'finance')
+  @ApiOkResponse({ type: PlanDto })
+  @ApiErrors(400, 404)
   @ApiOperation({
+    operationId: 'getPlan',
     summary:
       'Renewal planning: the overage each allowance would have cost over the last 12 closed periods and the open period’s projection.',
   })
