@@ -125,6 +125,16 @@ describe('dashboard in a browser', () => {
       expect([expected(before), expected(after)]).toContainEqual(shown);
       expect(before.projection.exceedsAllowanceOn).not.toBeNull(); // the seeded curve crosses its allowance
 
+      // Which app used the handles: the chargeback table is the API's, row for row.
+      const chargeback = (await api(`/contracts/${s.contractId}/apps/usage`).expect(200)).body as { appId: string | null; name: string; calls: number; firstCountedHandles: number; overageCost: { amount: string; currency: string } }[];
+      expect(chargeback.length).toBeGreaterThanOrEqual(1);
+      for (const a of chargeback) {
+        const cells = (await page.locator(`table.apps tr[data-app="${a.appId ?? 'imported'}"] td`).allInnerTexts()).map((c) => c.trim());
+        expect(cells[0]).toBe(a.name);
+        expect(cells[3]).toBe(a.firstCountedHandles.toLocaleString('en-US'));
+        expect(cells[5]).toBe(usd(a.overageCost));
+      }
+
       // Top handles (the gateway's three, busiest first), the alerts raised, and the closed period's statement.
       const topRows = await page.locator('table.top-handles tbody tr').allInnerTexts();
       expect(topRows[0]).toContain(`@${s.handles[0].screenName}`);
@@ -179,6 +189,8 @@ describe('dashboard in a browser', () => {
       expect(await figure(page, 'remaining')).toBe('50');
       expect(await page.locator('[data-empty="handles"]').count()).toBe(1);
       expect(await page.locator('[data-empty="alerts"]').count()).toBe(1);
+      // Its apps are listed, each with nothing used yet.
+      for (const row of await page.locator('table.apps tbody tr').allInnerTexts()) expect(row.split('\t').slice(1, 4)).toEqual(['0', '0', '0']);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

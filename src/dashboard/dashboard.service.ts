@@ -11,6 +11,7 @@ import { localDays } from '../forecast/period-days';
 import { AuditService } from '../audit/audit.service';
 import { REASONS, ReconciliationsService } from '../billing/reconciliations.service';
 import { ValidationFailedError } from '../common/errors';
+import { ChargebackService } from '../usage/chargeback.service';
 import { UsageService } from '../usage/usage.service';
 import { ReconcileFormDto } from './dto/reconcile-form.dto';
 import { AuditPageData } from './views/audit.view';
@@ -32,6 +33,7 @@ export class DashboardService {
     private readonly periods: PeriodsService,
     private readonly alerts: AlertsService,
     private readonly usage: UsageService,
+    private readonly chargeback: ChargebackService,
     private readonly repo: DashboardRepository,
     private readonly reconciliations: ReconciliationsService,
     private readonly audit: AuditService,
@@ -95,12 +97,13 @@ export class DashboardService {
   async contractPage(contractId: string, now = new Date()): Promise<ContractPageData> {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract);
-    const [usage, perDay, top, alerts, periods] = await Promise.all([
+    const [usage, perDay, top, alerts, periods, apps] = await Promise.all([
       this.periods.view(contract, period),
       this.repo.newHandlesPerDay(contract.id, period.start, contract.timezone, contract.countPolicy),
       this.repo.topHandles(contract.id, period.start, TOP_HANDLES),
       this.alerts.list(contract.id, ALERTS),
       this.periods.list(contract.id),
+      this.chargeback.perApp(contract.id, period.key),
     ]);
     const p = usage.projection;
     return {
@@ -109,6 +112,7 @@ export class DashboardService {
       usage,
       projection: p,
       chart: usage.uniqueHandles > 0 ? chartOf(contract, period, perDay, usage.allowance, p?.dailyCurve ?? null, now) : null,
+      apps,
       topHandles: top.map((h) => ({ userId: h.user_id, screenName: h.screen_name, calls: h.calls, firstSeen: h.first_seen_at, confirmed: h.confirmed })),
       alerts,
       periods: periods.map((x) => ({ ...x, restated: 'restatement' in x && x.restatement !== null })),

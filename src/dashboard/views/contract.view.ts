@@ -16,6 +16,8 @@ export interface ContractPageData {
   } | null;
   /** null when the period has no handles yet: the empty state */
   chart: ChartInput | null;
+  /** Chargeback: which app counted which handles (GET /contracts/:id/apps/usage). */
+  apps: AppUsageRow[];
   topHandles: { userId: string; screenName: string | null; calls: number; firstSeen: Date; confirmed: boolean }[];
   alerts: { kind: string; threshold: number | null; period: string; message: string; raisedAt: Date; channels: Delivery[] }[];
   periods: { key: string; status: PeriodStatus; closedAt?: Date; uniqueHandles: number; allowance: number; overageHandles: number; overageCost: Money; calls: number; restated: boolean }[];
@@ -40,6 +42,8 @@ ${d.chart ? html`<div class="chart-card">${chart(d.chart)}
 <div class="legend"><span class="l-actual">counted so far</span><span class="l-allowance">allowance</span><span class="l-projection">projection</span><span class="l-band">projection band</span><span class="l-today">now</span></div>
 <p class="axis-note">Cumulative unique handles by local day (${tz}).</p></div>`
     : html`<div class="empty" data-empty="period">No handles counted in ${d.period.key} yet. The chart starts with the first user-context call through the gateway.</div>`}
+<h2>Which app used the handles</h2>
+${appsTable(d.apps)}
 <h2>Top handles this period</h2>
 ${d.topHandles.length ? scroll(html`<table class="top-handles"><thead><tr><th>Handle</th><th>User ID</th><th class="num">Calls</th><th>First seen (${tz})</th><th>Confirmed by X</th></tr></thead><tbody>
 ${d.topHandles.map((h) => html`<tr><td>${h.screenName ? `@${h.screenName}` : '—'}</td><td>${h.userId}</td><td class="num">${count(h.calls)}</td><td>${localTime(h.firstSeen, tz)}</td><td>${h.confirmed ? 'yes' : 'not yet'}</td></tr>`)}
@@ -100,7 +104,8 @@ ${d.periods.map((p) => html`<tr data-period="${p.key}"><td>${p.key}</td>
 
 /** Chargeback: what each app of the contract used this period (GET /contracts/:id/apps/usage). */
 export interface AppUsageRow {
-  appId: string;
+  /** null: imported history, which came with no app */
+  appId: string | null;
   name: string;
   calls: number;
   handles: number;
@@ -112,6 +117,6 @@ export interface AppUsageRow {
 export function appsTable(rows: AppUsageRow[]): Html {
   if (!rows.length) return html`<div class="empty" data-empty="apps">No app has made a call this period.</div>`;
   return scroll(html`<table class="apps"><thead><tr><th>App</th><th class="num">Calls</th><th class="num">Handles used</th><th class="num">Counted first</th><th class="num">Overage handles</th><th class="num">Overage cost</th></tr></thead><tbody>
-${rows.map((a) => html`<tr data-app="${a.appId}"><td>${a.name}</td><td class="num">${count(a.calls)}</td><td class="num">${count(a.handles)}</td><td class="num">${count(a.firstCountedHandles)}</td><td class="num">${count(a.overageHandles)}</td><td class="num">${money(a.overageCost)}</td></tr>`)}
+${rows.map((a) => html`<tr data-app="${a.appId ?? "imported"}"><td>${a.name}</td><td class="num">${count(a.calls)}</td><td class="num">${count(a.handles)}</td><td class="num">${count(a.firstCountedHandles)}</td><td class="num">${count(a.overageHandles)}</td><td class="num">${money(a.overageCost)}</td></tr>`)}
 </tbody></table>`);
 }
