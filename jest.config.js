@@ -8,7 +8,13 @@
  * Every tier but unit shares one PostgreSQL the global setup starts (or TEST_DATABASE_URL's);
  * each test file makes its own database there.
  */
-const BROWSER = ['<rootDir>/test/dashboard.test.ts', '<rootDir>/test/roles.test.ts', '<rootDir>/test/connect.test.ts', '<rootDir>/test/planning.test.ts', '<rootDir>/test/browser.test.ts'];
+const BROWSER = [
+  '<rootDir>/test/dashboard.test.ts',
+  '<rootDir>/test/roles.test.ts',
+  '<rootDir>/test/connect.test.ts',
+  '<rootDir>/test/planning.test.ts',
+  '<rootDir>/test/browser.test.ts',
+];
 const base = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
@@ -16,7 +22,10 @@ const base = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // Node (20.19+) requires ES modules itself; Jest's module loader does not, so the few ESM-only
     // packages under @fastify/static (Swagger UI's files) are compiled to CommonJS for the tests.
-    '^.+/node_modules/@fastify/static/node_modules/.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } }],
+    '^.+/node_modules/@fastify/static/node_modules/.+\\.js$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true, module: 'commonjs' } },
+    ],
   },
   transformIgnorePatterns: ['^(?!.*/node_modules/@fastify/static/node_modules/).*/node_modules/'],
   testEnvironment: 'node',

@@ -53,7 +53,9 @@ export class CreateLedgerSchema1763900000000 implements MigrationInterface {
       )`);
     // Deleted handles keep their row (history) but free the user ID, screen name and token.
     await q.query(`CREATE UNIQUE INDEX handles_live_user ON handles (app_id, user_id) WHERE deleted_at IS NULL`);
-    await q.query(`CREATE UNIQUE INDEX handles_live_screen_name ON handles (app_id, lower(screen_name)) WHERE deleted_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX handles_live_screen_name ON handles (app_id, lower(screen_name)) WHERE deleted_at IS NULL`,
+    );
     await q.query(`CREATE UNIQUE INDEX handles_live_token ON handles (access_token_hash) WHERE deleted_at IS NULL`);
     await q.query(`
       CREATE TABLE api_keys (
@@ -101,7 +103,9 @@ export class CreateLedgerSchema1763900000000 implements MigrationInterface {
         rate_limit_remaining integer
       )`);
     await q.query(`CREATE INDEX calls_contract_at ON calls (contract_id, at)`);
-    await q.query(`CREATE UNIQUE INDEX calls_external_id ON calls (contract_id, external_id) WHERE external_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX calls_external_id ON calls (contract_id, external_id) WHERE external_id IS NOT NULL`,
+    );
 
     // The set whose size is the bill: one row per (contract, period, X user ID).
     await q.query(`
@@ -116,7 +120,9 @@ export class CreateLedgerSchema1763900000000 implements MigrationInterface {
         confirmed_at  timestamptz,
         PRIMARY KEY (contract_id, period_start, user_id)
       )`);
-    await q.query(`CREATE INDEX period_handles_roster ON period_handles (contract_id, period_start, first_seen_at, user_id)`);
+    await q.query(
+      `CREATE INDEX period_handles_roster ON period_handles (contract_id, period_start, first_seen_at, user_id)`,
+    );
 
     // One row per (contract, period): reading usage is one row, not a count over a million.
     await q.query(`
@@ -140,7 +146,17 @@ export class CreateLedgerSchema1763900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['app_rate_limits', 'period_counters', 'period_handles', 'calls', 'audit_log', 'api_keys', 'handles', 'apps', 'contracts']) {
+    for (const t of [
+      'app_rate_limits',
+      'period_counters',
+      'period_handles',
+      'calls',
+      'audit_log',
+      'api_keys',
+      'handles',
+      'apps',
+      'contracts',
+    ]) {
       await q.query(`DROP TABLE ${t}`);
     }
   }

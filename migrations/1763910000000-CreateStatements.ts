@@ -63,7 +63,9 @@ export class CreateStatements1763910000000 implements MigrationInterface {
         RAISE EXCEPTION 'statements are immutable (% on %)', TG_OP, TG_TABLE_NAME;
       END $$`);
     for (const t of ['statements', 'statement_handles']) {
-      await q.query(`CREATE TRIGGER ${t}_immutable BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION refuse_statement_change()`);
+      await q.query(
+        `CREATE TRIGGER ${t}_immutable BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION refuse_statement_change()`,
+      );
     }
 
     await q.query(`

@@ -9,7 +9,9 @@ export class AddStatementRosterIndex1763970000000 implements MigrationInterface 
   name = 'AddStatementRosterIndex1763970000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query('CREATE INDEX statement_handles_roster ON statement_handles (contract_id, period_start, first_seen_at, user_id)');
+    await q.query(
+      'CREATE INDEX statement_handles_roster ON statement_handles (contract_id, period_start, first_seen_at, user_id)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

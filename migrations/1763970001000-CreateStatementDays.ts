@@ -22,7 +22,9 @@ export class CreateStatementDays1763970001000 implements MigrationInterface {
         PRIMARY KEY (contract_id, period_start, day),
         FOREIGN KEY (contract_id, period_start) REFERENCES statements (contract_id, period_start)
       )`);
-    await q.query('CREATE TRIGGER statement_days_immutable BEFORE UPDATE OR DELETE ON statement_days FOR EACH ROW EXECUTE FUNCTION refuse_statement_change()');
+    await q.query(
+      'CREATE TRIGGER statement_days_immutable BEFORE UPDATE OR DELETE ON statement_days FOR EACH ROW EXECUTE FUNCTION refuse_statement_change()',
+    );
     await q.query(`
       INSERT INTO statement_days (contract_id, period_start, day, first_seen, confirmed)
       SELECT h.contract_id, h.period_start, (h.first_seen_at AT TIME ZONE s.timezone)::date, count(*), count(*) FILTER (WHERE h.confirmed)

@@ -31,7 +31,9 @@ export class AddLedgerAggregates1764170000000 implements MigrationInterface {
         ADD COLUMN confirmed_app_id uuid,
         ADD COLUMN apps             uuid[] NOT NULL DEFAULT '{}'`);
     // Under countPolicy confirmed the roster's overage boundary is found in confirmation order.
-    await q.query(`CREATE INDEX period_handles_confirmed ON period_handles (contract_id, period_start, confirmed_at, user_id) WHERE confirmed_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX period_handles_confirmed ON period_handles (contract_id, period_start, confirmed_at, user_id) WHERE confirmed_at IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE period_activity (
         contract_id  uuid NOT NULL,
@@ -52,7 +54,9 @@ export class AddLedgerAggregates1764170000000 implements MigrationInterface {
         calls        integer NOT NULL,
         PRIMARY KEY (contract_id, period_start, user_id)
       )`);
-    await q.query(`CREATE INDEX period_top_handles_calls ON period_top_handles (contract_id, period_start, calls DESC, user_id)`);
+    await q.query(
+      `CREATE INDEX period_top_handles_calls ON period_top_handles (contract_id, period_start, calls DESC, user_id)`,
+    );
 
     await q.query(`CREATE FUNCTION ledger_slot(at timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE PARALLEL SAFE
                    RETURN date_bin('15 minutes', at, timestamptz '2000-01-01 00:00:00+00')`);
@@ -75,7 +79,9 @@ export class AddLedgerAggregates1764170000000 implements MigrationInterface {
     await q.query('DROP TABLE period_top_handles');
     await q.query('DROP TABLE period_activity');
     await q.query('DROP INDEX period_handles_confirmed');
-    await q.query('ALTER TABLE period_handles DROP COLUMN first_app_id, DROP COLUMN confirmed_app_id, DROP COLUMN apps');
+    await q.query(
+      'ALTER TABLE period_handles DROP COLUMN first_app_id, DROP COLUMN confirmed_app_id, DROP COLUMN apps',
+    );
   }
 }
 

@@ -69,16 +69,22 @@ export class PartitionCallLog1764170001000 implements MigrationInterface {
         external_id text NOT NULL,
         PRIMARY KEY (contract_id, external_id)
       )`);
-    await q.query('INSERT INTO imported_calls (contract_id, external_id) SELECT contract_id, external_id FROM calls_unpartitioned WHERE external_id IS NOT NULL');
+    await q.query(
+      'INSERT INTO imported_calls (contract_id, external_id) SELECT contract_id, external_id FROM calls_unpartitioned WHERE external_id IS NOT NULL',
+    );
 
     await q.query(`
       SELECT call_log_ensure_partition(m::date)
         FROM generate_series(date_trunc('month', coalesce((SELECT min(at) FROM calls_unpartitioned), now()) AT TIME ZONE 'UTC'),
                              date_trunc('month', now() AT TIME ZONE 'UTC') + interval '2 months', interval '1 month') AS m`);
     // A row dated past the months ahead (a clock far off) gets its month too.
-    await q.query(`SELECT call_log_ensure_partition(m) FROM (SELECT DISTINCT (date_trunc('month', at AT TIME ZONE 'UTC'))::date AS m FROM calls_unpartitioned) x`);
+    await q.query(
+      `SELECT call_log_ensure_partition(m) FROM (SELECT DISTINCT (date_trunc('month', at AT TIME ZONE 'UTC'))::date AS m FROM calls_unpartitioned) x`,
+    );
     await q.query('INSERT INTO calls SELECT * FROM calls_unpartitioned');
-    const counts = (await q.query('SELECT (SELECT count(*) FROM calls_unpartitioned)::text AS before, (SELECT count(*) FROM calls)::text AS after')) as { before: string; after: string }[];
+    const counts = (await q.query(
+      'SELECT (SELECT count(*) FROM calls_unpartitioned)::text AS before, (SELECT count(*) FROM calls)::text AS after',
+    )) as { before: string; after: string }[];
     const [{ before, after }] = counts;
     if (before !== after) throw new Error(`call log conversion copied ${after} of ${before} rows`);
     await q.query('DROP TABLE calls_unpartitioned');
@@ -90,9 +96,13 @@ export class PartitionCallLog1764170001000 implements MigrationInterface {
     await q.query('INSERT INTO calls SELECT * FROM calls_partitioned');
     await q.query('DROP TABLE calls_partitioned');
     await q.query('ALTER TABLE calls ADD PRIMARY KEY (id)');
-    await q.query('ALTER TABLE calls ADD FOREIGN KEY (contract_id) REFERENCES contracts (id), ADD FOREIGN KEY (app_id) REFERENCES apps (id)');
+    await q.query(
+      'ALTER TABLE calls ADD FOREIGN KEY (contract_id) REFERENCES contracts (id), ADD FOREIGN KEY (app_id) REFERENCES apps (id)',
+    );
     await q.query('CREATE INDEX calls_contract_at ON calls (contract_id, at)');
-    await q.query('CREATE UNIQUE INDEX calls_external_id ON calls (contract_id, external_id) WHERE external_id IS NOT NULL');
+    await q.query(
+      'CREATE UNIQUE INDEX calls_external_id ON calls (contract_id, external_id) WHERE external_id IS NOT NULL',
+    );
     await q.query('DROP TABLE imported_calls');
     await q.query('DROP FUNCTION call_log_ensure_partition');
   }

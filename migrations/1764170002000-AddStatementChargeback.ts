@@ -13,7 +13,9 @@ export class AddStatementChargeback1764170002000 implements MigrationInterface {
   name = 'AddStatementChargeback1764170002000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE statement_handles ADD COLUMN first_app_id uuid, ADD COLUMN overage boolean NOT NULL DEFAULT false');
+    await q.query(
+      'ALTER TABLE statement_handles ADD COLUMN first_app_id uuid, ADD COLUMN overage boolean NOT NULL DEFAULT false',
+    );
     await q.query(`
       CREATE TABLE statement_apps (
         contract_id     uuid NOT NULL,
@@ -27,7 +29,9 @@ export class AddStatementChargeback1764170002000 implements MigrationInterface {
         PRIMARY KEY (contract_id, period_start, app_id),
         FOREIGN KEY (contract_id, period_start) REFERENCES statements (contract_id, period_start)
       )`);
-    await q.query('CREATE TRIGGER statement_apps_immutable BEFORE UPDATE OR DELETE ON statement_apps FOR EACH ROW EXECUTE FUNCTION refuse_statement_change()');
+    await q.query(
+      'CREATE TRIGGER statement_apps_immutable BEFORE UPDATE OR DELETE ON statement_apps FOR EACH ROW EXECUTE FUNCTION refuse_statement_change()',
+    );
 
     await q.query('ALTER TABLE statement_handles DISABLE TRIGGER statement_handles_immutable');
     await q.query(`

@@ -13,7 +13,10 @@ import { installRequestId, requestIdOf } from './common/request-id';
 import { validationPipe } from './common/validation';
 
 /** Builds the configured application; main.ts, the demo and the tests all start it this way. */
-export async function createApp(config: AppConfig, logger: LoggerService | false = new Logger()): Promise<INestApplication> {
+export async function createApp(
+  config: AppConfig,
+  logger: LoggerService | false = new Logger(),
+): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: DEFAULT_BODY_LIMIT,
     genReqId: requestIdOf,
@@ -21,7 +24,11 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
     // As Express routed: /health/ is /health.
     routerOptions: { ignoreTrailingSlash: true },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bodyParser: false, logger, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    logger,
+    abortOnError: false,
+  });
   const fastify = app.getHttpAdapter().getInstance();
   installBodyParsers(fastify);
   installBodyLimits(fastify, () => app.get(ApiKeyGuard));
@@ -30,7 +37,9 @@ export async function createApp(config: AppConfig, logger: LoggerService | false
   app.useGlobalFilters(new ErrorFilter());
   const doc = new DocumentBuilder()
     .setTitle('handlemeter')
-    .setDescription("Meters unique @handles on X's enterprise Engagement API. Every error answers `{ statusCode, code, message, details }`.")
+    .setDescription(
+      "Meters unique @handles on X's enterprise Engagement API. Every error answers `{ statusCode, code, message, details }`.",
+    )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
@@ -42,7 +51,8 @@ export async function listenEverywhere(app: INestApplication, port: number): Pro
   try {
     await app.listen(port, '::');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (e as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL')
+      throw e;
     await app.listen(port, '0.0.0.0');
   }
 }

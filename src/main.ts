@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     // The log settings may be among the bad variables: say it in the default format for this NODE_ENV.
-    new AppLogger({ format: process.env.NODE_ENV === 'production' ? 'json' : 'pretty', level: 'info' }).error(e.message, 'handlemeter');
+    new AppLogger({ format: process.env.NODE_ENV === 'production' ? 'json' : 'pretty', level: 'info' }).error(
+      e.message,
+      'handlemeter',
+    );
     process.exit(1);
   }
   startedWith = config;
@@ -36,7 +39,10 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (e: Error) => {
-  const { sentence, expected } = describeStartupError(e, { port: startedWith?.port, databaseUrl: startedWith?.databaseUrl });
+  const { sentence, expected } = describeStartupError(e, {
+    port: startedWith?.port,
+    databaseUrl: startedWith?.databaseUrl,
+  });
   const logger = new Logger('handlemeter');
   logger.fatal(sentence);
   if (!expected) logger.debug(e.stack ?? String(e));

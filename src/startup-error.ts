@@ -18,9 +18,16 @@ export function describeStartupError(e: unknown, ctx: StartupContext = {}): { se
   const db = ctx.databaseUrl ? `PostgreSQL at ${redactUrl(ctx.databaseUrl)}` : 'PostgreSQL';
   switch (err?.code) {
     case 'EADDRINUSE':
-      return { sentence: `port ${err.port ?? ctx.port} is already in use by another program: stop it, or set PORT to a free port`, expected: true };
+      return {
+        sentence: `port ${err.port ?? ctx.port} is already in use by another program: stop it, or set PORT to a free port`,
+        expected: true,
+      };
     case 'EACCES':
-      if (err.syscall === 'listen') return { sentence: `port ${err.port ?? ctx.port} needs privileges this user lacks: set PORT to 1024 or above`, expected: true };
+      if (err.syscall === 'listen')
+        return {
+          sentence: `port ${err.port ?? ctx.port} needs privileges this user lacks: set PORT to 1024 or above`,
+          expected: true,
+        };
       return { sentence: `permission denied on ${err.path ?? 'a file'}: check the owner of DATA_DIR`, expected: true };
     case 'ECONNREFUSED':
       return { sentence: `could not connect to ${db}: is it running, and is DATABASE_URL right?`, expected: true };
@@ -31,7 +38,10 @@ export function describeStartupError(e: unknown, ctx: StartupContext = {}): { se
     case '28000':
       return { sentence: `${db} refused the user or password in DATABASE_URL`, expected: true };
     case '3D000':
-      return { sentence: `the database named in DATABASE_URL does not exist: create it first (createdb)`, expected: true };
+      return {
+        sentence: `the database named in DATABASE_URL does not exist: create it first (createdb)`,
+        expected: true,
+      };
   }
   const message = err instanceof Error ? err.message.split('\n')[0] : String(e);
   return { sentence: `could not start: ${message}`, expected: false };

@@ -28,12 +28,22 @@ describe('alerts', () => {
   });
 
   const notify = () => ({ notify: { emails: ['finance@example.com', 'cfo@example.com'], webhookUrl: hooks.url } });
-  const call = (s: Seeded, i: number) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody());
+  const call = (s: Seeded, i: number) =>
+    t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', s.handles[i].userId)
+      .send(totalsBody());
   const checkAlerts = () => t.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
-  const alertsOf = async (s: Seeded) => (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
+  const alertsOf = async (s: Seeded) =>
+    (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
 
   it('fires each threshold once, by email and webhook, and never twice', async () => {
-    const s = await seed(t, { handles: 10, contract: { handleAllowance: 10, alertThresholds: [0.5, 1.0], ...notify() } });
+    const s = await seed(t, {
+      handles: 10,
+      contract: { handleAllowance: 10, alertThresholds: [0.5, 1.0], ...notify() },
+    });
     for (let i = 0; i < 5; i++) expect((await call(s, i)).status).toBe(200);
     await checkAlerts();
     await Promise.all([checkAlerts(), checkAlerts(), checkAlerts()]);
@@ -41,11 +51,18 @@ describe('alerts', () => {
     await hooks.waitFor(1);
     let alerts = await alertsOf(s);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ kind: 'threshold', threshold: 0.5, figures: { uniqueHandles: 5, allowance: 10 } });
+    expect(alerts[0]).toMatchObject({
+      kind: 'threshold',
+      threshold: 0.5,
+      figures: { uniqueHandles: 5, allowance: 10 },
+    });
     expect(mail.messages).toHaveLength(1);
     expect(mail.messages[0].subject).toContain('Acme');
     expect(mail.messages[0].text).toContain('5 of 10 unique handles');
-    expect((mail.messages[0].to as { value: { address: string }[] }).value.map((v) => v.address)).toEqual(['finance@example.com', 'cfo@example.com']);
+    expect((mail.messages[0].to as { value: { address: string }[] }).value.map((v) => v.address)).toEqual([
+      'finance@example.com',
+      'cfo@example.com',
+    ]);
     expect(hooks.received).toHaveLength(1);
     expect(hooks.received[0].body.text).toContain('5 of 10 unique handles');
     expect(hooks.received[0].headers['idempotency-key']).toBeTruthy();
@@ -62,7 +79,12 @@ describe('alerts', () => {
     expect(alerts.length - thresholds.length).toBeLessThanOrEqual(1);
     expect(thresholds[0].channels).toEqual([
       expect.objectContaining({ channel: 'email', status: 'sent', attempts: 1 }),
-      expect.objectContaining({ channel: 'webhook', status: 'sent', attempts: 1, target: expect.not.stringContaining('/hooks/handlemeter') }),
+      expect.objectContaining({
+        channel: 'webhook',
+        status: 'sent',
+        attempts: 1,
+        target: expect.not.stringContaining('/hooks/handlemeter'),
+      }),
     ]);
     await checkAlerts();
     await new Promise((r) => setTimeout(r, 300));
@@ -81,7 +103,10 @@ describe('alerts', () => {
     // A receiver of its own: the other contracts' alerts must not use up its failures.
     const flaky = await WebhookReceiver.start();
     try {
-      const s = await seed(t, { handles: 1, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: flaky.url } } });
+      const s = await seed(t, {
+        handles: 1,
+        contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: flaky.url } },
+      });
       flaky.failNext = 2;
       expect((await call(s, 0)).status).toBe(200);
       await checkAlerts();
@@ -89,7 +114,10 @@ describe('alerts', () => {
       expect(flaky.received).toHaveLength(1);
       expect(flaky.attempts).toBe(3);
       const alerts = await alertsOf(s);
-      expect(alerts[0].channels.find((c: { channel: string }) => c.channel === 'webhook')).toMatchObject({ status: 'sent', attempts: 3 });
+      expect(alerts[0].channels.find((c: { channel: string }) => c.channel === 'webhook')).toMatchObject({
+        status: 'sent',
+        attempts: 3,
+      });
     } finally {
       await flaky.stop();
     }
@@ -100,22 +128,43 @@ describe('alerts', () => {
     const now = DateTime.utc();
     let start = now.minus({ days: 15 }).startOf('day');
     if (start.day > 28) start = now.minus({ days: 12 }).startOf('day');
-    const s = await seed(t, { handles: 1, contract: { handleAllowance: 0, billingDay: start.day, alertThresholds: [], ...notify() } });
+    const s = await seed(t, {
+      handles: 1,
+      contract: { handleAllowance: 0, billingDay: start.day, alertThresholds: [], ...notify() },
+    });
     const elapsed = Math.floor(now.diff(start, 'days').days);
     const calls = [];
     for (let d = 0; d < elapsed; d++) {
-      for (let i = 0; i < 20; i++) calls.push({ id: `p-${d}-${i}`, at: start.plus({ days: d, hours: 12 }).toISO(), userId: String(500000 + d * 100 + i), endpoint: 'totals' });
+      for (let i = 0; i < 20; i++)
+        calls.push({
+          id: `p-${d}-${i}`,
+          at: start.plus({ days: d, hours: 12 }).toISO(),
+          userId: String(500000 + d * 100 + i),
+          endpoint: 'totals',
+        });
     }
-    await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }).expect(200);
+    await t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ calls })
+      .expect(200);
     const count = calls.length;
     // The allowance sits above today's count but below what the curve reaches by period end.
-    await t.http().patch(`/contracts/${s.contractId}`).set('X-API-Key', ADMIN_KEY).send({ handleAllowance: count + 20 }).expect(200);
+    await t
+      .http()
+      .patch(`/contracts/${s.contractId}`)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ handleAllowance: count + 20 })
+      .expect(200);
     const usage = (await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
     expect(usage.uniqueHandles).toBe(count);
     expect(usage.projection.uniqueHandles).toBeGreaterThan(count + 20);
     await checkAlerts();
     const alerts = await alertsOf(s);
-    expect(alerts).toEqual([expect.objectContaining({ kind: 'projection', figures: expect.objectContaining({ uniqueHandles: count }) })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ kind: 'projection', figures: expect.objectContaining({ uniqueHandles: count }) }),
+    ]);
     expect(alerts[0].message).toMatch(/projected to exceed its allowance/);
     await hooks.waitFor(1);
     expect(hooks.received[0].body.text).toMatch(/projected to exceed/);
@@ -132,15 +181,32 @@ describe('alerts across a restart', () => {
     // The same service restarted: the same CREDENTIALS_KEY opens the webhook URL it sealed.
     const credentialsKey = crypto.randomBytes(32);
     const first = await startTestApp({ config: { outboxRetryBaseMs: 100, credentialsKey } });
-    const s = await seed(first, { handles: 1, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: `http://127.0.0.1:${port}/hook` } } });
-    await first.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()).expect(200);
+    const s = await seed(first, {
+      handles: 1,
+      contract: {
+        handleAllowance: 1,
+        alertThresholds: [1.0],
+        notify: { emails: [], webhookUrl: `http://127.0.0.1:${port}/hook` },
+      },
+    });
+    await first
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', s.handles[0].userId)
+      .send(totalsBody())
+      .expect(200);
     await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
     const pending = (await first.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY)).body;
     expect(pending[0].channels[0].status).toMatch(/pending|sending/);
     await first.stop();
 
     const back = await WebhookReceiver.start(port);
-    const second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { outboxRetryBaseMs: 100, schedulersEnabled: true, credentialsKey } });
+    const second = await startTestApp({
+      databaseUrl: first.databaseUrl,
+      sim: first.sim,
+      config: { outboxRetryBaseMs: 100, schedulersEnabled: true, credentialsKey },
+    });
     try {
       const got = await back.waitFor(1, 15_000);
       expect(got).toHaveLength(1);

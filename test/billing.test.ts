@@ -12,13 +12,26 @@ describe('billing: import, close, statements', () => {
   afterAll(() => t.close());
 
   const admin = () => ({ 'X-API-Key': ADMIN_KEY });
-  const importCalls = (contractId: string, calls: object[]) => t.http().post(`/contracts/${contractId}/usage/import`).set(admin()).send({ calls });
-  const call = (id: string, at: string, userId: string, status = 200) => ({ id, at, userId, endpoint: 'totals', status });
+  const importCalls = (contractId: string, calls: object[]) =>
+    t.http().post(`/contracts/${contractId}/usage/import`).set(admin()).send({ calls });
+  const call = (id: string, at: string, userId: string, status = 200) => ({
+    id,
+    at,
+    userId,
+    endpoint: 'totals',
+    status,
+  });
   const close = () => t.http().post('/jobs/close-periods').set(admin()).expect(200);
   const get = (path: string) => t.http().get(path).set(admin());
 
   it('imports past calls (idempotent by id), closes their period into a statement with figures to the cent', async () => {
-    const s = await seed(t, { contract: { handleAllowance: 2, overagePrice: { amount: '12.35', currency: 'USD' }, timezone: 'America/New_York' } });
+    const s = await seed(t, {
+      contract: {
+        handleAllowance: 2,
+        overagePrice: { amount: '12.35', currency: 'USD' },
+        timezone: 'America/New_York',
+      },
+    });
     const first = await importCalls(s.contractId, [
       call('a1', '2026-09-10T12:00:00Z', '101'),
       call('a2', '2026-09-11T12:00:00Z', '101'),
@@ -28,11 +41,20 @@ describe('billing: import, close, statements', () => {
     ]);
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ imported: 5, duplicates: 0 });
-    const again = await importCalls(s.contractId, [call('a1', '2026-09-10T12:00:00Z', '101'), call('a6', '2026-09-15T12:00:00Z', '101')]);
+    const again = await importCalls(s.contractId, [
+      call('a1', '2026-09-10T12:00:00Z', '101'),
+      call('a6', '2026-09-15T12:00:00Z', '101'),
+    ]);
     expect(again.body).toEqual({ imported: 1, duplicates: 1 });
 
     const before = await get(`/contracts/${s.contractId}/usage?period=2026-09`).expect(200);
-    expect(before.body).toMatchObject({ uniqueHandles: 4, attemptedHandles: 4, confirmedHandles: 3, calls: 6, period: { key: '2026-09', closed: false } });
+    expect(before.body).toMatchObject({
+      uniqueHandles: 4,
+      attemptedHandles: 4,
+      confirmedHandles: 3,
+      calls: 6,
+      period: { key: '2026-09', closed: false },
+    });
     await get(`/contracts/${s.contractId}/statements/2026-09`).expect(404);
 
     const closed = await close();
@@ -40,7 +62,13 @@ describe('billing: import, close, statements', () => {
     const st = await get(`/contracts/${s.contractId}/statements/2026-09`).expect(200);
     expect(st.body).toMatchObject({
       contractId: s.contractId,
-      period: { key: '2026-09', start: '2026-09-01T04:00:00.000Z', end: '2026-10-01T04:00:00.000Z', timezone: 'America/New_York', closed: true },
+      period: {
+        key: '2026-09',
+        start: '2026-09-01T04:00:00.000Z',
+        end: '2026-10-01T04:00:00.000Z',
+        timezone: 'America/New_York',
+        closed: true,
+      },
       uniqueHandles: 4,
       attemptedHandles: 4,
       confirmedHandles: 3,
@@ -58,12 +86,20 @@ describe('billing: import, close, statements', () => {
 
   it('a second close changes nothing; a contract change after the close does not touch the statement', async () => {
     const s = await seed(t, { contract: { handleAllowance: 1 } });
-    await importCalls(s.contractId, [call('b1', '2026-08-10T00:00:00Z', '201'), call('b2', '2026-08-11T00:00:00Z', '202')]).expect(200);
+    await importCalls(s.contractId, [
+      call('b1', '2026-08-10T00:00:00Z', '201'),
+      call('b2', '2026-08-11T00:00:00Z', '202'),
+    ]).expect(200);
     await close();
     const st1 = (await get(`/contracts/${s.contractId}/statements/2026-08`).expect(200)).body;
     const again = await close();
     expect(again.body.closed.filter((c: { contractId: string }) => c.contractId === s.contractId)).toEqual([]);
-    await t.http().patch(`/contracts/${s.contractId}`).set(admin()).send({ handleAllowance: 10, overagePrice: { amount: '99.00', currency: 'USD' } }).expect(200);
+    await t
+      .http()
+      .patch(`/contracts/${s.contractId}`)
+      .set(admin())
+      .send({ handleAllowance: 10, overagePrice: { amount: '99.00', currency: 'USD' } })
+      .expect(200);
     const st2 = (await get(`/contracts/${s.contractId}/statements/2026-08`).expect(200)).body;
     expect(st2).toEqual(st1);
     expect(st2).toMatchObject({ allowance: 1, overageHandles: 1, overageCost: { amount: '12.50' } });
@@ -71,7 +107,10 @@ describe('billing: import, close, statements', () => {
 
   it('closes a period on the terms in force for it, even when they changed before the close ran', async () => {
     const s = await seed(t, { contract: { handleAllowance: 1 } });
-    await importCalls(s.contractId, [call('c1', '2026-07-10T00:00:00Z', '301'), call('c2', '2026-07-11T00:00:00Z', '302')]).expect(200);
+    await importCalls(s.contractId, [
+      call('c1', '2026-07-10T00:00:00Z', '301'),
+      call('c2', '2026-07-11T00:00:00Z', '302'),
+    ]).expect(200);
     // The period ended long ago, but the service had not closed it yet when the allowance changed.
     await t.http().patch(`/contracts/${s.contractId}`).set(admin()).send({ handleAllowance: 5 }).expect(200);
     await close();
@@ -83,9 +122,15 @@ describe('billing: import, close, statements', () => {
     const s = await seed(t);
     await importCalls(s.contractId, [call('d1', '2026-06-10T00:00:00Z', '401')]).expect(200);
     const [a, b] = await Promise.all([close(), close()]);
-    const mine = [...a.body.closed, ...b.body.closed].filter((c: { contractId: string; period: string }) => c.contractId === s.contractId && c.period === '2026-06');
+    const mine = [...a.body.closed, ...b.body.closed].filter(
+      (c: { contractId: string; period: string }) => c.contractId === s.contractId && c.period === '2026-06',
+    );
     expect(mine).toHaveLength(1);
-    const rows = await withClient(t.databaseUrl, (c) => c.query("SELECT count(*)::int AS n FROM statements WHERE contract_id = $1 AND period_key = '2026-06'", [s.contractId]));
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query("SELECT count(*)::int AS n FROM statements WHERE contract_id = $1 AND period_key = '2026-06'", [
+        s.contractId,
+      ]),
+    );
     expect(rows.rows[0].n).toBe(1);
   });
 
@@ -93,7 +138,10 @@ describe('billing: import, close, statements', () => {
     const s = await seed(t, { contract: { handleAllowance: 1 } });
     await importCalls(s.contractId, [call('e1', '2026-05-10T00:00:00Z', '501')]).expect(200);
     await close();
-    const late = await importCalls(s.contractId, [call('e2', '2026-05-20T00:00:00Z', '502'), call('e3', '2026-05-21T00:00:00Z', '501')]);
+    const late = await importCalls(s.contractId, [
+      call('e2', '2026-05-20T00:00:00Z', '502'),
+      call('e3', '2026-05-21T00:00:00Z', '501'),
+    ]);
     expect(late.body).toEqual({ imported: 2, duplicates: 0 });
     const st = (await get(`/contracts/${s.contractId}/statements/2026-05`).expect(200)).body;
     expect(st).toMatchObject({ uniqueHandles: 1, calls: 1, overageHandles: 0, overageCost: { amount: '0.00' } });
@@ -107,12 +155,19 @@ describe('billing: import, close, statements', () => {
     const roster = (await get(`/contracts/${s.contractId}/periods/2026-05/handles`).expect(200)).body;
     expect(roster.map((h: { userId: string }) => h.userId)).toEqual(['501']);
     const periods = (await get(`/contracts/${s.contractId}/periods`).expect(200)).body;
-    expect(periods.find((p: { key: string }) => p.key === '2026-05')).toMatchObject({ closed: true, uniqueHandles: 1, restatement: { uniqueHandles: 2 } });
+    expect(periods.find((p: { key: string }) => p.key === '2026-05')).toMatchObject({
+      closed: true,
+      uniqueHandles: 1,
+      restatement: { uniqueHandles: 2 },
+    });
   });
 
   it('lists every period with calls, newest first, and writes statements for ended periods without calls too', async () => {
     const s = await seed(t);
-    await importCalls(s.contractId, [call('f1', '2026-03-05T00:00:00Z', '601'), call('f2', '2026-01-05T00:00:00Z', '602')]).expect(200);
+    await importCalls(s.contractId, [
+      call('f1', '2026-03-05T00:00:00Z', '601'),
+      call('f2', '2026-01-05T00:00:00Z', '602'),
+    ]).expect(200);
     await close();
     const periods = (await get(`/contracts/${s.contractId}/periods`).expect(200)).body;
     const keys = periods.map((p: { key: string }) => p.key);
@@ -120,7 +175,11 @@ describe('billing: import, close, statements', () => {
     expect(keys[0]).toBe(open);
     expect(keys).toEqual([...keys].sort().reverse());
     expect(keys.indexOf('2026-03')).toBeLessThan(keys.indexOf('2026-02'));
-    expect(periods.find((p: { key: string }) => p.key === '2026-02')).toMatchObject({ closed: true, uniqueHandles: 0, calls: 0 });
+    expect(periods.find((p: { key: string }) => p.key === '2026-02')).toMatchObject({
+      closed: true,
+      uniqueHandles: 0,
+      calls: 0,
+    });
     expect(periods.find((p: { key: string }) => p.key === '2026-03')).toMatchObject({ closed: true, uniqueHandles: 1 });
     expect(periods[0]).toMatchObject({ closed: false, uniqueHandles: 0 });
   });
@@ -129,28 +188,54 @@ describe('billing: import, close, statements', () => {
     const s = await seed(t);
     await importCalls(s.contractId, [call('g1', '2026-04-05T00:00:00Z', '701')]).expect(200);
     await close();
-    await expect(withClient(t.databaseUrl, (c) => c.query('UPDATE statements SET unique_handles = 0 WHERE contract_id = $1', [s.contractId]))).rejects.toThrow(/immutable/);
-    await expect(withClient(t.databaseUrl, (c) => c.query('DELETE FROM statement_handles WHERE contract_id = $1', [s.contractId]))).rejects.toThrow(/immutable/);
+    await expect(
+      withClient(t.databaseUrl, (c) =>
+        c.query('UPDATE statements SET unique_handles = 0 WHERE contract_id = $1', [s.contractId]),
+      ),
+    ).rejects.toThrow(/immutable/);
+    await expect(
+      withClient(t.databaseUrl, (c) => c.query('DELETE FROM statement_handles WHERE contract_id = $1', [s.contractId])),
+    ).rejects.toThrow(/immutable/);
   });
 
   it('imports CSV with the same columns, and refuses a file with a bad row without importing any of it', async () => {
     const s = await seed(t);
-    const csv = 'id,at,userId,screenName,endpoint,status\nh1,2026-10-01T10:00:00Z,801,@acme,totals,200\nh2,2026-10-02T10:00:00Z,802,,28hr,\n';
-    const ok = await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin()).set('Content-Type', 'text/csv').send(csv);
+    const csv =
+      'id,at,userId,screenName,endpoint,status\nh1,2026-10-01T10:00:00Z,801,@acme,totals,200\nh2,2026-10-02T10:00:00Z,802,,28hr,\n';
+    const ok = await t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin())
+      .set('Content-Type', 'text/csv')
+      .send(csv);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ imported: 2, duplicates: 0 });
-    const bad = await importCalls(s.contractId, [call('h3', '2026-10-03T00:00:00Z', '803'), { id: 'h4', at: 'yesterday', userId: '804', endpoint: 'totals' }, call('h5', '2026-10-03T00:00:00Z', 'x')]);
+    const bad = await importCalls(s.contractId, [
+      call('h3', '2026-10-03T00:00:00Z', '803'),
+      { id: 'h4', at: 'yesterday', userId: '804', endpoint: 'totals' },
+      call('h5', '2026-10-03T00:00:00Z', 'x'),
+    ]);
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
     expect(bad.body.details.rows.map((r: { row: number }) => r.row)).toEqual([2, 3]);
     const u = (await get(`/contracts/${s.contractId}/usage?period=2026-10`).expect(200)).body;
     expect(u).toMatchObject({ uniqueHandles: 2, calls: 2 });
     const audit = (await get('/audit-log').expect(200)).body;
-    expect(audit.entries.find((e: { action: string; entityId: string }) => e.action === 'import' && e.entityId === s.contractId)).toMatchObject({ changes: { imported: 2 } });
+    expect(
+      audit.entries.find(
+        (e: { action: string; entityId: string }) => e.action === 'import' && e.entityId === s.contractId,
+      ),
+    ).toMatchObject({ changes: { imported: 2 } });
   });
 
   it("reconciles X's invoice: figures, differences, and the handles that explain them", async () => {
-    const s = await seed(t, { contract: { handleAllowance: 1, overagePrice: { amount: '10.00', currency: 'USD' }, timezone: 'America/New_York' } });
+    const s = await seed(t, {
+      contract: {
+        handleAllowance: 1,
+        overagePrice: { amount: '10.00', currency: 'USD' },
+        timezone: 'America/New_York',
+      },
+    });
     await importCalls(s.contractId, [
       call('r1', '2026-09-10T12:00:00Z', '1101'),
       call('r2', '2026-09-11T12:00:00Z', '1102', 403),
@@ -158,7 +243,10 @@ describe('billing: import, close, statements', () => {
       call('r3', '2026-09-01T02:00:00Z', '1103'),
     ]).expect(200);
     await close();
-    const res = await t.http().post(`/contracts/${s.contractId}/reconciliations`).set(admin())
+    const res = await t
+      .http()
+      .post(`/contracts/${s.contractId}/reconciliations`)
+      .set(admin())
       .send({ period: '2026-09', invoicedHandles: 3, invoicedAmount: { amount: '20.00', currency: 'USD' } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -174,13 +262,19 @@ describe('billing: import, close, statements', () => {
       expectedAmountForInvoicedHandles: { amount: '20.00', currency: 'USD' },
     });
     expect(res.body.review.summary).toMatch(/UTC calendar month/);
-    expect(res.body.review.handles).toEqual(expect.arrayContaining([
-      { userId: '1102', screenName: null, reason: 'not_confirmed' },
-      { userId: '1103', screenName: null, reason: 'utc_month_only' },
-    ]));
+    expect(res.body.review.handles).toEqual(
+      expect.arrayContaining([
+        { userId: '1102', screenName: null, reason: 'not_confirmed' },
+        { userId: '1103', screenName: null, reason: 'utc_month_only' },
+      ]),
+    );
     const list = await get(`/contracts/${s.contractId}/reconciliations`).expect(200);
     expect(list.body).toEqual([expect.objectContaining({ id: res.body.id, difference: 1 })]);
-    const wrongCurrency = await t.http().post(`/contracts/${s.contractId}/reconciliations`).set(admin()).send({ period: '2026-09', invoicedHandles: 3, invoicedAmount: { amount: '1.00', currency: 'EUR' } });
+    const wrongCurrency = await t
+      .http()
+      .post(`/contracts/${s.contractId}/reconciliations`)
+      .set(admin())
+      .send({ period: '2026-09', invoicedHandles: 3, invoicedAmount: { amount: '1.00', currency: 'EUR' } });
     expect(wrongCurrency.status).toBe(400);
   });
 
@@ -196,8 +290,12 @@ describe('billing: a month missed while the service was down', () => {
   it('is closed when the service starts again', async () => {
     const first = await startTestApp();
     const s = await seed(first);
-    await first.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY)
-      .send({ calls: [{ id: 'm1', at: '2026-09-15T00:00:00Z', userId: '901', endpoint: 'totals' }] }).expect(200);
+    await first
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ calls: [{ id: 'm1', at: '2026-09-15T00:00:00Z', userId: '901', endpoint: 'totals' }] })
+      .expect(200);
     await first.stop();
 
     const second = await startTestApp({ databaseUrl: first.databaseUrl, config: { schedulersEnabled: true } });

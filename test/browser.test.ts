@@ -30,7 +30,10 @@ describe('finding a browser', () => {
   it('names what to install when CHROMIUM_PATH points nowhere, and the test command stops', () => {
     process.env.CHROMIUM_PATH = '/nonexistent/chromium';
     expect(() => findChromium()).toThrow('CHROMIUM_PATH is /nonexistent/chromium, which does not exist');
-    const run = spawnSync('sh', [path.join(ROOT, 'test/support/ensure-chromium.sh')], { env: { ...process.env, CHROMIUM_PATH: '/nonexistent/chromium' }, encoding: 'utf8' });
+    const run = spawnSync('sh', [path.join(ROOT, 'test/support/ensure-chromium.sh')], {
+      env: { ...process.env, CHROMIUM_PATH: '/nonexistent/chromium' },
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(INSTALL_HINT);
     expect(run.stderr).toContain('sudo apt-get install chromium');

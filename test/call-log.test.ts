@@ -17,8 +17,11 @@ describe('call log partitions and retention', () => {
   };
   const partitionName = (d: Date) => `calls_${d.toISOString().slice(0, 4)}_${d.toISOString().slice(5, 7)}`;
   const partitions = () =>
-    withClient(t.databaseUrl, (c) => c.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'calls'::regclass ORDER BY 1`))
-      .then((r) => r.rows.map((x) => x.relname as string));
+    withClient(t.databaseUrl, (c) =>
+      c.query(
+        `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'calls'::regclass ORDER BY 1`,
+      ),
+    ).then((r) => r.rows.map((x) => x.relname as string));
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -27,11 +30,15 @@ describe('call log partitions and retention', () => {
 
   it('has this month and the next two ready, and makes more ahead when the months come', async () => {
     const now = new Date();
-    const names = [0, 1, 2].map((i) => partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1))));
+    const names = [0, 1, 2].map((i) =>
+      partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1))),
+    );
     expect(await partitions()).toEqual(expect.arrayContaining(names));
     const later = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 5, 3));
     const made = await t.app.get(CallLogService).createAhead(later);
-    expect(made).toEqual([5, 6, 7].map((i) => partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)))));
+    expect(made).toEqual(
+      [5, 6, 7].map((i) => partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)))),
+    );
     expect(await t.app.get(CallLogService).createAhead(later)).toEqual([]);
   });
 
@@ -39,11 +46,18 @@ describe('call log partitions and retention', () => {
     const s = await seed(t, { contract: { handleAllowance: 1, timezone: 'UTC', billingDay: 1 } });
     const old = monthsAgo(26);
     const kept = monthsAgo(3);
-    await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls: [
-      { id: 'o1', at: old.toISOString(), userId: '71', endpoint: 'totals' },
-      { id: 'o2', at: new Date(old.getTime() + 3_600_000).toISOString(), userId: '72', endpoint: 'totals' },
-      { id: 'k1', at: kept.toISOString(), userId: '73', endpoint: 'totals' },
-    ] }).expect(200);
+    await t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin)
+      .send({
+        calls: [
+          { id: 'o1', at: old.toISOString(), userId: '71', endpoint: 'totals' },
+          { id: 'o2', at: new Date(old.getTime() + 3_600_000).toISOString(), userId: '72', endpoint: 'totals' },
+          { id: 'k1', at: kept.toISOString(), userId: '73', endpoint: 'totals' },
+        ],
+      })
+      .expect(200);
     // The import made the months it needed.
     expect(await partitions()).toEqual(expect.arrayContaining([partitionName(old), partitionName(kept)]));
     const callLog = t.app.get(CallLogService);
@@ -52,32 +66,57 @@ describe('call log partitions and retention', () => {
     // Not closed yet: kept.
     expect(await callLog.dropExpired()).toEqual([]);
     const oldKey = periodContaining(old, { timezone: 'UTC', billingDay: 1 }).key;
-    const before = (await t.http().get(`/contracts/${s.contractId}/usage?period=${oldKey}`).set(admin).expect(200)).body;
+    const before = (await t.http().get(`/contracts/${s.contractId}/usage?period=${oldKey}`).set(admin).expect(200))
+      .body;
 
     await t.http().post('/jobs/close-periods').set(admin).expect(200);
-    const statement = (await t.http().get(`/contracts/${s.contractId}/statements/${oldKey}`).set(admin).expect(200)).body;
-    const roster = (await t.http().get(`/contracts/${s.contractId}/periods/${oldKey}/handles`).set(admin).expect(200)).body;
-    const chargeback = (await t.http().get(`/contracts/${s.contractId}/apps/usage?period=${oldKey}`).set(admin).expect(200)).body;
+    const statement = (await t.http().get(`/contracts/${s.contractId}/statements/${oldKey}`).set(admin).expect(200))
+      .body;
+    const roster = (await t.http().get(`/contracts/${s.contractId}/periods/${oldKey}/handles`).set(admin).expect(200))
+      .body;
+    const chargeback = (
+      await t.http().get(`/contracts/${s.contractId}/apps/usage?period=${oldKey}`).set(admin).expect(200)
+    ).body;
 
     expect(await callLog.dropExpired()).toEqual([partitionName(old)]);
     const now = await partitions();
     expect(now).not.toContain(partitionName(old));
     expect(now).toContain(partitionName(kept));
     // The raw log of that month is gone; what was billed and shown from it is not.
-    const left = await withClient(t.databaseUrl, (c) => c.query('SELECT count(*)::int AS n FROM calls WHERE contract_id = $1', [s.contractId]));
+    const left = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT count(*)::int AS n FROM calls WHERE contract_id = $1', [s.contractId]),
+    );
     expect(left.rows[0].n).toBe(1);
-    expect((await t.http().get(`/contracts/${s.contractId}/statements/${oldKey}`).set(admin).expect(200)).body).toEqual(statement);
-    expect((await t.http().get(`/contracts/${s.contractId}/periods/${oldKey}/handles`).set(admin).expect(200)).body).toEqual(roster);
-    expect((await t.http().get(`/contracts/${s.contractId}/apps/usage?period=${oldKey}`).set(admin).expect(200)).body).toEqual(chargeback);
+    expect((await t.http().get(`/contracts/${s.contractId}/statements/${oldKey}`).set(admin).expect(200)).body).toEqual(
+      statement,
+    );
+    expect(
+      (await t.http().get(`/contracts/${s.contractId}/periods/${oldKey}/handles`).set(admin).expect(200)).body,
+    ).toEqual(roster);
+    expect(
+      (await t.http().get(`/contracts/${s.contractId}/apps/usage?period=${oldKey}`).set(admin).expect(200)).body,
+    ).toEqual(chargeback);
     const after = (await t.http().get(`/contracts/${s.contractId}/usage?period=${oldKey}`).set(admin).expect(200)).body;
-    expect({ ...after, asOf: null }).toEqual({ ...before, asOf: null, period: { ...before.period, closed: true, status: 'closed' }, closedAt: after.closedAt, restatement: null, projection: null });
+    expect({ ...after, asOf: null }).toEqual({
+      ...before,
+      asOf: null,
+      period: { ...before.period, closed: true, status: 'closed' },
+      closedAt: after.closedAt,
+      restatement: null,
+      projection: null,
+    });
     expect(statement).toMatchObject({ uniqueHandles: 2, overageHandles: 1, calls: 2 });
   });
 
   it('drops a month without holding up calls into the current one', async () => {
     const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
     const old = monthsAgo(30);
-    await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls: [{ id: 'x1', at: old.toISOString(), userId: '81', endpoint: 'totals' }] }).expect(200);
+    await t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin)
+      .send({ calls: [{ id: 'x1', at: old.toISOString(), userId: '81', endpoint: 'totals' }] })
+      .expect(200);
     await t.http().post('/jobs/close-periods').set(admin).expect(200);
 
     // A reader of the old month in a long transaction: the detach waits for it (CONCURRENTLY), the gateway does not wait for the detach.
@@ -87,10 +126,21 @@ describe('call log partitions and retention', () => {
       await reader.query('BEGIN');
       await reader.query(`SELECT count(*) FROM ${partitionName(old)}`);
       let done = false;
-      const dropping = t.app.get(CallLogService).dropExpired().finally(() => (done = true));
+      const dropping = t.app
+        .get(CallLogService)
+        .dropExpired()
+        .finally(() => (done = true));
       await new Promise((r) => setTimeout(r, 500));
       expect(done).toBe(false);
-      expectStatus(await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()), 200);
+      expectStatus(
+        await t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', s.clientKey)
+          .set('X-Handle', s.handles[0].userId)
+          .send(totalsBody()),
+        200,
+      );
       await t.settle();
       expect(done).toBe(false);
       await reader.query('COMMIT');
@@ -108,17 +158,39 @@ describe('call log partitions and retention', () => {
     const n = 12_000;
     // Spread over the open period so far and the one before, so slices take both periods' counter locks.
     const span = Date.now() - 60_000 - past.start.getTime();
-    const calls = Array.from({ length: n }, (_, i) => ({ id: `s${i}`, at: new Date(past.start.getTime() + Math.floor((span * i) / n)).toISOString(), userId: `${100_000 + (i % 3000)}`, endpoint: 'totals', status: i % 7 === 0 ? 429 : 200 }));
-    const importing = t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }).then((r) => r);
+    const calls = Array.from({ length: n }, (_, i) => ({
+      id: `s${i}`,
+      at: new Date(past.start.getTime() + Math.floor((span * i) / n)).toISOString(),
+      userId: `${100_000 + (i % 3000)}`,
+      endpoint: 'totals',
+      status: i % 7 === 0 ? 429 : 200,
+    }));
+    const importing = t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin)
+      .send({ calls })
+      .then((r) => r);
     let importDone = false;
     void importing.then(() => (importDone = true));
     // Wait for the first slices to commit, then call through the gateway: the call must not wait for the whole import.
-    const logged = () => withClient(t.databaseUrl, (c) => c.query(`SELECT count(*)::int AS n FROM calls WHERE contract_id = $1`, [s.contractId])).then((r) => r.rows[0].n as number);
+    const logged = () =>
+      withClient(t.databaseUrl, (c) =>
+        c.query(`SELECT count(*)::int AS n FROM calls WHERE contract_id = $1`, [s.contractId]),
+      ).then((r) => r.rows[0].n as number);
     for (let i = 0; i < 400 && (await logged()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
     const during = await logged();
     expect(during).toBeGreaterThan(0);
     expect(during).toBeLessThan(n);
-    expectStatus(await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody()), 200);
+    expectStatus(
+      await t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', s.handles[0].userId)
+        .send(totalsBody()),
+      200,
+    );
     expect(importDone).toBe(false);
     const res = await importing;
     expect(res.status).toBe(200);
@@ -126,12 +198,28 @@ describe('call log partitions and retention', () => {
     await t.settle();
 
     // Again: every call a duplicate.
-    expect((await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }).expect(200)).body).toEqual({ imported: 0, duplicates: n });
+    expect(
+      (await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }).expect(200)).body,
+    ).toEqual({ imported: 0, duplicates: n });
     const ledger = await readLedger(t.databaseUrl, s.contractId);
     expect(ledger.aggregateProblems).toEqual([]);
-    const handles = await withClient(t.databaseUrl, (c) => c.query(`SELECT count(*)::int AS n, count(confirmed_at)::int AS confirmed, sum(calls)::int AS calls FROM period_handles WHERE contract_id = $1`, [s.contractId]));
-    const counters = await withClient(t.databaseUrl, (c) => c.query(`SELECT sum(attempted_handles)::int AS attempted, sum(confirmed_handles)::int AS confirmed, sum(calls)::int AS calls FROM period_counters WHERE contract_id = $1`, [s.contractId]));
-    expect(counters.rows[0]).toEqual({ attempted: handles.rows[0].n, confirmed: handles.rows[0].confirmed, calls: n + 1 });
+    const handles = await withClient(t.databaseUrl, (c) =>
+      c.query(
+        `SELECT count(*)::int AS n, count(confirmed_at)::int AS confirmed, sum(calls)::int AS calls FROM period_handles WHERE contract_id = $1`,
+        [s.contractId],
+      ),
+    );
+    const counters = await withClient(t.databaseUrl, (c) =>
+      c.query(
+        `SELECT sum(attempted_handles)::int AS attempted, sum(confirmed_handles)::int AS confirmed, sum(calls)::int AS calls FROM period_counters WHERE contract_id = $1`,
+        [s.contractId],
+      ),
+    );
+    expect(counters.rows[0]).toEqual({
+      attempted: handles.rows[0].n,
+      confirmed: handles.rows[0].confirmed,
+      calls: n + 1,
+    });
     expect(handles.rows[0].calls).toBe(n + 1);
   });
 });

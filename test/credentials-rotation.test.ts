@@ -16,7 +16,10 @@ import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 const ROOT = path.resolve(__dirname, '..');
-const SCRIPT = path.resolve(process.env.HANDLEMETER_DIST ?? path.join(ROOT, 'dist'), 'src/config/rotate-credentials-key.main.js');
+const SCRIPT = path.resolve(
+  process.env.HANDLEMETER_DIST ?? path.join(ROOT, 'dist'),
+  'src/config/rotate-credentials-key.main.js',
+);
 const TOTALS = '/insights/engagement/totals';
 
 interface Run {
@@ -29,10 +32,15 @@ interface Run {
 function rotate(env: Record<string, string>): Promise<Run> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'handlemeter-rotate-'));
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT], { cwd, env: { PATH: process.env.PATH, NODE_PATH: path.join(ROOT, 'node_modules'), ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      fs.rmSync(cwd, { recursive: true, force: true });
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [SCRIPT],
+      { cwd, env: { PATH: process.env.PATH, NODE_PATH: path.join(ROOT, 'node_modules'), ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        fs.rmSync(cwd, { recursive: true, force: true });
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -64,12 +72,24 @@ describe('rotating CREDENTIALS_KEY', () => {
     db = await createTestDatabase();
     onA = await startTestApp({ databaseUrl: db.url, config: { credentialsKey: keyA } });
     // A webhook URL is a credential too: the contract's, and the outbox's copy of it once an alert is queued.
-    s = await seed(onA, { handles: 3, contract: { handleAllowance: 1, alertThresholds: [1.0], notify: { emails: [], webhookUrl: 'http://127.0.0.1:9/hooks/rotate-me' } } });
+    s = await seed(onA, {
+      handles: 3,
+      contract: {
+        handleAllowance: 1,
+        alertThresholds: [1.0],
+        notify: { emails: [], webhookUrl: 'http://127.0.0.1:9/hooks/rotate-me' },
+      },
+    });
     // A deleted handle's tokens are destroyed (NULL): nothing to re-seal there.
     const list = await onA.http().get(`/apps/${s.appId}/handles`).set('X-API-Key', ADMIN_KEY);
     const gone = list.body.find((h: { userId: string }) => h.userId === s.handles[2].userId);
     await onA.http().delete(`/apps/${s.appId}/handles/${gone.id}`).set('X-API-Key', ADMIN_KEY).expect(204);
-    const res = await onA.http().post(TOTALS).set('X-API-Key', s.clientKey).set('X-Handle', s.handles[0].userId).send(totalsBody());
+    const res = await onA
+      .http()
+      .post(TOTALS)
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', s.handles[0].userId)
+      .send(totalsBody());
     expectStatus(res, 200);
     await onA.settle();
     await onA.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
@@ -116,7 +136,11 @@ describe('rotating CREDENTIALS_KEY', () => {
       expect(onlyB.open(sealed)).toBe(onlyA.open(before[where]));
     }
 
-    const again = await rotate({ DATABASE_URL: db.url, CREDENTIALS_KEY: b64(keyB), CREDENTIALS_KEY_PREVIOUS: b64(keyA) });
+    const again = await rotate({
+      DATABASE_URL: db.url,
+      CREDENTIALS_KEY: b64(keyB),
+      CREDENTIALS_KEY_PREVIOUS: b64(keyA),
+    });
     expect(JSON.parse(again.stdout)).toMatchObject({ resealed: 0, alreadyCurrent: 8 });
     expect(await sealedValues(db.url)).toEqual(after);
   });
@@ -125,9 +149,18 @@ describe('rotating CREDENTIALS_KEY', () => {
     const onB = await startTestApp({ databaseUrl: db.url, sim: onA.sim, config: { credentialsKey: keyB } });
     try {
       onB.sim.reset();
-      const user = await onB.http().post(TOTALS).set('X-API-Key', s.clientKey).set('X-Handle', s.handles[1].userId).send(totalsBody());
+      const user = await onB
+        .http()
+        .post(TOTALS)
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', s.handles[1].userId)
+        .send(totalsBody());
       expect(user.status).toBe(200);
-      const appOnly = await onB.http().post(TOTALS).set('X-API-Key', s.clientKey).send(totalsBody(['favorites']));
+      const appOnly = await onB
+        .http()
+        .post(TOTALS)
+        .set('X-API-Key', s.clientKey)
+        .send(totalsBody(['favorites']));
       expect(appOnly.status).toBe(200);
       // A drop-in client signs with its own secrets; handlemeter verifies with the re-sealed copies.
       const oauth = new OAuth({
@@ -136,7 +169,12 @@ describe('rotating CREDENTIALS_KEY', () => {
         hash_function: (base, key) => crypto.createHmac('sha1', key).update(base).digest('base64'),
       });
       const h = s.handles[0];
-      const signed = oauth.toHeader(oauth.authorize({ url: `${onB.url}${TOTALS}`, method: 'POST' }, { key: h.accessToken, secret: h.accessTokenSecret }));
+      const signed = oauth.toHeader(
+        oauth.authorize(
+          { url: `${onB.url}${TOTALS}`, method: 'POST' },
+          { key: h.accessToken, secret: h.accessTokenSecret },
+        ),
+      );
       const dropIn = await onB.http().post(TOTALS).set('Authorization', signed.Authorization).send(totalsBody());
       expect(dropIn.status).toBe(200);
       expect(onB.sim.received.map((c) => [c.auth, c.userId, c.status])).toEqual([
@@ -154,9 +192,18 @@ describe('rotating CREDENTIALS_KEY', () => {
     const onOld = await startTestApp({ databaseUrl: db.url, sim: onA.sim, config: { credentialsKey: keyA } });
     try {
       onOld.sim.reset();
-      const res = await onOld.http().post(TOTALS).set('X-API-Key', s.clientKey).set('X-Handle', s.handles[1].userId).send(totalsBody());
+      const res = await onOld
+        .http()
+        .post(TOTALS)
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', s.handles[1].userId)
+        .send(totalsBody());
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ statusCode: 503, code: 'CREDENTIALS_UNREADABLE', details: { owner: `app ${s.appId}` } });
+      expect(res.body).toMatchObject({
+        statusCode: 503,
+        code: 'CREDENTIALS_UNREADABLE',
+        details: { owner: `app ${s.appId}` },
+      });
       expect(res.body.message).toContain('CREDENTIALS_KEY');
       expect(onOld.sim.received).toEqual([]);
     } finally {

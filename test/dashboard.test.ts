@@ -35,7 +35,8 @@ describe('dashboard in a browser', () => {
     hooks.failNext = 1_000_000;
     t = await startTestApp({ config: { outboxRetryBaseMs: 60_000 } });
     browser = await launchChromium();
-    financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Dana', role: 'finance' }).expect(201)).body.key;
+    financeKey = (await t.http().post('/api-keys').set(admin).send({ name: 'Dana', role: 'finance' }).expect(201)).body
+      .key;
     s = await seedBusyContract(t, hooks.url);
   });
   afterAll(async () => {
@@ -45,7 +46,12 @@ describe('dashboard in a browser', () => {
   });
 
   /** A fresh browser profile, recording every request it makes and every CSP complaint. */
-  async function openBrowser(): Promise<{ context: BrowserContext; page: Page; requests: string[]; problems: string[] }> {
+  async function openBrowser(): Promise<{
+    context: BrowserContext;
+    page: Page;
+    requests: string[];
+    problems: string[];
+  }> {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     const requests: string[] = [];
@@ -59,7 +65,10 @@ describe('dashboard in a browser', () => {
   async function signIn(page: Page, key: string): Promise<number> {
     await page.goto(`${t.url}/dashboard`);
     await page.fill('input[name="key"]', key);
-    const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/dashboard/login')), page.click('button[type="submit"]')]);
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/dashboard/login')),
+      page.click('button[type="submit"]'),
+    ]);
     await page.waitForLoadState();
     return res.status();
   }
@@ -93,7 +102,11 @@ describe('dashboard in a browser', () => {
       const svg = page.locator('svg.chart');
       expect(await svg.count()).toBe(1);
       expect(await svg.locator('line.allowance').getAttribute('data-allowance')).toBe(String(before.allowance));
-      const points = await svg.locator('circle.point').evaluateAll((els) => els.map((e) => ({ date: e.getAttribute('data-date'), count: Number(e.getAttribute('data-count')) })));
+      const points = await svg
+        .locator('circle.point')
+        .evaluateAll((els) =>
+          els.map((e) => ({ date: e.getAttribute('data-date'), count: Number(e.getAttribute('data-count')) })),
+        );
       const open = periodContaining(new Date(), { timezone: TZ, billingDay: s.billingDay });
       const today = DateTime.now().setZone(TZ).toISODate();
       expect(points[0].date).toBe(DateTime.fromJSDate(open.start, { zone: TZ }).toISODate());
@@ -116,9 +129,10 @@ describe('dashboard in a browser', () => {
         uniqueHandles: String(u.uniqueHandles),
         remaining: String(u.remaining),
         projectedHandles: String(u.projection.uniqueHandles),
-        projectedOverageCost: u.projection.overageCostRange.low.amount === u.projection.overageCostRange.high.amount
-          ? usd(u.projection.overageCostRange.low)
-          : `${usd(u.projection.overageCostRange.low)} – ${usd(u.projection.overageCostRange.high)}`,
+        projectedOverageCost:
+          u.projection.overageCostRange.low.amount === u.projection.overageCostRange.high.amount
+            ? usd(u.projection.overageCostRange.low)
+            : `${usd(u.projection.overageCostRange.low)} – ${usd(u.projection.overageCostRange.high)}`,
         crossingDate: u.projection.exceedsAllowanceOn ?? 'not projected',
         calls: String(u.calls),
       });
@@ -126,10 +140,18 @@ describe('dashboard in a browser', () => {
       expect(before.projection.exceedsAllowanceOn).not.toBeNull(); // the seeded curve crosses its allowance
 
       // Which app used the handles: the chargeback table is the API's, row for row.
-      const chargeback = (await api(`/contracts/${s.contractId}/apps/usage`).expect(200)).body as { appId: string | null; name: string; calls: number; firstCountedHandles: number; overageCost: { amount: string; currency: string } }[];
+      const chargeback = (await api(`/contracts/${s.contractId}/apps/usage`).expect(200)).body as {
+        appId: string | null;
+        name: string;
+        calls: number;
+        firstCountedHandles: number;
+        overageCost: { amount: string; currency: string };
+      }[];
       expect(chargeback.length).toBeGreaterThanOrEqual(1);
       for (const a of chargeback) {
-        const cells = (await page.locator(`table.apps tr[data-app="${a.appId ?? 'imported'}"] td`).allInnerTexts()).map((c) => c.trim());
+        const cells = (await page.locator(`table.apps tr[data-app="${a.appId ?? 'imported'}"] td`).allInnerTexts()).map(
+          (c) => c.trim(),
+        );
         expect(cells[0]).toBe(a.name);
         expect(cells[3]).toBe(a.firstCountedHandles.toLocaleString('en-US'));
         expect(cells[5]).toBe(usd(a.overageCost));
@@ -190,67 +212,82 @@ describe('dashboard in a browser', () => {
       expect(await page.locator('[data-empty="handles"]').count()).toBe(1);
       expect(await page.locator('[data-empty="alerts"]').count()).toBe(1);
       // Its apps are listed, each with nothing used yet.
-      for (const row of await page.locator('table.apps tbody tr').allInnerTexts()) expect(row.split('\t').slice(1, 4)).toEqual(['0', '0', '0']);
+      for (const row of await page.locator('table.apps tbody tr').allInnerTexts())
+        expect(row.split('\t').slice(1, 4)).toEqual(['0', '0', '0']);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
     }
   });
 
-  it.each([390, 1280])('fits a %i px wide screen: no sideways scrolling, formatted figures, zones named, chart labelled (screenshots)', async (width) => {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    try {
-      // An admin: sees the delivery errors too.
-      await page.goto(`${t.url}/dashboard`);
-      await page.fill('input[name="key"]', ADMIN_KEY);
-      await Promise.all([page.waitForURL(`${t.url}/dashboard`), page.click('button[type="submit"]')]);
-      expect(await overflow()).toBe(0);
-      await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
-      const u = (await api(`/contracts/${s.contractId}/usage`).expect(200)).body;
-      expect(await overflow()).toBe(0);
+  it.each([390, 1280])(
+    'fits a %i px wide screen: no sideways scrolling, formatted figures, zones named, chart labelled (screenshots)',
+    async (width) => {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const page = await context.newPage();
+      const overflow = () =>
+        page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      try {
+        // An admin: sees the delivery errors too.
+        await page.goto(`${t.url}/dashboard`);
+        await page.fill('input[name="key"]', ADMIN_KEY);
+        await Promise.all([page.waitForURL(`${t.url}/dashboard`), page.click('button[type="submit"]')]);
+        expect(await overflow()).toBe(0);
+        await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
+        const u = (await api(`/contracts/${s.contractId}/usage`).expect(200)).body;
+        expect(await overflow()).toBe(0);
 
-      // Money per currency with separators, the projected overage as a range, counts with separators.
-      const range = await figure(page, 'projectedOverageCost');
-      expect(range).toMatch(/^USD \d{1,3}(,\d{3})*\.\d{2}( – USD \d{1,3}(,\d{3})*\.\d{2})?$/);
-      expect(range).toContain(usd(u.projection.overageCostRange.high));
-      expect(u.projection.overageCostRange.high.amount.length).toBeGreaterThan(7); // ≥ 1,000.00: the separator is tested
-      expect(await page.locator('[data-figure="projectedBand"]').innerText()).toBe(`${u.projection.low.toLocaleString('en-US')}–${u.projection.high.toLocaleString('en-US')}`);
-      expect(u.projection.low).toBeGreaterThanOrEqual(u.uniqueHandles);
-      // Time zones: the contract's named, and every time carries its zone.
-      expect(await page.locator('[data-timezone]').innerText()).toBe(TZ);
-      expect(await page.locator('p.sub').first().innerText()).toMatch(/as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T/);
-      // The chart: the today line labelled, its text readable (at least 9 px tall on screen).
-      expect(await page.locator('svg.chart [data-label="today"]').textContent()).toMatch(/^today /);
-      const labelHeight = await page.locator('svg.chart text.label').first().evaluate((e) => e.getBoundingClientRect().height);
-      expect(labelHeight).toBeGreaterThanOrEqual(9);
-      // Delivery errors: the failing webhook's last error, for an admin.
-      expect(await page.locator('[data-delivery-error="webhook"]').first().innerText()).toMatch(/500|not now/);
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SCREENSHOTS, width === 1280 ? 'dashboard.png' : `dashboard-${width}.png`), fullPage: true });
+        // Money per currency with separators, the projected overage as a range, counts with separators.
+        const range = await figure(page, 'projectedOverageCost');
+        expect(range).toMatch(/^USD \d{1,3}(,\d{3})*\.\d{2}( – USD \d{1,3}(,\d{3})*\.\d{2})?$/);
+        expect(range).toContain(usd(u.projection.overageCostRange.high));
+        expect(u.projection.overageCostRange.high.amount.length).toBeGreaterThan(7); // ≥ 1,000.00: the separator is tested
+        expect(await page.locator('[data-figure="projectedBand"]').innerText()).toBe(
+          `${u.projection.low.toLocaleString('en-US')}–${u.projection.high.toLocaleString('en-US')}`,
+        );
+        expect(u.projection.low).toBeGreaterThanOrEqual(u.uniqueHandles);
+        // Time zones: the contract's named, and every time carries its zone.
+        expect(await page.locator('[data-timezone]').innerText()).toBe(TZ);
+        expect(await page.locator('p.sub').first().innerText()).toMatch(/as of \d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T/);
+        // The chart: the today line labelled, its text readable (at least 9 px tall on screen).
+        expect(await page.locator('svg.chart [data-label="today"]').textContent()).toMatch(/^today /);
+        const labelHeight = await page
+          .locator('svg.chart text.label')
+          .first()
+          .evaluate((e) => e.getBoundingClientRect().height);
+        expect(labelHeight).toBeGreaterThanOrEqual(9);
+        // Delivery errors: the failing webhook's last error, for an admin.
+        expect(await page.locator('[data-delivery-error="webhook"]').first().innerText()).toMatch(/500|not now/);
+        fs.mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({
+          path: path.join(SCREENSHOTS, width === 1280 ? 'dashboard.png' : `dashboard-${width}.png`),
+          fullPage: true,
+        });
 
-      // The reconciliation page and the audit log fit too; the audit names keys.
-      await page.goto(`${t.url}/dashboard/contracts/${s.contractId}/reconciliations`);
-      expect(await page.locator('[data-figure="utcCutoff"]').count()).toBe(1);
-      expect(await overflow()).toBe(0);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `reconciliation-${width}.png`), fullPage: true });
-      await page.goto(`${t.url}/dashboard/audit`);
-      expect(await overflow()).toBe(0);
-      const who = await page.locator('table.audit tbody tr td:nth-child(2)').allInnerTexts();
-      expect(who).toContain('bootstrap (ADMIN_API_KEY)');
-      expect(who.join(' ')).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
-    } finally {
-      await context.close();
-    }
-  });
+        // The reconciliation page and the audit log fit too; the audit names keys.
+        await page.goto(`${t.url}/dashboard/contracts/${s.contractId}/reconciliations`);
+        expect(await page.locator('[data-figure="utcCutoff"]').count()).toBe(1);
+        expect(await overflow()).toBe(0);
+        await page.screenshot({ path: path.join(SCREENSHOTS, `reconciliation-${width}.png`), fullPage: true });
+        await page.goto(`${t.url}/dashboard/audit`);
+        expect(await overflow()).toBe(0);
+        const who = await page.locator('table.audit tbody tr td:nth-child(2)').allInnerTexts();
+        expect(who).toContain('bootstrap (ADMIN_API_KEY)');
+        expect(who.join(' ')).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+      } finally {
+        await context.close();
+      }
+    },
+  );
 
   it('shows finance that a delivery is failing, without its error text', async () => {
     const { context, page } = await openBrowser();
     try {
       expect(await signIn(page, financeKey)).toBe(303);
       await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
-      expect(await page.locator('table.alerts .delivery .tag').first().innerText()).toMatch(/^webhook: (pending|failed) after \d+ attempts?$/);
+      expect(await page.locator('table.alerts .delivery .tag').first().innerText()).toMatch(
+        /^webhook: (pending|failed) after \d+ attempts?$/,
+      );
       expect(await page.locator('[data-delivery-error]').count()).toBe(0);
       expect((await page.goto(`${t.url}/dashboard/audit`))!.status()).toBe(403);
     } finally {
@@ -269,9 +306,19 @@ describe('dashboard sessions and headers', () => {
   });
   afterAll(() => t.close());
 
-  const newKey = async (role: string, appId?: string) => (await t.http().post('/api-keys').set('X-API-Key', ADMIN_KEY).send({ name: role, role, ...(appId ? { appId } : {}) }).expect(201)).body as { id: string; key: string };
-  const signIn = (key: string, headers: Record<string, string> = {}) => t.http().post('/dashboard/login').set(headers).type('form').send({ key });
-  const cookieOf = (res: { headers: Record<string, unknown> }) => String((res.headers['set-cookie'] as string[])[0]).split(';')[0];
+  const newKey = async (role: string, appId?: string) =>
+    (
+      await t
+        .http()
+        .post('/api-keys')
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ name: role, role, ...(appId ? { appId } : {}) })
+        .expect(201)
+    ).body as { id: string; key: string };
+  const signIn = (key: string, headers: Record<string, string> = {}) =>
+    t.http().post('/dashboard/login').set(headers).type('form').send({ key });
+  const cookieOf = (res: { headers: Record<string, unknown> }) =>
+    String((res.headers['set-cookie'] as string[])[0]).split(';')[0];
   const contractPage = (cookie?: string) => {
     const req = t.http().get(`/dashboard/contracts/${s.contractId}`);
     return cookie ? req.set('Cookie', cookie) : req;
@@ -283,11 +330,15 @@ describe('dashboard sessions and headers', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/dashboard');
     const setCookie = (res.headers['set-cookie'] as unknown as string[])[0];
-    expect(setCookie).toMatch(/^hm_dashboard=[A-Za-z0-9_-]{43}; Path=\/dashboard; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).toMatch(
+      /^hm_dashboard=[A-Za-z0-9_-]{43}; Path=\/dashboard; Max-Age=43200; HttpOnly; SameSite=Strict$/,
+    );
     expect(setCookie).not.toContain(key);
     expect((await contractPage(cookieOf(res))).status).toBe(200);
     // Behind a TLS-terminating proxy the cookie is Secure too.
-    expect(((await signIn(key, { 'X-Forwarded-Proto': 'https' })).headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure$/);
+    expect(
+      ((await signIn(key, { 'X-Forwarded-Proto': 'https' })).headers['set-cookie'] as unknown as string[])[0],
+    ).toMatch(/; Secure$/);
   });
 
   it('admits admin keys too, but not client keys, unknown keys or an empty form', async () => {
@@ -311,17 +362,26 @@ describe('dashboard sessions and headers', () => {
   });
 
   it('asks to sign in for every page and download without a session, and keeps the page to return to', async () => {
-    for (const p of [`/dashboard/contracts/${s.contractId}`, `/dashboard/contracts/${s.contractId}/periods/2026-01/handles.csv`]) {
+    for (const p of [
+      `/dashboard/contracts/${s.contractId}`,
+      `/dashboard/contracts/${s.contractId}/periods/2026-01/handles.csv`,
+    ]) {
       const res = await t.http().get(p).set('Cookie', 'hm_dashboard=forgedforgedforgedforgedforgedforgedforged123');
       expect({ status: res.status, type: res.type }).toEqual({ status: 401, type: 'text/html' });
       expect(res.text).toContain(`name="next" value="${p}"`);
     }
     const { key } = await newKey('finance');
-    const back = await t.http().post('/dashboard/login').type('form').send({ key, next: `/dashboard/contracts/${s.contractId}` });
+    const back = await t
+      .http()
+      .post('/dashboard/login')
+      .type('form')
+      .send({ key, next: `/dashboard/contracts/${s.contractId}` });
     expect(back.headers.location).toBe(`/dashboard/contracts/${s.contractId}`);
     // ...but never to another site.
     for (const next of ['https://evil.example/dashboard', '//evil.example/x', '/dashboard//evil.example', '/docs']) {
-      expect((await t.http().post('/dashboard/login').type('form').send({ key, next })).headers.location).toBe('/dashboard');
+      expect((await t.http().post('/dashboard/login').type('form').send({ key, next })).headers.location).toBe(
+        '/dashboard',
+      );
     }
   });
 
@@ -334,9 +394,15 @@ describe('dashboard sessions and headers', () => {
 
   it('sends a Content-Security-Policy allowing only itself, and never lets pages be cached', async () => {
     const cookie = cookieOf(await signIn(ADMIN_KEY));
-    for (const res of [await t.http().get('/dashboard'), await contractPage(cookie), await t.http().get('/dashboard/assets/dashboard.css')]) {
+    for (const res of [
+      await t.http().get('/dashboard'),
+      await contractPage(cookie),
+      await t.http().get('/dashboard/assets/dashboard.css'),
+    ]) {
       expect(res.status).toBe(200);
-      expect(res.headers['content-security-policy']).toMatch(/^default-src 'self'; script-src 'self'; style-src 'self';/);
+      expect(res.headers['content-security-policy']).toMatch(
+        /^default-src 'self'; script-src 'self'; style-src 'self';/,
+      );
       expect(res.headers['content-security-policy']).not.toMatch(/unsafe|https?:|\*/);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers['x-frame-options']).toBe('DENY');
@@ -357,7 +423,9 @@ describe('dashboard sessions and headers', () => {
 
   it('answers every dashboard route sensibly without a session, also to an X-API-Key (which is no session)', async () => {
     // HEAD is Fastify's own twin of each GET.
-    const routes = t.routes.filter((r) => r.path.startsWith('/dashboard') && r.method !== 'head').map((r) => [r.method, r.path] as const);
+    const routes = t.routes
+      .filter((r) => r.path.startsWith('/dashboard') && r.method !== 'head')
+      .map((r) => [r.method, r.path] as const);
     expect(routes.length).toBeGreaterThanOrEqual(6);
     const answers: Record<string, number> = {};
     for (const [method, route] of routes) {
@@ -405,13 +473,27 @@ async function seedBusyContract(t: TestApp, webhookUrl: string): Promise<BusyCon
   const elapsedDays = Math.round(now.startOf('day').diff(start, 'days').days);
   const s = await seed(t, {
     handles: 3,
-    contract: { name: 'Northwind Analytics', handleAllowance: 90, overagePrice: { amount: '1250.00', currency: 'USD' }, timezone: TZ, billingDay: start.day, alertThresholds: [0.5, 0.8], notify: { emails: [], webhookUrl } },
+    contract: {
+      name: 'Northwind Analytics',
+      handleAllowance: 90,
+      overagePrice: { amount: '1250.00', currency: 'USD' },
+      timezone: TZ,
+      billingDay: start.day,
+      alertThresholds: [0.5, 0.8],
+      notify: { emails: [], webhookUrl },
+    },
   });
   const cycle = { timezone: TZ, billingDay: start.day };
   const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
   const calls: object[] = [];
   // Last period: 95 handles over its first three weeks, 5 over the allowance.
-  for (let i = 0; i < 95; i++) calls.push({ id: `p-${i}`, at: new Date(last.start.getTime() + (i % 21) * 86_400_000 + 50_400_000).toISOString(), userId: String(700_000 + i), endpoint: 'totals' });
+  for (let i = 0; i < 95; i++)
+    calls.push({
+      id: `p-${i}`,
+      at: new Date(last.start.getTime() + (i % 21) * 86_400_000 + 50_400_000).toISOString(),
+      userId: String(700_000 + i),
+      endpoint: 'totals',
+    });
   // This period: fewer new handles each day, each seen again the day after.
   let user = 800_000;
   for (let d = 0; d < elapsedDays; d++) {
@@ -419,20 +501,47 @@ async function seedBusyContract(t: TestApp, webhookUrl: string): Promise<BusyCon
     for (let i = 0; i < Math.max(2, Math.round(14 * 0.82 ** d)); i++) {
       const userId = String(user++);
       calls.push({ id: `c-${userId}`, at: at.toISO(), userId, screenName: `reader_${userId}`, endpoint: 'totals' });
-      if (d + 1 < elapsedDays) calls.push({ id: `r-${userId}`, at: at.plus({ days: 1 }).toISO(), userId, screenName: `reader_${userId}`, endpoint: '28hr' });
+      if (d + 1 < elapsedDays)
+        calls.push({
+          id: `r-${userId}`,
+          at: at.plus({ days: 1 }).toISO(),
+          userId,
+          screenName: `reader_${userId}`,
+          endpoint: '28hr',
+        });
     }
   }
-  expectStatus(await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }), 200);
+  expectStatus(
+    await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }),
+    200,
+  );
   for (const i of [0, 0, 0, 1, 1, 2]) {
-    expectStatus(await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody()), 200);
+    expectStatus(
+      await t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', s.handles[i].userId)
+        .send(totalsBody()),
+      200,
+    );
   }
   await t.settle();
   await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
   await t.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
   // Its statement reconciled (the page's figures), and the alerts' first webhook attempts made (and refused).
-  expectStatus(await t.http().post(`/contracts/${s.contractId}/reconciliations`).set('X-API-Key', ADMIN_KEY).send({ period: last.key, invoicedHandles: 96 }), 201);
+  expectStatus(
+    await t
+      .http()
+      .post(`/contracts/${s.contractId}/reconciliations`)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ period: last.key, invoicedHandles: 96 }),
+    201,
+  );
   for (let i = 0; i < 100; i++) {
-    const alerts = (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY)).body as { channels: { attempts: number; lastError: string | null }[] }[];
+    const alerts = (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY)).body as {
+      channels: { attempts: number; lastError: string | null }[];
+    }[];
     if (alerts.length && alerts.every((a) => a.channels.every((c) => c.attempts > 0 && c.lastError))) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -35,7 +35,9 @@ function sign(app: Consumer, token: Token, url: string, opts: SignOptions = {}):
   });
   if (opts.timestamp !== undefined) oauth.getTimeStamp = () => opts.timestamp!;
   if (opts.nonce !== undefined) oauth.getNonce = () => opts.nonce!;
-  return oauth.toHeader(oauth.authorize({ url, method: 'POST' }, { key: token.accessToken, secret: token.accessTokenSecret })).Authorization;
+  return oauth.toHeader(
+    oauth.authorize({ url, method: 'POST' }, { key: token.accessToken, secret: token.accessTokenSecret }),
+  ).Authorization;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -51,14 +53,21 @@ describe('drop-in: a client signs with its own X credentials', () => {
   beforeEach(() => t.sim.reset());
 
   /** POSTs to handlemeter at `path` (query included) with the given Authorization and headers. */
-  const post = (app: TestApp, path: string, authorization: string | null, body: object = totalsBody(), headers: Record<string, string> = {}) => {
+  const post = (
+    app: TestApp,
+    path: string,
+    authorization: string | null,
+    body: object = totalsBody(),
+    headers: Record<string, string> = {},
+  ) => {
     let r = app.http().post(path);
     if (authorization !== null) r = r.set('Authorization', authorization);
     for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
     return r.send(body);
   };
   /** The client changed its base URL to handlemeter's and signs for it. */
-  const dropIn = (s: Consumer, h: Token, body: object = totalsBody(), headers: Record<string, string> = {}) => post(t, TOTALS, sign(s, h, t.url + TOTALS), body, headers);
+  const dropIn = (s: Consumer, h: Token, body: object = totalsBody(), headers: Record<string, string> = {}) =>
+    post(t, TOTALS, sign(s, h, t.url + TOTALS), body, headers);
   const usage = async (app: TestApp, contractId: string) => {
     await app.settle();
     return (await app.http().get(`/contracts/${contractId}/usage`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
@@ -66,7 +75,10 @@ describe('drop-in: a client signs with its own X credentials', () => {
   const callRows = async (app: TestApp, contractId: string) => {
     await app.settle();
     const r = await withClient(app.databaseUrl, (c) =>
-      c.query('SELECT endpoint, user_id, tweet_count, outcome, status, source FROM calls WHERE contract_id = $1 ORDER BY at', [contractId]),
+      c.query(
+        'SELECT endpoint, user_id, tweet_count, outcome, status, source FROM calls WHERE contract_id = $1 ORDER BY at',
+        [contractId],
+      ),
     );
     return r.rows;
   };
@@ -77,7 +89,9 @@ describe('drop-in: a client signs with its own X credentials', () => {
       code: 'UNAUTHENTICATED',
       message: expect.any(String),
       details: {},
-      errors: [reason.startsWith('Your account') ? reason : `Your account could not be authenticated. Reason: ${reason}`],
+      errors: [
+        reason.startsWith('Your account') ? reason : `Your account could not be authenticated. Reason: ${reason}`,
+      ],
     });
   };
 
@@ -86,7 +100,10 @@ describe('drop-in: a client signs with its own X credentials', () => {
     const drop = await seed(t);
     const body = totalsBody(['impressions', 'engagements', 'favorites']);
 
-    const viaKey = await post(t, TOTALS, null, body, { 'X-API-Key': managed.clientKey, 'X-Handle': `@${managed.handles[0].screenName}` });
+    const viaKey = await post(t, TOTALS, null, body, {
+      'X-API-Key': managed.clientKey,
+      'X-Handle': `@${managed.handles[0].screenName}`,
+    });
     const clientAuthorization = sign(drop, drop.handles[0], t.url + TOTALS);
     const viaSignature = await post(t, TOTALS, clientAuthorization, body);
 
@@ -99,26 +116,71 @@ describe('drop-in: a client signs with its own X credentials', () => {
     // X got a request of its own, signed anew (its own nonce and signature) with the handle's tokens, and accepted it.
     expect(t.sim.received).toHaveLength(2);
     const atX = t.sim.received[1];
-    expect(atX).toMatchObject({ auth: 'oauth1', consumerKey: drop.consumerKey, userId: drop.handles[0].userId, status: 200, path: TOTALS });
+    expect(atX).toMatchObject({
+      auth: 'oauth1',
+      consumerKey: drop.consumerKey,
+      userId: drop.handles[0].userId,
+      status: 200,
+      path: TOTALS,
+    });
     expect(atX.headers.authorization).not.toBe(clientAuthorization);
     expect(atX.body).toEqual(body);
 
-    const figures = (u: Record<string, unknown>) => ({ uniqueHandles: u.uniqueHandles, attemptedHandles: u.attemptedHandles, confirmedHandles: u.confirmedHandles, remaining: u.remaining, calls: u.calls });
+    const figures = (u: Record<string, unknown>) => ({
+      uniqueHandles: u.uniqueHandles,
+      attemptedHandles: u.attemptedHandles,
+      confirmedHandles: u.confirmedHandles,
+      remaining: u.remaining,
+      calls: u.calls,
+    });
     expect(figures(await usage(t, drop.contractId))).toEqual(figures(await usage(t, managed.contractId)));
-    expect(figures(await usage(t, drop.contractId))).toEqual({ uniqueHandles: 1, attemptedHandles: 1, confirmedHandles: 1, remaining: 499, calls: 1 });
+    expect(figures(await usage(t, drop.contractId))).toEqual({
+      uniqueHandles: 1,
+      attemptedHandles: 1,
+      confirmedHandles: 1,
+      remaining: 499,
+      calls: 1,
+    });
     const rows = await callRows(t, drop.contractId);
-    expect(rows).toEqual([{ endpoint: 'totals', user_id: drop.handles[0].userId, tweet_count: 1, outcome: 'answered', status: 200, source: 'gateway' }]);
-    expect(rows).toEqual((await callRows(t, managed.contractId)).map((r) => ({ ...r, user_id: drop.handles[0].userId })));
+    expect(rows).toEqual([
+      {
+        endpoint: 'totals',
+        user_id: drop.handles[0].userId,
+        tweet_count: 1,
+        outcome: 'answered',
+        status: 200,
+        source: 'gateway',
+      },
+    ]);
+    expect(rows).toEqual(
+      (await callRows(t, managed.contractId)).map((r) => ({ ...r, user_id: drop.handles[0].userId })),
+    );
   });
 
   it('works on /28hr and /historical too, and validates the body as for a managed call', async () => {
     const s = await seed(t);
     const h = s.handles[0];
     const tweet = totalsBody().tweet_ids;
-    const hourly = { tweet_ids: tweet, engagement_types: ['impressions'], groupings: { g: { group_by: ['tweet.id', 'engagement.type'] } } };
-    expect((await post(t, '/insights/engagement/28hr', sign(s, h, `${t.url}/insights/engagement/28hr`), hourly)).status).toBe(200);
-    const window = { start: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 13) + ':00:00Z', end: new Date(Date.now() - 3_600_000).toISOString().slice(0, 13) + ':00:00Z' };
-    expect((await post(t, '/insights/engagement/historical', sign(s, h, `${t.url}/insights/engagement/historical`), { ...hourly, ...window })).status).toBe(200);
+    const hourly = {
+      tweet_ids: tweet,
+      engagement_types: ['impressions'],
+      groupings: { g: { group_by: ['tweet.id', 'engagement.type'] } },
+    };
+    expect(
+      (await post(t, '/insights/engagement/28hr', sign(s, h, `${t.url}/insights/engagement/28hr`), hourly)).status,
+    ).toBe(200);
+    const window = {
+      start: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 13) + ':00:00Z',
+      end: new Date(Date.now() - 3_600_000).toISOString().slice(0, 13) + ':00:00Z',
+    };
+    expect(
+      (
+        await post(t, '/insights/engagement/historical', sign(s, h, `${t.url}/insights/engagement/historical`), {
+          ...hourly,
+          ...window,
+        })
+      ).status,
+    ).toBe(200);
     const tooMany = await dropIn(s, h, totalsBody(['favorites'], 251));
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.code).toBe('TOO_MANY_TWEET_IDS');
@@ -137,7 +199,10 @@ describe('drop-in: a client signs with its own X credentials', () => {
       expect({ ref, status: res.status, code: res.body.code }).toEqual({ ref, status: 403, code: 'FORBIDDEN' });
     }
     const otherApp = await seed(t);
-    expect((await dropIn(s, mine, totalsBody(), { 'X-App-Id': otherApp.appId })).body).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
+    expect((await dropIn(s, mine, totalsBody(), { 'X-App-Id': otherApp.appId })).body).toMatchObject({
+      statusCode: 403,
+      code: 'FORBIDDEN',
+    });
     expect(t.sim.received.map((r) => r.userId)).toEqual([mine.userId, mine.userId, mine.userId]);
     expect(await usage(t, s.contractId)).toMatchObject({ uniqueHandles: 1, calls: 3 });
   });
@@ -154,8 +219,11 @@ describe('drop-in: a client signs with its own X credentials', () => {
       'unknown token': sign(s, { ...h, accessToken: `${h.userId}-${rnd()}` }, url),
       "another app's handle's token": sign(s, otherApp.handles[0], url),
       "another app's consumer key": sign(otherApp, h, url),
-      'a tampered signature': sign(s, h, url).replace(/oauth_signature="[^"]+"/, 'oauth_signature="AAAAAAAAAAAAAAAAAAAAAAAAAAA%3D"'),
-      'PLAINTEXT': sign(s, h, url).replace('HMAC-SHA1', 'PLAINTEXT'),
+      'a tampered signature': sign(s, h, url).replace(
+        /oauth_signature="[^"]+"/,
+        'oauth_signature="AAAAAAAAAAAAAAAAAAAAAAAAAAA%3D"',
+      ),
+      PLAINTEXT: sign(s, h, url).replace('HMAC-SHA1', 'PLAINTEXT'),
     };
     const messages = new Set<string>();
     for (const [what, authorization] of Object.entries(attempts)) {
@@ -175,7 +243,11 @@ describe('drop-in: a client signs with its own X credentials', () => {
     const signed = sign(s, s.handles[0], t.url + TOTALS);
     for (const field of ['oauth_consumer_key', 'oauth_token', 'oauth_nonce']) {
       const res = await post(t, TOTALS, signed.replace(new RegExp(`${field}="[^"]*"`), `${field}="a%00b"`));
-      expect({ field, status: res.status, code: res.body.code }).toEqual({ field, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ field, status: res.status, code: res.body.code }).toEqual({
+        field,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
     expect(t.sim.received).toHaveLength(0);
   });
@@ -218,7 +290,10 @@ describe('drop-in: a client signs with its own X credentials', () => {
     expectRefused(replay, 'Nonce already used');
     // The same nonce signed again with another timestamp is still that nonce.
     const nonce = /oauth_nonce="([^"]+)"/.exec(authorization)![1];
-    expectRefused(await post(t, TOTALS, sign(s, h, t.url + TOTALS, { nonce, timestamp: now() - 5 })), 'Nonce already used');
+    expectRefused(
+      await post(t, TOTALS, sign(s, h, t.url + TOTALS, { nonce, timestamp: now() - 5 })),
+      'Nonce already used',
+    );
 
     expect(t.sim.received).toHaveLength(1);
     expect(await usage(t, s.contractId)).toMatchObject({ uniqueHandles: 1, calls: 1 });
@@ -247,24 +322,53 @@ describe('drop-in: a client signs with its own X credentials', () => {
 
   it('verifies keys, secrets and tokens full of characters that need percent-encoding, spaces and non-ASCII', async () => {
     const odd = "+/=%&~!*'()";
-    const contract = await t.http().post('/contracts').set('X-API-Key', ADMIN_KEY).send({ name: 'Odd', handleAllowance: 5, overagePrice: { amount: '1.00', currency: 'USD' } });
+    const contract = await t
+      .http()
+      .post('/contracts')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ name: 'Odd', handleAllowance: 5, overagePrice: { amount: '1.00', currency: 'USD' } });
     expectStatus(contract, 201);
     // The contract allows printable ASCII without spaces in a consumer key; the secrets and tokens take anything.
     const app = { consumerKey: `ck${odd}${rnd(3)}`, consumerSecret: `cs ${odd} é☃😀 ${rnd(3)}` };
-    const created = await t.http().post(`/contracts/${contract.body.id}/apps`).set('X-API-Key', ADMIN_KEY).send({ name: 'odd', ...app });
+    const created = await t
+      .http()
+      .post(`/contracts/${contract.body.id}/apps`)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ name: 'odd', ...app });
     expectStatus(created, 201);
     t.sim.addApp(app);
     const userId = String(crypto.randomInt(1e9, 2e9));
-    const handle: SeededHandle = { userId, screenName: `odd_${rnd(3)}`, accessToken: `${userId}-tok ${odd} ü😀 ${rnd(3)}`, accessTokenSecret: `ts ${odd} ß ${rnd(3)}` };
-    expectStatus(await t.http().post(`/apps/${created.body.id}/handles`).set('X-API-Key', ADMIN_KEY).send({ ...handle, screenName: `@${handle.screenName}` }), 201);
+    const handle: SeededHandle = {
+      userId,
+      screenName: `odd_${rnd(3)}`,
+      accessToken: `${userId}-tok ${odd} ü😀 ${rnd(3)}`,
+      accessTokenSecret: `ts ${odd} ß ${rnd(3)}`,
+    };
+    expectStatus(
+      await t
+        .http()
+        .post(`/apps/${created.body.id}/handles`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ ...handle, screenName: `@${handle.screenName}` }),
+      201,
+    );
     t.sim.addToken(handle);
 
     const path = `${TOTALS}?q=${encodeURIComponent(`a ${odd} é`)}`;
     const res = await post(t, path, sign(app, handle, t.url + path));
     expect(res.status).toBe(200);
-    expect(t.sim.received).toEqual([expect.objectContaining({ auth: 'oauth1', consumerKey: app.consumerKey, userId, status: 200 })]);
+    expect(t.sim.received).toEqual([
+      expect.objectContaining({ auth: 'oauth1', consumerKey: app.consumerKey, userId, status: 200 }),
+    ]);
     expect(await usage(t, contract.body.id)).toMatchObject({ uniqueHandles: 1, calls: 1 });
-    expectRefused(await post(t, TOTALS, sign({ ...app, consumerSecret: app.consumerSecret.normalize('NFD') }, handle, t.url + TOTALS)), CREDENTIALS_REFUSED);
+    expectRefused(
+      await post(
+        t,
+        TOTALS,
+        sign({ ...app, consumerSecret: app.consumerSecret.normalize('NFD') }, handle, t.url + TOTALS),
+      ),
+      CREDENTIALS_REFUSED,
+    );
   });
 
   it("a deleted handle's token no longer verifies", async () => {
@@ -283,10 +387,14 @@ describe('drop-in: a client signs with its own X credentials', () => {
     const authorization = sign(s, h, t.url + TOTALS);
     const nonce = /oauth_nonce="([^"]+)"/.exec(authorization)![1];
     expect((await post(t, TOTALS, authorization)).status).toBe(200);
-    const rows = await withClient(t.databaseUrl, (c) => c.query('SELECT consumer_key, token_hash FROM oauth_nonces WHERE nonce = $1', [nonce]));
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT consumer_key, token_hash FROM oauth_nonces WHERE nonce = $1', [nonce]),
+    );
     expect(rows.rows).toEqual([{ consumer_key: s.consumerKey, token_hash: sha256(h.accessToken) }]);
 
-    await withClient(t.databaseUrl, (c) => c.query(`UPDATE oauth_nonces SET seen_at = now() - interval '1 hour' WHERE nonce = $1`, [nonce]));
+    await withClient(t.databaseUrl, (c) =>
+      c.query(`UPDATE oauth_nonces SET seen_at = now() - interval '1 hour' WHERE nonce = $1`, [nonce]),
+    );
     expect((await post(t, TOTALS, sign(s, h, t.url + TOTALS, { nonce }))).status).toBe(200);
   });
 
@@ -295,9 +403,13 @@ describe('drop-in: a client signs with its own X credentials', () => {
     const h = s.handles[0];
     const nonces = [`old-${rnd()}`, `new-${rnd()}`];
     for (const nonce of nonces) expect((await post(t, TOTALS, sign(s, h, t.url + TOTALS, { nonce }))).status).toBe(200);
-    await withClient(t.databaseUrl, (c) => c.query(`UPDATE oauth_nonces SET seen_at = now() - interval '20 minutes' WHERE nonce = $1`, [nonces[0]]));
+    await withClient(t.databaseUrl, (c) =>
+      c.query(`UPDATE oauth_nonces SET seen_at = now() - interval '20 minutes' WHERE nonce = $1`, [nonces[0]]),
+    );
     expect(await t.app.get(NonceStore).forgetExpired()).toBeGreaterThanOrEqual(1);
-    const left = await withClient(t.databaseUrl, (c) => c.query('SELECT nonce FROM oauth_nonces WHERE nonce = ANY($1)', [nonces]));
+    const left = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT nonce FROM oauth_nonces WHERE nonce = ANY($1)', [nonces]),
+    );
     expect(left.rows).toEqual([{ nonce: nonces[1] }]);
   });
 
@@ -306,7 +418,9 @@ describe('drop-in: a client signs with its own X credentials', () => {
       const s = await seed(t);
       const res = await post(t, TOTALS, `Bearer ${s.bearerToken}`, totalsBody(['favorites', 'retweets']));
       expect(res.status).toBe(200);
-      expect(t.sim.received).toEqual([expect.objectContaining({ auth: 'bearer', consumerKey: s.consumerKey, status: 200 })]);
+      expect(t.sim.received).toEqual([
+        expect.objectContaining({ auth: 'bearer', consumerKey: s.consumerKey, status: 200 }),
+      ]);
       expect(await usage(t, s.contractId)).toMatchObject({ uniqueHandles: 0, calls: 1 });
       expect(await callRows(t, s.contractId)).toEqual([expect.objectContaining({ user_id: null, status: 200 })]);
     });
@@ -315,14 +429,19 @@ describe('drop-in: a client signs with its own X credentials', () => {
       const s = await seed(t);
       const priv = await post(t, TOTALS, `Bearer ${s.bearerToken}`, totalsBody(['impressions']));
       expect(priv.body).toMatchObject({ statusCode: 400, code: 'USER_CONTEXT_REQUIRED' });
-      const named = await post(t, TOTALS, `Bearer ${s.bearerToken}`, totalsBody(['favorites']), { 'X-Handle': s.handles[0].userId });
+      const named = await post(t, TOTALS, `Bearer ${s.bearerToken}`, totalsBody(['favorites']), {
+        'X-Handle': s.handles[0].userId,
+      });
       expect(named.body).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
       expect(t.sim.received).toHaveLength(0);
     });
 
     it('refuses an unknown bearer token with 401 and X-style errors', async () => {
       const s = await seed(t);
-      expectRefused(await post(t, TOTALS, `Bearer ${s.bearerToken}x`, totalsBody(['favorites'])), 'Invalid or expired token');
+      expectRefused(
+        await post(t, TOTALS, `Bearer ${s.bearerToken}x`, totalsBody(['favorites'])),
+        'Invalid or expired token',
+      );
       expectRefused(await post(t, TOTALS, 'Bearer ', totalsBody(['favorites'])), 'Invalid or expired token');
       expect(t.sim.received).toHaveLength(0);
     });
@@ -331,7 +450,10 @@ describe('drop-in: a client signs with its own X credentials', () => {
   describe('what stays as it was', () => {
     it('another scheme, or no credentials at all, is 401', async () => {
       const s: Seeded = await seed(t);
-      expectRefused(await post(t, TOTALS, `Basic ${Buffer.from(`${s.consumerKey}:${s.consumerSecret}`).toString('base64')}`), 'Unknown Authorization Type');
+      expectRefused(
+        await post(t, TOTALS, `Basic ${Buffer.from(`${s.consumerKey}:${s.consumerSecret}`).toString('base64')}`),
+        'Unknown Authorization Type',
+      );
       const none = await post(t, TOTALS, null);
       expect(none.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
       expect(t.sim.received).toHaveLength(0);
@@ -339,16 +461,25 @@ describe('drop-in: a client signs with its own X credentials', () => {
 
     it('an API key wins over an Authorization header, which is then not looked at', async () => {
       const s = await seed(t);
-      const res = await post(t, TOTALS, 'OAuth nonsense', totalsBody(), { 'X-API-Key': s.clientKey, 'X-Handle': s.handles[0].userId });
+      const res = await post(t, TOTALS, 'OAuth nonsense', totalsBody(), {
+        'X-API-Key': s.clientKey,
+        'X-Handle': s.handles[0].userId,
+      });
       expect(res.status).toBe(200);
     });
 
     it("a client's X credentials open only the gateway", async () => {
       const s = await seed(t);
       const url = `${t.url}/contracts/${s.contractId}/usage`;
-      const res = await t.http().get(`/contracts/${s.contractId}/usage`).set('Authorization', sign(s, s.handles[0], url));
+      const res = await t
+        .http()
+        .get(`/contracts/${s.contractId}/usage`)
+        .set('Authorization', sign(s, s.handles[0], url));
       expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
-      const bearer = await t.http().get(`/contracts/${s.contractId}/usage`).set('Authorization', `Bearer ${s.bearerToken}`);
+      const bearer = await t
+        .http()
+        .get(`/contracts/${s.contractId}/usage`)
+        .set('Authorization', `Bearer ${s.bearerToken}`);
       expect(bearer.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
     });
   });
@@ -365,21 +496,41 @@ describe('drop-in behind a proxy: PUBLIC_BASE_URL', () => {
   it('verifies a signature for the public URL although the request arrives at 127.0.0.1, and only that one', async () => {
     const s = await seed(t);
     const h = s.handles[0];
-    const viaProxy = await t.http().post(TOTALS).set('Authorization', sign(s, h, PUBLIC + TOTALS)).send(totalsBody());
+    const viaProxy = await t
+      .http()
+      .post(TOTALS)
+      .set('Authorization', sign(s, h, PUBLIC + TOTALS))
+      .send(totalsBody());
     expect(viaProxy.status).toBe(200);
     expect(t.sim.received.at(-1)).toMatchObject({ auth: 'oauth1', userId: h.userId, status: 200 });
 
-    const direct = await t.http().post(TOTALS).set('Authorization', sign(s, h, t.url + TOTALS)).send(totalsBody());
+    const direct = await t
+      .http()
+      .post(TOTALS)
+      .set('Authorization', sign(s, h, t.url + TOTALS))
+      .send(totalsBody());
     expect(direct.status).toBe(401);
     const withQuery = `${TOTALS}?page=1`;
-    expect((await t.http().post(withQuery).set('Authorization', sign(s, h, PUBLIC + withQuery)).send(totalsBody())).status).toBe(200);
+    expect(
+      (
+        await t
+          .http()
+          .post(withQuery)
+          .set('Authorization', sign(s, h, PUBLIC + withQuery))
+          .send(totalsBody())
+      ).status,
+    ).toBe(200);
   });
 
   it('without PUBLIC_BASE_URL, a signature for the proxy URL does not verify', async () => {
     const plain = await startTestApp();
     try {
       const s = await seed(plain);
-      const res = await plain.http().post(TOTALS).set('Authorization', sign(s, s.handles[0], PUBLIC + TOTALS)).send(totalsBody());
+      const res = await plain
+        .http()
+        .post(TOTALS)
+        .set('Authorization', sign(s, s.handles[0], PUBLIC + TOTALS))
+        .send(totalsBody());
       expect(res.status).toBe(401);
     } finally {
       await plain.close();
@@ -410,7 +561,15 @@ describe('drop-in on several instances: one nonce store', () => {
     const replay = await b.http().post(TOTALS).set('Authorization', authorization).send(totalsBody());
     expect(replay.status).toBe(401);
     expect(replay.body.errors).toEqual(['Your account could not be authenticated. Reason: Nonce already used']);
-    expect((await b.http().post(TOTALS).set('Authorization', sign(s, h, PUBLIC + TOTALS)).send(totalsBody())).status).toBe(200);
+    expect(
+      (
+        await b
+          .http()
+          .post(TOTALS)
+          .set('Authorization', sign(s, h, PUBLIC + TOTALS))
+          .send(totalsBody())
+      ).status,
+    ).toBe(200);
     expect(a.sim.received.filter((r) => r.userId === h.userId)).toHaveLength(2);
     await a.settle();
     await b.settle();

@@ -16,19 +16,28 @@ const TOTALS = '/insights/engagement/totals';
 const MiB = 1024 * 1024;
 
 /** A request with a Content-Length of `declared` bytes of which only the headers and `sent` bytes are written; resolves with the answer. */
-function partialPost(url: string, path: string, headers: Record<string, string>, declared: number, sent = 0): Promise<{ status: number; body: string; ms: number }> {
+function partialPost(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  declared: number,
+  sent = 0,
+): Promise<{ status: number; body: string; ms: number }> {
   const { hostname, port } = new URL(url);
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, path, method: 'POST', headers: { ...headers, 'content-length': String(declared) } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode!, body, ms: Date.now() - started });
-        req.destroy();
-      });
-    });
+    const req = http.request(
+      { host: hostname, port, path, method: 'POST', headers: { ...headers, 'content-length': String(declared) } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, body, ms: Date.now() - started });
+          req.destroy();
+        });
+      },
+    );
     req.on('error', (e) => reject(e));
     req.flushHeaders();
     if (sent) req.write(Buffer.alloc(sent, 0x20));
@@ -47,7 +56,9 @@ describe('gateway limits', () => {
   let s: Seeded;
   const call = (key = s.clientKey) => t.http().post(TOTALS).set('X-API-Key', key).set('X-Handle', s.handles[0].userId);
   const callsOf = (contractId: string) =>
-    withClient(t.databaseUrl, (c) => c.query('SELECT outcome, user_id::text FROM calls WHERE contract_id = $1', [contractId])).then((r) => r.rows);
+    withClient(t.databaseUrl, (c) =>
+      c.query('SELECT outcome, user_id::text FROM calls WHERE contract_id = $1', [contractId]),
+    ).then((r) => r.rows);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -63,12 +74,20 @@ describe('gateway limits', () => {
       expect(under.body.details.fields).toHaveProperty('padding');
       const over = await call().send(pad(64 * 1024));
       expect(over.status).toBe(413);
-      expect(over.body).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/64 KiB/) });
+      expect(over.body).toMatchObject({
+        statusCode: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringMatching(/64 KiB/),
+      });
       expect(t.sim.received).toHaveLength(0);
     });
 
     it('1 MiB elsewhere', async () => {
-      const res = await t.http().post('/contracts').set('X-API-Key', ADMIN_KEY).send({ name: 'x'.repeat(MiB) });
+      const res = await t
+        .http()
+        .post('/contracts')
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ name: 'x'.repeat(MiB) });
       expect(res.status).toBe(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
@@ -79,7 +98,12 @@ describe('gateway limits', () => {
         partialPost(t.url, TOTALS, { ...json, 'x-api-key': s.clientKey, 'x-handle': s.handles[0].userId }, 20 * MiB),
         partialPost(t.url, TOTALS, json, 20 * MiB),
         partialPost(t.url, `/contracts/${s.contractId}/usage/import`, json, 20 * MiB),
-        partialPost(t.url, `/contracts/${s.contractId}/usage/import`, { 'content-type': 'text/csv', 'x-api-key': s.clientKey }, 20 * MiB),
+        partialPost(
+          t.url,
+          `/contracts/${s.contractId}/usage/import`,
+          { 'content-type': 'text/csv', 'x-api-key': s.clientKey },
+          20 * MiB,
+        ),
         partialPost(t.url, `/contracts/${s.contractId}/usage/import`, { ...json, 'x-api-key': ADMIN_KEY }, 21 * MiB),
       ]);
       expect(answers.map((a) => [a.status, JSON.parse(a.body).code])).toEqual([
@@ -98,8 +122,25 @@ describe('gateway limits', () => {
     it('20 MB actually sent to the gateway, with a key and without, while /health keeps answering', async () => {
       const big = Buffer.alloc(20 * MiB, 0x20);
       const sending = [
-        t.http().post(TOTALS).set('X-API-Key', s.clientKey).set('Content-Type', 'application/json').send(big.toString()).then((r) => r.status, () => 'reset'),
-        t.http().post(TOTALS).set('Content-Type', 'application/json').send(big.toString()).then((r) => r.status, () => 'reset'),
+        t
+          .http()
+          .post(TOTALS)
+          .set('X-API-Key', s.clientKey)
+          .set('Content-Type', 'application/json')
+          .send(big.toString())
+          .then(
+            (r) => r.status,
+            () => 'reset',
+          ),
+        t
+          .http()
+          .post(TOTALS)
+          .set('Content-Type', 'application/json')
+          .send(big.toString())
+          .then(
+            (r) => r.status,
+            () => 'reset',
+          ),
       ];
       const health: number[] = [];
       for (let i = 0; i < 5; i++) health.push(await healthMs(t));
@@ -114,7 +155,9 @@ describe('gateway limits', () => {
     it('20,000 bad engagement_types: refused by the count alone, in a small answer', async () => {
       const res = await call().send({ ...totalsBody(), engagement_types: Array(20_000).fill(1) });
       expect(res.status).toBe(400);
-      expect(res.body.details.fields).toEqual({ engagement_types: expect.stringMatching(/lists 20000 metrics, but \/totals has only 7/) });
+      expect(res.body.details.fields).toEqual({
+        engagement_types: expect.stringMatching(/lists 20000 metrics, but \/totals has only 7/),
+      });
       expect(res.text.length).toBeLessThan(2000);
     });
 
@@ -140,7 +183,10 @@ describe('gateway limits', () => {
     const ok = await call().send(totalsBody());
     expect(ok.status).toBe(200);
     expect(ok.headers['x-powered-by']).toBeUndefined();
-    for (const res of [await t.http().get(TOTALS).set('X-API-Key', s.clientKey), await t.http().delete('/insights/engagement/28hr')]) {
+    for (const res of [
+      await t.http().get(TOTALS).set('X-API-Key', s.clientKey),
+      await t.http().delete('/insights/engagement/28hr'),
+    ]) {
       expect(res.status).toBe(405);
       expect(res.headers.allow).toBe('POST');
       expect(res.body).toMatchObject({ statusCode: 405, code: 'METHOD_NOT_ALLOWED' });
@@ -149,8 +195,13 @@ describe('gateway limits', () => {
 
   it('carries the metering headers on every user-context answer: new handle, the count after it, the allowance left', async () => {
     const mine = await seed(t, { handles: 2, contract: { handleAllowance: 1 } });
-    const send = (userId: string) => t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', userId).send(totalsBody());
-    const metering = (r: { headers: Record<string, string> }) => [r.headers['x-handlemeter-handle-new'], r.headers['x-handlemeter-unique-handles'], r.headers['x-handlemeter-allowance-remaining']];
+    const send = (userId: string) =>
+      t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', userId).send(totalsBody());
+    const metering = (r: { headers: Record<string, string> }) => [
+      r.headers['x-handlemeter-handle-new'],
+      r.headers['x-handlemeter-unique-handles'],
+      r.headers['x-handlemeter-allowance-remaining'],
+    ];
     expect(metering(await send(mine.handles[0].userId))).toEqual(['true', '1', '0']);
     expect(metering(await send(mine.handles[0].userId))).toEqual(['false', '1', '0']);
     // Over the allowance (enforcement `track`): still sent, and the remaining never goes below 0.
@@ -165,15 +216,24 @@ describe('gateway limits', () => {
       t.sim.behaviour = { mode: 'normal', delayMs: 0 };
     }
     // App-only: no handle, nothing to meter.
-    const appOnly = await t.http().post(TOTALS).set('X-API-Key', mine.clientKey).send(totalsBody(['favorites']));
+    const appOnly = await t
+      .http()
+      .post(TOTALS)
+      .set('X-API-Key', mine.clientKey)
+      .send(totalsBody(['favorites']));
     expect(appOnly.status).toBe(200);
     expect(metering(appOnly)).toEqual([undefined, undefined, undefined]);
   });
 
   it('under countPolicy confirmed, a handle is new with its first 2xx', async () => {
     const mine = await seed(t, { handles: 1, contract: { handleAllowance: 5, countPolicy: 'confirmed' } });
-    const send = () => t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', mine.handles[0].userId).send(totalsBody());
-    const metering = (r: { headers: Record<string, string> }) => [r.headers['x-handlemeter-handle-new'], r.headers['x-handlemeter-unique-handles'], r.headers['x-handlemeter-allowance-remaining']];
+    const send = () =>
+      t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', mine.handles[0].userId).send(totalsBody());
+    const metering = (r: { headers: Record<string, string> }) => [
+      r.headers['x-handlemeter-handle-new'],
+      r.headers['x-handlemeter-unique-handles'],
+      r.headers['x-handlemeter-allowance-remaining'],
+    ];
     t.sim.behaviour = { mode: 'normal', delayMs: 0, forceStatus: 503 };
     try {
       expect(metering(await send())).toEqual(['false', '0', '5']);
@@ -191,7 +251,12 @@ describe('gateway limits', () => {
     await pg.connect();
     try {
       // The first call creates the period's counter row; a second handle's write-ahead then has to lock it.
-      const first = await t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', mine.handles[0].userId).send(totalsBody());
+      const first = await t
+        .http()
+        .post(TOTALS)
+        .set('X-API-Key', mine.clientKey)
+        .set('X-Handle', mine.handles[0].userId)
+        .send(totalsBody());
       expect(first.status).toBe(200);
       await t.settle();
       t.sim.reset();
@@ -223,12 +288,22 @@ describe('gateway limits', () => {
   it('a storm of slow reads holding every read connection: gateway calls still go through', async () => {
     const mine = await seed(t, { handles: 4 });
     // Warm the caches the first call fills (key, app, handles, contract).
-    for (const h of mine.handles) expectStatus(await t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', h.userId).send(totalsBody()), 200);
+    for (const h of mine.handles)
+      expectStatus(
+        await t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', h.userId).send(totalsBody()),
+        200,
+      );
     const ds = t.app.get(DataSource);
     const storm = Array.from({ length: 40 }, () => ds.query('SELECT pg_sleep(5)').catch(() => 'failed'));
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
-    const answers = await Promise.all(mine.handles.flatMap((h) => [0, 1, 2].map(() => t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', h.userId).send(totalsBody()))));
+    const answers = await Promise.all(
+      mine.handles.flatMap((h) =>
+        [0, 1, 2].map(() =>
+          t.http().post(TOTALS).set('X-API-Key', mine.clientKey).set('X-Handle', h.userId).send(totalsBody()),
+        ),
+      ),
+    );
     const tookMs = Date.now() - started;
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     // The reads hold their connections 5 s and queue behind each other: the calls did not wait for them.
@@ -258,7 +333,12 @@ describe('gateway limits: X unreachable', () => {
   it('answers 502 only once the call is uncounted: a usage read right after it does not count the handle', async () => {
     const s = await seed(t, { handles: 5 });
     for (const h of s.handles) {
-      const res = await t.http().post(TOTALS).set('X-API-Key', s.clientKey).set('X-Handle', h.userId).send(totalsBody());
+      const res = await t
+        .http()
+        .post(TOTALS)
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', h.userId)
+        .send(totalsBody());
       expect(res.body).toMatchObject({ statusCode: 502, code: 'UPSTREAM_UNREACHABLE' });
       expect(res.headers['x-handlemeter-handle-new']).toBeUndefined();
       // No settle(): the answer itself must come after the uncount.

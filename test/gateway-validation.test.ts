@@ -16,7 +16,8 @@ const HOUR = 3_600_000;
 const TWEPOCH = 1288834974657n;
 
 /** A snowflake Tweet ID created `ageMs` ago (computed here, not with the code under test). */
-const tweetIdAged = (ageMs: number, seq = 0): string => (((BigInt(Date.now() - ageMs) - TWEPOCH) << 22n) + BigInt(seq)).toString();
+const tweetIdAged = (ageMs: number, seq = 0): string =>
+  (((BigInt(Date.now() - ageMs) - TWEPOCH) << 22n) + BigInt(seq)).toString();
 const recentIds = (n: number): string[] => Array.from({ length: n }, (_, i) => tweetIdAged(60_000, i));
 const byTweet = { perTweetMetricsOwned: { group_by: ['tweet.id', 'engagement.type'] } };
 const isoAgo = (ms: number): string => new Date(Date.now() - ms).toISOString();
@@ -26,7 +27,10 @@ function window28Days(): { start: string; end: string } {
   return { start: new Date(end - 28 * DAY).toISOString(), end: new Date(end).toISOString() };
 }
 
-function body(overrides: Record<string, unknown> = {}, metrics = ['impressions', 'favorites']): Record<string, unknown> {
+function body(
+  overrides: Record<string, unknown> = {},
+  metrics = ['impressions', 'favorites'],
+): Record<string, unknown> {
   return { tweet_ids: recentIds(1), engagement_types: metrics, groupings: byTweet, ...overrides };
 }
 /** A valid /28hr or /historical body. */
@@ -70,7 +74,9 @@ describe('gateway validation', () => {
   function expectErrorBody(res: Response, status: number, code: string): Record<string, any> {
     expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: status, code, message: expect.any(String), details: expect.any(Object) }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: status, code, message: expect.any(String), details: expect.any(Object) }),
+    );
     expect(res.body.message.trim().length).toBeGreaterThan(10);
     expect(Array.isArray(res.body.details)).toBe(false);
     return res.body.details;
@@ -82,14 +88,24 @@ describe('gateway validation', () => {
     expect(t.sim.received).toEqual([]);
     const usage = await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY);
     expectStatus(usage, 200);
-    expect({ uniqueHandles: usage.body.uniqueHandles, confirmedHandles: usage.body.confirmedHandles, calls: usage.body.calls }).toEqual({
+    expect({
+      uniqueHandles: usage.body.uniqueHandles,
+      confirmedHandles: usage.body.confirmedHandles,
+      calls: usage.body.calls,
+    }).toEqual({
       uniqueHandles: 0,
       confirmedHandles: 0,
       calls: 0,
     });
     const db = await withClient(t.databaseUrl, async (c) => ({
-      calls: (await c.query('SELECT count(*)::int AS n FROM calls WHERE contract_id = $1 OR app_id = $2', [s.contractId, s.appId])).rows[0].n,
-      handles: (await c.query('SELECT count(*)::int AS n FROM period_handles WHERE contract_id = $1', [s.contractId])).rows[0].n,
+      calls: (
+        await c.query('SELECT count(*)::int AS n FROM calls WHERE contract_id = $1 OR app_id = $2', [
+          s.contractId,
+          s.appId,
+        ])
+      ).rows[0].n,
+      handles: (await c.query('SELECT count(*)::int AS n FROM period_handles WHERE contract_id = $1', [s.contractId]))
+        .rows[0].n,
     }));
     expect(db).toEqual({ calls: 0, handles: 0 });
     expect(await totalCalls()).toBe(callsBefore);
@@ -128,33 +144,108 @@ describe('gateway validation', () => {
       ['tweet_ids missing', { endpoint: 'totals', body: body({ tweet_ids: undefined }) }, ['tweet_ids']],
       ['tweet_ids a string', { endpoint: 'totals', body: body({ tweet_ids: recentIds(1)[0] }) }, ['tweet_ids']],
       ['tweet_ids empty', { endpoint: 'totals', body: body({ tweet_ids: [] }) }, ['tweet_ids']],
-      ['engagement_types missing', { endpoint: 'totals', body: body({ engagement_types: undefined }) }, ['engagement_types']],
-      ['engagement_types a string', { endpoint: '28hr', body: seriesBody({ engagement_types: 'impressions' }) }, ['engagement_types']],
-      ['engagement_types empty', { endpoint: 'historical', body: seriesBody({ engagement_types: [] }) }, ['engagement_types']],
+      [
+        'engagement_types missing',
+        { endpoint: 'totals', body: body({ engagement_types: undefined }) },
+        ['engagement_types'],
+      ],
+      [
+        'engagement_types a string',
+        { endpoint: '28hr', body: seriesBody({ engagement_types: 'impressions' }) },
+        ['engagement_types'],
+      ],
+      [
+        'engagement_types empty',
+        { endpoint: 'historical', body: seriesBody({ engagement_types: [] }) },
+        ['engagement_types'],
+      ],
       ['groupings missing', { endpoint: 'totals', body: body({ groupings: undefined }) }, ['groupings']],
-      ['groupings an array', { endpoint: 'totals', body: body({ groupings: [{ group_by: ['tweet.id'] }] }) }, ['groupings']],
+      [
+        'groupings an array',
+        { endpoint: 'totals', body: body({ groupings: [{ group_by: ['tweet.id'] }] }) },
+        ['groupings'],
+      ],
       ['an unknown top-level field', { endpoint: 'totals', body: body({ tweetIds: recentIds(1) }) }, ['tweetIds']],
-      ['start and end on /28hr', { endpoint: '28hr', body: seriesBody({ start: isoAgo(3 * DAY), end: isoAgo(DAY) }) }, ['start', 'end']],
+      [
+        'start and end on /28hr',
+        { endpoint: '28hr', body: seriesBody({ start: isoAgo(3 * DAY), end: isoAgo(DAY) }) },
+        ['start', 'end'],
+      ],
       ['start on /totals', { endpoint: 'totals', body: body({ start: isoAgo(3 * DAY) }) }, ['start']],
-      ['an unknown metric', { endpoint: 'totals', body: body({ engagement_types: ['favorites', 'likes'] }) }, ['engagement_types[1]']],
-      ['a /28hr-only metric on /totals', { endpoint: 'totals', body: body({ engagement_types: ['url_clicks'] }) }, ['engagement_types[0]']],
-      ['quote_tweets on /28hr', { endpoint: '28hr', body: seriesBody({ engagement_types: ['impressions', 'quote_tweets'] }) }, ['engagement_types[1]']],
-      ['quote_tweets on /historical', { endpoint: 'historical', body: seriesBody({ engagement_types: ['quote_tweets'] }) }, ['engagement_types[0]']],
-      ['the old name media_clicks', { endpoint: '28hr', body: seriesBody({ engagement_types: ['media_clicks'] }) }, ['engagement_types[0]']],
-      ['a metric that is not a string', { endpoint: 'totals', body: body({ engagement_types: ['favorites', 7] }) }, ['engagement_types[1]']],
-      ['engagement.hour on /totals', { endpoint: 'totals', body: body({ groupings: { g: { group_by: ['tweet.id', 'engagement.hour'] } } }) }, ['groupings.g.group_by[1]']],
-      ['engagement.day on /totals', { endpoint: 'totals', body: body({ groupings: { g: { group_by: ['engagement.day'] } } }) }, ['groupings.g.group_by[0]']],
+      [
+        'an unknown metric',
+        { endpoint: 'totals', body: body({ engagement_types: ['favorites', 'likes'] }) },
+        ['engagement_types[1]'],
+      ],
+      [
+        'a /28hr-only metric on /totals',
+        { endpoint: 'totals', body: body({ engagement_types: ['url_clicks'] }) },
+        ['engagement_types[0]'],
+      ],
+      [
+        'quote_tweets on /28hr',
+        { endpoint: '28hr', body: seriesBody({ engagement_types: ['impressions', 'quote_tweets'] }) },
+        ['engagement_types[1]'],
+      ],
+      [
+        'quote_tweets on /historical',
+        { endpoint: 'historical', body: seriesBody({ engagement_types: ['quote_tweets'] }) },
+        ['engagement_types[0]'],
+      ],
+      [
+        'the old name media_clicks',
+        { endpoint: '28hr', body: seriesBody({ engagement_types: ['media_clicks'] }) },
+        ['engagement_types[0]'],
+      ],
+      [
+        'a metric that is not a string',
+        { endpoint: 'totals', body: body({ engagement_types: ['favorites', 7] }) },
+        ['engagement_types[1]'],
+      ],
+      [
+        'engagement.hour on /totals',
+        { endpoint: 'totals', body: body({ groupings: { g: { group_by: ['tweet.id', 'engagement.hour'] } } }) },
+        ['groupings.g.group_by[1]'],
+      ],
+      [
+        'engagement.day on /totals',
+        { endpoint: 'totals', body: body({ groupings: { g: { group_by: ['engagement.day'] } } }) },
+        ['groupings.g.group_by[0]'],
+      ],
       [
         '4 groupings',
-        { endpoint: 'totals', body: body({ groupings: { a: { group_by: ['tweet.id'] }, b: { group_by: ['engagement.type'] }, c: { group_by: ['tweet.id', 'engagement.type'] }, d: { group_by: ['engagement.type', 'tweet.id'] } } }) },
+        {
+          endpoint: 'totals',
+          body: body({
+            groupings: {
+              a: { group_by: ['tweet.id'] },
+              b: { group_by: ['engagement.type'] },
+              c: { group_by: ['tweet.id', 'engagement.type'] },
+              d: { group_by: ['engagement.type', 'tweet.id'] },
+            },
+          }),
+        },
         ['groupings'],
       ],
       ['no grouping', { endpoint: 'totals', body: body({ groupings: {} }) }, ['groupings']],
-      ['an unknown group_by value', { endpoint: '28hr', body: seriesBody({ groupings: { g: { group_by: ['tweet.author'] } } }) }, ['groupings.g.group_by[0]']],
-      ['an empty group_by', { endpoint: '28hr', body: seriesBody({ groupings: { g: { group_by: [] } } }) }, ['groupings.g.group_by']],
+      [
+        'an unknown group_by value',
+        { endpoint: '28hr', body: seriesBody({ groupings: { g: { group_by: ['tweet.author'] } } }) },
+        ['groupings.g.group_by[0]'],
+      ],
+      [
+        'an empty group_by',
+        { endpoint: '28hr', body: seriesBody({ groupings: { g: { group_by: [] } } }) },
+        ['groupings.g.group_by'],
+      ],
       [
         'a 4-value group_by in an order X refuses',
-        { endpoint: '28hr', body: seriesBody({ groupings: { g: { group_by: ['engagement.day', 'engagement.hour', 'tweet.id', 'engagement.type'] } } }) },
+        {
+          endpoint: '28hr',
+          body: seriesBody({
+            groupings: { g: { group_by: ['engagement.day', 'engagement.hour', 'tweet.id', 'engagement.type'] } },
+          }),
+        },
         ['groupings.g.group_by'],
       ],
       [
@@ -170,12 +261,35 @@ describe('gateway validation', () => {
         },
         ['groupings.two.group_by'],
       ],
-      ['a typo inside a grouping (groupBy)', { endpoint: 'totals', body: body({ groupings: { g: { groupBy: ['tweet.id'] } } }) }, ['groupings.g.groupBy']],
+      [
+        'a typo inside a grouping (groupBy)',
+        { endpoint: 'totals', body: body({ groupings: { g: { groupBy: ['tweet.id'] } } }) },
+        ['groupings.g.groupBy'],
+      ],
       // 1260294888811347969 is not exactly representable: the JSON number would reach X as another Tweet.
-      ['a numeric tweet ID on /totals', { endpoint: 'totals', raw: `{"tweet_ids":[1260294888811347969],"engagement_types":["favorites"],"groupings":${JSON.stringify(byTweet)}}` }, ['tweet_ids[0]']],
-      ['a numeric tweet ID on /28hr', { endpoint: '28hr', body: seriesBody({ tweet_ids: [recentIds(1)[0], 1234567] }) }, ['tweet_ids[1]']],
-      ['a tweet ID with letters', { endpoint: 'historical', body: seriesBody({ tweet_ids: ['12a4'] }) }, ['tweet_ids[0]']],
-      ['a tweet ID past 2^64', { endpoint: 'totals', body: body({ tweet_ids: ['18446744073709551616'] }) }, ['tweet_ids[0]']],
+      [
+        'a numeric tweet ID on /totals',
+        {
+          endpoint: 'totals',
+          raw: `{"tweet_ids":[1260294888811347969],"engagement_types":["favorites"],"groupings":${JSON.stringify(byTweet)}}`,
+        },
+        ['tweet_ids[0]'],
+      ],
+      [
+        'a numeric tweet ID on /28hr',
+        { endpoint: '28hr', body: seriesBody({ tweet_ids: [recentIds(1)[0], 1234567] }) },
+        ['tweet_ids[1]'],
+      ],
+      [
+        'a tweet ID with letters',
+        { endpoint: 'historical', body: seriesBody({ tweet_ids: ['12a4'] }) },
+        ['tweet_ids[0]'],
+      ],
+      [
+        'a tweet ID past 2^64',
+        { endpoint: 'totals', body: body({ tweet_ids: ['18446744073709551616'] }) },
+        ['tweet_ids[0]'],
+      ],
       ['a signed tweet ID', { endpoint: 'totals', body: body({ tweet_ids: ['-1'] }) }, ['tweet_ids[0]']],
     ];
 
@@ -208,7 +322,11 @@ describe('gateway validation', () => {
       expect(res.status).toBe(200);
       expect(t.sim.received).toHaveLength(1);
       // The bytes X got are the validated body: one Tweet ID (the simulator's own parse would hide a repeat, so count the bytes).
-      const validated = JSON.stringify({ tweet_ids: JSON.parse(one), engagement_types: ['favorites'], groupings: byTweet });
+      const validated = JSON.stringify({
+        tweet_ids: JSON.parse(one),
+        engagement_types: ['favorites'],
+        groupings: byTweet,
+      });
       expect(t.sim.received[0].headers['content-length']).toBe(String(Buffer.byteLength(validated)));
     });
 
@@ -223,13 +341,26 @@ describe('gateway validation', () => {
       const res = await send(s, { endpoint: 'totals', raw: form, contentType: 'application/x-www-form-urlencoded' });
       await expectNothingRecorded(s, before);
       expect([400, 415]).toContain(res.status);
-      expect(res.body).toEqual(expect.objectContaining({ statusCode: res.status, code: expect.any(String), message: expect.any(String), details: expect.any(Object) }));
+      expect(res.body).toEqual(
+        expect.objectContaining({
+          statusCode: res.status,
+          code: expect.any(String),
+          message: expect.any(String),
+          details: expect.any(Object),
+        }),
+      );
     });
 
     it('sends the documented 4-value grouping and engagement.day on /28hr (the limits are not too tight)', async () => {
       const res = await expectSent({
         endpoint: '28hr',
-        body: seriesBody({ groupings: { series: { group_by: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] }, days: { group_by: ['engagement.day'] }, totals: { group_by: ['engagement.type'] } } }),
+        body: seriesBody({
+          groupings: {
+            series: { group_by: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] },
+            days: { group_by: ['engagement.day'] },
+            totals: { group_by: ['engagement.type'] },
+          },
+        }),
       });
       expect(Object.keys(res.body)).toEqual(expect.arrayContaining(['series', 'days', 'totals']));
     });
@@ -242,8 +373,13 @@ describe('gateway validation', () => {
       ['28hr', 26, 'seeded'],
       ['historical', 26, 'seeded'],
     ] as const)('refuses %s with %i IDs (X-Handle: %s)', async (endpoint, n, handle) => {
-      const metrics = endpoint === 'totals' ? (handle === 'none' ? ['favorites'] : ['impressions', 'favorites']) : ['impressions'];
-      const details = await expectRefused({ endpoint, handle, body: body({ tweet_ids: recentIds(n), engagement_types: metrics }) }, 400, 'TOO_MANY_TWEET_IDS');
+      const metrics =
+        endpoint === 'totals' ? (handle === 'none' ? ['favorites'] : ['impressions', 'favorites']) : ['impressions'];
+      const details = await expectRefused(
+        { endpoint, handle, body: body({ tweet_ids: recentIds(n), engagement_types: metrics }) },
+        400,
+        'TOO_MANY_TWEET_IDS',
+      );
       expect(JSON.stringify(details)).toContain(String(n));
     });
 
@@ -252,7 +388,10 @@ describe('gateway validation', () => {
       ['28hr', 25],
       ['historical', 25],
     ] as const)('sends /%s with exactly %i IDs', async (endpoint, n) => {
-      const req = endpoint === 'totals' ? body({ tweet_ids: recentIds(n) }) : seriesBody({ tweet_ids: recentIds(n), ...(endpoint === 'historical' ? window28Days() : {}) });
+      const req =
+        endpoint === 'totals'
+          ? body({ tweet_ids: recentIds(n) })
+          : seriesBody({ tweet_ids: recentIds(n), ...(endpoint === 'historical' ? window28Days() : {}) });
       await expectSent({ endpoint, body: req });
       expect((t.sim.received[0].body as { tweet_ids: string[] }).tweet_ids).toHaveLength(n);
     });
@@ -263,7 +402,11 @@ describe('gateway validation', () => {
 
     it('refuses /totals impressions of a Tweet older than 90 days, listing it in details.tweetIds', async () => {
       const id = old();
-      const details = await expectRefused({ endpoint: 'totals', body: body({ tweet_ids: [id], engagement_types: ['impressions'] }) }, 400, 'TWEET_TOO_OLD');
+      const details = await expectRefused(
+        { endpoint: 'totals', body: body({ tweet_ids: [id], engagement_types: ['impressions'] }) },
+        400,
+        'TWEET_TOO_OLD',
+      );
       expect(details.tweetIds).toEqual([id]);
     });
 
@@ -272,7 +415,10 @@ describe('gateway validation', () => {
       const oldA = tweetIdAged(200 * DAY);
       const oldB = tweetIdAged(2000 * DAY);
       const details = await expectRefused(
-        { endpoint: 'totals', body: body({ tweet_ids: [recent, oldA, oldB], engagement_types: ['engagements', 'favorites'] }) },
+        {
+          endpoint: 'totals',
+          body: body({ tweet_ids: [recent, oldA, oldB], engagement_types: ['engagements', 'favorites'] }),
+        },
         400,
         'TWEET_TOO_OLD',
       );
@@ -280,13 +426,23 @@ describe('gateway validation', () => {
     });
 
     it('judges by the ID itself: the documented @X Tweet of 2020-05-12 is too old', async () => {
-      const details = await expectRefused({ endpoint: 'totals', body: body({ tweet_ids: ['1260294888811347969'], engagement_types: ['impressions'] }) }, 400, 'TWEET_TOO_OLD');
+      const details = await expectRefused(
+        { endpoint: 'totals', body: body({ tweet_ids: ['1260294888811347969'], engagement_types: ['impressions'] }) },
+        400,
+        'TWEET_TOO_OLD',
+      );
       expect(details.tweetIds).toEqual(['1260294888811347969']);
     });
 
     it('sends public metrics of an old Tweet, and impressions of an 89-day-old one', async () => {
-      await expectSent({ endpoint: 'totals', body: body({ tweet_ids: [old()], engagement_types: ['favorites', 'retweets'] }) });
-      await expectSent({ endpoint: 'totals', body: body({ tweet_ids: [tweetIdAged(89 * DAY)], engagement_types: ['impressions', 'engagements'] }) });
+      await expectSent({
+        endpoint: 'totals',
+        body: body({ tweet_ids: [old()], engagement_types: ['favorites', 'retweets'] }),
+      });
+      await expectSent({
+        endpoint: 'totals',
+        body: body({ tweet_ids: [tweetIdAged(89 * DAY)], engagement_types: ['impressions', 'engagements'] }),
+      });
     });
   });
 
@@ -322,37 +478,73 @@ describe('gateway validation', () => {
     it.each([
       ['/28hr without X-Handle', { endpoint: '28hr', handle: 'none', body: seriesBody() }],
       ['/historical without X-Handle', { endpoint: 'historical', handle: 'none', body: seriesBody() }],
-      ['/totals impressions without X-Handle', { endpoint: 'totals', handle: 'none', body: body({ engagement_types: ['favorites', 'impressions'] }) }],
-      ['/totals engagements without X-Handle', { endpoint: 'totals', handle: 'none', body: body({ engagement_types: ['engagements'] }) }],
+      [
+        '/totals impressions without X-Handle',
+        { endpoint: 'totals', handle: 'none', body: body({ engagement_types: ['favorites', 'impressions'] }) },
+      ],
+      [
+        '/totals engagements without X-Handle',
+        { endpoint: 'totals', handle: 'none', body: body({ engagement_types: ['engagements'] }) },
+      ],
     ] as Array<[string, Call]>)('refuses %s', async (_name, call) => {
       await expectRefused(call, 400, 'USER_CONTEXT_REQUIRED');
     });
 
     it('refuses app-only /totals for an app registered without a bearer token', async () => {
       const s = await seed(t);
-      const app = await t.http().post(`/contracts/${s.contractId}/apps`).set('X-API-Key', ADMIN_KEY).send({
-        name: 'no-bearer',
-        consumerKey: `ck_${crypto.randomBytes(6).toString('hex')}`,
-        consumerSecret: `cs_${crypto.randomBytes(16).toString('hex')}`,
-      });
+      const app = await t
+        .http()
+        .post(`/contracts/${s.contractId}/apps`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({
+          name: 'no-bearer',
+          consumerKey: `ck_${crypto.randomBytes(6).toString('hex')}`,
+          consumerSecret: `cs_${crypto.randomBytes(16).toString('hex')}`,
+        });
       expectStatus(app, 201);
-      const key = await t.http().post('/api-keys').set('X-API-Key', ADMIN_KEY).send({ name: 'nb', role: 'client', appId: app.body.id });
+      const key = await t
+        .http()
+        .post('/api-keys')
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ name: 'nb', role: 'client', appId: app.body.id });
       expectStatus(key, 201);
-      await expectRefused({ endpoint: 'totals', handle: 'none', body: body({}, ['favorites']) }, 400, 'USER_CONTEXT_REQUIRED', { ...s, appId: app.body.id, clientKey: key.body.key });
+      await expectRefused(
+        { endpoint: 'totals', handle: 'none', body: body({}, ['favorites']) },
+        400,
+        'USER_CONTEXT_REQUIRED',
+        { ...s, appId: app.body.id, clientKey: key.body.key },
+      );
     });
   });
 
   describe('HANDLE_NOT_REGISTERED', () => {
-    it.each(['@nobody_here', 'nobody_here', '987654321987'])('refuses X-Handle %s, which names no registered handle', async (ref) => {
-      const details = await expectRefused({ endpoint: 'totals', handle: ref, body: body() }, 404, 'HANDLE_NOT_REGISTERED');
-      expect(JSON.stringify(details)).toContain(ref);
-    });
+    it.each(['@nobody_here', 'nobody_here', '987654321987'])(
+      'refuses X-Handle %s, which names no registered handle',
+      async (ref) => {
+        const details = await expectRefused(
+          { endpoint: 'totals', handle: ref, body: body() },
+          404,
+          'HANDLE_NOT_REGISTERED',
+        );
+        expect(JSON.stringify(details)).toContain(ref);
+      },
+    );
 
-    it("refuses a handle registered for another app (by @name and by user ID)", async () => {
+    it('refuses a handle registered for another app (by @name and by user ID)', async () => {
       const other = await seed(t);
       const s = await seed(t);
-      await expectRefused({ endpoint: 'totals', handle: `@${other.handles[0].screenName}`, body: body() }, 404, 'HANDLE_NOT_REGISTERED', s);
-      await expectRefused({ endpoint: 'totals', handle: other.handles[0].userId, body: body() }, 404, 'HANDLE_NOT_REGISTERED', s);
+      await expectRefused(
+        { endpoint: 'totals', handle: `@${other.handles[0].screenName}`, body: body() },
+        404,
+        'HANDLE_NOT_REGISTERED',
+        s,
+      );
+      await expectRefused(
+        { endpoint: 'totals', handle: other.handles[0].userId, body: body() },
+        404,
+        'HANDLE_NOT_REGISTERED',
+        s,
+      );
     });
 
     it('refuses a handle that was deleted', async () => {
@@ -370,7 +562,9 @@ describe('gateway validation', () => {
         t.sim.reset();
         const res = await send(s, { endpoint: 'totals', handle: ref, body: body() });
         expect({ ref, status: res.status }).toEqual({ ref, status: 200 });
-        expect(t.sim.received.map((r) => ({ auth: r.auth, userId: r.userId }))).toEqual([{ auth: 'oauth1', userId: h.userId }]);
+        expect(t.sim.received.map((r) => ({ auth: r.auth, userId: r.userId }))).toEqual([
+          { auth: 'oauth1', userId: h.userId },
+        ]);
       }
     });
   });
@@ -386,52 +580,94 @@ describe('gateway validation', () => {
       const s = await seed(t);
       t.sim.reset();
       const before = await totalCalls();
-      const res = await t.http()[method](path).set('X-API-Key', s.clientKey).set('X-Handle', `@${s.handles[0].screenName}`).send(body());
+      const res = await t
+        .http()
+        [method](path)
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', `@${s.handles[0].screenName}`)
+        .send(body());
       expectErrorBody(res, 404, 'NOT_FOUND');
       await expectNothingRecorded(s, before);
     });
 
-    it.each(['get', 'put', 'patch', 'delete'] as const)('%s on a gateway path is 405 naming POST in Allow, and reaches nothing', async (method) => {
-      const s = await seed(t);
-      t.sim.reset();
-      const before = await totalCalls();
-      const res = await t.http()[method](`${GATEWAY}/totals`).set('X-API-Key', s.clientKey).set('X-Handle', `@${s.handles[0].screenName}`).send(body());
-      expectErrorBody(res, 405, 'METHOD_NOT_ALLOWED');
-      expect(res.headers.allow).toBe('POST');
-      await expectNothingRecorded(s, before);
-    });
+    it.each(['get', 'put', 'patch', 'delete'] as const)(
+      '%s on a gateway path is 405 naming POST in Allow, and reaches nothing',
+      async (method) => {
+        const s = await seed(t);
+        t.sim.reset();
+        const before = await totalCalls();
+        const res = await t
+          .http()
+          [method](`${GATEWAY}/totals`)
+          .set('X-API-Key', s.clientKey)
+          .set('X-Handle', `@${s.handles[0].screenName}`)
+          .send(body());
+        expectErrorBody(res, 405, 'METHOD_NOT_ALLOWED');
+        expect(res.headers.allow).toBe('POST');
+        await expectNothingRecorded(s, before);
+      },
+    );
   });
 
   describe('an app-only call', () => {
     it('on /totals with public metrics only is sent with the bearer token, logged, and not counted', async () => {
       const s = await seed(t);
       t.sim.reset();
-      const req = body({ tweet_ids: recentIds(3) }, ['favorites', 'retweets', 'quote_tweets', 'replies', 'video_views']);
+      const req = body({ tweet_ids: recentIds(3) }, [
+        'favorites',
+        'retweets',
+        'quote_tweets',
+        'replies',
+        'video_views',
+      ]);
       const res = await send(s, { endpoint: 'totals', handle: 'none', body: req });
-      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { perTweetMetricsOwned: expect.any(Object) } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 200,
+        body: { perTweetMetricsOwned: expect.any(Object) },
+      });
       await t.settle();
 
       expect(t.sim.received).toHaveLength(1);
-      expect(t.sim.received[0]).toEqual(expect.objectContaining({ auth: 'bearer', consumerKey: s.consumerKey, endpoint: 'totals', userId: undefined, status: 200 }));
+      expect(t.sim.received[0]).toEqual(
+        expect.objectContaining({
+          auth: 'bearer',
+          consumerKey: s.consumerKey,
+          endpoint: 'totals',
+          userId: undefined,
+          status: 200,
+        }),
+      );
       expect(t.sim.received[0].headers.authorization).toBe(`Bearer ${s.bearerToken}`);
       expect(t.sim.received[0].body).toEqual(req);
 
       const usage = await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY);
       expect(usage.body).toEqual(expect.objectContaining({ uniqueHandles: 0, confirmedHandles: 0, calls: 1 }));
       const rows = await withClient(t.databaseUrl, (c) =>
-        c.query('SELECT app_id, user_id, endpoint, tweet_count, status FROM calls WHERE contract_id = $1', [s.contractId]),
+        c.query('SELECT app_id, user_id, endpoint, tweet_count, status FROM calls WHERE contract_id = $1', [
+          s.contractId,
+        ]),
       );
       expect(rows.rows).toEqual([{ app_id: s.appId, user_id: null, endpoint: 'totals', tweet_count: 3, status: 200 }]);
-      const handles = await withClient(t.databaseUrl, (c) => c.query('SELECT count(*)::int AS n FROM period_handles WHERE contract_id = $1', [s.contractId]));
+      const handles = await withClient(t.databaseUrl, (c) =>
+        c.query('SELECT count(*)::int AS n FROM period_handles WHERE contract_id = $1', [s.contractId]),
+      );
       expect(handles.rows[0].n).toBe(0);
-      const roster = await t.http().get(`/contracts/${s.contractId}/periods/${usage.body.period.key}/handles`).set('X-API-Key', ADMIN_KEY);
+      const roster = await t
+        .http()
+        .get(`/contracts/${s.contractId}/periods/${usage.body.period.key}/handles`)
+        .set('X-API-Key', ADMIN_KEY);
       expect(roster.body).toEqual([]);
     });
 
     it('is counted once a handle calls (control for the test above)', async () => {
       const s = await seed(t);
       await addHandle(t, s.appId);
-      const res = await t.http().post(`${GATEWAY}/totals`).set('X-API-Key', s.clientKey).set('X-Handle', `@${s.handles[0].screenName}`).send(totalsBody());
+      const res = await t
+        .http()
+        .post(`${GATEWAY}/totals`)
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', `@${s.handles[0].screenName}`)
+        .send(totalsBody());
       expect(res.status).toBe(200);
       await t.settle();
       const usage = await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY);

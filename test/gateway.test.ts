@@ -27,9 +27,17 @@ describe('gateway', () => {
     const res = await call(s, `@${h.screenName}`, body);
     expect(res.status).toBe(200);
     expect(t.sim.received).toHaveLength(1);
-    expect(t.sim.received[0]).toMatchObject({ auth: 'oauth1', userId: h.userId, status: 200, consumerKey: s.consumerKey });
+    expect(t.sim.received[0]).toMatchObject({
+      auth: 'oauth1',
+      userId: h.userId,
+      status: 200,
+      consumerKey: s.consumerKey,
+    });
     expect(Object.keys(res.body.perTweetMetricsOwned)).toEqual(body.tweet_ids);
-    expect(Object.keys(res.body.perTweetMetricsOwned[body.tweet_ids[0]]).sort()).toEqual(['engagements', 'impressions']);
+    expect(Object.keys(res.body.perTweetMetricsOwned[body.tweet_ids[0]]).sort()).toEqual([
+      'engagements',
+      'impressions',
+    ]);
     expect(res.headers['x-per-minute-limit']).toMatch(/^\d+$/);
     expect(res.headers['x-per-minute-remaining']).toMatch(/^\d+$/);
     expect(res.headers['x-request-id']).toBeTruthy();
@@ -38,7 +46,8 @@ describe('gateway', () => {
   it('accepts the handle as @name, name or numeric user ID: one handle, counted once', async () => {
     const s = await seed(t);
     const h = s.handles[0];
-    for (const ref of [`@${h.screenName}`, h.screenName.toUpperCase(), h.userId]) expect((await call(s, ref)).status).toBe(200);
+    for (const ref of [`@${h.screenName}`, h.screenName.toUpperCase(), h.userId])
+      expect((await call(s, ref)).status).toBe(200);
     const u = await usage(s.contractId);
     expect(u).toMatchObject({ uniqueHandles: 1, calls: 3 });
   });
@@ -49,7 +58,11 @@ describe('gateway', () => {
     expect(res.map((r) => r.status)).toEqual(Array(50).fill(200));
     const u = await usage(s.contractId);
     expect(u).toMatchObject({ uniqueHandles: 1, confirmedHandles: 1, calls: 50 });
-    const roster = await t.http().get(`/contracts/${s.contractId}/periods/${u.period.key}/handles`).set('X-API-Key', ADMIN_KEY).expect(200);
+    const roster = await t
+      .http()
+      .get(`/contracts/${s.contractId}/periods/${u.period.key}/handles`)
+      .set('X-API-Key', ADMIN_KEY)
+      .expect(200);
     expect(roster.body).toEqual([expect.objectContaining({ userId: s.handles[0].userId, calls: 50, confirmed: true })]);
   });
 
@@ -61,7 +74,9 @@ describe('gateway', () => {
     const u = await usage(s.contractId);
     expect(u).toMatchObject({ uniqueHandles: 100, confirmedHandles: 100, calls: 200 });
     const rows = await withClient(t.databaseUrl, (c) =>
-      c.query('SELECT count(*)::int AS n, count(DISTINCT user_id)::int AS users FROM calls WHERE contract_id = $1', [s.contractId]),
+      c.query('SELECT count(*)::int AS n, count(DISTINCT user_id)::int AS users FROM calls WHERE contract_id = $1', [
+        s.contractId,
+      ]),
     );
     expect(rows.rows[0]).toEqual({ n: 200, users: 100 });
   });
@@ -73,14 +88,29 @@ describe('gateway', () => {
     const res = await call(s, s.handles[0].userId, body);
     expect(res.status).toBe(403);
     expect(JSON.stringify(res.body)).toContain('Forbidden to access tweets');
-    expect(await usage(s.contractId)).toMatchObject({ uniqueHandles: 1, attemptedHandles: 1, confirmedHandles: 0, calls: 1 });
+    expect(await usage(s.contractId)).toMatchObject({
+      uniqueHandles: 1,
+      attemptedHandles: 1,
+      confirmedHandles: 0,
+      calls: 1,
+    });
 
-    await t.http().patch(`/contracts/${s.contractId}`).set('X-API-Key', ADMIN_KEY).send({ countPolicy: 'confirmed' }).expect(200);
+    await t
+      .http()
+      .patch(`/contracts/${s.contractId}`)
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ countPolicy: 'confirmed' })
+      .expect(200);
     expect(await usage(s.contractId)).toMatchObject({ uniqueHandles: 0, attemptedHandles: 1, confirmedHandles: 0 });
 
     t.sim.unownedTweetIds.clear();
     expect((await call(s, s.handles[0].userId, body)).status).toBe(200);
-    expect(await usage(s.contractId)).toMatchObject({ uniqueHandles: 1, attemptedHandles: 1, confirmedHandles: 1, calls: 2 });
+    expect(await usage(s.contractId)).toMatchObject({
+      uniqueHandles: 1,
+      attemptedHandles: 1,
+      confirmedHandles: 1,
+      calls: 2,
+    });
   });
 
   it('under countPolicy confirmed, a handle is counted by the time its first 2xx answer arrives (no outcome left to lose)', async () => {
@@ -89,7 +119,10 @@ describe('gateway', () => {
       expect((await call(s, h.userId)).status).toBe(200);
       // Straight from the table, without waiting for the ledger to settle.
       const row = await withClient(t.databaseUrl, (c) =>
-        c.query('SELECT confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1 AND user_id = $2', [s.contractId, h.userId]),
+        c.query(
+          'SELECT confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1 AND user_id = $2',
+          [s.contractId, h.userId],
+        ),
       );
       expect({ handle: h.userId, rows: row.rows }).toEqual({ handle: h.userId, rows: [{ confirmed: true }] });
     }
@@ -102,7 +135,9 @@ describe('gateway', () => {
     expect(res.status).toBe(429);
     expect(res.body.errors).toBeDefined();
     await t.settle();
-    const row = await withClient(t.databaseUrl, (c) => c.query('SELECT outcome, status FROM calls WHERE contract_id = $1', [s.contractId]));
+    const row = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT outcome, status FROM calls WHERE contract_id = $1', [s.contractId]),
+    );
     expect(row.rows).toEqual([{ outcome: 'answered', status: 429 }]);
   });
 
@@ -118,24 +153,58 @@ describe('gateway', () => {
     const s = await seed(t, { handles: 5 });
     for (const h of s.handles) expect((await call(s, h.userId)).status).toBe(200);
     const u = await usage(s.contractId);
-    expect(u).toMatchObject({ uniqueHandles: 5, allowance: 500, remaining: 495, overageHandles: 0, overageCost: { amount: '0.00', currency: 'USD' } });
-    const page1 = await t.http().get(`/contracts/${s.contractId}/periods/${u.period.key}/handles?limit=2`).set('X-API-Key', ADMIN_KEY).expect(200);
+    expect(u).toMatchObject({
+      uniqueHandles: 5,
+      allowance: 500,
+      remaining: 495,
+      overageHandles: 0,
+      overageCost: { amount: '0.00', currency: 'USD' },
+    });
+    const page1 = await t
+      .http()
+      .get(`/contracts/${s.contractId}/periods/${u.period.key}/handles?limit=2`)
+      .set('X-API-Key', ADMIN_KEY)
+      .expect(200);
     expect(page1.body).toHaveLength(2);
     const cursor = page1.headers['x-next-cursor'];
-    const page2 = await t.http().get(`/contracts/${s.contractId}/periods/${u.period.key}/handles?limit=10&cursor=${cursor}`).set('X-API-Key', ADMIN_KEY).expect(200);
+    const page2 = await t
+      .http()
+      .get(`/contracts/${s.contractId}/periods/${u.period.key}/handles?limit=10&cursor=${cursor}`)
+      .set('X-API-Key', ADMIN_KEY)
+      .expect(200);
     expect(page2.body).toHaveLength(3);
-    expect([...page1.body, ...page2.body].map((h: { userId: string }) => h.userId).sort()).toEqual(s.handles.map((h) => h.userId).sort());
-    const csv = await t.http().get(`/contracts/${s.contractId}/periods/${u.period.key}/handles`).set('X-API-Key', ADMIN_KEY).set('Accept', 'text/csv').expect(200);
+    expect([...page1.body, ...page2.body].map((h: { userId: string }) => h.userId).sort()).toEqual(
+      s.handles.map((h) => h.userId).sort(),
+    );
+    const csv = await t
+      .http()
+      .get(`/contracts/${s.contractId}/periods/${u.period.key}/handles`)
+      .set('X-API-Key', ADMIN_KEY)
+      .set('Accept', 'text/csv')
+      .expect(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\n');
     expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed,firstAppId,overage');
-    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(s.handles.map((h) => h.userId).sort());
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(s.handles.map((h) => h.userId).sort());
   });
 
   it('overage is charged per handle over the allowance, to the cent', async () => {
-    const s = await seed(t, { handles: 4, contract: { handleAllowance: 1, overagePrice: { amount: '0.10', currency: 'EUR' } } });
+    const s = await seed(t, {
+      handles: 4,
+      contract: { handleAllowance: 1, overagePrice: { amount: '0.10', currency: 'EUR' } },
+    });
     for (const h of s.handles) await call(s, h.userId);
-    expect(await usage(s.contractId)).toMatchObject({ uniqueHandles: 4, remaining: 0, overageHandles: 3, overageCost: { amount: '0.30', currency: 'EUR' } });
+    expect(await usage(s.contractId)).toMatchObject({
+      uniqueHandles: 4,
+      remaining: 0,
+      overageHandles: 3,
+      overageCost: { amount: '0.30', currency: 'EUR' },
+    });
   });
 
   it('GET /rate-limits shows the last x-per-minute-* headers X sent for each app', async () => {
@@ -144,7 +213,10 @@ describe('gateway', () => {
     await t.settle();
     const limits = await t.http().get('/rate-limits').set('X-API-Key', ADMIN_KEY).expect(200);
     const mine = limits.body.find((r: { appId: string }) => r.appId === s.appId);
-    expect(mine).toMatchObject({ limit: Number(res.headers['x-per-minute-limit']), remaining: Number(res.headers['x-per-minute-remaining']) });
+    expect(mine).toMatchObject({
+      limit: Number(res.headers['x-per-minute-limit']),
+      remaining: Number(res.headers['x-per-minute-remaining']),
+    });
     expect(new Date(mine.seenAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -176,7 +248,12 @@ describe('gateway', () => {
       const s = await seed(t, { handles: 2, contract: { handleAllowance: 1, enforcement: 'block' } });
       expect((await call(s, s.handles[0].userId)).status).toBe(200);
       expect((await call(s, s.handles[1].userId)).status).toBe(403);
-      await t.http().patch(`/contracts/${s.contractId}`).set('X-API-Key', ADMIN_KEY).send({ handleAllowance: 2 }).expect(200);
+      await t
+        .http()
+        .patch(`/contracts/${s.contractId}`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ handleAllowance: 2 })
+        .expect(200);
       expect((await call(s, s.handles[1].userId)).status).toBe(200);
     });
   });

@@ -37,7 +37,13 @@ describe('logs', () => {
   let raw: string;
 
   /** Sends a request, remembering its X-Request-Id and status for the checks below. */
-  async function send(what: string, method: 'get' | 'post', path: string, headers: Record<string, string>, body?: object) {
+  async function send(
+    what: string,
+    method: 'get' | 'post',
+    path: string,
+    headers: Record<string, string>,
+    body?: object,
+  ) {
     let r = svc.http()[method](path);
     for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
     const res = await (body ? r.send(body) : r);
@@ -48,9 +54,17 @@ describe('logs', () => {
   beforeAll(async () => {
     sim = await XSimulator.start();
     db = await createTestDatabase();
-    svc = await ServiceProcess.start({ databaseUrl: db.url, engagementApiBaseUrl: sim.url, env: { LOG_FORMAT: 'json', LOG_LEVEL: 'verbose' } });
+    svc = await ServiceProcess.start({
+      databaseUrl: db.url,
+      engagementApiBaseUrl: sim.url,
+      env: { LOG_FORMAT: 'json', LOG_LEVEL: 'verbose' },
+    });
     s = await seed({ http: () => svc.http(), sim }, { handles: 2 });
-    const finance = await svc.http().post('/api-keys').set('X-API-Key', svc.adminKey).send({ name: 'finance', role: 'finance' });
+    const finance = await svc
+      .http()
+      .post('/api-keys')
+      .set('X-API-Key', svc.adminKey)
+      .send({ name: 'finance', role: 'finance' });
     expectStatus(finance, 201);
     const [h1, h2] = s.handles;
     const queryMarker = `qs_${crypto.randomBytes(12).toString('hex')}`;
@@ -73,21 +87,46 @@ describe('logs', () => {
     );
 
     const client = { 'X-API-Key': s.clientKey, 'Content-Type': 'application/json' };
-    await send('client key call', 'post', `${TOTALS}?marker=${queryMarker}`, { ...client, 'X-Handle': h1.userId }, totalsBody());
+    await send(
+      'client key call',
+      'post',
+      `${TOTALS}?marker=${queryMarker}`,
+      { ...client, 'X-Handle': h1.userId },
+      totalsBody(),
+    );
     await send('app-only call', 'post', TOTALS, client, totalsBody(['favorites']));
     const oauth = new OAuth({
       consumer: { key: s.consumerKey, secret: s.consumerSecret },
       signature_method: 'HMAC-SHA1',
       hash_function: (base, key) => crypto.createHmac('sha1', key).update(base).digest('base64'),
     });
-    const signed = oauth.toHeader(oauth.authorize({ url: `${svc.url}${TOTALS}`, method: 'POST' }, { key: h2.accessToken, secret: h2.accessTokenSecret }));
+    const signed = oauth.toHeader(
+      oauth.authorize(
+        { url: `${svc.url}${TOTALS}`, method: 'POST' },
+        { key: h2.accessToken, secret: h2.accessTokenSecret },
+      ),
+    );
     await send('drop-in OAuth call', 'post', TOTALS, { ...signed, 'Content-Type': 'application/json' }, totalsBody());
-    await send('drop-in bearer call', 'post', TOTALS, { Authorization: `Bearer ${s.bearerToken}`, 'Content-Type': 'application/json' }, totalsBody(['favorites']));
+    await send(
+      'drop-in bearer call',
+      'post',
+      TOTALS,
+      { Authorization: `Bearer ${s.bearerToken}`, 'Content-Type': 'application/json' },
+      totalsBody(['favorites']),
+    );
     await send('unknown key', 'get', `/contracts?key=${queryMarker}`, { 'X-API-Key': unknownKey });
-    await send('unknown bearer', 'post', TOTALS, { Authorization: `Bearer ${unknownBearer}`, 'Content-Type': 'application/json' }, totalsBody());
+    await send(
+      'unknown bearer',
+      'post',
+      TOTALS,
+      { Authorization: `Bearer ${unknownBearer}`, 'Content-Type': 'application/json' },
+      totalsBody(),
+    );
     await send('metrics scrape', 'get', '/metrics', { Authorization: `Bearer ${finance.body.key}` });
     // The ledger cannot write the call (a constraint no row meets): its error line must name this request.
-    await withClient(db.url, (c) => c.query('ALTER TABLE calls ADD CONSTRAINT refuse_all CHECK (tweet_count < 0) NOT VALID'));
+    await withClient(db.url, (c) =>
+      c.query('ALTER TABLE calls ADD CONSTRAINT refuse_all CHECK (tweet_count < 0) NOT VALID'),
+    );
     await send('ledger failure', 'post', TOTALS, { ...client, 'X-Handle': h1.userId }, totalsBody());
     await withClient(db.url, (c) => c.query('ALTER TABLE calls DROP CONSTRAINT refuse_all'));
 
@@ -132,7 +171,12 @@ describe('logs', () => {
       expect({ path, status }).toEqual({ path: r.path, status: r.status });
       expect(typeof durationMs).toBe('number');
       expect(msg).toBe(`${String(method)} ${String(path)} ${String(status)} ${String(durationMs)}ms`);
-      expect([time, level, context, requestId]).toEqual([expect.any(String), r.status >= 500 ? 'warn' : 'info', 'Http', r.requestId]);
+      expect([time, level, context, requestId]).toEqual([
+        expect.any(String),
+        r.status >= 500 ? 'warn' : 'info',
+        'Http',
+        r.requestId,
+      ]);
       // Exactly these fields and no others: nothing else about the request is logged.
       expect(rest).toEqual(who[r.what]);
     }
@@ -142,7 +186,13 @@ describe('logs', () => {
   it('stamps a line written while serving a request with its request id', () => {
     const failed = sent.find((r) => r.what === 'ledger failure')!;
     const ledger = lines.filter((l) => l.context === 'Ledger');
-    expect(ledger).toEqual([expect.objectContaining({ level: 'error', requestId: failed.requestId, msg: expect.stringMatching(/write-ahead failed/) })]);
+    expect(ledger).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        requestId: failed.requestId,
+        msg: expect.stringMatching(/write-ahead failed/),
+      }),
+    ]);
   });
 
   it('never shows a secret, a query string or a credential header', () => {

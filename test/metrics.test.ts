@@ -28,7 +28,11 @@ describe('metrics', () => {
   beforeAll(async () => {
     t = await startTestApp();
     s = await seed(t, { handles: 3, contract: { handleAllowance: 40 } });
-    const key = await t.http().post('/api-keys').set('X-API-Key', ADMIN_KEY).send({ name: 'prometheus', role: 'finance' });
+    const key = await t
+      .http()
+      .post('/api-keys')
+      .set('X-API-Key', ADMIN_KEY)
+      .send({ name: 'prometheus', role: 'finance' });
     expectStatus(key, 201);
     financeKey = key.body.key;
   });
@@ -37,7 +41,9 @@ describe('metrics', () => {
 
   const call = (userId?: string) => {
     const r = t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey);
-    return (userId ? r.set('X-Handle', userId) : r).send(totalsBody(userId ? ['impressions', 'favorites'] : ['favorites']));
+    return (userId ? r.set('X-Handle', userId) : r).send(
+      totalsBody(userId ? ['impressions', 'favorites'] : ['favorites']),
+    );
   };
   const scrape = async () => {
     await t.settle();
@@ -55,7 +61,9 @@ describe('metrics', () => {
     const none = await t.http().get('/metrics');
     expect(none.status).toBe(401);
     expect(none.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED', details: {} });
-    expect((await t.http().get('/metrics').set('Authorization', 'Bearer hm_not_a_key_0123456789')).body.code).toBe('UNAUTHENTICATED');
+    expect((await t.http().get('/metrics').set('Authorization', 'Bearer hm_not_a_key_0123456789')).body.code).toBe(
+      'UNAUTHENTICATED',
+    );
     // An X app's bearer token is a gateway credential, not a key.
     expect((await t.http().get('/metrics').set('Authorization', `Bearer ${s.bearerToken}`)).status).toBe(401);
     const client = await t.http().get('/metrics').set('Authorization', `Bearer ${s.clientKey}`);
@@ -65,8 +73,10 @@ describe('metrics', () => {
 
   it('counts calls by endpoint, outcome and status class, and times the answered ones', async () => {
     const before = await scrape();
-    const count = (text: string, outcome: string, status_class: string) => sample(text, 'handlemeter_gateway_calls_total', { endpoint: 'totals', outcome, status_class }) ?? 0;
-    const latencyCount = (text: string) => sample(text, 'handlemeter_upstream_latency_seconds_count', { endpoint: 'totals' }) ?? 0;
+    const count = (text: string, outcome: string, status_class: string) =>
+      sample(text, 'handlemeter_gateway_calls_total', { endpoint: 'totals', outcome, status_class }) ?? 0;
+    const latencyCount = (text: string) =>
+      sample(text, 'handlemeter_upstream_latency_seconds_count', { endpoint: 'totals' }) ?? 0;
 
     expect((await call(s.handles[0].userId)).status).toBe(200);
     expect((await call()).status).toBe(200); // app-only: a call too
@@ -81,7 +91,13 @@ describe('metrics', () => {
     expect(count(after, 'failed', 'none') - count(before, 'failed', 'none')).toBe(1);
     expect(latencyCount(after) - latencyCount(before)).toBe(3);
     // Refusals before the ledger are not calls.
-    await t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', 'nobody').send(totalsBody()).expect(404);
+    await t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', 'nobody')
+      .send(totalsBody())
+      .expect(404);
     const refused = await scrape();
     expect(count(refused, 'answered', '4xx')).toBe(count(after, 'answered', '4xx'));
     expect(sample(refused, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
@@ -92,7 +108,13 @@ describe('metrics', () => {
     for (const h of s.handles) expect((await call(h.userId)).status).toBe(200);
     // X refuses the other contract's call: attempted, not confirmed, so under `confirmed` not unique either.
     t.sim.behaviour = { mode: 'normal', delayMs: 0, forceStatus: 503 };
-    await t.http().post('/insights/engagement/totals').set('X-API-Key', other.clientKey).set('X-Handle', other.handles[0].userId).send(totalsBody()).expect(503);
+    await t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', other.clientKey)
+      .set('X-Handle', other.handles[0].userId)
+      .send(totalsBody())
+      .expect(503);
 
     const text = await scrape();
     const mine = { contract_id: s.contractId, period };
@@ -115,7 +137,9 @@ describe('metrics', () => {
     const failures = async () => sample(await scrape(), 'handlemeter_ledger_failures_total') ?? 0;
     const before = await failures();
     // The database refuses the call row (a constraint no call meets), so the write-ahead fails.
-    await withClient(t.databaseUrl, (c) => c.query('ALTER TABLE calls ADD CONSTRAINT refuse_all CHECK (tweet_count < 0) NOT VALID'));
+    await withClient(t.databaseUrl, (c) =>
+      c.query('ALTER TABLE calls ADD CONSTRAINT refuse_all CHECK (tweet_count < 0) NOT VALID'),
+    );
     try {
       const res = await call(s.handles[0].userId);
       expect(res.status).toBe(503);

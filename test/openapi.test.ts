@@ -20,7 +20,10 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;
   requestBody?: { content: Record<string, { schema?: Record<string, unknown> }> };
 }
-type Doc = { paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>; components: { schemas: Record<string, Record<string, unknown>> } };
+type Doc = {
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
 
 describe('OpenAPI document', () => {
   let t: TestApp;
@@ -31,7 +34,11 @@ describe('OpenAPI document', () => {
   beforeAll(async () => {
     t = await startTestApp();
     // The app typed-calls.ts.txt registers, as X would know it.
-    t.sim.addApp({ consumerKey: 'typed-consumer-key', consumerSecret: 'typed-consumer-secret', bearerToken: 'typed-bearer-token' });
+    t.sim.addApp({
+      consumerKey: 'typed-consumer-key',
+      consumerSecret: 'typed-consumer-secret',
+      bearerToken: 'typed-bearer-token',
+    });
     doc = (await t.http().get('/docs-json').expect(200)).body as Doc;
     for (const [p, item] of Object.entries(doc.paths)) {
       // X's redirect back to us: a keyless HTML page for the owner's browser, not an API operation.
@@ -48,7 +55,11 @@ describe('OpenAPI document', () => {
 
   it('names every operation readably, once', () => {
     const ids = operations.map((o) => o.op.operationId);
-    expect(operations.filter((o) => !/^[a-z][A-Za-z0-9]*$/.test(o.op.operationId ?? '')).map((o) => `${o.where}: ${o.op.operationId}`)).toEqual([]);
+    expect(
+      operations
+        .filter((o) => !/^[a-z][A-Za-z0-9]*$/.test(o.op.operationId ?? ''))
+        .map((o) => `${o.where}: ${o.op.operationId}`),
+    ).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -60,28 +71,41 @@ describe('OpenAPI document', () => {
       for (const [status, r] of success) {
         if (status === '204') continue;
         const schemas = Object.values(r.content ?? {}).map((c) => c.schema);
-        if (!schemas.length || schemas.some((s) => !s || Object.keys(s).length === 0)) problems.push(`${where}: ${status} has no schema`);
+        if (!schemas.length || schemas.some((s) => !s || Object.keys(s).length === 0))
+          problems.push(`${where}: ${status} has no schema`);
       }
       const errors = Object.entries(op.responses).filter(([s]) => /^[45]/.test(s));
       if (!errors.length) problems.push(`${where}: no error answers`);
       for (const [status, r] of errors) {
-        if (r.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorBodyDto') problems.push(`${where}: ${status} is not the error body`);
+        if (r.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorBodyDto')
+          problems.push(`${where}: ${status} is not the error body`);
       }
       if (where !== 'GET /health' && !op.responses['401']) problems.push(`${where}: no 401`);
     }
     expect(problems).toEqual([]);
-    expect(doc.components.schemas.ErrorBodyDto).toMatchObject({ required: expect.arrayContaining(['statusCode', 'code', 'message', 'details']) });
+    expect(doc.components.schemas.ErrorBodyDto).toMatchObject({
+      required: expect.arrayContaining(['statusCode', 'code', 'message', 'details']),
+    });
   });
 
-  it('has one operation per gateway path, each with its own request schema and X\'s limits', () => {
+  it("has one operation per gateway path, each with its own request schema and X's limits", () => {
     const gateway = Object.keys(doc.paths).filter((p) => p.startsWith('/insights/engagement'));
-    expect(gateway.sort()).toEqual(['/insights/engagement/28hr', '/insights/engagement/historical', '/insights/engagement/totals']);
-    const resolve = (s: Record<string, unknown>) => (typeof s.$ref === 'string' ? doc.components.schemas[s.$ref.split('/').pop()!] : s) as Record<string, any>;
+    expect(gateway.sort()).toEqual([
+      '/insights/engagement/28hr',
+      '/insights/engagement/historical',
+      '/insights/engagement/totals',
+    ]);
+    const resolve = (s: Record<string, unknown>) =>
+      (typeof s.$ref === 'string' ? doc.components.schemas[s.$ref.split('/').pop()!] : s) as Record<string, any>;
     const body = (p: string) => resolve(doc.paths[p].post!.requestBody!.content['application/json'].schema!);
     const totals = body('/insights/engagement/totals');
     const hr28 = body('/insights/engagement/28hr');
     const historical = body('/insights/engagement/historical');
-    expect([totals.properties.tweet_ids.maxItems, hr28.properties.tweet_ids.maxItems, historical.properties.tweet_ids.maxItems]).toEqual([250, 25, 25]);
+    expect([
+      totals.properties.tweet_ids.maxItems,
+      hr28.properties.tweet_ids.maxItems,
+      historical.properties.tweet_ids.maxItems,
+    ]).toEqual([250, 25, 25]);
     expect(totals.properties.engagement_types.items.enum).toHaveLength(7);
     expect(totals.properties.engagement_types.items.enum).toContain('quote_tweets');
     expect(hr28.properties.engagement_types.items.enum).toHaveLength(17);
@@ -90,12 +114,24 @@ describe('OpenAPI document', () => {
     expect(totals.properties).not.toHaveProperty('start');
     expect(totals.required).toEqual(expect.arrayContaining(['tweet_ids', 'engagement_types', 'groupings']));
     expect(totals.properties.groupings.maxProperties).toBe(3);
-    expect(resolve(totals.properties.groupings.additionalProperties).properties.group_by.items.enum).toEqual(['tweet.id', 'engagement.type']);
+    expect(resolve(totals.properties.groupings.additionalProperties).properties.group_by.items.enum).toEqual([
+      'tweet.id',
+      'engagement.type',
+    ]);
   });
 
   it('generates a typed client that type-checks real calls, which then succeed', async () => {
     fs.writeFileSync(path.join(dir, 'openapi.json'), JSON.stringify(doc));
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), path.join(dir, 'openapi.json'), '-o', path.join(dir, 'schema.d.ts')], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'),
+        path.join(dir, 'openapi.json'),
+        '-o',
+        path.join(dir, 'schema.d.ts'),
+      ],
+      { stdio: 'pipe' },
+    );
     // Kept as .ts.txt: it compiles only beside the schema generated here, never in the project's own tsc.
     fs.copyFileSync(path.join(__dirname, 'openapi/typed-calls.ts.txt'), path.join(dir, 'typed-calls.ts'));
 
@@ -114,15 +150,28 @@ describe('OpenAPI document', () => {
     );
     expect(typeCheck(dir, 'wrong-calls.ts')).toHaveLength(5);
 
-    const js = ts.transpileModule(fs.readFileSync(path.join(dir, 'typed-calls.ts'), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const js = ts.transpileModule(fs.readFileSync(path.join(dir, 'typed-calls.ts'), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     fs.writeFileSync(path.join(dir, 'typed-calls.js'), js);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { run } = require(path.join(dir, 'typed-calls.js')) as { run: (base: string, key: string) => Promise<Record<string, unknown>> };
+    const { run } = require(path.join(dir, 'typed-calls.js')) as {
+      run: (base: string, key: string) => Promise<Record<string, unknown>>;
+    };
     const r = await run(t.url, ADMIN_KEY);
-    expect(r.contract).toMatchObject({ name: 'Typed Co', handleAllowance: 10, countPolicy: 'confirmed', timezone: 'Europe/Paris' });
+    expect(r.contract).toMatchObject({
+      name: 'Typed Co',
+      handleAllowance: 10,
+      countPolicy: 'confirmed',
+      timezone: 'Europe/Paris',
+    });
     expect(r.handle).toMatchObject({ userId: '777', screenName: 'typed' });
     expect(r.key).toMatchObject({ key: expect.stringMatching(/^hm_/) });
-    expect(r.usage).toMatchObject({ uniqueHandles: 0, allowance: 10, overageCost: { amount: '0.00', currency: 'USD' } });
+    expect(r.usage).toMatchObject({
+      uniqueHandles: 0,
+      allowance: 10,
+      overageCost: { amount: '0.00', currency: 'USD' },
+    });
     expect(r.notFound).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
     expect(r.totals).toMatchObject({ perTweet: { [r.tweetId as string]: { favorites: expect.any(String) } } });
   });
@@ -130,6 +179,16 @@ describe('OpenAPI document', () => {
 
 /** tsc's diagnostics for one file, strict, as messages. */
 function typeCheck(dir: string, file: string): string[] {
-  const program = ts.createProgram([path.join(dir, file)], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], skipLibCheck: true, types: [] });
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  const program = ts.createProgram([path.join(dir, file)], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    skipLibCheck: true,
+    types: [],
+  });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
 }

@@ -39,7 +39,10 @@ export function tourSteps(markdown: string): TourStep[] {
 
 /** `…` in the README stands for what differs from run to run. */
 function matches(expected: string, actual: string): boolean {
-  const pattern = expected.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*?');
+  const pattern = expected
+    .split('…')
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*?');
   return new RegExp(`^${pattern}$`).test(actual);
 }
 
@@ -53,11 +56,19 @@ describe('README', () => {
       const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
       for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
         if (/^[a-z]+:/.test(target)) continue;
-        expect({ doc, target, exists: fs.existsSync(path.resolve(ROOT, path.dirname(doc), target)) }).toEqual({ doc, target, exists: true });
+        expect({ doc, target, exists: fs.existsSync(path.resolve(ROOT, path.dirname(doc), target)) }).toEqual({
+          doc,
+          target,
+          exists: true,
+        });
       }
     }
     const tracked = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-    const outside = tracked.filter((f) => fs.existsSync(path.join(ROOT, f)) && /\/work\/shared|\.\.\/shared\//.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    const outside = tracked.filter(
+      (f) =>
+        fs.existsSync(path.join(ROOT, f)) &&
+        /\/work\/shared|\.\.\/shared\//.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
+    );
     expect(outside).toEqual([]);
   });
 
@@ -75,13 +86,21 @@ describe('README', () => {
       const port = await freePort();
       demo = spawn(process.execPath, [path.join(ROOT, 'dist/src/dev/demo.js')], {
         cwd: dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_PATH: path.join(ROOT, 'node_modules'), PORT: String(port), DATA_DIR: path.join(dir, '.data'), DATABASE_URL: db.url },
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NODE_PATH: path.join(ROOT, 'node_modules'),
+          PORT: String(port),
+          DATA_DIR: path.join(dir, '.data'),
+          DATABASE_URL: db.url,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       for (const s of [demo.stdout!, demo.stderr!]) s.on('data', (d: Buffer) => demoOutput.push(d.toString()));
       const deadline = Date.now() + 120_000;
       while (!demoOutput.join('').includes('Stop with Ctrl-C')) {
-        if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the demo did not start:\n${demoOutput.join('')}`);
+        if (demo.exitCode !== null || Date.now() > deadline)
+          throw new Error(`the demo did not start:\n${demoOutput.join('')}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     });
@@ -98,14 +117,27 @@ describe('README', () => {
 
     it('has the steps a newcomer needs', () => {
       const all = steps.map((s) => s.command).join('\n');
-      for (const path of ['/insights/engagement/totals', '/usage', '/periods', '/statements/', '/reconciliations', '/alerts', '/contracts -H', '/apps/', '/api-keys']) {
+      for (const path of [
+        '/insights/engagement/totals',
+        '/usage',
+        '/periods',
+        '/statements/',
+        '/reconciliations',
+        '/alerts',
+        '/contracts -H',
+        '/apps/',
+        '/api-keys',
+      ]) {
         expect(all).toContain(path);
       }
     });
 
     it('runs: every command exits 0 and prints what the README shows', () => {
       // One shell for the whole tour, as a person would run it; a marker after each command carries its exit code.
-      const script = ['set -o pipefail', ...steps.flatMap((s, i) => [s.command, `printf '\\n@@tour-step %d %d\\n' ${i} $?`])].join('\n');
+      const script = [
+        'set -o pipefail',
+        ...steps.flatMap((s, i) => [s.command, `printf '\\n@@tour-step %d %d\\n' ${i} $?`]),
+      ].join('\n');
       const run = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
       const outputs = run.stdout.split(/\n?@@tour-step \d+ (\d+)\n/);
       const results = steps.map((step, i) => ({
@@ -115,8 +147,12 @@ describe('README', () => {
       }));
       for (const [i, r] of results.entries()) {
         const shown = steps[i].expected;
-        const ok = r.exitCode === 0 && r.printed.length === shown.length && shown.every((e, j) => matches(e, r.printed[j]));
-        if (!ok) throw new Error(`tour step ${i + 1} failed:\n$ ${r.command}\nexit code ${r.exitCode}; printed:\n${r.printed.join('\n')}\nthe README shows:\n${shown.join('\n')}\nstderr:\n${run.stderr}`);
+        const ok =
+          r.exitCode === 0 && r.printed.length === shown.length && shown.every((e, j) => matches(e, r.printed[j]));
+        if (!ok)
+          throw new Error(
+            `tour step ${i + 1} failed:\n$ ${r.command}\nexit code ${r.exitCode}; printed:\n${r.printed.join('\n')}\nthe README shows:\n${shown.join('\n')}\nstderr:\n${run.stderr}`,
+          );
       }
       expect(results).toHaveLength(steps.length);
     });

@@ -31,19 +31,37 @@ describe('monthly report', () => {
   const close = () => t.http().post('/jobs/close-periods').set(admin).expect(200);
   /** Runs one full delivery pass and waits for it (the alerts job ends with one). */
   const deliverAll = () => t.http().post('/jobs/check-alerts').set(admin).expect(200);
-  const at = (p: BillingPeriod, days: number) => new Date(p.start.getTime() + days * 86_400_000 + 3_600_000).toISOString();
-  const importCalls = async (s: Seeded, calls: object[]) => expectStatus(await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }), 200);
+  const at = (p: BillingPeriod, days: number) =>
+    new Date(p.start.getTime() + days * 86_400_000 + 3_600_000).toISOString();
+  const importCalls = async (s: Seeded, calls: object[]) =>
+    expectStatus(await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }), 200);
   const reportRows = (contractId: string) =>
-    withClient(t.databaseUrl, (c) => c.query(`SELECT id, status, attempts, target FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [contractId])).then((r) => r.rows);
-  const addresses = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : [m.to!]).flatMap((a) => a.value.map((v) => v.address));
+    withClient(t.databaseUrl, (c) =>
+      c.query(`SELECT id, status, attempts, target FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [
+        contractId,
+      ]),
+    ).then((r) => r.rows);
+  const addresses = (m: ParsedMail) =>
+    (Array.isArray(m.to) ? m.to : [m.to!]).flatMap((a) => a.value.map((v) => v.address));
 
   it('sends the statement, the earlier periods and the handle roster as CSV, once', async () => {
-    const s = await seed(t, { contract: { name: 'Acme & Co', handleAllowance: 2, overagePrice: { amount: '12.35', currency: 'USD' }, ...cycle, notify: { emails, webhookUrl: null } } });
+    const s = await seed(t, {
+      contract: {
+        name: 'Acme & Co',
+        handleAllowance: 2,
+        overagePrice: { amount: '12.35', currency: 'USD' },
+        ...cycle,
+        notify: { emails, webhookUrl: null },
+      },
+    });
     const quiet = await seed(t, { contract: { ...cycle } });
     const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
     const before = previousPeriod(last, cycle);
     // The month before: 3 handles. Last month: 5 handles in 6 calls, one of them refused by X.
-    await importCalls(s, ['11', '12', '13'].map((u, i) => ({ id: `b${i}`, at: at(before, i), userId: `90${u}`, endpoint: 'totals' })));
+    await importCalls(
+      s,
+      ['11', '12', '13'].map((u, i) => ({ id: `b${i}`, at: at(before, i), userId: `90${u}`, endpoint: 'totals' })),
+    );
     await importCalls(s, [
       { id: 'l1', at: at(last, 1), userId: '9101', screenName: 'alpha', endpoint: 'totals' },
       { id: 'l2', at: at(last, 2), userId: '9101', screenName: 'alpha', endpoint: '28hr' },
@@ -55,7 +73,12 @@ describe('monthly report', () => {
     await importCalls(quiet, [{ id: 'q1', at: at(last, 1), userId: '9201', endpoint: 'totals' }]);
 
     const closed = (await close()).body.closed;
-    expect(closed).toEqual(expect.arrayContaining([{ contractId: s.contractId, period: before.key }, { contractId: s.contractId, period: last.key }]));
+    expect(closed).toEqual(
+      expect.arrayContaining([
+        { contractId: s.contractId, period: before.key },
+        { contractId: s.contractId, period: last.key },
+      ]),
+    );
     const [m] = await mail.waitFor(1);
     await deliverAll();
 
@@ -68,7 +91,8 @@ describe('monthly report', () => {
 
     expect(addresses(m)).toEqual(emails);
     expect(m.subject).toBe(`[handlemeter] Acme & Co: report for ${last.key}: 5 of 2 handles, overage USD 37.05`);
-    const statement = (await t.http().get(`/contracts/${s.contractId}/statements/${last.key}`).set(admin).expect(200)).body;
+    const statement = (await t.http().get(`/contracts/${s.contractId}/statements/${last.key}`).set(admin).expect(200))
+      .body;
     expect(statement).toMatchObject({ uniqueHandles: 5, overageHandles: 3, overageCost: { amount: '37.05' } });
     const text = m.text!;
     expect(text).toContain(`Acme & Co: monthly report for period ${last.key}`);
@@ -95,7 +119,9 @@ describe('monthly report', () => {
     expect(html).toContain('USD 12.35');
     expect(html).not.toMatch(/<(img|script|link)\b|src=|url\(/i); // nothing to load from anywhere
 
-    const csv = (await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set(admin).expect(200)).text;
+    const csv = (
+      await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set(admin).expect(200)
+    ).text;
     expect(m.attachments).toHaveLength(1);
     const [file] = m.attachments;
     expect(file.filename).toBe(`handles-${s.contractId}-${last.key}.csv.gz`);
@@ -104,24 +130,48 @@ describe('monthly report', () => {
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe('userId,screenName,firstSeen,lastSeen,calls,confirmed,firstAppId,overage');
     // Imported calls have no app; the allowance of 2 was used up by the first two handles counted.
-    expect(lines.slice(1).map((l) => l.split(',').slice(-2).join(','))).toEqual([',false', ',false', ',true', ',true', ',true']);
-    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(['9101', '9102', '9103', '9104', '9105']);
+    expect(lines.slice(1).map((l) => l.split(',').slice(-2).join(','))).toEqual([
+      ',false',
+      ',false',
+      ',true',
+      ',true',
+      ',true',
+    ]);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+    ).toEqual(['9101', '9102', '9103', '9104', '9105']);
 
     // Closing again writes nothing and sends nothing.
-    expect((await close()).body.closed.filter((c: { contractId: string }) => c.contractId === s.contractId)).toEqual([]);
+    expect((await close()).body.closed.filter((c: { contractId: string }) => c.contractId === s.contractId)).toEqual(
+      [],
+    );
     await deliverAll();
     expect(mail.messages).toHaveLength(1);
     expect(await reportRows(s.contractId)).toHaveLength(1);
   });
 
   it('names the busiest apps and handles of calls made through the gateway', async () => {
-    const s = await seed(t, { handles: 3, contract: { name: 'Gateway Co', ...cycle, notify: { emails: ['ops@example.com'], webhookUrl: null } } });
-    const call = (i: number) => t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', s.handles[i].userId).send(totalsBody());
+    const s = await seed(t, {
+      handles: 3,
+      contract: { name: 'Gateway Co', ...cycle, notify: { emails: ['ops@example.com'], webhookUrl: null } },
+    });
+    const call = (i: number) =>
+      t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', s.handles[i].userId)
+        .send(totalsBody());
     for (const i of [0, 0, 0, 1, 1, 2]) expectStatus(await call(i), 200);
     await t.settle();
     // The month ends: the close runs with a clock past the open period's end.
     const open = periodContaining(new Date(), cycle);
-    const closed = await t.app.get(CloseService).closeEndedPeriods(new Date(nextPeriod(open, cycle).start.getTime() + 120_000));
+    const closed = await t.app
+      .get(CloseService)
+      .closeEndedPeriods(new Date(nextPeriod(open, cycle).start.getTime() + 120_000));
     expect(closed).toContainEqual({ contractId: s.contractId, period: open.key });
     // The clock closed the other contracts' open periods too: pick this contract's report.
     await mail.waitFor(1);
@@ -130,7 +180,11 @@ describe('monthly report', () => {
     expect(m.subject).toContain(`report for ${open.key}: 3 of 500 handles, overage USD 0.00`);
     expect(m.text).toMatch(/BUSIEST APPS\nanalytics\s+6 calls\n\nBUSIEST HANDLES\n/);
     const [first, second, third] = s.handles;
-    expect(m.text).toMatch(new RegExp(`@${first.screenName} \\(${first.userId}\\)\\s+3 calls\\n@${second.screenName} \\(${second.userId}\\)\\s+2 calls\\n@${third.screenName} \\(${third.userId}\\)\\s+1 call\\n`));
+    expect(m.text).toMatch(
+      new RegExp(
+        `@${first.screenName} \\(${first.userId}\\)\\s+3 calls\\n@${second.screenName} \\(${second.userId}\\)\\s+2 calls\\n@${third.screenName} \\(${third.userId}\\)\\s+1 call\\n`,
+      ),
+    );
     expect(m.text).toContain('This is the first closed period.');
   });
 });
@@ -140,26 +194,58 @@ describe('monthly report of a large roster', () => {
     const mail = await MailCatcher.start();
     const cycle = { timezone: 'UTC', billingDay: 1 };
     // A limit below this roster's gzipped size: the path a roster of a million handles takes.
-    const t = await startTestApp({ config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, reportAttachMaxBytes: 100, publicBaseUrl: 'https://meter.example' } });
+    const t = await startTestApp({
+      config: {
+        smtpUrl: mail.url,
+        outboxRetryBaseMs: 100,
+        reportAttachMaxBytes: 100,
+        publicBaseUrl: 'https://meter.example',
+      },
+    });
     try {
-      const s = await seed(t, { contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } } });
+      const s = await seed(t, {
+        contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } },
+      });
       const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
-      const calls = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, at: new Date(last.start.getTime() + 86_400_000 + i * 60_000).toISOString(), userId: `${5000 + i}`, endpoint: 'totals' }));
-      await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY).send({ calls }).expect(200);
+      const calls = Array.from({ length: 40 }, (_, i) => ({
+        id: `big${i}`,
+        at: new Date(last.start.getTime() + 86_400_000 + i * 60_000).toISOString(),
+        userId: `${5000 + i}`,
+        endpoint: 'totals',
+      }));
+      await t
+        .http()
+        .post(`/contracts/${s.contractId}/usage/import`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ calls })
+        .expect(200);
       await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
       const [m] = await mail.waitFor(1);
       expect(m.attachments).toHaveLength(0);
-      const link = /https:\/\/meter\.example(\/reports\/\S+\/handles\.csv\.gz\?expires=\d+&signature=[\w-]+)/.exec(m.text!);
+      const link = /https:\/\/meter\.example(\/reports\/\S+\/handles\.csv\.gz\?expires=\d+&signature=[\w-]+)/.exec(
+        m.text!,
+      );
       expect(link).not.toBeNull();
       expect(m.html).toContain('https://meter.example/reports/');
 
       // The link needs no key; what it serves is the period's roster, gzipped.
-      const csv = (await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set('X-API-Key', ADMIN_KEY).expect(200)).text;
-      const got = await t.http().get(link![1]).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      }).expect(200);
+      const csv = (
+        await t
+          .http()
+          .get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`)
+          .set('X-API-Key', ADMIN_KEY)
+          .expect(200)
+      ).text;
+      const got = await t
+        .http()
+        .get(link![1])
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
       expect(got.headers['content-type']).toMatch(/application\/gzip/);
       expect(zlib.gunzipSync(got.body as Buffer).toString('utf8')).toBe(csv);
       expect(csv.trim().split('\n')).toHaveLength(41);
@@ -169,10 +255,13 @@ describe('monthly report of a large roster', () => {
       const sig = url.searchParams.get('signature')!;
       const expires = Number(url.searchParams.get('expires'));
       const base = `/reports/${s.contractId}/${last.key}/handles.csv.gz`;
-      const refused = async (path: string) => expect((await t.http().get(path).expect(401)).body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
+      const refused = async (path: string) =>
+        expect((await t.http().get(path).expect(401)).body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
       await refused(`${base}?expires=${expires}&signature=${sig.slice(0, -2)}xx`);
       await refused(`${base}?expires=${expires + 1}&signature=${sig}`);
-      await refused(`/reports/${s.contractId}/${previousPeriod(last, cycle).key}/handles.csv.gz?expires=${expires}&signature=${sig}`);
+      await refused(
+        `/reports/${s.contractId}/${previousPeriod(last, cycle).key}/handles.csv.gz?expires=${expires}&signature=${sig}`,
+      );
       await refused(`${base}?signature=${sig}`);
       const config = t.app.get<AppConfig>(APP_CONFIG);
       const ttl = config.reportLinkTtlDays;
@@ -197,10 +286,25 @@ describe('monthly report to a slow relay', () => {
     const cycle = { timezone: 'UTC', billingDay: 1 };
     const t = await startTestApp({ config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, outboxLeaseMs: 1_000 } });
     try {
-      const s = await seed(t, { contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } } });
+      const s = await seed(t, {
+        contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } },
+      });
       const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
-      await t.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY)
-        .send({ calls: [{ id: 's1', at: new Date(last.start.getTime() + 86_400_000).toISOString(), userId: '888', endpoint: 'totals' }] }).expect(200);
+      await t
+        .http()
+        .post(`/contracts/${s.contractId}/usage/import`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({
+          calls: [
+            {
+              id: 's1',
+              at: new Date(last.start.getTime() + 86_400_000).toISOString(),
+              userId: '888',
+              endpoint: 'totals',
+            },
+          ],
+        })
+        .expect(200);
       await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
       // Another instance's delivery pass, twice while the relay is still taking the message (past the 1 s lease).
       const repo = t.app.get(OutboxRepository);
@@ -211,7 +315,11 @@ describe('monthly report to a slow relay', () => {
       await mail.waitFor(1, 10_000);
       await new Promise((r) => setTimeout(r, 500));
       expect(mail.messages).toHaveLength(1);
-      const rows = (await withClient(t.databaseUrl, (c) => c.query(`SELECT status, attempts FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [s.contractId]))).rows;
+      const rows = (
+        await withClient(t.databaseUrl, (c) =>
+          c.query(`SELECT status, attempts FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [s.contractId]),
+        )
+      ).rows;
       expect(rows).toEqual([{ status: 'sent', attempts: 1 }]);
     } finally {
       await t.close();
@@ -228,27 +336,56 @@ describe('monthly report across a restart', () => {
     const first = await startTestApp({ config: { smtpUrl: `smtp://127.0.0.1:${down.port}`, outboxRetryBaseMs: 100 } });
     let second: TestApp | null = null;
     try {
-      const s = await seed(first, { contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } } });
+      const s = await seed(first, {
+        contract: { ...cycle, notify: { emails: ['finance@example.com'], webhookUrl: null } },
+      });
       const last = previousPeriod(periodContaining(new Date(), cycle), cycle);
-      await first.http().post(`/contracts/${s.contractId}/usage/import`).set('X-API-Key', ADMIN_KEY)
-        .send({ calls: [{ id: 'r1', at: new Date(last.start.getTime() + 86_400_000).toISOString(), userId: '777', endpoint: 'totals' }] }).expect(200);
+      await first
+        .http()
+        .post(`/contracts/${s.contractId}/usage/import`)
+        .set('X-API-Key', ADMIN_KEY)
+        .send({
+          calls: [
+            {
+              id: 'r1',
+              at: new Date(last.start.getTime() + 86_400_000).toISOString(),
+              userId: '777',
+              endpoint: 'totals',
+            },
+          ],
+        })
+        .expect(200);
       await first.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
       await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
-      const row = async (db: string) => (await withClient(db, (c) => c.query(`SELECT status, attempts, last_error FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [s.contractId]))).rows;
+      const row = async (db: string) =>
+        (
+          await withClient(db, (c) =>
+            c.query(`SELECT status, attempts, last_error FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [
+              s.contractId,
+            ]),
+          )
+        ).rows;
       const pending = await row(first.databaseUrl);
-      expect(pending).toEqual([expect.objectContaining({ status: 'pending', last_error: expect.stringMatching(/closed|ECONNRESET/i) })]);
+      expect(pending).toEqual([
+        expect.objectContaining({ status: 'pending', last_error: expect.stringMatching(/closed|ECONNRESET/i) }),
+      ]);
       expect(pending[0].attempts).toBeGreaterThanOrEqual(1);
       await first.stop();
 
       // The same database, SMTP back, the schedulers on: nobody has to do anything.
-      second = await startTestApp({ databaseUrl: first.databaseUrl, sim: first.sim, config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, schedulersEnabled: true } });
+      second = await startTestApp({
+        databaseUrl: first.databaseUrl,
+        sim: first.sim,
+        config: { smtpUrl: mail.url, outboxRetryBaseMs: 100, schedulersEnabled: true },
+      });
       const got = await mail.waitFor(1, 20_000);
       expect(got).toHaveLength(1);
       expect(got[0].subject).toContain(`report for ${last.key}: 1 of 500 handles`);
       expect(zlib.gunzipSync(got[0].attachments[0].content).toString('utf8')).toMatch(/^userId,.*\n777,/);
       // The server has the message a moment before the sender hears its 250 and marks the row.
       let sent = await row(first.databaseUrl);
-      for (let i = 0; i < 100 && sent[0]?.status !== 'sent'; i++) sent = await new Promise((r) => setTimeout(r, 50)).then(() => row(first.databaseUrl));
+      for (let i = 0; i < 100 && sent[0]?.status !== 'sent'; i++)
+        sent = await new Promise((r) => setTimeout(r, 50)).then(() => row(first.databaseUrl));
       expect(sent).toEqual([expect.objectContaining({ status: 'sent' })]);
     } finally {
       await second?.stop();

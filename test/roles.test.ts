@@ -39,7 +39,10 @@ interface Route {
 const uuid = () => crypto.randomUUID();
 const rnd = (n = 6) => crypto.randomBytes(n).toString('hex');
 const period = () => new Date().toISOString().slice(0, 7);
-const lastWeek = () => ({ start: new Date(Date.now() - 8 * 86_400_000).toISOString(), end: new Date(Date.now() - 86_400_000).toISOString() });
+const lastWeek = () => ({
+  start: new Date(Date.now() - 8 * 86_400_000).toISOString(),
+  end: new Date(Date.now() - 86_400_000).toISOString(),
+});
 
 describe('roles', () => {
   let t: TestApp;
@@ -77,30 +80,72 @@ describe('roles', () => {
   }
 
   const ROUTES: Route[] = [
-    { route: 'GET /contracts', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: '/contracts' }) },
+    {
+      route: 'GET /contracts',
+      roles: ['admin', 'finance'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: '/contracts' }),
+    },
     {
       route: 'POST /contracts',
       roles: ['admin'],
       ok: 201,
-      build: async () => ({ method: 'post', path: '/contracts', body: { name: `C-${rnd()}`, handleAllowance: 10, overagePrice: { amount: '1.00', currency: 'USD' } } }),
+      build: async () => ({
+        method: 'post',
+        path: '/contracts',
+        body: { name: `C-${rnd()}`, handleAllowance: 10, overagePrice: { amount: '1.00', currency: 'USD' } },
+      }),
     },
-    { route: 'GET /contracts/:id', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}` }) },
-    { route: 'PATCH /contracts/:id', roles: ['admin'], ok: 200, build: async () => ({ method: 'patch', path: `/contracts/${s.contractId}`, body: { name: `Acme ${rnd(2)}` } }) },
+    {
+      route: 'GET /contracts/:id',
+      roles: ['admin', 'finance'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/contracts/${s.contractId}` }),
+    },
+    {
+      route: 'PATCH /contracts/:id',
+      roles: ['admin'],
+      ok: 200,
+      build: async () => ({ method: 'patch', path: `/contracts/${s.contractId}`, body: { name: `Acme ${rnd(2)}` } }),
+    },
     {
       route: 'POST /contracts/:id/apps',
       roles: ['admin'],
       ok: 201,
-      build: async () => ({ method: 'post', path: `/contracts/${s.contractId}/apps`, body: { name: 'extra', consumerKey: `ck_${rnd()}`, consumerSecret: `cs_${rnd(16)}` } }),
+      build: async () => ({
+        method: 'post',
+        path: `/contracts/${s.contractId}/apps`,
+        body: { name: 'extra', consumerKey: `ck_${rnd()}`, consumerSecret: `cs_${rnd(16)}` },
+      }),
     },
-    { route: 'GET /contracts/:id/apps', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/apps` }) },
-    { route: 'GET /apps/:appId', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: `/apps/${s.appId}` }) },
-    { route: 'PATCH /apps/:appId', roles: ['admin'], ok: 200, build: async () => ({ method: 'patch', path: `/apps/${s.appId}`, body: { name: `analytics ${rnd(2)}` } }) },
+    {
+      route: 'GET /contracts/:id/apps',
+      roles: ['admin', 'finance'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/apps` }),
+    },
+    {
+      route: 'GET /apps/:appId',
+      roles: ['admin'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/apps/${s.appId}` }),
+    },
+    {
+      route: 'PATCH /apps/:appId',
+      roles: ['admin'],
+      ok: 200,
+      build: async () => ({ method: 'patch', path: `/apps/${s.appId}`, body: { name: `analytics ${rnd(2)}` } }),
+    },
     {
       route: 'DELETE /apps/:appId',
       roles: ['admin'],
       ok: 204,
       build: async () => {
-        const extra = await admin('post', `/contracts/${s.contractId}/apps`).send({ name: 'doomed', consumerKey: `ck_${rnd()}`, consumerSecret: `cs_${rnd(16)}` });
+        const extra = await admin('post', `/contracts/${s.contractId}/apps`).send({
+          name: 'doomed',
+          consumerKey: `ck_${rnd()}`,
+          consumerSecret: `cs_${rnd(16)}`,
+        });
         return { method: 'delete', path: `/apps/${extra.body.id}` };
       },
     },
@@ -110,10 +155,19 @@ describe('roles', () => {
       ok: 201,
       build: async () => {
         const userId = String(7_000_000 + crypto.randomInt(1_000_000));
-        return { method: 'post', path: `/apps/${s.appId}/handles`, body: { screenName: `@h${userId}`, accessToken: `${userId}-${rnd(12)}`, accessTokenSecret: `ats_${rnd(16)}` } };
+        return {
+          method: 'post',
+          path: `/apps/${s.appId}/handles`,
+          body: { screenName: `@h${userId}`, accessToken: `${userId}-${rnd(12)}`, accessTokenSecret: `ats_${rnd(16)}` },
+        };
       },
     },
-    { route: 'GET /apps/:appId/handles', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: `/apps/${s.appId}/handles` }) },
+    {
+      route: 'GET /apps/:appId/handles',
+      roles: ['admin'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/apps/${s.appId}/handles` }),
+    },
     {
       route: 'DELETE /apps/:appId/handles/:handleId',
       roles: ['admin'],
@@ -125,7 +179,12 @@ describe('roles', () => {
         return { method: 'delete', path: `/apps/${s.appId}/handles/${id}` };
       },
     },
-    { route: 'POST /api-keys', roles: ['admin'], ok: 201, build: async () => ({ method: 'post', path: '/api-keys', body: { name: 'k', role: 'finance' } }) },
+    {
+      route: 'POST /api-keys',
+      roles: ['admin'],
+      ok: 201,
+      build: async () => ({ method: 'post', path: '/api-keys', body: { name: 'k', role: 'finance' } }),
+    },
     { route: 'GET /api-keys', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: '/api-keys' }) },
     {
       route: 'DELETE /api-keys/:id',
@@ -134,7 +193,12 @@ describe('roles', () => {
       build: async () => ({ method: 'delete', path: `/api-keys/${(await newKey('finance')).id}` }),
     },
     { route: 'GET /audit-log', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: '/audit-log' }) },
-    { route: 'GET /contracts/:id/usage', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/usage` }) },
+    {
+      route: 'GET /contracts/:id/usage',
+      roles: ['admin', 'finance'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/usage` }),
+    },
     {
       route: 'GET /contracts/:id/periods/:period/handles',
       roles: ['admin', 'finance'],
@@ -147,23 +211,39 @@ describe('roles', () => {
       ok: 200,
       build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/periods/${period()}/handles?format=csv` }),
     },
-    { route: 'GET /rate-limits', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: '/rate-limits' }) },
-    { route: 'GET /contracts/:id/plan', roles: ['admin', 'finance'], ok: 200, build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/plan` }) },
-    { route: 'GET /apps/:appId/handles/connect', roles: ['admin'], ok: 200, build: async () => ({ method: 'get', path: `/apps/${s.appId}/handles/connect` }) },
-    ...(['totals', '28hr', 'historical'] as const).map(
-      (endpoint): Route => ({
-        route: `POST /insights/engagement/${endpoint}`,
-        roles: ['admin', 'client'],
-        ok: 200,
-        gateway: true,
-        build: async () => ({
-          method: 'post',
-          path: `/insights/engagement/${endpoint}`,
-          body: endpoint === 'totals' ? totalsBody() : { ...totalsBody(['impressions', 'url_clicks']), ...(endpoint === 'historical' ? lastWeek() : {}) },
-          headers: { 'X-Handle': `@${s.handles[0].screenName}` },
-        }),
+    {
+      route: 'GET /rate-limits',
+      roles: ['admin', 'finance'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: '/rate-limits' }),
+    },
+    {
+      route: 'GET /contracts/:id/plan',
+      roles: ['admin', 'finance'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/contracts/${s.contractId}/plan` }),
+    },
+    {
+      route: 'GET /apps/:appId/handles/connect',
+      roles: ['admin'],
+      ok: 200,
+      build: async () => ({ method: 'get', path: `/apps/${s.appId}/handles/connect` }),
+    },
+    ...(['totals', '28hr', 'historical'] as const).map((endpoint): Route => ({
+      route: `POST /insights/engagement/${endpoint}`,
+      roles: ['admin', 'client'],
+      ok: 200,
+      gateway: true,
+      build: async () => ({
+        method: 'post',
+        path: `/insights/engagement/${endpoint}`,
+        body:
+          endpoint === 'totals'
+            ? totalsBody()
+            : { ...totalsBody(['impressions', 'url_clicks']), ...(endpoint === 'historical' ? lastWeek() : {}) },
+        headers: { 'X-Handle': `@${s.handles[0].screenName}` },
       }),
-    ),
+    })),
   ];
 
   beforeAll(async () => {
@@ -188,11 +268,19 @@ describe('roles', () => {
 
   function expectError(res: Response, status: number, code: string): void {
     expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-    expect(res.body).toEqual(expect.objectContaining({ statusCode: status, code, message: expect.any(String), details: expect.any(Object) }));
+    expect(res.body).toEqual(
+      expect.objectContaining({ statusCode: status, code, message: expect.any(String), details: expect.any(Object) }),
+    );
   }
 
   /** Refused: the error body, nothing sent to X, and no write happened. */
-  async function expectRefused(route: Route, key: string | undefined, status: number, code: string, headers: Record<string, string> = {}) {
+  async function expectRefused(
+    route: Route,
+    key: string | undefined,
+    status: number,
+    code: string,
+    headers: Record<string, string> = {},
+  ) {
     const req = await route.build();
     const auditBefore = await lastAuditId();
     const res = await send(req, key, headers);
@@ -221,7 +309,9 @@ describe('roles', () => {
       expectStatus(res, route.ok);
       if (route.gateway) {
         await t.settle();
-        expect(t.sim.received.map((c) => ({ auth: c.auth, consumerKey: c.consumerKey }))).toEqual([{ auth: 'oauth1', consumerKey: s.consumerKey }]);
+        expect(t.sim.received.map((c) => ({ auth: c.auth, consumerKey: c.consumerKey }))).toEqual([
+          { auth: 'oauth1', consumerKey: s.consumerKey },
+        ]);
       }
     });
 
@@ -234,14 +324,27 @@ describe('roles', () => {
     });
 
     it('calls for whichever app X-App-Id names', async () => {
-      const res = await send({ method: 'post', path: '/insights/engagement/totals', body: totalsBody(), headers: { 'X-Handle': other.handles[0].userId } }, ADMIN_KEY, { 'X-App-Id': other.appId });
+      const res = await send(
+        {
+          method: 'post',
+          path: '/insights/engagement/totals',
+          body: totalsBody(),
+          headers: { 'X-Handle': other.handles[0].userId },
+        },
+        ADMIN_KEY,
+        { 'X-App-Id': other.appId },
+      );
       expectStatus(res, 200);
       expect(t.sim.received.map((c) => c.consumerKey)).toEqual([other.consumerKey]);
     });
 
     it('gets 404 for an X-App-Id that names no app', async () => {
       for (const appId of [uuid(), 'not-a-uuid']) {
-        const res = await send({ method: 'post', path: '/insights/engagement/totals', body: totalsBody(['favorites']) }, ADMIN_KEY, { 'X-App-Id': appId });
+        const res = await send(
+          { method: 'post', path: '/insights/engagement/totals', body: totalsBody(['favorites']) },
+          ADMIN_KEY,
+          { 'X-App-Id': appId },
+        );
         expectError(res, 404, 'NOT_FOUND');
       }
       expect(t.sim.received).toEqual([]);
@@ -249,13 +352,19 @@ describe('roles', () => {
   });
 
   describe('finance', () => {
-    it.each(ROUTES.filter((r) => r.roles.includes('finance')).map((r) => [r.route, r] as const))('may read %s', async (_name, route) => {
-      expectStatus(await send(await route.build(), financeKey), route.ok);
-    });
+    it.each(ROUTES.filter((r) => r.roles.includes('finance')).map((r) => [r.route, r] as const))(
+      'may read %s',
+      async (_name, route) => {
+        expectStatus(await send(await route.build(), financeKey), route.ok);
+      },
+    );
 
-    it.each(ROUTES.filter((r) => !r.roles.includes('finance')).map((r) => [r.route, r] as const))('is refused %s with 403 FORBIDDEN', async (_name, route) => {
-      await expectRefused(route, financeKey, 403, 'FORBIDDEN', route.gateway ? { 'X-App-Id': s.appId } : {});
-    });
+    it.each(ROUTES.filter((r) => !r.roles.includes('finance')).map((r) => [r.route, r] as const))(
+      'is refused %s with 403 FORBIDDEN',
+      async (_name, route) => {
+        await expectRefused(route, financeKey, 403, 'FORBIDDEN', route.gateway ? { 'X-App-Id': s.appId } : {});
+      },
+    );
 
     it('sees the figures the admin sees', async () => {
       const a = await admin('get', `/contracts/${s.contractId}/usage`);
@@ -265,36 +374,58 @@ describe('roles', () => {
   });
 
   describe('client', () => {
-    it.each(ROUTES.filter((r) => !r.gateway).map((r) => [r.route, r] as const))('is refused %s with 403 FORBIDDEN', async (_name, route) => {
-      await expectRefused(route, s.clientKey, 403, 'FORBIDDEN');
-    });
+    it.each(ROUTES.filter((r) => !r.gateway).map((r) => [r.route, r] as const))(
+      'is refused %s with 403 FORBIDDEN',
+      async (_name, route) => {
+        await expectRefused(route, s.clientKey, 403, 'FORBIDDEN');
+      },
+    );
 
-    it.each(ROUTES.filter((r) => r.gateway).map((r) => [r.route, r] as const))('may call %s for its own app (X-App-Id optional)', async (_name, route) => {
-      expectStatus(await send(await route.build(), s.clientKey), 200);
-      expectStatus(await send(await route.build(), s.clientKey, { 'X-App-Id': s.appId }), 200);
-      await t.settle();
-      expect(t.sim.received.map((c) => ({ auth: c.auth, consumerKey: c.consumerKey, userId: c.userId }))).toEqual(
-        Array(2).fill({ auth: 'oauth1', consumerKey: s.consumerKey, userId: s.handles[0].userId }),
-      );
-    });
+    it.each(ROUTES.filter((r) => r.gateway).map((r) => [r.route, r] as const))(
+      'may call %s for its own app (X-App-Id optional)',
+      async (_name, route) => {
+        expectStatus(await send(await route.build(), s.clientKey), 200);
+        expectStatus(await send(await route.build(), s.clientKey, { 'X-App-Id': s.appId }), 200);
+        await t.settle();
+        expect(t.sim.received.map((c) => ({ auth: c.auth, consumerKey: c.consumerKey, userId: c.userId }))).toEqual(
+          Array(2).fill({ auth: 'oauth1', consumerKey: s.consumerKey, userId: s.handles[0].userId }),
+        );
+      },
+    );
 
-    it.each(ROUTES.filter((r) => r.gateway).map((r) => [r.route, r] as const))('is refused %s with 403 FORBIDDEN for another app’s X-App-Id', async (_name, route) => {
-      await expectRefused(route, s.clientKey, 403, 'FORBIDDEN', { 'X-App-Id': other.appId });
-      // ...also when it names a handle of that other app, which it must not be able to use.
-      await expectRefused(route, s.clientKey, 403, 'FORBIDDEN', { 'X-App-Id': other.appId, 'X-Handle': other.handles[0].userId });
-    });
+    it.each(ROUTES.filter((r) => r.gateway).map((r) => [r.route, r] as const))(
+      'is refused %s with 403 FORBIDDEN for another app’s X-App-Id',
+      async (_name, route) => {
+        await expectRefused(route, s.clientKey, 403, 'FORBIDDEN', { 'X-App-Id': other.appId });
+        // ...also when it names a handle of that other app, which it must not be able to use.
+        await expectRefused(route, s.clientKey, 403, 'FORBIDDEN', {
+          'X-App-Id': other.appId,
+          'X-Handle': other.handles[0].userId,
+        });
+      },
+    );
 
     it('refused calls for another app are neither logged nor counted for either contract', async () => {
       const route = ROUTES.find((r) => r.route === 'POST /insights/engagement/totals')!;
       const counts = async () => {
         const rows = await withClient(t.databaseUrl, (c) =>
-          c.query('SELECT contract_id, count(*)::int AS n FROM calls WHERE contract_id = ANY($1) GROUP BY contract_id', [[s.contractId, other.contractId]]),
+          c.query(
+            'SELECT contract_id, count(*)::int AS n FROM calls WHERE contract_id = ANY($1) GROUP BY contract_id',
+            [[s.contractId, other.contractId]],
+          ),
         );
-        const handles = await withClient(t.databaseUrl, (c) => c.query('SELECT count(*)::int AS n FROM period_handles WHERE contract_id = ANY($1)', [[s.contractId, other.contractId]]));
+        const handles = await withClient(t.databaseUrl, (c) =>
+          c.query('SELECT count(*)::int AS n FROM period_handles WHERE contract_id = ANY($1)', [
+            [s.contractId, other.contractId],
+          ]),
+        );
         return { calls: Object.fromEntries(rows.rows.map((r) => [r.contract_id, r.n])), handles: handles.rows[0].n };
       };
       const before = await counts();
-      expect((await send(await route.build(), s.clientKey, { 'X-App-Id': other.appId, 'X-Handle': other.handles[0].userId })).status).toBe(403);
+      expect(
+        (await send(await route.build(), s.clientKey, { 'X-App-Id': other.appId, 'X-Handle': other.handles[0].userId }))
+          .status,
+      ).toBe(403);
       await t.settle();
       expect(await counts()).toEqual(before);
     });
@@ -303,7 +434,9 @@ describe('roles', () => {
   describe('every route the app serves', () => {
     /** Read from the routes Fastify registered, so a route added later is covered without editing this file. */
     function servedRoutes(): Array<{ method: Method; path: string }> {
-      return t.routes.filter((r) => ['get', 'post', 'patch', 'delete', 'put'].includes(r.method)).map((r) => ({ method: r.method as Method, path: r.path }));
+      return t.routes
+        .filter((r) => ['get', 'post', 'patch', 'delete', 'put'].includes(r.method))
+        .map((r) => ({ method: r.method as Method, path: r.path }));
     }
     /**
      * Left out here: the health check (public), the API docs (served to browsers, which cannot send
@@ -312,8 +445,14 @@ describe('roles', () => {
      * a monthly report's download link, whose signature is its credential (test/report.test.ts).
      */
     const isPublic = (path: string) =>
-      path === '/health' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/dashboard' || path.startsWith('/dashboard/') || path === '/oauth/callback'
-      || path.startsWith('/reports/');
+      path === '/health' ||
+      path === '/docs' ||
+      path.startsWith('/docs/') ||
+      path.startsWith('/docs-') ||
+      path === '/dashboard' ||
+      path.startsWith('/dashboard/') ||
+      path === '/oauth/callback' ||
+      path.startsWith('/reports/');
 
     function concrete(method: Method, path: string): string {
       // Deleting the shared app would leave the rest of the suite without one.
@@ -335,7 +474,10 @@ describe('roles', () => {
     });
 
     /** Sends `{}` to every served route (public ones left out) with `key`; returns `route → "status CODE"` ("no answer" after 15 s). */
-    async function sweep(key: string | undefined, skip: (path: string) => boolean = () => false): Promise<Record<string, string>> {
+    async function sweep(
+      key: string | undefined,
+      skip: (path: string) => boolean = () => false,
+    ): Promise<Record<string, string>> {
       const out: Record<string, string> = {};
       for (const r of servedRoutes()) {
         if (isPublic(r.path) || skip(r.path)) continue;
@@ -353,7 +495,8 @@ describe('roles', () => {
       return out;
     }
     /** The routes whose answer breaks the rule. */
-    const breaking = (results: Record<string, string>, ok: (answer: string) => boolean) => Object.fromEntries(Object.entries(results).filter(([, a]) => !ok(a)));
+    const breaking = (results: Record<string, string>, ok: (answer: string) => boolean) =>
+      Object.fromEntries(Object.entries(results).filter(([, a]) => !ok(a)));
 
     it('none but the public ones answers without a key (401 UNAUTHENTICATED)', async () => {
       expect(breaking(await sweep(undefined), (a) => a === '401 UNAUTHENTICATED')).toEqual({});
@@ -404,8 +547,16 @@ describe('roles', () => {
 
     it('a client key needs an appId, and only a client key takes one', async () => {
       expectError(await admin('post', '/api-keys').send({ name: 'c', role: 'client' }), 400, 'VALIDATION_FAILED');
-      expectError(await admin('post', '/api-keys').send({ name: 'f', role: 'finance', appId: s.appId }), 400, 'VALIDATION_FAILED');
-      expectError(await admin('post', '/api-keys').send({ name: 'c', role: 'client', appId: uuid() }), 404, 'NOT_FOUND');
+      expectError(
+        await admin('post', '/api-keys').send({ name: 'f', role: 'finance', appId: s.appId }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expectError(
+        await admin('post', '/api-keys').send({ name: 'c', role: 'client', appId: uuid() }),
+        404,
+        'NOT_FOUND',
+      );
       expectError(await admin('post', '/api-keys').send({ name: 'x', role: 'root' }), 400, 'VALIDATION_FAILED');
     });
 
@@ -417,7 +568,9 @@ describe('roles', () => {
       t.sim.reset();
       await expectRefused(route, c.key, 401, 'UNAUTHENTICATED');
       const list = await admin('get', '/api-keys');
-      expect(list.body.find((k: { id: string }) => k.id === c.id)).toEqual(expect.objectContaining({ revokedAt: expect.any(String) }));
+      expect(list.body.find((k: { id: string }) => k.id === c.id)).toEqual(
+        expect.objectContaining({ revokedAt: expect.any(String) }),
+      );
       expectError(await admin('delete', `/api-keys/${c.id}`), 404, 'NOT_FOUND');
       expectError(await admin('delete', `/api-keys/${uuid()}`), 404, 'NOT_FOUND');
     });
@@ -458,7 +611,9 @@ describe('roles', () => {
         await t2.stop();
         t2 = await start();
         expectError(await t2.http().get('/audit-log').set('X-API-Key', second), 401, 'UNAUTHENTICATED');
-        expect((await admin('get', '/api-keys')).body.find((k: { id: string }) => k.id === entry.id).revokedAt).not.toBeNull();
+        expect(
+          (await admin('get', '/api-keys')).body.find((k: { id: string }) => k.id === entry.id).revokedAt,
+        ).not.toBeNull();
       } finally {
         await t2.close();
       }
@@ -475,7 +630,13 @@ describe('roles', () => {
         verbose: () => undefined,
         fatal: (m: unknown) => void lines.push(String(m)),
       };
-      const config = { ...loadConfig({ NODE_ENV: 'test', SCHEDULERS: 'off' }), databaseUrl: db.url, engagementApiBaseUrl: t.sim.url, adminApiKey: undefined, credentialsKey: crypto.randomBytes(32) };
+      const config = {
+        ...loadConfig({ NODE_ENV: 'test', SCHEDULERS: 'off' }),
+        databaseUrl: db.url,
+        engagementApiBaseUrl: t.sim.url,
+        adminApiKey: undefined,
+        credentialsKey: crypto.randomBytes(32),
+      };
       const boot = async () => {
         const app = await createApp(config, logger);
         await app.listen(0, '127.0.0.1');
@@ -494,7 +655,9 @@ describe('roles', () => {
         expect(lines.join('\n')).not.toMatch(/\bhm_[A-Za-z0-9_-]{20,}/);
         expectStatus(await again.http().get('/audit-log').set('X-API-Key', generated), 200);
         await again.app.close();
-        const admins = await withClient(db.url, (c) => c.query(`SELECT count(*)::int AS n FROM api_keys WHERE role = 'admin'`));
+        const admins = await withClient(db.url, (c) =>
+          c.query(`SELECT count(*)::int AS n FROM api_keys WHERE role = 'admin'`),
+        );
         expect(admins.rows[0].n).toBe(1);
       } finally {
         await db.drop();

@@ -32,11 +32,28 @@ describe('secrets', () => {
     // holds one, and an alert below puts a copy in the outbox and the audit log has the change.
     hooks = await WebhookReceiver.start();
     webhookPath = `/services/T${rnd(5)}/B${rnd(5)}/${rnd(12)}`;
-    s = await seed(t, { handles: 3, contract: { handleAllowance: 2, alertThresholds: [0.5], notify: { emails: [], webhookUrl: `http://127.0.0.1:${hooks.port}${webhookPath}` } } });
+    s = await seed(t, {
+      handles: 3,
+      contract: {
+        handleAllowance: 2,
+        alertThresholds: [0.5],
+        notify: { emails: [], webhookUrl: `http://127.0.0.1:${hooks.port}${webhookPath}` },
+      },
+    });
 
     // A handle whose token carries no user ID: userId is given instead.
-    const odd = { userId: String(880_000_000 + crypto.randomInt(1_000_000)), screenName: `odd_${rnd(3)}`, accessToken: `tok_${rnd(20)}`, accessTokenSecret: `sec_${rnd(20)}` };
-    const oddRes = await admin('post', `/apps/${s.appId}/handles`).send({ screenName: odd.screenName, userId: odd.userId, accessToken: odd.accessToken, accessTokenSecret: odd.accessTokenSecret });
+    const odd = {
+      userId: String(880_000_000 + crypto.randomInt(1_000_000)),
+      screenName: `odd_${rnd(3)}`,
+      accessToken: `tok_${rnd(20)}`,
+      accessTokenSecret: `sec_${rnd(20)}`,
+    };
+    const oddRes = await admin('post', `/apps/${s.appId}/handles`).send({
+      screenName: odd.screenName,
+      userId: odd.userId,
+      accessToken: odd.accessToken,
+      accessTokenSecret: odd.accessTokenSecret,
+    });
     expectStatus(oddRes, 201);
     writeAnswers.push(['POST /apps/:id/handles', oddRes]);
     t.sim.addToken(odd);
@@ -57,7 +74,11 @@ describe('secrets', () => {
       const r = t.http().post(`/insights/engagement/${endpoint}`).set('X-API-Key', s.clientKey);
       return handle ? r.set('X-Handle', handle) : r;
     };
-    for (const h of s.handles) expectStatus(await gw('totals', `@${h.screenName}`).send(totalsBody(['impressions', 'engagements', 'favorites'])), 200);
+    for (const h of s.handles)
+      expectStatus(
+        await gw('totals', `@${h.screenName}`).send(totalsBody(['impressions', 'engagements', 'favorites'])),
+        200,
+      );
     expectStatus(await gw('28hr', s.handles[0].userId).send(totalsBody(['impressions', 'url_clicks'])), 200);
     expectStatus(await gw('totals').send(totalsBody(['favorites', 'retweets'])), 200);
     t.sim.behaviour = { mode: 'normal', delayMs: 0, forceStatus: 403 };
@@ -105,7 +126,9 @@ describe('secrets', () => {
   });
 
   it('no answer of a read endpoint contains a secret', async () => {
-    const other = (await admin('get', `/contracts/${s.contractId}/apps`)).body.find((a: { id: string }) => a.id !== s.appId);
+    const other = (await admin('get', `/contracts/${s.contractId}/apps`)).body.find(
+      (a: { id: string }) => a.id !== s.appId,
+    );
     const reads: Array<[string, string, string]> = [
       // [name, path, key]
       ['GET /contracts', '/contracts', ADMIN_KEY],
@@ -145,14 +168,19 @@ describe('secrets', () => {
     const apps = await admin('get', `/contracts/${s.contractId}/apps`);
     expect(apps.body.map((a: { consumerKey: string }) => a.consumerKey)).toContain(s.consumerKey);
     const handles = await admin('get', `/apps/${s.appId}/handles`);
-    expect(handles.body.map((h: { userId: string }) => h.userId).sort()).toEqual([s.handles[0], s.handles[1], s.handles[3]].map((h) => h.userId).sort());
+    expect(handles.body.map((h: { userId: string }) => h.userId).sort()).toEqual(
+      [s.handles[0], s.handles[1], s.handles[3]].map((h) => h.userId).sort(),
+    );
     const secretFields = ['consumerSecret', 'bearerToken', 'accessToken', 'accessTokenSecret', 'key'];
-    for (const view of [...apps.body, ...handles.body]) for (const f of secretFields) expect(view).not.toHaveProperty(f);
+    for (const view of [...apps.body, ...handles.body])
+      for (const f of secretFields) expect(view).not.toHaveProperty(f);
   });
 
   it('no row of any table holds a secret, raw or re-encoded', async () => {
     const dump = await withClient(t.databaseUrl, async (c) => {
-      const tables = await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`);
+      const tables = await c.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+      );
       const out: Record<string, string[]> = {};
       for (const { table_name } of tables.rows) {
         const rows = await c.query(`SELECT t::text AS row FROM public."${String(table_name).replace(/"/g, '""')}" t`);
@@ -162,7 +190,18 @@ describe('secrets', () => {
     });
 
     // The scan is not vacuous: it reads the tables that hold credentials and usage.
-    expect(Object.keys(dump)).toEqual(expect.arrayContaining(['apps', 'handles', 'api_keys', 'audit_log', 'calls', 'period_handles', 'contracts', 'outbox']));
+    expect(Object.keys(dump)).toEqual(
+      expect.arrayContaining([
+        'apps',
+        'handles',
+        'api_keys',
+        'audit_log',
+        'calls',
+        'period_handles',
+        'contracts',
+        'outbox',
+      ]),
+    );
     expect(dump.outbox.some((r) => r.includes('webhook'))).toBe(true);
     const all = Object.values(dump).flat().join('\n');
     expect(all).toContain(s.consumerKey);
@@ -183,25 +222,42 @@ describe('secrets', () => {
     const same = `cs_same_${rnd(16)}`;
     const token = `AAAAsame${rnd(16)}`;
     for (const n of [1, 2]) {
-      const res = await admin('post', `/contracts/${s.contractId}/apps`).send({ name: `twin ${n}`, consumerKey: `ck_twin${n}_${rnd(4)}`, consumerSecret: same, bearerToken: n === 1 ? token : `${token}x` });
+      const res = await admin('post', `/contracts/${s.contractId}/apps`).send({
+        name: `twin ${n}`,
+        consumerKey: `ck_twin${n}_${rnd(4)}`,
+        consumerSecret: same,
+        bearerToken: n === 1 ? token : `${token}x`,
+      });
       expectStatus(res, 201);
     }
-    const rows = await withClient(t.databaseUrl, (c) => c.query(`SELECT consumer_secret_enc FROM apps WHERE name LIKE 'twin %' ORDER BY name`));
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query(`SELECT consumer_secret_enc FROM apps WHERE name LIKE 'twin %' ORDER BY name`),
+    );
     const [a, b] = rows.rows.map((r) => r.consumer_secret_enc as string);
     expect(a).toEqual(expect.any(String));
     expect(a.length).toBeGreaterThan(same.length);
     expect(a).not.toBe(b); // a hash or an encoding of the same secret would be equal
     expect(findLeaks(`${a}\n${b}`, [{ name: 'same', value: same }])).toEqual([]);
     // Still usable: X accepted the calls signed with the stored credentials.
-    expect(t.sim.received.some((c) => c.auth === 'bearer' && c.consumerKey === s.consumerKey && c.status === 200)).toBe(true);
-    expect(t.sim.received.some((c) => c.auth === 'oauth1' && c.consumerKey === s.consumerKey && c.status === 200)).toBe(true);
+    expect(t.sim.received.some((c) => c.auth === 'bearer' && c.consumerKey === s.consumerKey && c.status === 200)).toBe(
+      true,
+    );
+    expect(t.sim.received.some((c) => c.auth === 'oauth1' && c.consumerKey === s.consumerKey && c.status === 200)).toBe(
+      true,
+    );
   });
 
   describe('DELETE /apps/:id/handles/:handleId', () => {
     it('destroys the tokens, keeps the handle in the period’s usage, and stops its calls at once', async () => {
       const c = await seed(t, { handles: 2 });
       const [h, keep] = c.handles;
-      const call = (ref: string) => t.http().post('/insights/engagement/totals').set('X-API-Key', c.clientKey).set('X-Handle', ref).send(totalsBody());
+      const call = (ref: string) =>
+        t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', c.clientKey)
+          .set('X-Handle', ref)
+          .send(totalsBody());
       expectStatus(await call(`@${h.screenName}`), 200); // also warms any credentials cache
       expectStatus(await call(`@${keep.screenName}`), 200);
       await t.settle();
@@ -212,10 +268,22 @@ describe('secrets', () => {
 
       const row = await withClient(t.databaseUrl, (db) => db.query(`SELECT * FROM handles WHERE id = $1`, [id]));
       expect(row.rows).toHaveLength(1);
-      expect(row.rows[0]).toEqual(expect.objectContaining({ access_token_enc: null, access_token_secret_enc: null, access_token_hash: null }));
-      expect(findLeaks(JSON.stringify(row.rows[0]), [{ name: 'token', value: h.accessToken }, { name: 'secret', value: h.accessTokenSecret }])).toEqual([]);
+      expect(row.rows[0]).toEqual(
+        expect.objectContaining({ access_token_enc: null, access_token_secret_enc: null, access_token_hash: null }),
+      );
+      expect(
+        findLeaks(JSON.stringify(row.rows[0]), [
+          { name: 'token', value: h.accessToken },
+          { name: 'secret', value: h.accessTokenSecret },
+        ]),
+      ).toEqual([]);
       // The other handle's tokens are untouched.
-      const kept = await withClient(t.databaseUrl, (db) => db.query(`SELECT access_token_enc, access_token_secret_enc FROM handles WHERE app_id = $1 AND user_id = $2`, [c.appId, keep.userId]));
+      const kept = await withClient(t.databaseUrl, (db) =>
+        db.query(`SELECT access_token_enc, access_token_secret_enc FROM handles WHERE app_id = $1 AND user_id = $2`, [
+          c.appId,
+          keep.userId,
+        ]),
+      );
       expect(kept.rows[0].access_token_enc).toEqual(expect.any(String));
       expect(kept.rows[0].access_token_secret_enc).toEqual(expect.any(String));
 
@@ -224,7 +292,10 @@ describe('secrets', () => {
       expect(after.body.map((x: { userId: string }) => x.userId)).toEqual([keep.userId]);
       const usage = await admin('get', `/contracts/${c.contractId}/usage`);
       expect(usage.body).toEqual(expect.objectContaining({ uniqueHandles: 2, calls: 2 }));
-      const roster = await t.http().get(`/contracts/${c.contractId}/periods/${usage.body.period.key}/handles`).set('X-API-Key', financeKey);
+      const roster = await t
+        .http()
+        .get(`/contracts/${c.contractId}/periods/${usage.body.period.key}/handles`)
+        .set('X-API-Key', financeKey);
       expectStatus(roster, 200);
       expect(roster.body.map((r: { userId: string }) => r.userId).sort()).toEqual([h.userId, keep.userId].sort());
 
@@ -240,24 +311,37 @@ describe('secrets', () => {
       // Deleting it again is a 404; the audit log says who deleted it.
       expect((await admin('delete', `/apps/${c.appId}/handles/${id}`)).status).toBe(404);
       const audit = await admin('get', '/audit-log?limit=20');
-      expect(audit.body.entries).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'delete', entity: 'handle', entityId: id })]));
+      expect(audit.body.entries).toEqual(
+        expect.arrayContaining([expect.objectContaining({ action: 'delete', entity: 'handle', entityId: id })]),
+      );
     });
 
     it('a handle registered again after deletion is the same handle for the bill (same user ID)', async () => {
       const c = await seed(t);
       const [h] = c.handles;
-      const call = () => t.http().post('/insights/engagement/totals').set('X-API-Key', c.clientKey).set('X-Handle', h.userId).send(totalsBody());
+      const call = () =>
+        t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', c.clientKey)
+          .set('X-Handle', h.userId)
+          .send(totalsBody());
       expectStatus(await call(), 200);
       const list = await admin('get', `/apps/${c.appId}/handles`);
       expectStatus(await admin('delete', `/apps/${c.appId}/handles/${list.body[0].id}`), 204);
 
       const fresh = { accessToken: `${h.userId}-${rnd(12)}`, accessTokenSecret: `ats_${rnd(16)}` };
-      expectStatus(await admin('post', `/apps/${c.appId}/handles`).send({ screenName: `@${h.screenName}`, ...fresh }), 201);
+      expectStatus(
+        await admin('post', `/apps/${c.appId}/handles`).send({ screenName: `@${h.screenName}`, ...fresh }),
+        201,
+      );
       t.sim.addToken({ ...fresh, userId: h.userId, screenName: h.screenName });
       t.sim.reset();
       expectStatus(await call(), 200);
       // Signed with the new token, not the destroyed one.
-      expect(t.sim.received.map((r) => r.headers.authorization)).toEqual([expect.stringContaining(`oauth_token="${encodeURIComponent(fresh.accessToken)}"`)]);
+      expect(t.sim.received.map((r) => r.headers.authorization)).toEqual([
+        expect.stringContaining(`oauth_token="${encodeURIComponent(fresh.accessToken)}"`),
+      ]);
       await t.settle();
       const usage = await admin('get', `/contracts/${c.contractId}/usage`);
       expect(usage.body).toEqual(expect.objectContaining({ uniqueHandles: 1, calls: 2 }));

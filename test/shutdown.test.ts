@@ -17,7 +17,10 @@ import { ServiceProcess } from './support/service-process';
 class AnswerGate {
   private opened = false;
   private readonly held: Array<() => void> = [];
-  private constructor(private readonly server: net.Server, readonly url: string) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly url: string,
+  ) {}
 
   static async start(target: string): Promise<AnswerGate> {
     const { hostname, port } = new URL(target);
@@ -104,7 +107,9 @@ describe('graceful shutdown', () => {
   }
 
   const callRows = (contractId: string) =>
-    withClient(db.url, (c) => c.query('SELECT outcome, status, user_id::text AS user_id FROM calls WHERE contract_id = $1', [contractId])).then((r) => r.rows);
+    withClient(db.url, (c) =>
+      c.query('SELECT outcome, status, user_id::text AS user_id FROM calls WHERE contract_id = $1', [contractId]),
+    ).then((r) => r.rows);
 
   it("on SIGTERM refuses new connections, gives the call in flight X's answer, records its outcome and exits 0", async () => {
     const { svc, gate } = await startService({ UPSTREAM_TIMEOUT_MS: '60000' });
@@ -141,7 +146,9 @@ describe('graceful shutdown', () => {
     // X never answers (the gate stays shut) and the upstream timeout is 10 minutes: only the deadline ends this.
     expect(await svc.kill('SIGTERM')).toEqual({ code: 1, signal: null });
     expect(await inFlight).toBe('connection lost');
-    expect(svc.output.join('\n')).toMatch(/shutdown did not finish within 1000 ms \(SHUTDOWN_TIMEOUT_MS\): exiting anyway/);
+    expect(svc.output.join('\n')).toMatch(
+      /shutdown did not finish within 1000 ms \(SHUTDOWN_TIMEOUT_MS\): exiting anyway/,
+    );
     // Written ahead, never completed: the call stays on the bill as sent.
     expect(await callRows(s.contractId)).toEqual([{ outcome: 'sent', status: null, user_id: s.handles[0].userId }]);
   });

@@ -32,19 +32,28 @@ describe('start-up', () => {
 
   /** The service on the embedded PostgreSQL under the shared DATA_DIR (an empty DATABASE_URL is unset). */
   async function spawnOnDataDir(): Promise<ServiceProcess> {
-    const svc = await ServiceProcess.spawn({ databaseUrl: '', engagementApiBaseUrl: sim.url, env: { DATA_DIR: dataDir } });
+    const svc = await ServiceProcess.spawn({
+      databaseUrl: '',
+      engagementApiBaseUrl: sim.url,
+      env: { DATA_DIR: dataDir },
+    });
     started.push(svc);
     return svc;
   }
 
-  const lockOwner = () => (JSON.parse(fs.readFileSync(path.join(dataDir, 'handlemeter.pid'), 'utf8')) as { pid: number }).pid;
+  const lockOwner = () =>
+    (JSON.parse(fs.readFileSync(path.join(dataDir, 'handlemeter.pid'), 'utf8')) as { pid: number }).pid;
   const postmasterPid = () => fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0];
   const stackLines = (svc: ServiceProcess) => svc.output.filter((l) => /^\w+: +at /.test(l));
 
   it('a second process on a running one’s DATA_DIR exits non-zero naming its PID, and the first stays healthy', async () => {
     const first = await spawnOnDataDir();
     await first.waitForHealth(120_000);
-    const contract = await first.http().post('/contracts').set('X-API-Key', first.adminKey).send({ name: 'Owner Co', handleAllowance: 5, overagePrice: { amount: '1.00', currency: 'USD' } });
+    const contract = await first
+      .http()
+      .post('/contracts')
+      .set('X-API-Key', first.adminKey)
+      .send({ name: 'Owner Co', handleAllowance: 5, overagePrice: { amount: '1.00', currency: 'USD' } });
     expect(contract.status).toBe(201);
     const postgresBefore = postmasterPid();
 
@@ -81,14 +90,20 @@ describe('start-up', () => {
     try {
       const holder = await ServiceProcess.start({ databaseUrl: db.url, engagementApiBaseUrl: sim.url });
       started.push(holder);
-      const clash = await ServiceProcess.spawn({ databaseUrl: db.url, engagementApiBaseUrl: sim.url, port: holder.port });
+      const clash = await ServiceProcess.spawn({
+        databaseUrl: db.url,
+        engagementApiBaseUrl: sim.url,
+        port: holder.port,
+      });
       started.push(clash);
       const exit = await clash.exited;
 
       expect(exit.code).toBe(1);
       const fatal = clash.output.filter((l) => /port \d+ is already in use/.test(l));
       expect(fatal).toHaveLength(1);
-      expect(fatal[0]).toContain(`port ${holder.port} is already in use by another program: stop it, or set PORT to a free port`);
+      expect(fatal[0]).toContain(
+        `port ${holder.port} is already in use by another program: stop it, or set PORT to a free port`,
+      );
       expect(stackLines(clash)).toEqual([]);
       await expect(holder.http().get('/health')).resolves.toMatchObject({ status: 200 });
       await holder.stop();

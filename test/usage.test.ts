@@ -14,14 +14,17 @@ describe('usage: the handle roster and the projection', () => {
 
   const admin = { 'X-API-Key': ADMIN_KEY };
   const get = (path: string) => t.http().get(path).set(admin);
-  const importCalls = (contractId: string, calls: object[]) => t.http().post(`/contracts/${contractId}/usage/import`).set(admin).send({ calls }).expect(200);
+  const importCalls = (contractId: string, calls: object[]) =>
+    t.http().post(`/contracts/${contractId}/usage/import`).set(admin).send({ calls }).expect(200);
 
   /** Every page of a roster through X-Next-Cursor. */
   async function walk(contractId: string, period: string, limit: number): Promise<string[]> {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await get(`/contracts/${contractId}/periods/${period}/handles?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const page = await get(
+        `/contracts/${contractId}/periods/${period}/handles?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      ).expect(200);
       ids.push(...page.body.map((h: { userId: string }) => h.userId));
       cursor = page.headers['x-next-cursor'];
     } while (cursor);
@@ -32,14 +35,28 @@ describe('usage: the handle roster and the projection', () => {
     const s = await seed(t);
     // One instant for all: the user ID decides the order, as a number ("9" before "10").
     const users = ['10', '9', '100', '9223372036854775807', '11', '2', '1'];
-    await importCalls(s.contractId, users.map((u, i) => ({ id: `r${i}`, at: '2026-09-10T12:00:00.000Z', userId: u, endpoint: 'totals' })));
+    await importCalls(
+      s.contractId,
+      users.map((u, i) => ({ id: `r${i}`, at: '2026-09-10T12:00:00.000Z', userId: u, endpoint: 'totals' })),
+    );
     const inOrder = ['1', '2', '9', '10', '11', '100', '9223372036854775807'];
 
     for (const state of ['live', 'closed']) {
       if (state === 'closed') await t.http().post('/jobs/close-periods').set(admin).expect(200);
-      for (const limit of [1, 2, 3, 100]) expect({ state, limit, ids: await walk(s.contractId, '2026-09', limit) }).toEqual({ state, limit, ids: inOrder });
+      for (const limit of [1, 2, 3, 100])
+        expect({ state, limit, ids: await walk(s.contractId, '2026-09', limit) }).toEqual({
+          state,
+          limit,
+          ids: inOrder,
+        });
       const csv = await get(`/contracts/${s.contractId}/periods/2026-09/handles?format=csv`).expect(200);
-      expect(csv.text.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(inOrder);
+      expect(
+        csv.text
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',')[0]),
+      ).toEqual(inOrder);
     }
   });
 
@@ -49,7 +66,9 @@ describe('usage: the handle roster and the projection', () => {
     const billingDay = Math.min(28, now.minus({ days: 5 }).day);
     const s = await seed(t, { contract: { handleAllowance: 5, timezone: 'UTC', billingDay } });
     const usage = async () => (await get(`/contracts/${s.contractId}/usage`).expect(200)).body;
-    const start = DateTime.fromJSDate(periodContaining(new Date(), { timezone: 'UTC', billingDay }).start, { zone: 'UTC' });
+    const start = DateTime.fromJSDate(periodContaining(new Date(), { timezone: 'UTC', billingDay }).start, {
+      zone: 'UTC',
+    });
     const day = (d: number) => start.plus({ days: d, hours: 12 });
     await importCalls(s.contractId, [
       { id: 'd0', at: day(0).toISO(), userId: '501', endpoint: 'totals' },
@@ -58,7 +77,9 @@ describe('usage: the handle roster and the projection', () => {
     expect((await usage()).projection.exceedsAllowanceOn).toBeNull();
 
     // The first projection counted the days that are over and kept them; a back-dated import adds to one of them.
-    await importCalls(s.contractId, [{ id: 'd0b', at: day(0).plus({ minutes: 5 }).toISO(), userId: '503', endpoint: 'totals' }]);
+    await importCalls(s.contractId, [
+      { id: 'd0b', at: day(0).plus({ minutes: 5 }).toISO(), userId: '503', endpoint: 'totals' },
+    ]);
     // A change of terms projects afresh at once: with an allowance of 1 the count went over it on day 0 (2 handles), not day 1.
     await t.http().patch(`/contracts/${s.contractId}`).set(admin).send({ handleAllowance: 1 }).expect(200);
     const after = await usage();
@@ -66,7 +87,7 @@ describe('usage: the handle roster and the projection', () => {
     expect(after.projection.exceedsAllowanceOn).toBe(day(0).toISODate());
   });
 
-  it('projects from the handles that came back: the days\' distinct handles from the call log, imports included', async () => {
+  it("projects from the handles that came back: the days' distinct handles from the call log, imports included", async () => {
     // A period ~9 days in, in UTC. 30 weekly handles: days 0..6 bring 5 each (some through an
     // import), and those of days 0..1 come back on days 7..8, several calls a day.
     const now = DateTime.utc();
@@ -78,8 +99,20 @@ describe('usage: the handle roster and the projection', () => {
     for (let d = 0; d < 7; d++) {
       for (let h = 0; h < 5; h++) {
         const user = 7000 + d * 10 + h;
-        calls.push({ id: `w${d}-${h}`, at: start.plus({ days: d, hours: 9 + h }).toISO(), userId: String(user), endpoint: 'totals' });
-        if (d < 2) for (let c = 0; c < 3; c++) calls.push({ id: `w${d}-${h}-back${c}`, at: start.plus({ days: d + 7, hours: 9 + c }).toISO(), userId: String(user), endpoint: 'totals' });
+        calls.push({
+          id: `w${d}-${h}`,
+          at: start.plus({ days: d, hours: 9 + h }).toISO(),
+          userId: String(user),
+          endpoint: 'totals',
+        });
+        if (d < 2)
+          for (let c = 0; c < 3; c++)
+            calls.push({
+              id: `w${d}-${h}-back${c}`,
+              at: start.plus({ days: d + 7, hours: 9 + c }).toISO(),
+              userId: String(user),
+              endpoint: 'totals',
+            });
       }
     }
     await importCalls(s.contractId, calls);

@@ -7,7 +7,13 @@ import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import OAuth from 'oauth-1.0a';
-import { hmacSha1Signature, parseFormEncoded, signatureBaseString, simulatedCount, XSimulator } from '../src/dev/x-simulator';
+import {
+  hmacSha1Signature,
+  parseFormEncoded,
+  signatureBaseString,
+  simulatedCount,
+  XSimulator,
+} from '../src/dev/x-simulator';
 
 const APP = { consumerKey: 'ck-main', consumerSecret: 'cs-main', bearerToken: 'bearer-main' };
 const TOKEN = { accessToken: '1001-main', accessTokenSecret: 'ts-main', userId: '1001', screenName: 'owner' };
@@ -24,7 +30,12 @@ const TOTALS_BODY = {
 };
 const PUBLIC_BODY = { ...TOTALS_BODY, engagement_types: ['favorites', 'retweets'] };
 
-interface SignOpts { app?: typeof APP | typeof ODD_APP; token?: { key: string; secret: string }; signUrl?: string; timestamp?: number }
+interface SignOpts {
+  app?: typeof APP | typeof ODD_APP;
+  token?: { key: string; secret: string };
+  signUrl?: string;
+  timestamp?: number;
+}
 
 let sim: XSimulator;
 
@@ -60,21 +71,34 @@ beforeEach(() => sim.reset());
 describe('signing primitives (known answers)', () => {
   it('reproduces the signature of the example in X\'s "Creating a signature" guide', () => {
     const params: Array<[string, string]> = [
-      ['status', 'Hello Ladies + Gentlemen, a signed OAuth request!'], ['include_entities', 'true'],
-      ['oauth_consumer_key', 'xvz1evFS4wEEPTGEFPHBog'], ['oauth_nonce', 'kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg'],
-      ['oauth_signature_method', 'HMAC-SHA1'], ['oauth_timestamp', '1318622958'],
-      ['oauth_token', '370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb'], ['oauth_version', '1.0'],
+      ['status', 'Hello Ladies + Gentlemen, a signed OAuth request!'],
+      ['include_entities', 'true'],
+      ['oauth_consumer_key', 'xvz1evFS4wEEPTGEFPHBog'],
+      ['oauth_nonce', 'kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg'],
+      ['oauth_signature_method', 'HMAC-SHA1'],
+      ['oauth_timestamp', '1318622958'],
+      ['oauth_token', '370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb'],
+      ['oauth_version', '1.0'],
     ];
     const base = signatureBaseString('POST', 'https://api.twitter.com/1.1/statuses/update.json', params);
-    expect(hmacSha1Signature(base, 'kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw', 'LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE'))
-      .toBe('hCtSmYh+iHYCEqBWrE7C7hYmtUk=');
+    expect(
+      hmacSha1Signature(
+        base,
+        'kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw',
+        'LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE',
+      ),
+    ).toBe('hCtSmYh+iHYCEqBWrE7C7hYmtUk=');
   });
 
   it('builds the base string of RFC 5849 §3.4.1.1 (duplicate names sort by value, + is a space in form data)', () => {
     const params = [
-      ...parseFormEncoded('b5=%3D%253D&a3=a&c%40=&a2=r%20b')!, ...parseFormEncoded('c2&a3=2+q')!,
-      ['oauth_consumer_key', '9djdj82h48djs9d2'], ['oauth_token', 'kkk9d7dh3k39sjv7'], ['oauth_signature_method', 'HMAC-SHA1'],
-      ['oauth_timestamp', '137131201'], ['oauth_nonce', '7d8f3e4a'],
+      ...parseFormEncoded('b5=%3D%253D&a3=a&c%40=&a2=r%20b')!,
+      ...parseFormEncoded('c2&a3=2+q')!,
+      ['oauth_consumer_key', '9djdj82h48djs9d2'],
+      ['oauth_token', 'kkk9d7dh3k39sjv7'],
+      ['oauth_signature_method', 'HMAC-SHA1'],
+      ['oauth_timestamp', '137131201'],
+      ['oauth_nonce', '7d8f3e4a'],
     ] as Array<[string, string]>;
     expect(signatureBaseString('POST', 'http://example.com/request', params)).toBe(
       'POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q%26a3%3Da%26b5%3D%253D%25253D%26c%2540%3D%26c2%3D%26' +
@@ -103,14 +127,29 @@ describe('OAuth 1.0a user context', () => {
       },
     });
     expect(sim.received).toEqual([
-      expect.objectContaining({ method: 'POST', path: TOTALS, endpoint: 'totals', auth: 'oauth1', consumerKey: 'ck-main', userId: '1001', status: 200, body: TOTALS_BODY }),
+      expect.objectContaining({
+        method: 'POST',
+        path: TOTALS,
+        endpoint: 'totals',
+        auth: 'oauth1',
+        consumerKey: 'ck-main',
+        userId: '1001',
+        status: 200,
+        body: TOTALS_BODY,
+      }),
     ]);
   });
 
   it('nests /historical by day and hour and echoes the range widened to whole hours', async () => {
     const body = {
-      tweet_ids: [ID_A], engagement_types: ['impressions'], start: '2016-02-10T12:24:00Z', end: '2016-02-11T08:37:00Z',
-      groupings: { hourly: { group_by: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] }, daily: { group_by: ['engagement.day'] } },
+      tweet_ids: [ID_A],
+      engagement_types: ['impressions'],
+      start: '2016-02-10T12:24:00Z',
+      end: '2016-02-11T08:37:00Z',
+      groupings: {
+        hourly: { group_by: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] },
+        daily: { group_by: ['engagement.day'] },
+      },
     };
     const res = await signedPost('/insights/engagement/historical', body);
 
@@ -119,15 +158,34 @@ describe('OAuth 1.0a user context', () => {
     expect(res.body.end).toBe('2016-02-11T09:00:00Z');
     const days = res.body.hourly[ID_A].impressions;
     expect(Object.keys(days)).toEqual(['2016-02-10', '2016-02-11']);
-    expect(Object.keys(days['2016-02-10']).sort()).toEqual(['12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23']);
+    expect(Object.keys(days['2016-02-10']).sort()).toEqual([
+      '12',
+      '13',
+      '14',
+      '15',
+      '16',
+      '17',
+      '18',
+      '19',
+      '20',
+      '21',
+      '22',
+      '23',
+    ]);
     expect(Object.keys(days['2016-02-11']).sort()).toEqual(['00', '01', '02', '03', '04', '05', '06', '07', '08']);
-    expect(days['2016-02-11']['08']).toBe(String(simulatedCount(ID_A, 'impressions', Date.parse('2016-02-11T08:00:00Z'))));
+    expect(days['2016-02-11']['08']).toBe(
+      String(simulatedCount(ID_A, 'impressions', Date.parse('2016-02-11T08:00:00Z'))),
+    );
     const firstDay = Object.values(days['2016-02-10'] as Record<string, string>).reduce((s, v) => s + Number(v), 0);
     expect(res.body.daily['2016-02-10']).toBe(String(firstDay));
   });
 
   it('covers whole hours over the last 28 hours on /28hr', async () => {
-    const body = { tweet_ids: [ID_A], engagement_types: ['url_clicks'], groupings: { g: { group_by: ['engagement.type'] } } };
+    const body = {
+      tweet_ids: [ID_A],
+      engagement_types: ['url_clicks'],
+      groupings: { g: { group_by: ['engagement.type'] } },
+    };
     const res = await signedPost('/insights/engagement/28hr', body);
 
     expect(res.status).toBe(200);
@@ -163,7 +221,7 @@ describe('OAuth 1.0a user context', () => {
 
   it.each([
     ['another path', (url: string) => url.replace('/totals', '/28hr')],
-    ['X\'s real host', () => 'https://data-api.twitter.com/insights/engagement/totals'],
+    ["X's real host", () => 'https://data-api.twitter.com/insights/engagement/totals'],
     ['https instead of http', (url: string) => url.replace('http:', 'https:')],
   ])('refuses a request signed for %s', async (_what, signUrl) => {
     const res = await signedPost(TOTALS, TOTALS_BODY, { signUrl: signUrl(sim.url + TOTALS) });
@@ -180,22 +238,38 @@ describe('OAuth 1.0a user context', () => {
   });
 
   it('verifies secrets full of characters that need percent-encoding', async () => {
-    const res = await signedPost(TOTALS, TOTALS_BODY, { app: ODD_APP, token: { key: ODD_TOKEN.accessToken, secret: ODD_TOKEN.accessTokenSecret } });
+    const res = await signedPost(TOTALS, TOTALS_BODY, {
+      app: ODD_APP,
+      token: { key: ODD_TOKEN.accessToken, secret: ODD_TOKEN.accessTokenSecret },
+    });
 
     expect(res.status).toBe(200);
     expect(sim.received[0]).toMatchObject({ consumerKey: 'ck-odd', userId: '2002' });
   });
 
   it('accepts a hand-built header: realm, lower-case scheme, loose spacing, no oauth_version', async () => {
-    const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const enc = (s: string) =>
+      encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
     const oauth: Record<string, string> = {
-      oauth_consumer_key: APP.consumerKey, oauth_token: TOKEN.accessToken, oauth_signature_method: 'HMAC-SHA1',
-      oauth_timestamp: String(Math.floor(Date.now() / 1000)), oauth_nonce: 'hand built nonce/1',
+      oauth_consumer_key: APP.consumerKey,
+      oauth_token: TOKEN.accessToken,
+      oauth_signature_method: 'HMAC-SHA1',
+      oauth_timestamp: String(Math.floor(Date.now() / 1000)),
+      oauth_nonce: 'hand built nonce/1',
     };
-    const paramString = Object.keys(oauth).sort().map((k) => `${k}=${enc(oauth[k])}`).join('&');
+    const paramString = Object.keys(oauth)
+      .sort()
+      .map((k) => `${k}=${enc(oauth[k])}`)
+      .join('&');
     const base = `POST&${enc(sim.url + TOTALS)}&${enc(paramString)}`;
-    oauth.oauth_signature = createHmac('sha1', `${APP.consumerSecret}&${TOKEN.accessTokenSecret}`).update(base).digest('base64');
-    const header = 'oauth realm="X" ,' + Object.entries(oauth).map(([k, v]) => `${k} = "${enc(v)}"`).join(' ,  ');
+    oauth.oauth_signature = createHmac('sha1', `${APP.consumerSecret}&${TOKEN.accessTokenSecret}`)
+      .update(base)
+      .digest('base64');
+    const header =
+      'oauth realm="X" ,' +
+      Object.entries(oauth)
+        .map(([k, v]) => `${k} = "${enc(v)}"`)
+        .join(' ,  ');
 
     expect((await post(sim, TOTALS, TOTALS_BODY, header)).status).toBe(200);
   });
@@ -207,7 +281,9 @@ describe('OAuth 1.0a user context', () => {
     const res = await post(sim, TOTALS, TOTALS_BODY, authorization);
 
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ errors: ['Your account could not be authenticated. Reason: Unknown Authorization Type'] });
+    expect(res.body).toEqual({
+      errors: ['Your account could not be authenticated. Reason: Unknown Authorization Type'],
+    });
     expect(sim.received[0].auth).toBe(auth);
   });
 
@@ -237,7 +313,11 @@ describe('app-only (Bearer)', () => {
     expect(impressions.status).toBe(403);
     expect(impressions.body.errors[0]).toMatch(/impressions/);
 
-    const hourly = { ...PUBLIC_BODY, engagement_types: ['favorites'], groupings: { g: { group_by: ['engagement.type'] } } };
+    const hourly = {
+      ...PUBLIC_BODY,
+      engagement_types: ['favorites'],
+      groupings: { g: { group_by: ['engagement.type'] } },
+    };
     expect((await post(sim, '/insights/engagement/28hr', hourly, bearer)).status).toBe(403);
   });
 
@@ -281,7 +361,10 @@ describe('request checks', () => {
     ['missing groupings', { tweet_ids: [ID_A], engagement_types: ['favorites'] }],
     ['missing engagement_types', { tweet_ids: [ID_A], groupings: TOTALS_BODY.groupings }],
     ['numeric Tweet IDs', { ...TOTALS_BODY, tweet_ids: [850006245121695744] }],
-    ['251 Tweet IDs on /totals', { ...TOTALS_BODY, tweet_ids: Array.from({ length: 251 }, (_, i) => String(1000 + i)) }],
+    [
+      '251 Tweet IDs on /totals',
+      { ...TOTALS_BODY, tweet_ids: Array.from({ length: 251 }, (_, i) => String(1000 + i)) },
+    ],
     ['engagement.hour on /totals', { ...TOTALS_BODY, groupings: { g: { group_by: ['engagement.hour'] } } }],
   ])('answers 400 for %s', async (_what, body) => {
     const res = await signedPost(TOTALS, body);
@@ -292,7 +375,11 @@ describe('request checks', () => {
 
   it('answers 400 for 26 Tweet IDs on /28hr', async () => {
     const ids = Array.from({ length: 26 }, (_, i) => String(1000 + i));
-    const res = await signedPost('/insights/engagement/28hr', { tweet_ids: ids, engagement_types: ['favorites'], groupings: { g: { group_by: ['tweet.id'] } } });
+    const res = await signedPost('/insights/engagement/28hr', {
+      tweet_ids: ids,
+      engagement_types: ['favorites'],
+      groupings: { g: { group_by: ['tweet.id'] } },
+    });
 
     expect(res.status).toBe(400);
   });
@@ -332,7 +419,12 @@ describe('rate limit and failure modes', () => {
     own.behaviour.mode = 'hang';
 
     await expect(
-      fetch(own.url + TOTALS, { method: 'POST', headers: { authorization: sign(own.url + TOTALS) }, body: '{}', signal: AbortSignal.timeout(300) }),
+      fetch(own.url + TOTALS, {
+        method: 'POST',
+        headers: { authorization: sign(own.url + TOTALS) },
+        body: '{}',
+        signal: AbortSignal.timeout(300),
+      }),
     ).rejects.toThrow();
     expect(own.received).toEqual([expect.objectContaining({ status: 0, auth: 'oauth1' })]);
     // A second, still-open hanging request must not keep stop() waiting either.
@@ -365,18 +457,26 @@ describe('rate limit and failure modes', () => {
 describe('x-simulator.main', () => {
   it('prints its URL, serves, and exits 0 on SIGTERM', async () => {
     const config = { apps: [APP], tokens: [TOKEN], perMinuteLimit: 7 };
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../src/dev/x-simulator.main.ts')], {
-      cwd: join(__dirname, '..'),
-      env: { ...process.env, SIMULATOR_CONFIG: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', join(__dirname, '../src/dev/x-simulator.main.ts')],
+      {
+        cwd: join(__dirname, '..'),
+        env: { ...process.env, SIMULATOR_CONFIG: JSON.stringify(config) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const line = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
       const { url } = JSON.parse(line.value as string) as { url: string };
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-      const res = await fetch(url + TOTALS, { method: 'POST', headers: { authorization: sign(url + TOTALS) }, body: JSON.stringify(TOTALS_BODY) });
+      const res = await fetch(url + TOTALS, {
+        method: 'POST',
+        headers: { authorization: sign(url + TOTALS) },
+        body: JSON.stringify(TOTALS_BODY),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-per-minute-remaining')).toBe('6');
     } finally {

@@ -7,7 +7,15 @@ export interface AlertFacts {
   periodKey: string;
   uniqueHandles: number;
   allowance: number;
-  projection: { uniqueHandles: number; low: number; high: number; overageHandles: number; overageCost: Money; overageCostRange: { low: Money; high: Money }; exceedsAllowanceOn: string | null } | null;
+  projection: {
+    uniqueHandles: number;
+    low: number;
+    high: number;
+    overageHandles: number;
+    overageCost: Money;
+    overageCostRange: { low: Money; high: Money };
+    exceedsAllowanceOn: string | null;
+  } | null;
 }
 
 export function thresholdMessage(f: AlertFacts, threshold: number): string {
@@ -15,7 +23,8 @@ export function thresholdMessage(f: AlertFacts, threshold: number): string {
   const head = `${f.contract.name}: ${n(f.uniqueHandles)} of ${n(f.allowance)} unique handles used in period ${f.periodKey} (${pct}% threshold reached).`;
   if (!f.projection) return head;
   const p = f.projection;
-  const overage = p.overageHandles > 0 ? `, overage ${n(p.overageHandles)} handles, ${displayMoney(p.overageCost)}` : '';
+  const overage =
+    p.overageHandles > 0 ? `, overage ${n(p.overageHandles)} handles, ${displayMoney(p.overageCost)}` : '';
   return `${head} Projected at period end: ${n(p.uniqueHandles)} (${n(p.low)}–${n(p.high)})${overage}.`;
 }
 
@@ -34,19 +43,43 @@ function moneyRange(r: { low: Money; high: Money }): string {
 }
 
 /** One outbox row per channel the contract has: email to notify.emails, JSON to notify.webhookUrl. */
-export function alertDeliveries(contract: ContractEntity, alertId: string, message: string, alert: object): NewOutboxRow[] {
+export function alertDeliveries(
+  contract: ContractEntity,
+  alertId: string,
+  message: string,
+  alert: object,
+): NewOutboxRow[] {
   const rows: NewOutboxRow[] = [];
   if (contract.notifyEmails.length) {
     rows.push({
-      contractId: contract.id, alertId, kind: 'alert', dedupeKey: `alert:${alertId}:email`,
-      message: { channel: 'email', target: contract.notifyEmails.join(', '), payload: { to: contract.notifyEmails, subject: `[handlemeter] ${message.split(':')[0]}: ${subjectOf(message)}`, text: `${message}\n\n-- handlemeter` } },
+      contractId: contract.id,
+      alertId,
+      kind: 'alert',
+      dedupeKey: `alert:${alertId}:email`,
+      message: {
+        channel: 'email',
+        target: contract.notifyEmails.join(', '),
+        payload: {
+          to: contract.notifyEmails,
+          subject: `[handlemeter] ${message.split(':')[0]}: ${subjectOf(message)}`,
+          text: `${message}\n\n-- handlemeter`,
+        },
+      },
     });
   }
   if (contract.notifyWebhookUrlEnc) {
     rows.push({
-      contractId: contract.id, alertId, kind: 'alert', dedupeKey: `alert:${alertId}:webhook`,
+      contractId: contract.id,
+      alertId,
+      kind: 'alert',
+      dedupeKey: `alert:${alertId}:webhook`,
       // The sealed URL is copied as it is: the outbox opens it only to deliver.
-      message: { channel: 'webhook', target: contract.notifyWebhookHint ?? '', sealedTarget: contract.notifyWebhookUrlEnc, payload: { text: message, alert } },
+      message: {
+        channel: 'webhook',
+        target: contract.notifyWebhookHint ?? '',
+        sealedTarget: contract.notifyWebhookUrlEnc,
+        payload: { text: message, alert },
+      },
     });
   }
   return rows;

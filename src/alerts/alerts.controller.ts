@@ -11,11 +11,17 @@ import { ApiErrors } from '../common/openapi';
 @ApiSecurity('apiKey')
 @Controller()
 export class AlertsController {
-  constructor(private readonly alerts: AlertsService, private readonly outbox: OutboxService) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly outbox: OutboxService,
+  ) {}
 
   @Get('contracts/:id/alerts')
   @Roles('admin', 'finance')
-  @ApiOperation({ operationId: 'listAlerts', summary: 'Alerts raised, newest first: kind, threshold, figures at the time, channels and delivery status.' })
+  @ApiOperation({
+    operationId: 'listAlerts',
+    summary: 'Alerts raised, newest first: kind, threshold, figures at the time, channels and delivery status.',
+  })
   @ApiOkResponse({ type: [AlertDto] })
   @ApiErrors(404)
   list(@UuidParam('id', 'Contract') id: string) {
@@ -24,7 +30,10 @@ export class AlertsController {
 
   @Post('jobs/check-alerts')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'checkAlerts', summary: 'Evaluate alerts now for every contract (the scheduler does it every minute), then deliver what is due.' })
+  @ApiOperation({
+    operationId: 'checkAlerts',
+    summary: 'Evaluate alerts now for every contract (the scheduler does it every minute), then deliver what is due.',
+  })
   @ApiOkResponse({ type: CheckAlertsResultDto })
   @ApiErrors()
   async check() {

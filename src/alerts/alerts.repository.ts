@@ -21,7 +21,14 @@ export interface AlertRow {
   message: string;
   figures: Record<string, unknown>;
   raised_at: Date;
-  deliveries: { channel: string; target: string; status: string; attempts: number; lastError: string | null; sentAt: string | null }[];
+  deliveries: {
+    channel: string;
+    target: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    sentAt: string | null;
+  }[];
 }
 
 @Injectable()
@@ -44,12 +51,18 @@ export class AlertsRepository {
 
   raisedThresholds(contractId: string, periodStart: Date): Promise<number[]> {
     return this.ds
-      .query<{ t: number }[]>(`SELECT threshold::float8 AS t FROM alerts WHERE contract_id = $1 AND period_start = $2 AND kind = 'threshold'`, [contractId, periodStart])
+      .query<{ t: number }[]>(
+        `SELECT threshold::float8 AS t FROM alerts WHERE contract_id = $1 AND period_start = $2 AND kind = 'threshold'`,
+        [contractId, periodStart],
+      )
       .then((rows) => rows.map((r) => r.t));
   }
 
   /** The projection alerts of the period so far: how many, and the overage the last one named. */
-  async lastProjection(contractId: string, periodStart: Date): Promise<{ count: number; overageHandles: number | null }> {
+  async lastProjection(
+    contractId: string,
+    periodStart: Date,
+  ): Promise<{ count: number; overageHandles: number | null }> {
     const [r] = await this.ds.query<{ count: number; overage: number | null }[]>(
       `SELECT count(*)::int AS count,
               (SELECT (figures->'projection'->>'overageHandles')::int FROM alerts

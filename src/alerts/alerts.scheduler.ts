@@ -19,7 +19,11 @@ export class AlertsScheduler implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private sub?: Subscription;
 
-  constructor(private readonly alerts: AlertsService, private readonly ledger: LedgerService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    private readonly ledger: LedgerService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onModuleInit(): void {
     this.sub = this.ledger.counted$.subscribe((contractId) => {
@@ -42,6 +46,9 @@ export class AlertsScheduler implements OnModuleInit, OnApplicationShutdown {
     this.timer = null;
     const ids = [...this.dirty];
     this.dirty.clear();
-    for (const id of ids) await this.alerts.checkContract(id).catch((e) => this.logger.error(`alert check failed: ${(e as Error).message}`));
+    for (const id of ids)
+      await this.alerts
+        .checkContract(id)
+        .catch((e) => this.logger.error(`alert check failed: ${(e as Error).message}`));
   }
 }

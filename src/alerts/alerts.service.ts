@@ -63,16 +63,40 @@ export class AlertsService {
     // Fresh: the alert states this count, and its projection is computed from it now (never a cached one).
     const usage = await this.periods.view(contract, period, { fresh: true });
     if (usage.period.closed) return 0;
-    const facts: AlertFacts = { contract, periodKey: period.key, uniqueHandles: usage.uniqueHandles, allowance: usage.allowance, projection: usage.projection };
+    const facts: AlertFacts = {
+      contract,
+      periodKey: period.key,
+      uniqueHandles: usage.uniqueHandles,
+      allowance: usage.allowance,
+      projection: usage.projection,
+    };
     const base = { contractId: contract.id, periodStart: period.start, periodKey: period.key };
-    const figures = { uniqueHandles: usage.uniqueHandles, allowance: usage.allowance, remaining: usage.remaining, overageCost: usage.overageCost, projection: usage.projection };
+    const figures = {
+      uniqueHandles: usage.uniqueHandles,
+      allowance: usage.allowance,
+      remaining: usage.remaining,
+      overageCost: usage.overageCost,
+      projection: usage.projection,
+    };
     const pending: NewAlert[] = [];
 
     const done = new Set(await this.alerts.raisedThresholds(contract.id, period.start));
     for (const t of contract.alertThresholds.map(Number)) {
       // Compared in ten-thousandths so 0.8 × 500 is exactly 400, not 400.00000000000006.
-      if (done.has(t) || usage.uniqueHandles === 0 || usage.uniqueHandles * 10_000 < Math.round(t * 10_000) * usage.allowance) continue;
-      pending.push({ ...base, kind: 'threshold', threshold: t, dedupeKey: `threshold:${contract.id}:${period.start.toISOString()}:${t}`, message: thresholdMessage(facts, t), figures });
+      if (
+        done.has(t) ||
+        usage.uniqueHandles === 0 ||
+        usage.uniqueHandles * 10_000 < Math.round(t * 10_000) * usage.allowance
+      )
+        continue;
+      pending.push({
+        ...base,
+        kind: 'threshold',
+        threshold: t,
+        dedupeKey: `threshold:${contract.id}:${period.start.toISOString()}:${t}`,
+        message: thresholdMessage(facts, t),
+        figures,
+      });
     }
 
     const p = usage.projection;
@@ -80,10 +104,20 @@ export class AlertsService {
     if (p && p.uniqueHandles > usage.allowance && (p.confidence !== 'low' || p.low > usage.allowance)) {
       const last = await this.alerts.lastProjection(contract.id, period.start);
       const first = last.count === 0 && usage.uniqueHandles <= usage.allowance;
-      const grew = last.count > 0 && last.overageHandles !== null &&
-        p.overageHandles >= Math.max(last.overageHandles * MATERIAL_GROWTH.factor, last.overageHandles + MATERIAL_GROWTH.handles);
+      const grew =
+        last.count > 0 &&
+        last.overageHandles !== null &&
+        p.overageHandles >=
+          Math.max(last.overageHandles * MATERIAL_GROWTH.factor, last.overageHandles + MATERIAL_GROWTH.handles);
       if (first || grew) {
-        pending.push({ ...base, kind: 'projection', threshold: null, dedupeKey: `projection:${contract.id}:${period.start.toISOString()}:${last.count}`, message: projectionMessage(facts), figures });
+        pending.push({
+          ...base,
+          kind: 'projection',
+          threshold: null,
+          dedupeKey: `projection:${contract.id}:${period.start.toISOString()}:${last.count}`,
+          message: projectionMessage(facts),
+          figures,
+        });
       }
     }
     if (!pending.length) return 0;
@@ -94,7 +128,17 @@ export class AlertsService {
         const id = await this.alerts.raise(m, a);
         if (!id) continue;
         n++;
-        await this.outboxRepo.enqueue(m, alertDeliveries(contract, id, a.message, { id, kind: a.kind, threshold: a.threshold, contractId: contract.id, period: a.periodKey, figures: a.figures }));
+        await this.outboxRepo.enqueue(
+          m,
+          alertDeliveries(contract, id, a.message, {
+            id,
+            kind: a.kind,
+            threshold: a.threshold,
+            contractId: contract.id,
+            period: a.periodKey,
+            figures: a.figures,
+          }),
+        );
       }
       return n;
     });

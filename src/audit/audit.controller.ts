@@ -12,7 +12,10 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listAuditLog', summary: 'Who (API key id) changed contracts, apps, handles and keys, and when; newest first.' })
+  @ApiOperation({
+    operationId: 'listAuditLog',
+    summary: 'Who (API key id) changed contracts, apps, handles and keys, and when; newest first.',
+  })
   @ApiOkResponse({ type: AuditPageDto })
   @ApiErrors(400)
   list(@Query() q: PageQueryDto) {

@@ -41,11 +41,13 @@ export class ApiKeyGuard implements CanActivate {
     if (!raw) throw new UnauthenticatedError();
     const principal: AnyPrincipal = await this.limiter.attempt(
       req,
-      async () => (await this.keys.authenticate(raw)) ?? Promise.reject(new UnauthenticatedError('Unknown or revoked API key.')),
+      async () =>
+        (await this.keys.authenticate(raw)) ?? Promise.reject(new UnauthenticatedError('Unknown or revoked API key.')),
       isGuess,
     );
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ADMIN_ONLY;
-    if (!allowed.includes(principal.role)) throw new ForbiddenError(`This endpoint needs a ${allowed.join(' or ')} key; yours is ${principal.role}.`);
+    if (!allowed.includes(principal.role))
+      throw new ForbiddenError(`This endpoint needs a ${allowed.join(' or ')} key; yours is ${principal.role}.`);
     req.principal = principal;
     return true;
   }

@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { UuidParam } from '../common/uuid-param';
 import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
@@ -14,7 +21,10 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key. The key is in this answer only; it is stored as a hash.' })
+  @ApiOperation({
+    operationId: 'createApiKey',
+    summary: 'Create an API key. The key is in this answer only; it is stored as a hash.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiErrors(400, 404)
   create(@Body() dto: CreateApiKeyDto, @CurrentPrincipal() p: Principal) {
@@ -22,7 +32,10 @@ export class ApiKeysController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listApiKeys', summary: 'Every API key (never the key itself: a hint of its last 4 characters).' })
+  @ApiOperation({
+    operationId: 'listApiKeys',
+    summary: 'Every API key (never the key itself: a hint of its last 4 characters).',
+  })
   @ApiOkResponse({ type: [ApiKeyDto] })
   @ApiErrors()
   list() {
@@ -31,7 +44,10 @@ export class ApiKeysController {
 
   @Post(':id/restore')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'restoreApiKey', summary: 'Restore the revoked ADMIN_API_KEY key (the only key that can be restored); audited.' })
+  @ApiOperation({
+    operationId: 'restoreApiKey',
+    summary: 'Restore the revoked ADMIN_API_KEY key (the only key that can be restored); audited.',
+  })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiErrors(404, [409, 'CONFLICT: only the bootstrap ADMIN_API_KEY key can be restored.'])
   restore(@UuidParam('id', 'API key') id: string, @CurrentPrincipal() p: Principal) {

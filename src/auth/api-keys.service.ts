@@ -34,7 +34,17 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
   onModuleInit(): void {
     this.apps.onDelete(async (appId, actorKeyId, m) => {
       const revoked = await this.keys.revokeForApp(appId, m);
-      for (const k of revoked) await this.audit.record({ actorKeyId, action: 'revoke', entity: 'api_key', entityId: k.id, changes: { name: k.name, role: 'client', reason: 'its app was deleted', appId } }, m);
+      for (const k of revoked)
+        await this.audit.record(
+          {
+            actorKeyId,
+            action: 'revoke',
+            entity: 'api_key',
+            entityId: k.id,
+            changes: { name: k.name, role: 'client', reason: 'its app was deleted', appId },
+          },
+          m,
+        );
       return () => revoked.forEach((k) => this.cache.delete(k.keyHash));
     });
   }
@@ -48,7 +58,12 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
       }
       if (await this.keys.hasActiveAdmin()) return;
       const key = newKey();
-      await this.keys.insert({ name: 'generated at first start', role: 'admin', keyHash: sha256(key), keyHint: hint(key) });
+      await this.keys.insert({
+        name: 'generated at first start',
+        role: 'admin',
+        keyHash: sha256(key),
+        keyHint: hint(key),
+      });
       // Printed once, by design: there is no other way to get a first key without ADMIN_API_KEY.
       this.logger.warn(`No admin API key existed, so one was created. It is shown only now: ${key}`);
     });
@@ -69,7 +84,13 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
       if (upgrade) await this.keys.setHash(row.id, hashBootstrapKey(key));
       break;
     }
-    mine ??= await this.keys.insert({ name: 'bootstrap (ADMIN_API_KEY)', role: 'admin', bootstrap: true, keyHash: hashBootstrapKey(key), keyHint: hint(key) });
+    mine ??= await this.keys.insert({
+      name: 'bootstrap (ADMIN_API_KEY)',
+      role: 'admin',
+      bootstrap: true,
+      keyHash: hashBootstrapKey(key),
+      keyHint: hint(key),
+    });
     this.bootstrap = { id: mine.id, keyHash: sha256(key) };
     if (mine.revokedAt) {
       this.logger.warn(
@@ -91,17 +112,38 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
     });
   }
 
-  async create(dto: CreateApiKeyDto, actorKeyId: string): Promise<{ id: string; key: string; name: string; role: string; appId: string | null }> {
+  async create(
+    dto: CreateApiKeyDto,
+    actorKeyId: string,
+  ): Promise<{ id: string; key: string; name: string; role: string; appId: string | null }> {
     if (dto.role === 'client' && !dto.appId) {
-      throw new ValidationFailedError('A client key is bound to one app: send appId.', { appId: 'required for role client' });
+      throw new ValidationFailedError('A client key is bound to one app: send appId.', {
+        appId: 'required for role client',
+      });
     }
     if (dto.role !== 'client' && dto.appId) {
-      throw new ValidationFailedError('Only client keys are bound to an app; leave appId out for admin and finance keys.', { appId: 'only for role client' });
+      throw new ValidationFailedError(
+        'Only client keys are bound to an app; leave appId out for admin and finance keys.',
+        { appId: 'only for role client' },
+      );
     }
     if (dto.appId) await this.apps.getApp(dto.appId);
     const key = newKey();
-    const saved = await this.keys.insert({ name: dto.name, role: dto.role, appId: dto.appId ?? null, keyHash: sha256(key), keyHint: hint(key), createdBy: actorKeyId });
-    await this.audit.record({ actorKeyId, action: 'create', entity: 'api_key', entityId: saved.id, changes: { name: dto.name, role: dto.role, appId: dto.appId ?? null } });
+    const saved = await this.keys.insert({
+      name: dto.name,
+      role: dto.role,
+      appId: dto.appId ?? null,
+      keyHash: sha256(key),
+      keyHint: hint(key),
+      createdBy: actorKeyId,
+    });
+    await this.audit.record({
+      actorKeyId,
+      action: 'create',
+      entity: 'api_key',
+      entityId: saved.id,
+      changes: { name: dto.name, role: dto.role, appId: dto.appId ?? null },
+    });
     return { id: saved.id, key, name: saved.name, role: saved.role, appId: saved.appId };
   }
 
@@ -113,7 +155,13 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
     const k = await this.keys.findById(id);
     if (!k || k.revokedAt) throw new NotFoundError('API key', id);
     await this.keys.revoke(id);
-    await this.audit.record({ actorKeyId, action: 'revoke', entity: 'api_key', entityId: id, changes: { name: k.name, role: k.role } });
+    await this.audit.record({
+      actorKeyId,
+      action: 'revoke',
+      entity: 'api_key',
+      entityId: id,
+      changes: { name: k.name, role: k.role },
+    });
     // Cached by the SHA-256 of the key, which for the bootstrap key is not the stored hash: drop all (revocations are rare).
     this.cache.clear();
   }
@@ -125,10 +173,20 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
   async restore(id: string, actorKeyId: string) {
     const k = await this.keys.findById(id);
     if (!k) throw new NotFoundError('API key', id);
-    if (!k.bootstrap) throw new ConflictError('Only the ADMIN_API_KEY key can be restored; a revoked key may have leaked, so create a new one instead.', { id });
+    if (!k.bootstrap)
+      throw new ConflictError(
+        'Only the ADMIN_API_KEY key can be restored; a revoked key may have leaked, so create a new one instead.',
+        { id },
+      );
     if (!k.revokedAt) throw new ConflictError('This key is not revoked.', { id });
     await this.keys.restore(id);
-    await this.audit.record({ actorKeyId, action: 'restore', entity: 'api_key', entityId: id, changes: { name: k.name, role: k.role, revokedAt: k.revokedAt } });
+    await this.audit.record({
+      actorKeyId,
+      action: 'restore',
+      entity: 'api_key',
+      entityId: id,
+      changes: { name: k.name, role: k.role, revokedAt: k.revokedAt },
+    });
     this.cache.clear();
     return toKeyView({ ...k, revokedAt: null });
   }
@@ -140,5 +198,14 @@ function newKey(): string {
 }
 
 function toKeyView(k: ApiKeyEntity) {
-  return { id: k.id, name: k.name, role: k.role, appId: k.appId, keyHint: k.keyHint, bootstrap: k.bootstrap, createdAt: k.createdAt, revokedAt: k.revokedAt };
+  return {
+    id: k.id,
+    name: k.name,
+    role: k.role,
+    appId: k.appId,
+    keyHint: k.keyHint,
+    bootstrap: k.bootstrap,
+    createdAt: k.createdAt,
+    revokedAt: k.revokedAt,
+  };
 }

@@ -14,7 +14,13 @@ import { AuthFailureLimiter } from './auth-failure-limiter';
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), ContractsModule, DropInModule],
   controllers: [ApiKeysController],
   // ApiKeyGuard is also a provider of its own: the usage import runs it before its body is read (app.factory.ts).
-  providers: [ApiKeysRepository, ApiKeysService, AuthFailureLimiter, ApiKeyGuard, { provide: APP_GUARD, useExisting: ApiKeyGuard }],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    AuthFailureLimiter,
+    ApiKeyGuard,
+    { provide: APP_GUARD, useExisting: ApiKeyGuard },
+  ],
   exports: [ApiKeysService, ApiKeyGuard, AuthFailureLimiter],
 })
 export class AuthModule {}

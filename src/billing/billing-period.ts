@@ -189,7 +189,9 @@ function zoneOf(timezone: string): IANAZone {
 function checkCycle(cycle: BillingCycle): IANAZone {
   const { billingDay } = cycle;
   if (!Number.isInteger(billingDay) || billingDay < MIN_BILLING_DAY || billingDay > MAX_BILLING_DAY) {
-    throw new InvalidBillingCycleError(`billingDay must be a whole number from ${MIN_BILLING_DAY} to ${MAX_BILLING_DAY}, not ${billingDay}.`);
+    throw new InvalidBillingCycleError(
+      `billingDay must be a whole number from ${MIN_BILLING_DAY} to ${MAX_BILLING_DAY}, not ${billingDay}.`,
+    );
   }
   return zoneOf(cycle.timezone);
 }

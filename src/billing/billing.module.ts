@@ -15,7 +15,15 @@ import { ReconciliationsService } from './reconciliations.service';
 @Module({
   imports: [ContractsModule, LedgerModule, ForecastModule, OutboxModule],
   controllers: [BillingController],
-  providers: [StatementsRepository, PeriodsService, CloseService, CloseScheduler, UsageImportService, ReconciliationsRepository, ReconciliationsService],
+  providers: [
+    StatementsRepository,
+    PeriodsService,
+    CloseService,
+    CloseScheduler,
+    UsageImportService,
+    ReconciliationsRepository,
+    ReconciliationsService,
+  ],
   exports: [PeriodsService, StatementsRepository, ReconciliationsService],
 })
 export class BillingModule {}

@@ -9,7 +9,10 @@ export class CloseScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger('CloseScheduler');
   private running = false;
 
-  constructor(private readonly close: CloseService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly close: CloseService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onApplicationBootstrap(): void {
     if (this.config.schedulersEnabled) void this.run();

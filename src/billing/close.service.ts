@@ -55,11 +55,18 @@ export class CloseService {
 
   private async periodsToClose(contract: ContractEntity, now: Date): Promise<BillingPeriod[]> {
     const cycle = { timezone: contract.timezone, billingDay: contract.billingDay };
-    const [done, earliestUsage] = await Promise.all([this.statements.statementStarts(contract.id), this.statements.earliestUsage(contract.id)]);
+    const [done, earliestUsage] = await Promise.all([
+      this.statements.statementStarts(contract.id),
+      this.statements.earliestUsage(contract.id),
+    ]);
     const closed = new Set(done.map((d) => d.getTime()));
     const from = earliestUsage && earliestUsage < contract.createdAt ? earliestUsage : contract.createdAt;
     const due: BillingPeriod[] = [];
-    for (let p = periodContaining(from, cycle); p.end.getTime() + CLOSE_GRACE_MS <= now.getTime(); p = nextPeriod(p, cycle)) {
+    for (
+      let p = periodContaining(from, cycle);
+      p.end.getTime() + CLOSE_GRACE_MS <= now.getTime();
+      p = nextPeriod(p, cycle)
+    ) {
       if (!closed.has(p.start.getTime())) due.push(p);
     }
     return due;

@@ -33,18 +33,29 @@ export class PeriodsService {
     const row = await this.statements.statement(contract.id, period.start);
     if (!row) throw new NotFoundError(`Statement for period ${periodKey} (it is written when the period closes)`);
     const live = (await this.statements.counts(contract.id, period.start)) ?? NO_COUNTS;
-    return { contractId: contract.id, period: periodOf(row, true), ...statementFigures(row), closedAt: row.closed_at, restatement: restatement(row, live) };
+    return {
+      contractId: contract.id,
+      period: periodOf(row, true),
+      ...statementFigures(row),
+      closedAt: row.closed_at,
+      restatement: restatement(row, live),
+    };
   }
 
   /** The open period, then every period with calls or a statement, newest first. */
   async list(contractId: string) {
     const contract = await this.contracts.getEntity(contractId);
     const open = this.resolve(contract);
-    const [counts, stmts] = await Promise.all([this.statements.periodCounts(contract.id), this.statements.statements(contract.id)]);
+    const [counts, stmts] = await Promise.all([
+      this.statements.periodCounts(contract.id),
+      this.statements.statements(contract.id),
+    ]);
     const byStart = new Map(stmts.map((s) => [s.period_start.getTime(), s]));
     const starts = new Map<number, { start: Date; end: Date; key: string }>();
-    for (const c of counts) starts.set(c.period_start.getTime(), { start: c.period_start, end: c.period_end, key: c.period_key });
-    for (const s of stmts) starts.set(s.period_start.getTime(), { start: s.period_start, end: s.period_end, key: s.period_key });
+    for (const c of counts)
+      starts.set(c.period_start.getTime(), { start: c.period_start, end: c.period_end, key: c.period_key });
+    for (const s of stmts)
+      starts.set(s.period_start.getTime(), { start: s.period_start, end: s.period_end, key: s.period_key });
     if (!starts.has(open.start.getTime())) starts.set(open.start.getTime(), open);
     const out = [];
     for (const p of [...starts.values()].sort((a, b) => b.start.getTime() - a.start.getTime())) {
@@ -52,10 +63,26 @@ export class PeriodsService {
       const live = c ? { attempted: c.attempted, confirmed: c.confirmed, calls: Number(c.calls) } : NO_COUNTS;
       const stmt = byStart.get(p.start.getTime());
       if (stmt) {
-        out.push({ key: p.key, start: p.start, end: p.end, status: 'closed' as PeriodStatus, closed: true, closedAt: stmt.closed_at, ...statementFigures(stmt), restatement: restatement(stmt, live) });
+        out.push({
+          key: p.key,
+          start: p.start,
+          end: p.end,
+          status: 'closed' as PeriodStatus,
+          closed: true,
+          closedAt: stmt.closed_at,
+          ...statementFigures(stmt),
+          restatement: restatement(stmt, live),
+        });
       } else {
         const terms = await this.terms.inForce(contract.id, p.end);
-        out.push({ key: p.key, start: p.start, end: p.end, status: periodInfo({ ...p, timezone: contract.timezone }, false).status, closed: false, ...figures(terms, live) });
+        out.push({
+          key: p.key,
+          start: p.start,
+          end: p.end,
+          status: periodInfo({ ...p, timezone: contract.timezone }, false).status,
+          closed: false,
+          ...figures(terms, live),
+        });
       }
     }
     return out;
@@ -69,7 +96,10 @@ export class PeriodsService {
     try {
       period = periodByKey(key, cycle);
     } catch (e) {
-      if (e instanceof InvalidPeriodKeyError) throw new ValidationFailedError(`"${key}" is not a period: use YYYY-MM, the month the period starts in.`, { period: 'must be YYYY-MM' });
+      if (e instanceof InvalidPeriodKeyError)
+        throw new ValidationFailedError(`"${key}" is not a period: use YYYY-MM, the month the period starts in.`, {
+          period: 'must be YYYY-MM',
+        });
       throw e;
     }
     if (period.start.getTime() > Date.now()) throw new NotFoundError('Period', key);
@@ -78,17 +108,32 @@ export class PeriodsService {
 
   /** `fresh`: an alert is being raised from these figures, so the projection is computed now, not taken from the cache. */
   async view(contract: ContractEntity, period: BillingPeriod, opts: { fresh?: boolean } = {}) {
-    const [row, counts] = await Promise.all([this.statements.statement(contract.id, period.start), this.statements.counts(contract.id, period.start)]);
+    const [row, counts] = await Promise.all([
+      this.statements.statement(contract.id, period.start),
+      this.statements.counts(contract.id, period.start),
+    ]);
     const live = counts ?? NO_COUNTS;
     const base = { contractId: contract.id, asOf: new Date() };
     if (row) {
-      return { ...base, period: periodOf(row, true), ...statementFigures(row), closedAt: row.closed_at, restatement: restatement(row, live), projection: null };
+      return {
+        ...base,
+        period: periodOf(row, true),
+        ...statementFigures(row),
+        closedAt: row.closed_at,
+        restatement: restatement(row, live),
+        projection: null,
+      };
     }
     const terms = await this.terms.inForce(contract.id, period.end);
     const f = figures(terms, live);
     // Only an open period has a future to project; one that ended and awaits its close has its final count.
     // The projection is the one of the count shown beside it (see ForecastService).
-    const projection = period.end.getTime() > Date.now() ? await this.forecast.project(contract.id, contract.timezone, period, terms, f.uniqueHandles, { fresh: opts.fresh }) : null;
+    const projection =
+      period.end.getTime() > Date.now()
+        ? await this.forecast.project(contract.id, contract.timezone, period, terms, f.uniqueHandles, {
+            fresh: opts.fresh,
+          })
+        : null;
     return { ...base, period: periodInfo(period, false), ...f, projection };
   }
 }
@@ -99,21 +144,37 @@ export type PeriodStatus = 'open' | 'ended' | 'closed';
  * How every answer shows a period: `status` says open (still running), ended (over, the close has
  * not written its statement yet) or closed (statement written); `closed` stays for older clients.
  */
-export function periodInfo(p: { key: string; start: Date; end: Date; timezone: string }, closed: boolean, now = new Date()) {
+export function periodInfo(
+  p: { key: string; start: Date; end: Date; timezone: string },
+  closed: boolean,
+  now = new Date(),
+) {
   const status: PeriodStatus = closed ? 'closed' : p.end.getTime() <= now.getTime() ? 'ended' : 'open';
   return { key: p.key, start: p.start, end: p.end, timezone: p.timezone, status, closed };
 }
 
 function periodOf(row: StatementRow, closed: boolean) {
-  return periodInfo({ key: row.period_key, start: row.period_start, end: row.period_end, timezone: row.timezone }, closed);
+  return periodInfo(
+    { key: row.period_key, start: row.period_start, end: row.period_end, timezone: row.timezone },
+    closed,
+  );
 }
 
 function termsOf(row: StatementRow): Terms {
-  return { allowance: row.handle_allowance, overagePriceMinor: BigInt(row.overage_price_minor), currency: row.currency, countPolicy: row.count_policy };
+  return {
+    allowance: row.handle_allowance,
+    overagePriceMinor: BigInt(row.overage_price_minor),
+    currency: row.currency,
+    countPolicy: row.count_policy,
+  };
 }
 
 function statementFigures(row: StatementRow): UsageFigures {
-  return figures(termsOf(row), { attempted: row.attempted_handles, confirmed: row.confirmed_handles, calls: Number(row.calls) });
+  return figures(termsOf(row), {
+    attempted: row.attempted_handles,
+    confirmed: row.confirmed_handles,
+    calls: Number(row.calls),
+  });
 }
 
 /**
@@ -121,7 +182,12 @@ function statementFigures(row: StatementRow): UsageFigures {
  * show here as what the figures would be now, and the difference.
  */
 function restatement(row: StatementRow, live: Counts) {
-  if (live.attempted === row.attempted_handles && live.confirmed === row.confirmed_handles && live.calls === Number(row.calls)) return null;
+  if (
+    live.attempted === row.attempted_handles &&
+    live.confirmed === row.confirmed_handles &&
+    live.calls === Number(row.calls)
+  )
+    return null;
   const before = statementFigures(row);
   const now = figures(termsOf(row), live);
   return {
@@ -130,7 +196,10 @@ function restatement(row: StatementRow, live: Counts) {
       uniqueHandles: now.uniqueHandles - before.uniqueHandles,
       calls: now.calls - before.calls,
       overageHandles: now.overageHandles - before.overageHandles,
-      overageCost: formatMoney(multiply(BigInt(row.overage_price_minor), now.overageHandles - before.overageHandles), row.currency),
+      overageCost: formatMoney(
+        multiply(BigInt(row.overage_price_minor), now.overageHandles - before.overageHandles),
+        row.currency,
+      ),
     },
   };
 }

@@ -5,7 +5,13 @@ import { DataSource } from 'typeorm';
 export interface ReviewCandidate {
   user_id: string;
   screen_name: string | null;
-  reason: 'not_confirmed' | 'utc_month_only' | 'outside_utc_month' | 'never_reached_x' | 'near_period_start' | 'near_period_end';
+  reason:
+    | 'not_confirmed'
+    | 'utc_month_only'
+    | 'outside_utc_month'
+    | 'never_reached_x'
+    | 'near_period_start'
+    | 'near_period_end';
 }
 
 type Handle = { user_id: string; screen_name: string | null };
@@ -19,7 +25,13 @@ export class ReconciliationsRepository {
    * ones a UTC-calendar-month bill would count differently (X's billing month is unconfirmed),
    * and ones whose every call failed to reach X (we do not count them).
    */
-  async reviewCandidates(contractId: string, periodStart: Date, frozen: boolean, utcStart: Date, utcEnd: Date): Promise<ReviewCandidate[]> {
+  async reviewCandidates(
+    contractId: string,
+    periodStart: Date,
+    frozen: boolean,
+    utcStart: Date,
+    utcEnd: Date,
+  ): Promise<ReviewCandidate[]> {
     return this.ds.query(
       `WITH ours AS (${ours(frozen)}), utc AS (${UTC_MONTH_HANDLES}),
             unsent AS (SELECT DISTINCT user_id FROM calls WHERE contract_id = $1 AND period_start = $2 AND outcome = 'unreachable'
@@ -34,7 +46,10 @@ export class ReconciliationsRepository {
 
   /** What the count would be if X billed the UTC calendar month (docs/x-engagement-api.md: unconfirmed which it does). */
   async utcMonthCount(contractId: string, utcStart: Date, utcEnd: Date): Promise<number> {
-    const [r] = await this.ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`, [contractId, utcStart, utcEnd]);
+    const [r] = await this.ds.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`,
+      [contractId, utcStart, utcEnd],
+    );
     return r.n;
   }
 
@@ -49,7 +64,14 @@ export class ReconciliationsRepository {
   }
 
   /** The period's handles first counted before `startUntil` or from `endFrom` on (at most `limit` of each, first seen first). */
-  async boundary(contractId: string, periodStart: Date, frozen: boolean, startUntil: Date, endFrom: Date, limit = 100_000): Promise<{ nearStart: Handle[]; nearEnd: Handle[] }> {
+  async boundary(
+    contractId: string,
+    periodStart: Date,
+    frozen: boolean,
+    startUntil: Date,
+    endFrom: Date,
+    limit = 100_000,
+  ): Promise<{ nearStart: Handle[]; nearEnd: Handle[] }> {
     const table = frozen ? 'statement_handles' : 'period_handles';
     const q = (cmp: string) =>
       this.ds.query<Handle[]>(
@@ -60,16 +82,41 @@ export class ReconciliationsRepository {
     return { nearStart, nearEnd };
   }
 
-  async insert(r: { contractId: string; periodStart: Date; periodKey: string; invoicedHandles: number; invoicedAmountMinor: bigint | null; currency: string; ourHandles: number; basis: string; report: object; createdBy: string }): Promise<{ id: string; created_at: Date }> {
+  async insert(r: {
+    contractId: string;
+    periodStart: Date;
+    periodKey: string;
+    invoicedHandles: number;
+    invoicedAmountMinor: bigint | null;
+    currency: string;
+    ourHandles: number;
+    basis: string;
+    report: object;
+    createdBy: string;
+  }): Promise<{ id: string; created_at: Date }> {
     const [row] = await this.ds.query<{ id: string; created_at: Date }[]>(
       `INSERT INTO reconciliations (contract_id, period_start, period_key, invoiced_handles, invoiced_amount_minor, currency, our_handles, basis, report, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
-      [r.contractId, r.periodStart, r.periodKey, r.invoicedHandles, r.invoicedAmountMinor?.toString() ?? null, r.currency, r.ourHandles, r.basis, r.report, r.createdBy],
+      [
+        r.contractId,
+        r.periodStart,
+        r.periodKey,
+        r.invoicedHandles,
+        r.invoicedAmountMinor?.toString() ?? null,
+        r.currency,
+        r.ourHandles,
+        r.basis,
+        r.report,
+        r.createdBy,
+      ],
     );
     return row;
   }
 
-  async find(contractId: string, id: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null } | null> {
+  async find(
+    contractId: string,
+    id: string,
+  ): Promise<{ id: string; report: object; created_at: Date; created_by: string | null } | null> {
     const [row] = await this.ds.query<{ id: string; report: object; created_at: Date; created_by: string | null }[]>(
       'SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 AND id = $2',
       [contractId, id],
@@ -78,7 +125,10 @@ export class ReconciliationsRepository {
   }
 
   list(contractId: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null }[]> {
-    return this.ds.query('SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 ORDER BY created_at DESC, id', [contractId]);
+    return this.ds.query(
+      'SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 ORDER BY created_at DESC, id',
+      [contractId],
+    );
   }
 }
 

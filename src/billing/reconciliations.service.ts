@@ -33,7 +33,11 @@ export interface ReconciliationView {
   expectedAmountForInvoicedHandles: { amount: string; currency: string };
   boundary?: { nearStart: number; nearEnd: number; hours: number };
   utcCutoff?: { start: Date; end: Date; uniqueHandles: number; difference: number };
-  review: { summary: string; totals: Record<string, number>; handles: { userId: string; screenName: string | null; reason: string }[] };
+  review: {
+    summary: string;
+    totals: Record<string, number>;
+    handles: { userId: string; screenName: string | null; reason: string }[];
+  };
   createdAt: Date;
   createdBy: string | null;
 }
@@ -72,7 +76,10 @@ export class ReconciliationsService {
     }
     const currency = ours.overagePrice.currency;
     if (dto.invoicedAmount && dto.invoicedAmount.currency !== currency) {
-      throw new ValidationFailedError(`The invoiced amount is in ${dto.invoicedAmount.currency} but the contract bills in ${currency}.`, { 'invoicedAmount.currency': `must be ${currency}` });
+      throw new ValidationFailedError(
+        `The invoiced amount is in ${dto.invoicedAmount.currency} but the contract bills in ${currency}.`,
+        { 'invoicedAmount.currency': `must be ${currency}` },
+      );
     }
     const price = parseAmount(ours.overagePrice.amount);
     const invoicedMinor = dto.invoicedAmount ? parseAmount(dto.invoicedAmount.amount) : null;
@@ -83,13 +90,22 @@ export class ReconciliationsService {
     const utcStart = DateTime.fromISO(`${period.key}-01`, { zone: 'utc' });
     const utcRange: [Date, Date] = [utcStart.toJSDate(), utcStart.plus({ months: 1 }).toJSDate()];
     // X does not say in which zone it cuts its month: the same dates cut at 00:00 UTC instead of the contract's midnight.
-    const cutoff: [Date, Date] = [utcMidnight(localDate(period.start, contract.timezone)), utcMidnight(localDate(period.end, contract.timezone))];
+    const cutoff: [Date, Date] = [
+      utcMidnight(localDate(period.start, contract.timezone)),
+      utcMidnight(localDate(period.end, contract.timezone)),
+    ];
     const frozen = ours.period.closed;
     const [candidates, utcMonthHandles, utcCutoffHandles, boundary] = await Promise.all([
       this.repo.reviewCandidates(contract.id, period.start, frozen, ...utcRange),
       this.repo.utcMonthCount(contract.id, ...utcRange),
       this.repo.countBetween(contract.id, ...cutoff, ours.countPolicy),
-      this.repo.boundary(contract.id, period.start, frozen, new Date(period.start.getTime() + BOUNDARY_MS), new Date(period.end.getTime() - BOUNDARY_MS)),
+      this.repo.boundary(
+        contract.id,
+        period.start,
+        frozen,
+        new Date(period.start.getTime() + BOUNDARY_MS),
+        new Date(period.end.getTime() - BOUNDARY_MS),
+      ),
     ]);
     const difference = dto.invoicedHandles - ours.uniqueHandles;
     const report = {
@@ -100,16 +116,30 @@ export class ReconciliationsService {
       ourHandles: ours.uniqueHandles,
       difference,
       matches: difference === 0 && (invoicedMinor === null || invoicedMinor === ourMinor),
-      counts: { attempted: ours.attemptedHandles, confirmed: ours.confirmedHandles, countPolicy: ours.countPolicy, utcCalendarMonth: utcMonthHandles },
+      counts: {
+        attempted: ours.attemptedHandles,
+        confirmed: ours.confirmedHandles,
+        countPolicy: ours.countPolicy,
+        utcCalendarMonth: utcMonthHandles,
+      },
       invoicedAmount: invoicedMinor === null ? null : formatMoney(invoicedMinor, currency),
       ourAmount: ours.overageCost,
       amountDifference: invoicedMinor === null ? null : formatMoney(invoicedMinor - ourMinor, currency),
       /** What X's own count should cost under this contract: a different invoiced amount means a price question, not a count one. */
       expectedAmountForInvoicedHandles: formatMoney(expectedMinor, currency),
       /** Handles first counted within 24 hours of the period's start or end: the ones a cutoff in another zone would move. */
-      boundary: { nearStart: boundary.nearStart.length, nearEnd: boundary.nearEnd.length, hours: BOUNDARY_MS / 3_600_000 },
+      boundary: {
+        nearStart: boundary.nearStart.length,
+        nearEnd: boundary.nearEnd.length,
+        hours: BOUNDARY_MS / 3_600_000,
+      },
       /** Our count had the period been cut at 00:00 UTC on the same dates. */
-      utcCutoff: { start: cutoff[0], end: cutoff[1], uniqueHandles: utcCutoffHandles, difference: dto.invoicedHandles - utcCutoffHandles },
+      utcCutoff: {
+        start: cutoff[0],
+        end: cutoff[1],
+        uniqueHandles: utcCutoffHandles,
+        difference: dto.invoicedHandles - utcCutoffHandles,
+      },
       review: review(difference, ours, utcMonthHandles, utcCutoffHandles, [
         ...candidates,
         ...boundary.nearStart.map((h) => ({ ...h, reason: 'near_period_start' as const })),
@@ -117,8 +147,16 @@ export class ReconciliationsService {
       ]),
     };
     const saved = await this.repo.insert({
-      contractId: contract.id, periodStart: period.start, periodKey: period.key, invoicedHandles: dto.invoicedHandles,
-      invoicedAmountMinor: invoicedMinor, currency, ourHandles: ours.uniqueHandles, basis: report.basis, report, createdBy: actorKeyId,
+      contractId: contract.id,
+      periodStart: period.start,
+      periodKey: period.key,
+      invoicedHandles: dto.invoicedHandles,
+      invoicedAmountMinor: invoicedMinor,
+      currency,
+      ourHandles: ours.uniqueHandles,
+      basis: report.basis,
+      report,
+      createdBy: actorKeyId,
     });
     return { id: saved.id, ...report, createdAt: saved.created_at, createdBy: actorKeyId };
   }
@@ -127,19 +165,31 @@ export class ReconciliationsService {
     await this.contracts.getEntity(contractId);
     const r = await this.repo.find(contractId, id);
     if (!r) throw new NotFoundError('Reconciliation', id);
-    return { id: r.id, ...(r.report as Record<string, unknown>), createdAt: r.created_at, createdBy: r.created_by } as ReconciliationView;
+    return {
+      id: r.id,
+      ...(r.report as Record<string, unknown>),
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+    } as ReconciliationView;
   }
 
   /** The handles to review as CSV, with the reason for each in words. */
   async reviewCsv(contractId: string, id: string): Promise<{ filename: string; body: string }> {
     const r = await this.get(contractId, id);
-    const rows = r.review.handles.map((h) => [h.userId, csvField(h.screenName ?? ''), h.reason, csvField(REASONS[h.reason] ?? h.reason)].join(','));
-    return { filename: `reconciliation-${r.period.key}-${r.id}.csv`, body: ['userId,screenName,reason,explanation', ...rows].join('\n') + '\n' };
+    const rows = r.review.handles.map((h) =>
+      [h.userId, csvField(h.screenName ?? ''), h.reason, csvField(REASONS[h.reason] ?? h.reason)].join(','),
+    );
+    return {
+      filename: `reconciliation-${r.period.key}-${r.id}.csv`,
+      body: ['userId,screenName,reason,explanation', ...rows].join('\n') + '\n',
+    };
   }
 
   async list(contractId: string): Promise<ReconciliationView[]> {
     await this.contracts.getEntity(contractId);
-    return (await this.repo.list(contractId)).map((r) => ({ id: r.id, ...r.report, createdAt: r.created_at, createdBy: r.created_by }) as ReconciliationView);
+    return (await this.repo.list(contractId)).map(
+      (r) => ({ id: r.id, ...r.report, createdAt: r.created_at, createdBy: r.created_by }) as ReconciliationView,
+    );
   }
 }
 
@@ -154,19 +204,52 @@ function utcMidnight(isoDate: string): Date {
   return new Date(`${isoDate}T00:00:00.000Z`);
 }
 
-function review(difference: number, ours: { attemptedHandles: number; confirmedHandles: number; countPolicy: string }, utcMonth: number, utcCutoff: number, candidates: ReviewCandidate[]) {
-  const totals: Record<string, number> = { not_confirmed: 0, utc_month_only: 0, outside_utc_month: 0, never_reached_x: 0, near_period_start: 0, near_period_end: 0 };
+function review(
+  difference: number,
+  ours: { attemptedHandles: number; confirmedHandles: number; countPolicy: string },
+  utcMonth: number,
+  utcCutoff: number,
+  candidates: ReviewCandidate[],
+) {
+  const totals: Record<string, number> = {
+    not_confirmed: 0,
+    utc_month_only: 0,
+    outside_utc_month: 0,
+    never_reached_x: 0,
+    near_period_start: 0,
+    near_period_end: 0,
+  };
   for (const c of candidates) totals[c.reason]++;
   const hints: string[] = [];
   if (difference === 0) hints.push('X counts the same number of handles as handlemeter.');
   else hints.push(`X counts ${Math.abs(difference)} ${difference > 0 ? 'more' : 'fewer'} handles than handlemeter.`);
   if (difference !== 0) {
-    const target = ours.countPolicy === 'attempted' ? ours.attemptedHandles + difference : ours.confirmedHandles + difference;
-    if (target === ours.confirmedHandles && ours.countPolicy === 'attempted') hints.push("X's count equals our confirmed count: X may count only calls it answered with success; consider countPolicy confirmed.");
-    if (target === ours.attemptedHandles && ours.countPolicy === 'confirmed') hints.push("X's count equals our attempted count: X may count every call it received; consider countPolicy attempted.");
-    if (target === utcMonth) hints.push("X's count equals our count for the UTC calendar month: X may bill calendar months in UTC rather than the contract's cycle.");
-    else if (target === utcCutoff) hints.push("X's count equals our count with the period cut at 00:00 UTC: X may cut its month in UTC rather than the contract's time zone.");
-    if (totals.never_reached_x) hints.push(`${totals.never_reached_x} handles were only in calls that never reached X; we do not count them.`);
+    const target =
+      ours.countPolicy === 'attempted' ? ours.attemptedHandles + difference : ours.confirmedHandles + difference;
+    if (target === ours.confirmedHandles && ours.countPolicy === 'attempted')
+      hints.push(
+        "X's count equals our confirmed count: X may count only calls it answered with success; consider countPolicy confirmed.",
+      );
+    if (target === ours.attemptedHandles && ours.countPolicy === 'confirmed')
+      hints.push(
+        "X's count equals our attempted count: X may count every call it received; consider countPolicy attempted.",
+      );
+    if (target === utcMonth)
+      hints.push(
+        "X's count equals our count for the UTC calendar month: X may bill calendar months in UTC rather than the contract's cycle.",
+      );
+    else if (target === utcCutoff)
+      hints.push(
+        "X's count equals our count with the period cut at 00:00 UTC: X may cut its month in UTC rather than the contract's time zone.",
+      );
+    if (totals.never_reached_x)
+      hints.push(`${totals.never_reached_x} handles were only in calls that never reached X; we do not count them.`);
   }
-  return { summary: hints.join(' '), totals, handles: candidates.slice(0, REVIEW_LIMIT).map((c) => ({ userId: c.user_id, screenName: c.screen_name, reason: c.reason })) };
+  return {
+    summary: hints.join(' '),
+    totals,
+    handles: candidates
+      .slice(0, REVIEW_LIMIT)
+      .map((c) => ({ userId: c.user_id, screenName: c.screen_name, reason: c.reason })),
+  };
 }

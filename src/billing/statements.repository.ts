@@ -30,10 +30,12 @@ export interface PeriodCountsRow {
   calls: string;
 }
 
-
 @Injectable()
 export class StatementsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource, private readonly aggregates: AggregatesRepository) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly aggregates: AggregatesRepository,
+  ) {}
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.ds.transaction(fn);
@@ -44,7 +46,10 @@ export class StatementsRepository {
    * gets false and moves on (the statement's key would refuse its copy anyway, after the work).
    */
   async tryLockClose(m: EntityManager, contractId: string, p: BillingPeriod): Promise<boolean> {
-    const [r] = await m.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [DatabaseLock.PeriodClose, `${contractId}|${p.start.toISOString()}`]);
+    const [r] = await m.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [
+      DatabaseLock.PeriodClose,
+      `${contractId}|${p.start.toISOString()}`,
+    ]);
     return r.locked;
   }
 
@@ -63,15 +68,35 @@ export class StatementsRepository {
   }
 
   /** Writes the statement unless one exists; true when this call wrote it (and froze the handle set). */
-  async insertStatement(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, f: UsageFigures): Promise<boolean> {
+  async insertStatement(
+    m: EntityManager,
+    contractId: string,
+    p: BillingPeriod,
+    terms: Terms,
+    f: UsageFigures,
+  ): Promise<boolean> {
     const inserted = await m.query<unknown[]>(
       `INSERT INTO statements (contract_id, period_start, period_end, period_key, timezone, count_policy, attempted_handles,
          confirmed_handles, unique_handles, handle_allowance, overage_price_minor, currency, overage_handles, overage_cost_minor, calls)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (contract_id, period_start) DO NOTHING RETURNING 1`,
-      [contractId, p.start, p.end, p.key, p.timezone, terms.countPolicy, f.attemptedHandles, f.confirmedHandles, f.uniqueHandles,
-        terms.allowance, terms.overagePriceMinor.toString(), terms.currency, f.overageHandles,
-        (terms.overagePriceMinor * BigInt(f.overageHandles)).toString(), f.calls],
+      [
+        contractId,
+        p.start,
+        p.end,
+        p.key,
+        p.timezone,
+        terms.countPolicy,
+        f.attemptedHandles,
+        f.confirmedHandles,
+        f.uniqueHandles,
+        terms.allowance,
+        terms.overagePriceMinor.toString(),
+        terms.currency,
+        f.overageHandles,
+        (terms.overagePriceMinor * BigInt(f.overageHandles)).toString(),
+        f.calls,
+      ],
     );
     if (!inserted.length) return false;
     const boundary = await this.aggregates.overageBoundary(contractId, p.start, terms.countPolicy, terms.allowance, m);
@@ -93,7 +118,13 @@ export class StatementsRepository {
    * set's rows lie in the order its roster and CSV read them. The counter row's lock keeps the
    * set still between slices. The slice key is the timestamp as text, exact to the microsecond.
    */
-  private async freezeHandles(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, boundary: OverageBoundary): Promise<void> {
+  private async freezeHandles(
+    m: EntityManager,
+    contractId: string,
+    p: BillingPeriod,
+    terms: Terms,
+    boundary: OverageBoundary,
+  ): Promise<void> {
     const b = boundary.kind === 'after' ? boundary : null;
     let after = null as { at: string; userId: string } | null;
     for (;;) {
@@ -119,7 +150,13 @@ export class StatementsRepository {
   }
 
   /** What each app made and counted, with the overage handles it counted, from the ledger's aggregates under the close's counter lock. */
-  private async freezeApps(m: EntityManager, contractId: string, p: BillingPeriod, terms: Terms, boundary: OverageBoundary): Promise<void> {
+  private async freezeApps(
+    m: EntityManager,
+    contractId: string,
+    p: BillingPeriod,
+    terms: Terms,
+    boundary: OverageBoundary,
+  ): Promise<void> {
     const [apps, overage] = await Promise.all([
       this.aggregates.perApp(contractId, p.start, terms.countPolicy, m),
       this.aggregates.overagePerApp(contractId, p.start, terms.countPolicy, boundary, m),
@@ -127,12 +164,23 @@ export class StatementsRepository {
     await m.query(
       `INSERT INTO statement_apps (contract_id, period_start, app_id, calls, handles, first_counted, overage_handles)
        SELECT $1, $2, * FROM unnest($3::uuid[], $4::bigint[], $5::int[], $6::int[], $7::int[])`,
-      [contractId, p.start, apps.map((a) => a.appId), apps.map((a) => a.calls), apps.map((a) => a.handles), apps.map((a) => a.counted), apps.map((a) => overage.get(a.appId) ?? 0)],
+      [
+        contractId,
+        p.start,
+        apps.map((a) => a.appId),
+        apps.map((a) => a.calls),
+        apps.map((a) => a.handles),
+        apps.map((a) => a.counted),
+        apps.map((a) => overage.get(a.appId) ?? 0),
+      ],
     );
   }
 
   /** A closed period's chargeback, as frozen with its statement. */
-  statementApps(contractId: string, periodStart: Date): Promise<{ app_id: string; calls: string; handles: number; first_counted: number; overage_handles: number }[]> {
+  statementApps(
+    contractId: string,
+    periodStart: Date,
+  ): Promise<{ app_id: string; calls: string; handles: number; first_counted: number; overage_handles: number }[]> {
     return this.ds.query(
       'SELECT app_id, calls::text, handles, first_counted, overage_handles FROM statement_apps WHERE contract_id = $1 AND period_start = $2',
       [contractId, periodStart],
@@ -140,20 +188,32 @@ export class StatementsRepository {
   }
 
   statementStarts(contractId: string): Promise<Date[]> {
-    return this.ds.query('SELECT period_start FROM statements WHERE contract_id = $1', [contractId]).then((rows: { period_start: Date }[]) => rows.map((r) => r.period_start));
+    return this.ds
+      .query('SELECT period_start FROM statements WHERE contract_id = $1', [contractId])
+      .then((rows: { period_start: Date }[]) => rows.map((r) => r.period_start));
   }
 
   earliestUsage(contractId: string): Promise<Date | null> {
-    return this.ds.query<{ s: Date | null }[]>('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [contractId]).then((rows) => rows[0].s);
+    return this.ds
+      .query<{ s: Date | null }[]>('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [
+        contractId,
+      ])
+      .then((rows) => rows[0].s);
   }
 
   async statement(contractId: string, periodStart: Date): Promise<StatementRow | null> {
-    const rows = await this.ds.query<StatementRow[]>(`${STATEMENT_SELECT} WHERE contract_id = $1 AND period_start = $2`, [contractId, periodStart]);
+    const rows = await this.ds.query<StatementRow[]>(
+      `${STATEMENT_SELECT} WHERE contract_id = $1 AND period_start = $2`,
+      [contractId, periodStart],
+    );
     return rows[0] ?? null;
   }
 
   async isClosed(contractId: string, periodStart: Date): Promise<boolean> {
-    const rows = await this.ds.query<unknown[]>('SELECT 1 FROM statements WHERE contract_id = $1 AND period_start = $2', [contractId, periodStart]);
+    const rows = await this.ds.query<unknown[]>(
+      'SELECT 1 FROM statements WHERE contract_id = $1 AND period_start = $2',
+      [contractId, periodStart],
+    );
     return rows.length > 0;
   }
 
@@ -167,7 +227,9 @@ export class StatementsRepository {
         WHERE contract_id = $1 AND period_start = $2`,
       [contractId, periodStart],
     );
-    return rows[0] ? { attempted: rows[0].attempted, confirmed: rows[0].confirmed, calls: Number(rows[0].calls) } : null;
+    return rows[0]
+      ? { attempted: rows[0].attempted, confirmed: rows[0].confirmed, calls: Number(rows[0].calls) }
+      : null;
   }
 
   periodCounts(contractId: string): Promise<PeriodCountsRow[]> {

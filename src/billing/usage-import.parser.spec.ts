@@ -14,7 +14,12 @@ const AT = '2026-10-03T14:00:00Z';
 
 const json = (calls: unknown[]): ParsedImport => parseUsageImport('json', { calls }, NOW);
 const csv = (text: string | Buffer): ParsedImport => parseUsageImport('csv', text, NOW);
-const call = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({ at: AT, userId: '2244994945', endpoint: 'totals', ...fields });
+const call = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+  at: AT,
+  userId: '2244994945',
+  endpoint: 'totals',
+  ...fields,
+});
 
 /** The rejection of an import expected to fail. */
 function rejection(run: () => unknown): ImportRejectedError & { details: ImportRejection } {
@@ -57,18 +62,37 @@ describe('parseUsageImport, JSON', () => {
   });
 
   it('reads every field, normalising the screen name and the endpoint', () => {
-    const [row] = json([call({ id: 'log-17', screenName: '@Acme_1', endpoint: '/insights/engagement/28hr', status: 503 })]).rows;
-    expect(row).toEqual({ externalId: 'log-17', at: new Date(AT), userId: '2244994945', screenName: 'Acme_1', endpoint: '28hr', status: 503 });
+    const [row] = json([
+      call({ id: 'log-17', screenName: '@Acme_1', endpoint: '/insights/engagement/28hr', status: 503 }),
+    ]).rows;
+    expect(row).toEqual({
+      externalId: 'log-17',
+      at: new Date(AT),
+      userId: '2244994945',
+      screenName: 'Acme_1',
+      endpoint: '28hr',
+      status: 503,
+    });
   });
 
   it('refuses a body that is not {"calls": [...]}', () => {
-    expect(rejection(() => parseUsageImport('json', [call()], NOW)).details.fields).toEqual({ body: expect.stringContaining('not an array') });
+    expect(rejection(() => parseUsageImport('json', [call()], NOW)).details.fields).toEqual({
+      body: expect.stringContaining('not an array'),
+    });
     expect(rejection(() => parseUsageImport('json', 'at,userId', NOW)).details.fields).toHaveProperty('body');
-    expect(rejection(() => parseUsageImport('json', {}, NOW)).details.fields).toEqual({ calls: expect.stringContaining('is required') });
-    expect(rejection(() => parseUsageImport('json', { calls: {} }, NOW)).details.fields).toEqual({ calls: expect.stringContaining('must be an array') });
+    expect(rejection(() => parseUsageImport('json', {}, NOW)).details.fields).toEqual({
+      calls: expect.stringContaining('is required'),
+    });
+    expect(rejection(() => parseUsageImport('json', { calls: {} }, NOW)).details.fields).toEqual({
+      calls: expect.stringContaining('must be an array'),
+    });
     expect(rejection(() => json([])).details.fields).toEqual({ calls: 'must list at least one call' });
     const extra = rejection(() => parseUsageImport('json', { calls: [call()], contract: 'x' }, NOW));
-    expect(extra.details).toMatchObject({ rows: [], rejected: 0, fields: { contract: expect.stringContaining('not a field') } });
+    expect(extra.details).toMatchObject({
+      rows: [],
+      rejected: 0,
+      fields: { contract: expect.stringContaining('not a field') },
+    });
   });
 
   it('refuses a call that is not an object, without noise about its fields', () => {
@@ -93,9 +117,11 @@ describe('parseUsageImport, JSON', () => {
   });
 
   it('reports every problem of a row together', () => {
-    expect(Object.keys(rowErrors({ at: 'yesterday', userId: 'acme', endpoint: 'search', status: 700, screenName: 'a b', id: 7 })).sort()).toEqual(
-      ['at', 'endpoint', 'id', 'screenName', 'status', 'userId'],
-    );
+    expect(
+      Object.keys(
+        rowErrors({ at: 'yesterday', userId: 'acme', endpoint: 'search', status: 700, screenName: 'a b', id: 7 }),
+      ).sort(),
+    ).toEqual(['at', 'endpoint', 'id', 'screenName', 'status', 'userId']);
   });
 
   it('requires at, userId and endpoint; null or "" counts as absent', () => {
@@ -167,8 +193,12 @@ describe('parseUsageImport, JSON', () => {
     });
 
     it('refuses a JSON number, saying why', () => {
-      expect(rowErrors({ userId: 2244994945 }).userId).toMatch(/^must be a string: X user IDs exceed JavaScript's safe integers/);
-      expect(rejection(() => json([call({ userId: 2244994945 })])).message).toContain("row 1: userId must be a string: X user IDs exceed JavaScript's safe integers");
+      expect(rowErrors({ userId: 2244994945 }).userId).toMatch(
+        /^must be a string: X user IDs exceed JavaScript's safe integers/,
+      );
+      expect(rejection(() => json([call({ userId: 2244994945 })])).message).toContain(
+        "row 1: userId must be a string: X user IDs exceed JavaScript's safe integers",
+      );
     });
 
     it('refuses a leading zero, too many digits, too large a value, an @name and a rounded number', () => {
@@ -210,14 +240,23 @@ describe('parseUsageImport, JSON', () => {
       expect(json([call({ endpoint: given })]).rows[0].endpoint).toBe(endpoint);
     });
 
-    it.each(['search', '/insights/engagement', '/2/insights/engagement/totals/x', ' totals', 3])('refuses %p', (bad) => {
-      expect(rowErrors({ endpoint: bad }).endpoint).toContain('totals, 28hr or historical');
-    });
+    it.each(['search', '/insights/engagement', '/2/insights/engagement/totals/x', ' totals', 3])(
+      'refuses %p',
+      (bad) => {
+        expect(rowErrors({ endpoint: bad }).endpoint).toContain('totals, 28hr or historical');
+      },
+    );
   });
 
   describe('status', () => {
     it('defaults to 200 and takes 100 to 599', () => {
-      expect(json([call({ status: 100 }), call({ status: 599, userId: '2' }), call({ status: '404', userId: '3' })]).rows.map((r) => r.status)).toEqual([100, 599, 404]);
+      expect(
+        json([
+          call({ status: 100 }),
+          call({ status: 599, userId: '2' }),
+          call({ status: '404', userId: '3' }),
+        ]).rows.map((r) => r.status),
+      ).toEqual([100, 599, 404]);
     });
 
     it.each([99, 600, 200.5, '2xx', true])('refuses %p', (bad) => {
@@ -228,7 +267,13 @@ describe('parseUsageImport, JSON', () => {
 
 describe('parseUsageImport, all-or-nothing', () => {
   it('refuses the whole import when any row is bad, listing every bad row by number', () => {
-    const calls = [call({ userId: '1' }), call({ userId: 'x' }), call({ userId: '3' }), call({ at: 'soon' }), call({ userId: '5' })];
+    const calls = [
+      call({ userId: '1' }),
+      call({ userId: 'x' }),
+      call({ userId: '3' }),
+      call({ at: 'soon' }),
+      call({ userId: '5' }),
+    ];
     const e = rejection(() => json(calls));
     expect(e.details).toEqual({
       rows: [
@@ -239,7 +284,9 @@ describe('parseUsageImport, all-or-nothing', () => {
       total: 5,
       fields: {},
     });
-    expect(e.message).toMatch(/^2 of 5 rows have problems .*nothing was imported.* First: row 2: userId must be an X user ID/);
+    expect(e.message).toMatch(
+      /^2 of 5 rows have problems .*nothing was imported.* First: row 2: userId must be an X user ID/,
+    );
   });
 
   it(`lists the first ${MAX_REPORTED_ROWS} bad rows and counts them all`, () => {
@@ -255,20 +302,37 @@ describe('parseUsageImport, all-or-nothing', () => {
 
   it(`takes ${MAX_IMPORT_ROWS.toLocaleString('en-US')} rows and refuses one more, telling to split the file`, () => {
     const base = Date.parse('2026-10-01T00:00:00Z');
-    const calls: unknown[] = Array.from({ length: MAX_IMPORT_ROWS }, (_, i) => ({ at: new Date(base + i * 1000).toISOString(), userId: String(1 + (i % 700)), endpoint: 'totals' }));
+    const calls: unknown[] = Array.from({ length: MAX_IMPORT_ROWS }, (_, i) => ({
+      at: new Date(base + i * 1000).toISOString(),
+      userId: String(1 + (i % 700)),
+      endpoint: 'totals',
+    }));
     expect(json(calls).rows).toHaveLength(MAX_IMPORT_ROWS);
 
     calls.push(call());
     const e = rejection(() => json(calls));
     expect(e.message).toContain('split the file');
-    expect(e.details).toMatchObject({ rows: [], rejected: 0, total: MAX_IMPORT_ROWS + 1, fields: { calls: expect.stringContaining('at most 50,000') } });
+    expect(e.details).toMatchObject({
+      rows: [],
+      rejected: 0,
+      total: MAX_IMPORT_ROWS + 1,
+      fields: { calls: expect.stringContaining('at most 50,000') },
+    });
   });
 });
 
 describe('parseUsageImport, duplicates within a request', () => {
   it('keeps the first row of an id and counts the repeats', () => {
-    const result = json([call({ id: 'a', screenName: 'first' }), call({ id: 'b' }), call({ id: 'a', screenName: 'renamed' }), call({ id: 'a' })]);
-    expect(result.rows.map((r) => [r.externalId, r.screenName])).toEqual([['a', 'first'], ['b', null]]);
+    const result = json([
+      call({ id: 'a', screenName: 'first' }),
+      call({ id: 'b' }),
+      call({ id: 'a', screenName: 'renamed' }),
+      call({ id: 'a' }),
+    ]);
+    expect(result.rows.map((r) => [r.externalId, r.screenName])).toEqual([
+      ['a', 'first'],
+      ['b', null],
+    ]);
     expect(result.duplicatesInRequest).toBe(2);
   });
 
@@ -280,7 +344,12 @@ describe('parseUsageImport, duplicates within a request', () => {
 
   it('refuses an id that appears twice with different content', () => {
     const { details } = rejection(() => json([call({ id: 'a' }), call({ id: 'b' }), call({ id: 'a', status: 429 })]));
-    expect(details.rows).toEqual([{ row: 3, errors: { id: '"a" appears twice with different content (first at row 1); give each call its own id' } }]);
+    expect(details.rows).toEqual([
+      {
+        row: 3,
+        errors: { id: '"a" appears twice with different content (first at row 1); give each call its own id' },
+      },
+    ]);
   });
 });
 
@@ -289,7 +358,13 @@ describe('parseUsageImport, CSV', () => {
 
   it('reads the columns in any order, the optional ones absent', () => {
     expect(csv(`endpoint,userId,at\n/insights/engagement/historical,2244994945,${AT}\n`).rows).toEqual([
-      expect.objectContaining({ at: new Date(AT), userId: '2244994945', endpoint: 'historical', screenName: null, status: 200 }),
+      expect.objectContaining({
+        at: new Date(AT),
+        userId: '2244994945',
+        endpoint: 'historical',
+        screenName: null,
+        status: 200,
+      }),
     ]);
   });
 
@@ -297,7 +372,14 @@ describe('parseUsageImport, CSV', () => {
     const result = csv(`${HEADER}\nlog-1,${AT},12,@acme,28hr,429\n,${AT},13,,totals,\n`);
     expect(result.rows).toEqual([
       { externalId: 'log-1', at: new Date(AT), userId: '12', screenName: 'acme', endpoint: '28hr', status: 429 },
-      { externalId: contentExternalId({ at: new Date(AT), userId: '13', endpoint: 'totals', status: 200 }), at: new Date(AT), userId: '13', screenName: null, endpoint: 'totals', status: 200 },
+      {
+        externalId: contentExternalId({ at: new Date(AT), userId: '13', endpoint: 'totals', status: 200 }),
+        at: new Date(AT),
+        userId: '13',
+        screenName: null,
+        endpoint: 'totals',
+        status: 200,
+      },
     ]);
   });
 
@@ -350,12 +432,20 @@ describe('parseUsageImport, CSV', () => {
   it('refuses a row with more cells than the header names, but not trailing empty ones', () => {
     expect(csv(`at,userId,endpoint\n${AT},12,totals,,\n`).rows).toHaveLength(1);
     const { details } = rejection(() => csv(`at,userId,endpoint\n${AT},12,totals,acme\n`));
-    expect(details.rows).toEqual([{ row: 1, line: 2, errors: { row: 'has 4 cells but the header names 3 columns; quote a cell that contains a comma' } }]);
+    expect(details.rows).toEqual([
+      {
+        row: 1,
+        line: 2,
+        errors: { row: 'has 4 cells but the header names 3 columns; quote a cell that contains a comma' },
+      },
+    ]);
   });
 
   it('allows an unnamed column (a trailing comma) as long as its cells are empty', () => {
     expect(csv(`at,userId,endpoint,\n${AT},12,totals,\n`).rows).toHaveLength(1);
-    expect(rejection(() => csv(`at,userId,endpoint,\n${AT},12,totals,x\n`)).details.rows[0].errors.row).toContain('column 4');
+    expect(rejection(() => csv(`at,userId,endpoint,\n${AT},12,totals,x\n`)).details.rows[0].errors.row).toContain(
+      'column 4',
+    );
   });
 
   it('refuses a header without a required column, naming it', () => {
@@ -374,7 +464,9 @@ describe('parseUsageImport, CSV', () => {
   });
 
   it('refuses a column named twice', () => {
-    expect(rejection(() => csv(`at,userId,endpoint,at\n${AT},1,totals,${AT}\n`)).details.fields).toEqual({ at: 'appears twice in the header (columns 1 and 4)' });
+    expect(rejection(() => csv(`at,userId,endpoint,at\n${AT},1,totals,${AT}\n`)).details.fields).toEqual({
+      at: 'appears twice in the header (columns 1 and 4)',
+    });
   });
 
   it('says so when the first line is not a header, or uses another separator', () => {
@@ -391,7 +483,9 @@ describe('parseUsageImport, CSV', () => {
   });
 
   it('refuses a file that breaks the quoting rules, naming the line', () => {
-    expect(rejection(() => csv(`at,userId,endpoint\n${AT},12,totals\n"${AT},13,totals\n`)).message).toContain('could not be read');
+    expect(rejection(() => csv(`at,userId,endpoint\n${AT},12,totals\n"${AT},13,totals\n`)).message).toContain(
+      'could not be read',
+    );
     const e = rejection(() => csv(`at,userId,endpoint\n${AT},1"2,totals\n`));
     expect(e.message).toContain('at line 2');
     expect(e.details).toMatchObject({ rows: [], rejected: 0, fields: { file: expect.any(String) } });
@@ -405,7 +499,12 @@ describe('parseUsageImport, CSV', () => {
     const lines = Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, i) => `${AT},${i + 1},totals`);
     const e = rejection(() => csv(`at,userId,endpoint\n${lines.join('\n')}\n`));
     expect(e.message).toContain('split the file');
-    expect(e.details).toMatchObject({ rows: [], rejected: 0, total: MAX_IMPORT_ROWS + 1, fields: { file: expect.stringContaining('50,001 rows') } });
+    expect(e.details).toMatchObject({
+      rows: [],
+      rejected: 0,
+      total: MAX_IMPORT_ROWS + 1,
+      fields: { file: expect.stringContaining('50,001 rows') },
+    });
     expect(csv(`at,userId,endpoint\n${lines.slice(1).join('\n')}\n`).rows).toHaveLength(MAX_IMPORT_ROWS);
   });
 });
@@ -421,12 +520,16 @@ describe('externalId derivation', () => {
       call({ at: '2026-10-03T16:00:00+02:00', endpoint: '/insights/engagement/totals', screenName: '@acme' }),
       call({ userId: '12', endpoint: '28hr', status: 404 }),
     ]);
-    const fromCsv = csv(`status,endpoint,at,userId,screenName\r\n,totals,${AT},2244994945,\r\n404,/insights/engagement/28hr,2026-10-03T14:00:00.000Z,12,other\r\n`);
+    const fromCsv = csv(
+      `status,endpoint,at,userId,screenName\r\n,totals,${AT},2244994945,\r\n404,/insights/engagement/28hr,2026-10-03T14:00:00.000Z,12,other\r\n`,
+    );
     expect(fromCsv.rows.map((r) => r.externalId)).toEqual(fromJson.rows.map((r) => r.externalId));
     expect(fromCsv.rows[0].externalId).toMatch(/^content:/);
   });
 
   it('does not depend on the screen name, which can change', () => {
-    expect(json([call({ screenName: 'old' })]).rows[0].externalId).toBe(json([call({ screenName: 'new' })]).rows[0].externalId);
+    expect(json([call({ screenName: 'old' })]).rows[0].externalId).toBe(
+      json([call({ screenName: 'new' })]).rows[0].externalId,
+    );
   });
 });

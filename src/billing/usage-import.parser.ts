@@ -56,11 +56,17 @@ export interface ImportRejection {
   fields: Record<string, string>;
 }
 
-
 export const MAX_IMPORT_ROWS = 50_000;
 /** Enough to see the pattern of a bad export; the response stays small whatever the file holds. */
 export const MAX_REPORTED_ROWS = 100;
-export const IMPORT_FIELDS: readonly string[] = Object.freeze(['id', 'at', 'userId', 'screenName', 'endpoint', 'status']);
+export const IMPORT_FIELDS: readonly string[] = Object.freeze([
+  'id',
+  'at',
+  'userId',
+  'screenName',
+  'endpoint',
+  'status',
+]);
 const REQUIRED_FIELDS: readonly Field[] = ['at', 'userId', 'endpoint'];
 /**
  * X has no calls before its launch; an earlier date is a wrong column or a wrong year. 2006-03-21
@@ -85,7 +91,8 @@ const AT_EXAMPLE = 'such as 2026-10-03T14:00:00Z or 2026-10-03T16:00:00+02:00';
  * fraction optional, a zone of `Z` or `±HH[:MM]`. The zone is optional here only so that its
  * absence gets its own message.
  */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const USER_ID = /^[1-9][0-9]{0,18}$/;
 /** What a spreadsheet makes of a long number it was not told was text: 1.23457E+18. */
@@ -153,7 +160,10 @@ function checkRecords(records: SourceRow[], nowMs: number): ParsedImport {
       } else if (first.content === content) {
         duplicatesInRequest++;
       } else {
-        issues.push(['id', `${JSON.stringify(externalId)} appears twice with different content (first at row ${first.row}); give each call its own id`]);
+        issues.push([
+          'id',
+          `${JSON.stringify(externalId)} appears twice with different content (first at row ${first.row}); give each call its own id`,
+        ]);
       }
     }
     if (issues.length === 0) continue;
@@ -161,7 +171,9 @@ function checkRecords(records: SourceRow[], nowMs: number): ParsedImport {
     if (problems.length < MAX_REPORTED_ROWS) {
       // fromEntries defines own properties, so a field named "__proto__" is reported, not swallowed.
       const errors = Object.fromEntries(issues);
-      problems.push(record.line === undefined ? { row: record.row, errors } : { row: record.row, line: record.line, errors });
+      problems.push(
+        record.line === undefined ? { row: record.row, errors } : { row: record.row, line: record.line, errors },
+      );
     }
   }
   if (rejected > 0) throw rowsRejected(problems, rejected, records.length);
@@ -172,7 +184,12 @@ function rowsRejected(problems: ImportRowProblem[], rejected: number, total: num
   const first = problems[0];
   const [field, problem] = Object.entries(first.errors)[0];
   const where = first.line === undefined ? `row ${first.row}` : `row ${first.row} (line ${first.line})`;
-  const listed = rejected > problems.length ? `the first ${problems.length} are listed` : rejected === 1 ? 'it is listed' : 'all are listed';
+  const listed =
+    rejected > problems.length
+      ? `the first ${problems.length} are listed`
+      : rejected === 1
+        ? 'it is listed'
+        : 'all are listed';
   const message =
     `${count(rejected)} of ${count(total)} ${total === 1 ? 'row' : 'rows'} ${rejected === 1 ? 'has a problem' : 'have problems'} (${listed} in details.rows), ` +
     `so nothing was imported; fix ${rejected === 1 ? 'it' : 'them'} and post the whole file again. ` +
@@ -203,9 +220,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 // ---- JSON ----
 
 function readJson(body: unknown): SourceRow[] {
-  const shape = 'Send the calls as a JSON object {"calls": [{"at": "2026-10-03T14:00:00Z", "userId": "2244994945", "endpoint": "totals"}, ...]} or as text/csv.';
+  const shape =
+    'Send the calls as a JSON object {"calls": [{"at": "2026-10-03T14:00:00Z", "userId": "2244994945", "endpoint": "totals"}, ...]} or as text/csv.';
   if (!isObject(body)) {
-    throw requestRejected(shape, { body: Array.isArray(body) ? 'must be an object with calls, not an array' : 'must be a JSON object with calls' });
+    throw requestRejected(shape, {
+      body: Array.isArray(body) ? 'must be an object with calls, not an array' : 'must be a JSON object with calls',
+    });
   }
   const fields: Issue[] = [];
   for (const key of Object.keys(body)) {
@@ -226,7 +246,10 @@ function readJson(body: unknown): SourceRow[] {
   return (calls as unknown[]).map((call, i): SourceRow => {
     const record: SourceRow = { row: i + 1, values: {}, issues: [] };
     if (!isObject(call)) {
-      record.issues.push(['row', `must be an object such as {"at": "2026-10-03T14:00:00Z", "userId": "2244994945", "endpoint": "totals"}`]);
+      record.issues.push([
+        'row',
+        `must be an object such as {"at": "2026-10-03T14:00:00Z", "userId": "2244994945", "endpoint": "totals"}`,
+      ]);
       record.unreadable = true;
       return record;
     }
@@ -251,7 +274,7 @@ const looseName = (name: string): string => name.toLowerCase().replace(/[\s_-]/g
 
 function readCsv(body: unknown): SourceRow[] {
   if (typeof body !== 'string' && !Buffer.isBuffer(body)) {
-    throw new TypeError('parseUsageImport(\'csv\') needs the raw text of the body (a string or a Buffer)');
+    throw new TypeError("parseUsageImport('csv') needs the raw text of the body (a string or a Buffer)");
   }
   // One line ending for the whole file: csv-parse picks one from the first line it meets, so a file
   // mixing CRLF and LF would otherwise be misread. With LF only, every record takes one line plus
@@ -293,12 +316,17 @@ function readCsv(body: unknown): SourceRow[] {
     }
   }
   if (header === undefined || columns === undefined) {
-    throw requestRejected('The CSV is empty: send a header row such as "at,userId,endpoint" (id, screenName and status are optional) and one row per call.', {
-      file: 'is empty',
-    });
+    throw requestRejected(
+      'The CSV is empty: send a header row such as "at,userId,endpoint" (id, screenName and status are optional) and one row per call.',
+      {
+        file: 'is empty',
+      },
+    );
   }
   if (data.length === 0) {
-    throw requestRejected('The CSV has a header but no rows: add one row per call under the header.', { file: 'has no data rows' });
+    throw requestRejected('The CSV has a header but no rows: add one row per call under the header.', {
+      file: 'has no data rows',
+    });
   }
   if (data.length > MAX_IMPORT_ROWS) throw tooManyRows(data.length, 'file');
   const width = header.length;
@@ -358,9 +386,12 @@ function readHeader(header: string[]): Columns {
 
   const said = JSON.stringify(header.join(','));
   if (header.length === 1 && /[;\t|]/.test(header[0])) {
-    throw requestRejected(`The CSV header reads ${said} as one column: separate the cells with commas, not semicolons, tabs or bars.`, {
-      header: 'must separate the column names with commas',
-    });
+    throw requestRejected(
+      `The CSV header reads ${said} as one column: separate the cells with commas, not semicolons, tabs or bars.`,
+      {
+        header: 'must separate the column names with commas',
+      },
+    );
   }
   if (byField.size === 0) {
     // Most likely a file without a header: listing each of its cells as an unknown column would bury that.
@@ -371,10 +402,17 @@ function readHeader(header: string[]): Columns {
   }
   const fields = Object.fromEntries(issues);
   const parts: string[] = [];
-  if (unknown.length > 0) parts.push(`names ${unknown.length === 1 ? 'an unknown column' : 'unknown columns'} ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
-  if (missing.length > 0) parts.push(`lacks the required ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}`);
+  if (unknown.length > 0)
+    parts.push(
+      `names ${unknown.length === 1 ? 'an unknown column' : 'unknown columns'} ${unknown.map((n) => JSON.stringify(n)).join(', ')}`,
+    );
+  if (missing.length > 0)
+    parts.push(`lacks the required ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}`);
   if (parts.length === 0) parts.push('names a column twice');
-  throw requestRejected(`The CSV header ${parts.join(' and ')}; the columns are ${FIELD_LIST} (only at, userId and endpoint are required, in any order).`, fields);
+  throw requestRejected(
+    `The CSV header ${parts.join(' and ')}; the columns are ${FIELD_LIST} (only at, userId and endpoint are required, in any order).`,
+    fields,
+  );
 }
 
 // ---- fields (both formats) ----
@@ -390,7 +428,14 @@ function checkFields(values: Values, issues: Issue[], nowMs: number): ImportRow 
   const screenName = checkScreenName(values.screenName, issues);
   const endpoint = checkEndpoint(values.endpoint, issues);
   const status = checkStatus(values.status, issues);
-  if (at === undefined || userId === undefined || endpoint === undefined || status === undefined || externalId === undefined || screenName === undefined) {
+  if (
+    at === undefined ||
+    userId === undefined ||
+    endpoint === undefined ||
+    status === undefined ||
+    externalId === undefined ||
+    screenName === undefined
+  ) {
     return undefined;
   }
   return { externalId, at, userId, screenName, endpoint, status };
@@ -422,10 +467,16 @@ function checkAt(value: unknown, issues: Issue[], nowMs: number): Date | undefin
   if (typeof value !== 'string') return fail(`must be an ISO 8601 date-time string, ${AT_EXAMPLE}`);
   const m = DATE_TIME.exec(value);
   if (m === null) {
-    return fail(DATE_ONLY.test(value) ? `is a date without a time; give the time of the call, ${AT_EXAMPLE}` : `must be an ISO 8601 date-time, ${AT_EXAMPLE}`);
+    return fail(
+      DATE_ONLY.test(value)
+        ? `is a date without a time; give the time of the call, ${AT_EXAMPLE}`
+        : `must be an ISO 8601 date-time, ${AT_EXAMPLE}`,
+    );
   }
   if (m[8] === undefined && m[9] === undefined) {
-    return fail(`has no time zone, so the moment is ambiguous; add Z for UTC or the offset it was written in, ${AT_EXAMPLE}`);
+    return fail(
+      `has no time zone, so the moment is ambiguous; add Z for UTC or the offset it was written in, ${AT_EXAMPLE}`,
+    );
   }
   const year = Number(m[1]);
   const month = Number(m[2]);
@@ -437,13 +488,27 @@ function checkAt(value: unknown, issues: Issue[], nowMs: number): Date | undefin
   const milli = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
   const offsetHour = m[10] === undefined ? 0 : Number(m[10]);
   const offsetMinute = m[11] === undefined ? 0 : Number(m[11]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHour > 23 ||
+    offsetMinute > 59
+  ) {
     return fail(`is not a real date-time: ${value}`);
   }
   const offsetMs = (m[9] === '-' ? -1 : 1) * (offsetHour * 60 + offsetMinute) * 60_000;
   const ms = Date.UTC(year, month - 1, day, hour, minute, second, milli) - offsetMs;
-  if (year < 2006 || ms < EARLIEST_AT_MS) return fail(`is ${value}, before X began (2006-03-21); check the date and its column`);
-  if (ms > nowMs + FUTURE_SLACK_MS) return fail(`is ${new Date(ms).toISOString()}, in the future (now is ${new Date(nowMs).toISOString()}); only calls already made can be imported`);
+  if (year < 2006 || ms < EARLIEST_AT_MS)
+    return fail(`is ${value}, before X began (2006-03-21); check the date and its column`);
+  if (ms > nowMs + FUTURE_SLACK_MS)
+    return fail(
+      `is ${new Date(ms).toISOString()}, in the future (now is ${new Date(nowMs).toISOString()}); only calls already made can be imported`,
+    );
   return new Date(ms);
 }
 
@@ -455,13 +520,15 @@ function daysInMonth(year: number, month: number): number {
 function checkUserId(value: unknown, issues: Issue[]): string | undefined {
   let problem: string | undefined;
   if (!given(value)) {
-    problem = 'is required: the numeric X user ID of the handle the call was made for, as a string such as "2244994945"';
+    problem =
+      'is required: the numeric X user ID of the handle the call was made for, as a string such as "2244994945"';
   } else if (typeof value === 'number') {
     problem = `must be a string: X user IDs exceed JavaScript's safe integers, so a JSON number may already have lost digits; quote it ("${value}")`;
   } else if (typeof value !== 'string') {
     problem = 'must be a string of digits such as "2244994945"';
   } else if (USER_ID.test(value)) {
-    if (value.length === 19 && value > MAX_USER_ID) problem = `is larger than any X user ID can be (at most ${MAX_USER_ID})`;
+    if (value.length === 19 && value > MAX_USER_ID)
+      problem = `is larger than any X user ID can be (at most ${MAX_USER_ID})`;
   } else if (SCIENTIFIC.test(value)) {
     problem = `is ${value}, a number a spreadsheet has rounded; format the column as text and export again`;
   } else if (/^0\d/.test(value)) {
@@ -479,7 +546,10 @@ function checkScreenName(value: unknown, issues: Issue[]): string | null | undef
   if (!given(value)) return null;
   const m = typeof value === 'string' ? SCREEN_NAME.exec(value) : null;
   if (m !== null) return m[1];
-  issues.push(['screenName', 'must be an X screen name such as "@acme" or "acme": 1 to 50 letters, digits or underscores']);
+  issues.push([
+    'screenName',
+    'must be an X screen name such as "@acme" or "acme": 1 to 50 letters, digits or underscores',
+  ]);
   return undefined;
 }
 
@@ -494,8 +564,12 @@ function checkEndpoint(value: unknown, issues: Issue[]): ImportEndpoint | undefi
 /** Absent → 200: onboarding logs usually record only the calls that succeeded. */
 function checkStatus(value: unknown, issues: Issue[]): number | undefined {
   if (!given(value)) return 200;
-  const status = typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : NaN;
+  const status =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : NaN;
   if (Number.isInteger(status) && status >= 100 && status <= 599) return status;
-  issues.push(['status', `must be the HTTP status X answered, an integer from 100 to 599 such as 200 (leave it out for 200)`]);
+  issues.push([
+    'status',
+    `must be the HTTP status X answered, an integer from 100 to 599 such as 200 (leave it out for 200)`,
+  ]);
   return undefined;
 }

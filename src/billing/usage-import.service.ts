@@ -18,7 +18,12 @@ export class UsageImportService {
   ) {}
 
   /** All or nothing: a bad row rejects the whole import (400 naming every bad row); a call already imported is a duplicate. */
-  async import(contractId: string, kind: 'json' | 'csv', body: unknown, actorKeyId: string): Promise<{ imported: number; duplicates: number }> {
+  async import(
+    contractId: string,
+    kind: 'json' | 'csv',
+    body: unknown,
+    actorKeyId: string,
+  ): Promise<{ imported: number; duplicates: number }> {
     const contract = await this.contracts.getEntity(contractId);
     const { rows, duplicatesInRequest } = parseUsageImport(kind, body, new Date());
     const clock = new PeriodClock({ timezone: contract.timezone, billingDay: contract.billingDay });
@@ -44,7 +49,13 @@ export class UsageImportService {
     // The count may have jumped: alerts are checked now, as after a gateway call, not at the next minute.
     if (imported) this.ledgerService.counted$.next(contract.id);
     // Imports change what finance is billed for, so they are in the audit log like contract changes.
-    await this.audit.record({ actorKeyId, action: 'import', entity: 'contract', entityId: contract.id, changes: { kind, rows: rows.length, ...result } });
+    await this.audit.record({
+      actorKeyId,
+      action: 'import',
+      entity: 'contract',
+      entityId: contract.id,
+      changes: { kind, rows: rows.length, ...result },
+    });
     return result;
   }
 }

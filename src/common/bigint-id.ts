@@ -13,5 +13,14 @@ export function fitsBigint(s: string): boolean {
 
 /** class-validator: the value is a digit string that fits a bigint. */
 export function FitsBigint(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy({ name: 'fitsBigint', validator: { validate: (v) => typeof v === 'string' && fitsBigint(v), defaultMessage: () => `$property must be at most ${MAX_BIGINT}` } }, options);
+  return ValidateBy(
+    {
+      name: 'fitsBigint',
+      validator: {
+        validate: (v) => typeof v === 'string' && fitsBigint(v),
+        defaultMessage: () => `$property must be at most ${MAX_BIGINT}`,
+      },
+    },
+    options,
+  );
 }

@@ -20,7 +20,8 @@ interface BodyRouteConfig {
 }
 
 /** This route's body limit, instead of DEFAULT_BODY_LIMIT (413 PAYLOAD_TOO_LARGE past it, without reading further). */
-export const BodyLimit = (bytes: number): MethodDecorator => RouteConfig({ bodyLimit: bytes } satisfies BodyRouteConfig);
+export const BodyLimit = (bytes: number): MethodDecorator =>
+  RouteConfig({ bodyLimit: bytes } satisfies BodyRouteConfig);
 
 /**
  * A large body limit, but only for a caller the API-key guard admits: the guard runs before a
@@ -30,7 +31,10 @@ export const BodyLimit = (bytes: number): MethodDecorator => RouteConfig({ bodyL
  */
 export function LargeBodyAfterKey(bytes: number): MethodDecorator {
   return (target, key, descriptor) => {
-    const guardBeforeBody = { controller: target.constructor as Type, handler: descriptor.value as unknown as (...args: unknown[]) => unknown };
+    const guardBeforeBody = {
+      controller: target.constructor as Type,
+      handler: descriptor.value as unknown as (...args: unknown[]) => unknown,
+    };
     return RouteConfig({ bodyLimit: bytes, guardBeforeBody } satisfies BodyRouteConfig)(target, key, descriptor);
   };
 }
@@ -43,7 +47,9 @@ export function installBodyLimits(fastify: FastifyInstance, guard: () => CanActi
     const before = config?.guardBeforeBody;
     if (!before) return;
     const checkKey: onRequestAsyncHookHandler = async (req: FastifyRequest, reply: FastifyReply) => {
-      const admitted = await guard().canActivate(new ExecutionContextHost([req, reply], before.controller, before.handler));
+      const admitted = await guard().canActivate(
+        new ExecutionContextHost([req, reply], before.controller, before.handler),
+      );
       if (!admitted) throw new ForbiddenError();
     };
     const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];

@@ -24,7 +24,8 @@ export function installBodyParsers(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = (body as string).trimStart();
     if (text === '') return done(null, {});
-    if (text[0] !== '{' && text[0] !== '[') return done(badJson('The request body is not valid JSON: send an object or an array.'), undefined);
+    if (text[0] !== '{' && text[0] !== '[')
+      return done(badJson('The request body is not valid JSON: send an object or an array.'), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {

@@ -3,7 +3,12 @@ import { ErrorCode } from './error-codes';
 
 /** What Node's parser reports, in the contract's codes (its own answer is a bare 400 with no body). */
 const PARSE_ERRORS: Record<string, [number, string, ErrorCode, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large.'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'HEADERS_TOO_LARGE',
+    'The request headers are too large.',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request did not arrive in time.'],
 };
 
@@ -17,7 +22,14 @@ export function answerUnparsableRequest(err: Error & { code?: string }, socket: 
     socket.destroy();
     return;
   }
-  const [status, reason, code, message] = PARSE_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'VALIDATION_FAILED', 'The request is not valid HTTP.'];
+  const [status, reason, code, message] = PARSE_ERRORS[err.code ?? ''] ?? [
+    400,
+    'Bad Request',
+    'VALIDATION_FAILED',
+    'The request is not valid HTTP.',
+  ];
   const body = JSON.stringify({ statusCode: status, code, message, details: {} });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

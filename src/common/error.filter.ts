@@ -33,19 +33,31 @@ export class ErrorFilter implements ExceptionFilter {
     const body = this.toBody(error, req);
     if (reply.sent || reply.raw.headersSent) return;
     if (body.statusCode === 405) reply.header('Allow', 'POST');
-    if (error instanceof DomainError) for (const [name, value] of Object.entries(error.headers())) reply.header(name, value);
+    if (error instanceof DomainError)
+      for (const [name, value] of Object.entries(error.headers())) reply.header(name, value);
     void reply.status(body.statusCode).send(body);
   }
 
   private toBody(error: unknown, req: FastifyRequest): ErrorBody {
     const path = req.url.split('?', 1)[0];
     if (error instanceof DomainError) {
-      return { statusCode: error.statusCode, code: error.code, message: error.message, details: error.details, ...error.extra() };
+      return {
+        statusCode: error.statusCode,
+        code: error.code,
+        message: error.message,
+        details: error.details,
+        ...error.extra(),
+      };
     }
     if (error instanceof HttpException) {
       const statusCode = error.getStatus();
       if (statusCode === 404 && req.method !== 'POST' && GATEWAY_PATH.test(path)) {
-        return { statusCode: 405, code: 'METHOD_NOT_ALLOWED', message: `${path} takes POST only, as X's Engagement API does.`, details: { allow: ['POST'] } };
+        return {
+          statusCode: 405,
+          code: 'METHOD_NOT_ALLOWED',
+          message: `${path} takes POST only, as X's Engagement API does.`,
+          details: { allow: ['POST'] },
+        };
       }
       if (statusCode < 500) {
         const message = statusCode === 404 ? `No route ${req.method} ${path}.` : this.httpMessage(error);
@@ -56,15 +68,31 @@ export class ErrorFilter implements ExceptionFilter {
       this.logger.warn(`${req.method} ${path}: database unavailable: ${(error as Error).message}`);
       // On the gateway the outage means the call cannot be recorded, so it was not sent: the contract's LEDGER_UNAVAILABLE.
       return path.startsWith('/insights/')
-        ? { statusCode: 503, code: 'LEDGER_UNAVAILABLE', message: 'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.', details: {} }
-        : { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached right now. Retry shortly.', details: {} };
+        ? {
+            statusCode: 503,
+            code: 'LEDGER_UNAVAILABLE',
+            message: 'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.',
+            details: {},
+          }
+        : {
+            statusCode: 503,
+            code: 'DATABASE_UNAVAILABLE',
+            message: 'The database cannot be reached right now. Retry shortly.',
+            details: {},
+          };
     }
     this.logger.error(`${req.method} ${path} failed: ${(error as Error)?.stack ?? String(error)}`);
-    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; the request id identifies it in the logs.', details: {} };
+    return {
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
+      message: 'Something went wrong on our side; the request id identifies it in the logs.',
+      details: {},
+    };
   }
 
   private httpMessage(error: HttpException): string {
-    if (error.getStatus() === 413) return "The request body is larger than this route's limit (64 KiB on the gateway, 20 MiB on the usage import, 1 MiB elsewhere).";
+    if (error.getStatus() === 413)
+      return "The request body is larger than this route's limit (64 KiB on the gateway, 20 MiB on the usage import, 1 MiB elsewhere).";
     const r = error.getResponse();
     const m = typeof r === 'object' && r !== null && 'message' in r ? r.message : error.message;
     const text = Array.isArray(m) ? m.join('; ') : String(m);

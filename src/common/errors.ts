@@ -47,7 +47,12 @@ export class ForbiddenError extends DomainError {
 
 export class NotFoundError extends DomainError {
   constructor(what: string, id?: string) {
-    super(404, 'NOT_FOUND', id === undefined ? `${what} not found.` : `${what} ${id} not found.`, id === undefined ? {} : { id });
+    super(
+      404,
+      'NOT_FOUND',
+      id === undefined ? `${what} not found.` : `${what} ${id} not found.`,
+      id === undefined ? {} : { id },
+    );
   }
 }
 
@@ -59,14 +64,21 @@ export class ConflictError extends DomainError {
 
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(accepted: string[]) {
-    super(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as ${accepted.join(' or ')} (Content-Type header).`, { accepted });
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the body as ${accepted.join(' or ')} (Content-Type header).`, {
+      accepted,
+    });
   }
 }
 
 /** Too many failed authentications from one client address (AUTH_FAILURE_LIMIT); nothing was checked. */
 export class TooManyFailedAttemptsError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, 'TOO_MANY_FAILED_ATTEMPTS', `Too many failed authentications from your address in the last minute. Try again in ${retryAfterSeconds} s, with a valid key.`, { retryAfterSeconds });
+    super(
+      429,
+      'TOO_MANY_FAILED_ATTEMPTS',
+      `Too many failed authentications from your address in the last minute. Try again in ${retryAfterSeconds} s, with a valid key.`,
+      { retryAfterSeconds },
+    );
   }
 
   override headers(): Record<string, string> {

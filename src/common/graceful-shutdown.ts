@@ -27,7 +27,9 @@ export function installGracefulShutdown(app: INestApplication, opts: ShutdownOpt
     const t0 = Date.now();
     logger.log(`${signal}: refusing new connections; requests in flight may take up to ${opts.timeoutMs} ms to finish`);
     setTimeout(() => {
-      logger.error(`shutdown did not finish within ${opts.timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting anyway; calls still in flight keep the outcome "sent" in the call log`);
+      logger.error(
+        `shutdown did not finish within ${opts.timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): exiting anyway; calls still in flight keep the outcome "sent" in the call log`,
+      );
       process.exit(1);
     }, opts.timeoutMs);
 

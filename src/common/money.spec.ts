@@ -84,7 +84,9 @@ describe('money', () => {
 
   describe('isValidCurrency', () => {
     it.each(['USD', 'EUR', 'JPY'])('accepts %p', (c) => expect(isValidCurrency(c)).toBe(true));
-    it.each(['usd', 'US', 'USDD', ' USD', '', 'U$D', 'ÜSD'])('refuses %p', (c) => expect(isValidCurrency(c)).toBe(false));
+    it.each(['usd', 'US', 'USDD', ' USD', '', 'U$D', 'ÜSD'])('refuses %p', (c) =>
+      expect(isValidCurrency(c)).toBe(false),
+    );
   });
 
   describe('multiply', () => {

@@ -23,7 +23,8 @@ const CURRENCY = /^[A-Z]{3}$/;
 
 /** "12" → 1200n, "12.5" → 1250n, "12.50" → 1250n. Leading zeros are allowed and not counted as digits. */
 export function parseAmount(amount: string): bigint {
-  if (typeof amount !== 'string') throw new InvalidMoneyError('amount must be a decimal string such as "12.50", not a number.');
+  if (typeof amount !== 'string')
+    throw new InvalidMoneyError('amount must be a decimal string such as "12.50", not a number.');
   const match = AMOUNT.exec(amount);
   if (match === null) throw new InvalidMoneyError(whyNotAnAmount(amount));
   const [, units, cents = ''] = match;
@@ -40,7 +41,8 @@ export function isValidCurrency(c: string): boolean {
 /** 125000n → "1250.00"; a negative amount (a credit or a difference) keeps its sign: -5n → "-0.05". */
 export function formatMoney(minor: bigint, currency: string): Money {
   if (typeof minor !== 'bigint') throw new InvalidMoneyError('amount must be a bigint of minor units.');
-  if (!isValidCurrency(currency)) throw new InvalidMoneyError(`currency must be three uppercase letters such as "USD", not "${currency}".`);
+  if (!isValidCurrency(currency))
+    throw new InvalidMoneyError(`currency must be three uppercase letters such as "USD", not "${currency}".`);
   const sign = minor < 0n ? '-' : '';
   const digits = (minor < 0n ? -minor : minor).toString().padStart(3, '0');
   return { amount: `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`, currency };
@@ -73,7 +75,13 @@ const DISPLAY = new Map<string, Intl.NumberFormat>();
 export function displayMoney(m: Money): string {
   let f = DISPLAY.get(m.currency);
   if (!f) {
-    f = new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency, currencyDisplay: 'code', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    f = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: m.currency,
+      currencyDisplay: 'code',
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    });
     DISPLAY.set(m.currency, f);
   }
   // Intl's type takes a number, but it formats a decimal string exactly (ECMA-402 "Intl.NumberFormat v3").

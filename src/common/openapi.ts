@@ -34,5 +34,7 @@ export function ApiErrorResponses(...specs: ErrorSpec[]): MethodDecorator & Clas
     const [status, description] = Array.isArray(s) ? s : [s, MEANING[s]];
     byStatus.set(status, description ?? MEANING[status]);
   }
-  return applyDecorators(...[...byStatus].map(([status, description]) => ApiResponse({ status, description, type: ErrorBodyDto })));
+  return applyDecorators(
+    ...[...byStatus].map(([status, description]) => ApiResponse({ status, description, type: ErrorBodyDto })),
+  );
 }

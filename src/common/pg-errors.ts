@@ -2,7 +2,12 @@ type Wrapped = { code?: string; message?: string; driverError?: unknown; cause?:
 
 /** The error and what it wraps: TypeORM's `driverError`, or the standard `cause`. */
 function* chain(e: unknown): Generator<Wrapped> {
-  for (let err = e as Wrapped | undefined, depth = 0; err && depth < 5; err = (err.driverError ?? err.cause) as Wrapped | undefined, depth++) yield err;
+  for (
+    let err = e as Wrapped | undefined, depth = 0;
+    err && depth < 5;
+    err = (err.driverError ?? err.cause) as Wrapped | undefined, depth++
+  )
+    yield err;
 }
 
 /** PostgreSQL's unique_violation, raised through TypeORM's QueryFailedError, a ledger write or pg directly. */
@@ -11,8 +16,18 @@ export function isUniqueViolation(e: unknown): boolean {
   return false;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Query read timeout|terminating connection/i;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Query read timeout|terminating connection/i;
 
 /** The database could not be reached or dropped the connection: a 503, not a bug. */
 export function isDatabaseUnavailable(e: unknown): boolean {

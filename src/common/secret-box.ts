@@ -13,7 +13,10 @@ const VERSION = 'v1';
 export class SecretBox {
   private readonly previous: Buffer[];
 
-  constructor(private readonly key: Buffer, previous: Buffer[] = []) {
+  constructor(
+    private readonly key: Buffer,
+    previous: Buffer[] = [],
+  ) {
     for (const k of [key, ...previous]) if (k.length !== 32) throw new Error('SecretBox needs 32-byte keys');
     this.previous = previous.filter((k) => !k.equals(key));
   }
@@ -46,7 +49,9 @@ export class SecretBox {
       if (p !== null) return { plain: p, current: false };
     }
     // Says which keys were tried, never anything about the secret.
-    throw new Error(`A stored secret opens with none of the ${1 + this.previous.length} credentials key(s) given (CREDENTIALS_KEY, CREDENTIALS_KEY_PREVIOUS)`);
+    throw new Error(
+      `A stored secret opens with none of the ${1 + this.previous.length} credentials key(s) given (CREDENTIALS_KEY, CREDENTIALS_KEY_PREVIOUS)`,
+    );
   }
 }
 

@@ -42,6 +42,23 @@ describe('HasAtMostDecimals', () => {
 });
 
 describe('looksLikePlaceholder', () => {
-  it.each(['1234-abc…', '1234-abc...', '<access token>', 'abc\tdef', ' cs_1', 'cs_1\n', '   ', 'xxxx', 'changeme', 'YOUR_TOKEN'])('refuses %p', (v) => expect(looksLikePlaceholder(v)).toBe(true));
-  it.each(['6253282-eWudHldSbIaelX7swmsiHImEL4KinwaGloHANdrY', 'cs_0123456789abcdef', 'AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid', 'a.b.c', 'cs +/=%& é☃ x'])('accepts %p', (v) => expect(looksLikePlaceholder(v)).toBe(false));
+  it.each([
+    '1234-abc…',
+    '1234-abc...',
+    '<access token>',
+    'abc\tdef',
+    ' cs_1',
+    'cs_1\n',
+    '   ',
+    'xxxx',
+    'changeme',
+    'YOUR_TOKEN',
+  ])('refuses %p', (v) => expect(looksLikePlaceholder(v)).toBe(true));
+  it.each([
+    '6253282-eWudHldSbIaelX7swmsiHImEL4KinwaGloHANdrY',
+    'cs_0123456789abcdef',
+    'AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid',
+    'a.b.c',
+    'cs +/=%& é☃ x',
+  ])('accepts %p', (v) => expect(looksLikePlaceholder(v)).toBe(false));
 });

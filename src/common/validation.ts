@@ -15,7 +15,8 @@ class StrictValidationPipe extends ValidationPipe {
     // A body read into a DTO; a body taken as it is (the usage import) has a parser of its own that names bad text per row.
     const dto = typeof metadata.metatype === 'function' && metadata.metatype !== Object;
     const problem = metadata.type === 'body' ? bodyProblem(value, dto) : null;
-    if (problem) throw new ValidationFailedError(`${problem.field}: ${problem.problem}.`, { [problem.field]: problem.problem });
+    if (problem)
+      throw new ValidationFailedError(`${problem.field}: ${problem.problem}.`, { [problem.field]: problem.problem });
     return super.transform(value, metadata);
   }
 }
@@ -30,11 +31,16 @@ export function bodyProblem(value: unknown, text: boolean): { field: string; pro
   while (stack.length) {
     const [v, path, depth] = stack.pop()!;
     if (typeof v === 'string') {
-      if (text && UNSTORABLE.test(v)) return { field: path || 'body', problem: 'contains a NUL character or an unpaired surrogate, which no text can hold' };
+      if (text && UNSTORABLE.test(v))
+        return {
+          field: path || 'body',
+          problem: 'contains a NUL character or an unpaired surrogate, which no text can hold',
+        };
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_BODY_DEPTH) return { field: 'body', problem: `nests deeper than ${MAX_BODY_DEPTH} levels, and no field of this API does` };
+    if (depth >= MAX_BODY_DEPTH)
+      return { field: 'body', problem: `nests deeper than ${MAX_BODY_DEPTH} levels, and no field of this API does` };
     for (const [k, child] of Object.entries(v)) stack.push([child, path ? `${path}.${k}` : k, depth + 1]);
   }
   return null;
@@ -83,7 +89,9 @@ function flatten(errors: ValidationError[], prefix: string, out: Record<string, 
  */
 function oneSentence(property: string, constraints: Record<string, string>): string {
   if (constraints.whitelistValidation) return 'is not a field of this request: remove it';
-  const phrases = Object.values(constraints).map((m) => m.replace(new RegExp(`^(nested property |each value in )?${escapeRegExp(property)} `), '').replace(/\.$/, ''));
+  const phrases = Object.values(constraints).map((m) =>
+    m.replace(new RegExp(`^(nested property |each value in )?${escapeRegExp(property)} `), '').replace(/\.$/, ''),
+  );
   return [...new Set(phrases)].join(', and ');
 }
 

@@ -16,7 +16,10 @@ describe('loadConfig: logs, shutdown and key rotation', () => {
   it('logs JSON in production and text in development, unless LOG_FORMAT says otherwise', () => {
     expect(loadConfig({ NODE_ENV: 'production', CREDENTIALS_KEY: key() }).logFormat).toBe('json');
     expect(loadConfig({}).logFormat).toBe('pretty');
-    expect(loadConfig({ LOG_FORMAT: 'JSON', LOG_LEVEL: 'debug' })).toMatchObject({ logFormat: 'json', logLevel: 'debug' });
+    expect(loadConfig({ LOG_FORMAT: 'JSON', LOG_LEVEL: 'debug' })).toMatchObject({
+      logFormat: 'json',
+      logLevel: 'debug',
+    });
     expect(loadConfig({}).logLevel).toBe('info');
   });
 
@@ -34,11 +37,17 @@ describe('loadConfig: logs, shutdown and key rotation', () => {
 
   it('reads CREDENTIALS_KEY_PREVIOUS as comma-separated keys and names a bad one without echoing it', () => {
     const [a, b] = [key(), key()];
-    expect(loadConfig({ CREDENTIALS_KEY: key(), CREDENTIALS_KEY_PREVIOUS: ` ${a}, ${b} ` }).previousCredentialsKeys.map((k) => k.toString('base64'))).toEqual([a, b]);
+    expect(
+      loadConfig({ CREDENTIALS_KEY: key(), CREDENTIALS_KEY_PREVIOUS: ` ${a}, ${b} ` }).previousCredentialsKeys.map(
+        (k) => k.toString('base64'),
+      ),
+    ).toEqual([a, b]);
     expect(loadConfig({}).previousCredentialsKeys).toEqual([]);
     const bad = 'c2hvcnQtYnV0LXNlY3JldA==';
     const found = problems({ CREDENTIALS_KEY_PREVIOUS: `${a},${bad}` });
-    expect(found).toEqual(['CREDENTIALS_KEY_PREVIOUS: key 2 must be 32 bytes encoded as base64 (the list is comma-separated)']);
+    expect(found).toEqual([
+      'CREDENTIALS_KEY_PREVIOUS: key 2 must be 32 bytes encoded as base64 (the list is comma-separated)',
+    ]);
     expect(found.join()).not.toContain(bad);
   });
 });
@@ -47,14 +56,22 @@ describe('loadConfig: security settings', () => {
   it('refuses an ADMIN_API_KEY under 32 characters, saying why, without echoing it', () => {
     const short = 'a-sixteen-chars!';
     const found = problems({ ADMIN_API_KEY: short });
-    expect(found).toEqual([expect.stringMatching(/^ADMIN_API_KEY must be at least 32 characters, since anyone who guesses it is an admin \(it has 16;/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^ADMIN_API_KEY must be at least 32 characters, since anyone who guesses it is an admin \(it has 16;/,
+      ),
+    ]);
     expect(found.join()).not.toContain(short);
     expect(loadConfig({ ADMIN_API_KEY: 'x'.repeat(32) }).adminApiKey).toBe('x'.repeat(32));
   });
 
   it('reads WEBHOOK_ALLOW_PRIVATE, AUTH_FAILURE_LIMIT and TRUST_PROXY_HOPS with safe defaults', () => {
     expect(loadConfig({})).toMatchObject({ webhookAllowPrivate: false, authFailureLimit: 30, trustProxyHops: 0 });
-    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', AUTH_FAILURE_LIMIT: '0', TRUST_PROXY_HOPS: '1' })).toMatchObject({ webhookAllowPrivate: true, authFailureLimit: 0, trustProxyHops: 1 });
-    expect(problems({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toEqual(['WEBHOOK_ALLOW_PRIVATE must be true or false (got "yes")']);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', AUTH_FAILURE_LIMIT: '0', TRUST_PROXY_HOPS: '1' })).toMatchObject(
+      { webhookAllowPrivate: true, authFailureLimit: 0, trustProxyHops: 1 },
+    );
+    expect(problems({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toEqual([
+      'WEBHOOK_ALLOW_PRIVATE must be true or false (got "yes")',
+    ]);
   });
 });

@@ -88,7 +88,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       if (!protocols.includes(u.protocol)) throw new Error();
       return v.replace(/\/+$/, '');
     } catch {
-      problems.push(`${name} must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')} (got "${redactUrl(v)}")`);
+      problems.push(
+        `${name} must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')} (got "${redactUrl(v)}")`,
+      );
       return undefined;
     }
   };
@@ -118,21 +120,31 @@ export function loadConfig(env: Env = process.env): AppConfig {
   let credentialsKey: Buffer | undefined;
   if (keyText !== undefined) {
     credentialsKey = aesKey(keyText);
-    if (!credentialsKey) problems.push('CREDENTIALS_KEY must be 32 bytes encoded as base64 (try: openssl rand -base64 32)');
+    if (!credentialsKey)
+      problems.push('CREDENTIALS_KEY must be 32 bytes encoded as base64 (try: openssl rand -base64 32)');
   } else if (nodeEnv === 'production') {
     problems.push('CREDENTIALS_KEY is required when NODE_ENV=production (32 bytes, base64)');
   }
   const previousCredentialsKeys: Buffer[] = [];
-  (str('CREDENTIALS_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter(Boolean).forEach((k, i) => {
-    const raw = aesKey(k);
-    if (raw) previousCredentialsKeys.push(raw);
-    else problems.push(`CREDENTIALS_KEY_PREVIOUS: key ${i + 1} must be 32 bytes encoded as base64 (the list is comma-separated)`);
-  });
+  (str('CREDENTIALS_KEY_PREVIOUS') ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .forEach((k, i) => {
+      const raw = aesKey(k);
+      if (raw) previousCredentialsKeys.push(raw);
+      else
+        problems.push(
+          `CREDENTIALS_KEY_PREVIOUS: key ${i + 1} must be 32 bytes encoded as base64 (the list is comma-separated)`,
+        );
+    });
   const upstreamTimeoutMs = int('UPSTREAM_TIMEOUT_MS', 30000, 1, 600000);
   const adminApiKey = str('ADMIN_API_KEY');
   // Never echo it; its length says enough.
   if (adminApiKey !== undefined && adminApiKey.length < 32) {
-    problems.push(`ADMIN_API_KEY must be at least 32 characters, since anyone who guesses it is an admin (it has ${adminApiKey.length}; try: openssl rand -base64 32)`);
+    problems.push(
+      `ADMIN_API_KEY must be at least 32 characters, since anyone who guesses it is an admin (it has ${adminApiKey.length}; try: openssl rand -base64 32)`,
+    );
   }
   if (adminApiKey !== undefined && !API_KEY_FORMAT.test(adminApiKey)) {
     problems.push('ADMIN_API_KEY must be at most 256 printable characters without spaces');

@@ -11,7 +11,10 @@ export class ConfigModule {
       module: ConfigModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: SecretBox, useFactory: () => new SecretBox(resolveCredentialsKey(config), config.previousCredentialsKeys) },
+        {
+          provide: SecretBox,
+          useFactory: () => new SecretBox(resolveCredentialsKey(config), config.previousCredentialsKeys),
+        },
       ],
       exports: [APP_CONFIG, SecretBox],
     };

@@ -38,7 +38,9 @@ export function rotateCredentials(ds: DataSource, box: SecretBox): Promise<Rotat
     const report: RotationReport = { resealed: 0, alreadyCurrent: 0, columns: {} };
     const unreadable: string[] = [];
     for (const { table, columns } of SEALED) {
-      const rows: Record<string, string | null>[] = await m.query(`SELECT id, ${columns.join(', ')} FROM ${table} ORDER BY id FOR UPDATE`);
+      const rows: Record<string, string | null>[] = await m.query(
+        `SELECT id, ${columns.join(', ')} FROM ${table} ORDER BY id FOR UPDATE`,
+      );
       const changed: Record<string, string | null>[] = [];
       for (const c of columns) report.columns[`${table}.${c}`] = { resealed: 0, alreadyCurrent: 0 };
       for (const row of rows) {
@@ -74,7 +76,12 @@ export function rotateCredentials(ds: DataSource, box: SecretBox): Promise<Rotat
 }
 
 /** One statement per chunk of rows: `UPDATE ... FROM unnest(...)`. */
-async function update(m: EntityManager, table: string, columns: string[], rows: Record<string, string | null>[]): Promise<void> {
+async function update(
+  m: EntityManager,
+  table: string,
+  columns: string[],
+  rows: Record<string, string | null>[],
+): Promise<void> {
   const sets = columns.map((c, i) => `${c} = v.c${i}`).join(', ');
   const arrays = columns.map((_, i) => `$${i + 2}::text[]`).join(', ');
   const names = columns.map((_, i) => `c${i}`).join(', ');

@@ -24,7 +24,8 @@ async function main(): Promise<number> {
     say('set CREDENTIALS_KEY to the new key (openssl rand -base64 32) and CREDENTIALS_KEY_PREVIOUS to the old one');
     return 1;
   }
-  if (!config.previousCredentialsKeys.length) say('CREDENTIALS_KEY_PREVIOUS is empty: only checking that every secret opens with CREDENTIALS_KEY');
+  if (!config.previousCredentialsKeys.length)
+    say('CREDENTIALS_KEY_PREVIOUS is empty: only checking that every secret opens with CREDENTIALS_KEY');
   let embedded: EmbeddedDatabase | null = null;
   let ds: DataSource | null = null;
   try {
@@ -32,8 +33,12 @@ async function main(): Promise<number> {
     ds = await new DataSource(dataSourceOptions(config.databaseUrl ?? embedded!.url)).initialize();
     const report = await rotateCredentials(ds, new SecretBox(config.credentialsKey, config.previousCredentialsKeys));
     process.stdout.write(JSON.stringify(report) + '\n');
-    say(`${report.resealed} secret(s) re-sealed under CREDENTIALS_KEY, ${report.alreadyCurrent} already under it. ` +
-      (report.resealed || config.previousCredentialsKeys.length ? 'Every instance can now drop CREDENTIALS_KEY_PREVIOUS.' : 'Nothing to do.'));
+    say(
+      `${report.resealed} secret(s) re-sealed under CREDENTIALS_KEY, ${report.alreadyCurrent} already under it. ` +
+        (report.resealed || config.previousCredentialsKeys.length
+          ? 'Every instance can now drop CREDENTIALS_KEY_PREVIOUS.'
+          : 'Nothing to do.'),
+    );
     return 0;
   } finally {
     await ds?.destroy();

@@ -20,7 +20,10 @@ export class ConnectController {
 
   @Post()
   @ApiCreatedResponse({ type: ConnectLinkDto })
-  @ApiErrors(400, 404, [502, "UPSTREAM_UNREACHABLE: X refused or could not be reached for a request token; X's reason in details."])
+  @ApiErrors(400, 404, [
+    502,
+    "UPSTREAM_UNREACHABLE: X refused or could not be reached for a request token; X's reason in details.",
+  ])
   @ApiOperation({
     operationId: 'connectHandle',
     summary:
@@ -38,14 +41,21 @@ export class ConnectController {
   @Get()
   @ApiOkResponse({ type: [PendingConnectionDto] })
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'listPendingConnections', summary: 'The links of this app not used yet and not expired.' })
+  @ApiOperation({
+    operationId: 'listPendingConnections',
+    summary: 'The links of this app not used yet and not expired.',
+  })
   pending(@UuidParam('appId', 'App') appId: string) {
     return this.connect.pending(appId);
   }
 
   @Post(':connectId/pin')
   @ApiCreatedResponse({ type: HandleDto })
-  @ApiErrors(400, [404, 'NOT_FOUND: an unknown, expired or used link.'], [502, "UPSTREAM_UNREACHABLE: X refused the exchange; X's reason in details."])
+  @ApiErrors(
+    400,
+    [404, 'NOT_FOUND: an unknown, expired or used link.'],
+    [502, "UPSTREAM_UNREACHABLE: X refused the exchange; X's reason in details."],
+  )
   @ApiOperation({
     operationId: 'connectHandleWithPin',
     summary: 'The PIN X showed the owner (callback "oob"): exchanges it for the access token and registers the handle.',

@@ -22,7 +22,10 @@ export class AppsRepository {
 
   /** Live apps, and with `deleted` the deleted ones too (their usage history still names them). */
   listByContract(contractId: string, deleted = false): Promise<AppEntity[]> {
-    return this.repo.find({ where: deleted ? { contractId } : { contractId, deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
+    return this.repo.find({
+      where: deleted ? { contractId } : { contractId, deletedAt: IsNull() },
+      order: { createdAt: 'ASC' },
+    });
   }
 
   async update(id: string, changes: Partial<AppEntity>, manager: EntityManager): Promise<void> {
@@ -31,7 +34,12 @@ export class AppsRepository {
 
   /** Destroys the secrets (not just hides them) and frees the consumer key; the row stays for history. */
   async destroy(id: string, manager: EntityManager): Promise<void> {
-    await manager.getRepository(AppEntity).update({ id }, { deletedAt: () => 'now()', consumerSecretEnc: null, bearerTokenEnc: null, bearerTokenHash: null });
+    await manager
+      .getRepository(AppEntity)
+      .update(
+        { id },
+        { deletedAt: () => 'now()', consumerSecretEnc: null, bearerTokenEnc: null, bearerTokenHash: null },
+      );
   }
 
   insert(app: Partial<AppEntity>, manager: EntityManager): Promise<AppEntity> {

@@ -53,14 +53,26 @@ export class AppsService {
           },
           m,
         );
-        await this.audit.record({ actorKeyId, action: 'create', entity: 'app', entityId: a.id, changes: { contractId, name: dto.name, consumerKey: dto.consumerKey, secrets: secretFields(dto) } }, m);
+        await this.audit.record(
+          {
+            actorKeyId,
+            action: 'create',
+            entity: 'app',
+            entityId: a.id,
+            changes: { contractId, name: dto.name, consumerKey: dto.consumerKey, secrets: secretFields(dto) },
+          },
+          m,
+        );
         return a;
       });
       // A drop-in client may have tried this consumer key before it was registered: that miss is cached.
       this.credentials.invalidateApp(app.id);
       return toAppView(app);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`An app with consumer key ${dto.consumerKey} is already registered.`, { consumerKey: dto.consumerKey });
+      if (isUniqueViolation(e))
+        throw new ConflictError(`An app with consumer key ${dto.consumerKey} is already registered.`, {
+          consumerKey: dto.consumerKey,
+        });
       throw e;
     }
   }
@@ -93,7 +105,10 @@ export class AppsService {
       Object.assign(changes, { bearerTokenEnc: null, bearerTokenHash: null });
       if (app.bearerTokenEnc) audit.bearerTokenRemoved = true;
     } else if (dto.bearerToken !== undefined) {
-      Object.assign(changes, { bearerTokenEnc: this.box.seal(dto.bearerToken), bearerTokenHash: sha256(dto.bearerToken) });
+      Object.assign(changes, {
+        bearerTokenEnc: this.box.seal(dto.bearerToken),
+        bearerTokenHash: sha256(dto.bearerToken),
+      });
       rotated.push('bearerToken');
     }
     if (rotated.length) audit.secrets = rotated;
@@ -104,7 +119,10 @@ export class AppsService {
         await this.audit.record({ actorKeyId, action: 'update', entity: 'app', entityId: appId, changes: audit }, m);
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError('Another app already has this bearer token.', { bearerToken: 'already registered on another app' });
+      if (isUniqueViolation(e))
+        throw new ConflictError('Another app already has this bearer token.', {
+          bearerToken: 'already registered on another app',
+        });
       throw e;
     }
     // The gateway caches decrypted credentials: the old secret must stop working now, not in a few seconds.
@@ -123,7 +141,21 @@ export class AppsService {
       const handles = await this.handles.destroyAllTokens(appId, m);
       const done: AfterCommit[] = [];
       for (const hook of this.deletionHooks) done.push(await hook(appId, actorKeyId, m));
-      await this.audit.record({ actorKeyId, action: 'delete', entity: 'app', entityId: appId, changes: { contractId: app.contractId, name: app.name, consumerKey: app.consumerKey, handlesRemoved: handles } }, m);
+      await this.audit.record(
+        {
+          actorKeyId,
+          action: 'delete',
+          entity: 'app',
+          entityId: appId,
+          changes: {
+            contractId: app.contractId,
+            name: app.name,
+            consumerKey: app.consumerKey,
+            handlesRemoved: handles,
+          },
+        },
+        m,
+      );
       return done;
     });
     this.credentials.invalidateApp(appId);
@@ -146,15 +178,30 @@ export class AppsService {
     const screenName = dto.screenName.replace(/^@/, '');
     try {
       const handle = await this.contractsRepo.transaction(async (m) => {
-        const h = await this.handles.insert({ appId, userId, ...this.sealedHandle(screenName, dto.accessToken, dto.accessTokenSecret) }, m);
-        await this.audit.record({ actorKeyId, action: 'create', entity: 'handle', entityId: h.id, changes: { appId, userId, screenName, secrets: ['accessToken', 'accessTokenSecret'] } }, m);
+        const h = await this.handles.insert(
+          { appId, userId, ...this.sealedHandle(screenName, dto.accessToken, dto.accessTokenSecret) },
+          m,
+        );
+        await this.audit.record(
+          {
+            actorKeyId,
+            action: 'create',
+            entity: 'handle',
+            entityId: h.id,
+            changes: { appId, userId, screenName, secrets: ['accessToken', 'accessTokenSecret'] },
+          },
+          m,
+        );
         return h;
       });
       this.credentials.invalidateApp(appId);
       return toHandleView(handle);
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw new ConflictError(`This app already has a handle with user ID ${userId}, screen name @${screenName}, or this access token.`, { userId, screenName });
+        throw new ConflictError(
+          `This app already has a handle with user ID ${userId}, screen name @${screenName}, or this access token.`,
+          { userId, screenName },
+        );
       }
       throw e;
     }
@@ -171,9 +218,23 @@ export class AppsService {
     try {
       const handle = await this.contractsRepo.transaction(async (m) => {
         const existing = await this.handles.findLiveByUserIdForUpdate(appId, t.userId, m);
-        const h = existing ? await this.handles.replaceTokens(existing.id, sealed, m) : await this.handles.insert({ appId, userId: t.userId, ...sealed }, m);
+        const h = existing
+          ? await this.handles.replaceTokens(existing.id, sealed, m)
+          : await this.handles.insert({ appId, userId: t.userId, ...sealed }, m);
         await this.audit.record(
-          { actorKeyId, action: existing ? 'update' : 'create', entity: 'handle', entityId: h.id, changes: { appId, userId: t.userId, screenName, via: 'connect', secrets: ['accessToken', 'accessTokenSecret'] } },
+          {
+            actorKeyId,
+            action: existing ? 'update' : 'create',
+            entity: 'handle',
+            entityId: h.id,
+            changes: {
+              appId,
+              userId: t.userId,
+              screenName,
+              via: 'connect',
+              secrets: ['accessToken', 'accessTokenSecret'],
+            },
+          },
           m,
         );
         return h;
@@ -182,7 +243,10 @@ export class AppsService {
       return toHandleView(handle);
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw new ConflictError(`This app already has another handle with screen name @${screenName}, or this access token.`, { userId: t.userId, screenName });
+        throw new ConflictError(
+          `This app already has another handle with screen name @${screenName}, or this access token.`,
+          { userId: t.userId, screenName },
+        );
       }
       throw e;
     }
@@ -208,7 +272,16 @@ export class AppsService {
     if (!h) throw new NotFoundError('Handle', handleId);
     await this.contractsRepo.transaction(async (m) => {
       await this.handles.destroyTokens(handleId, m);
-      await this.audit.record({ actorKeyId, action: 'delete', entity: 'handle', entityId: handleId, changes: { appId, userId: h.userId, screenName: h.screenName } }, m);
+      await this.audit.record(
+        {
+          actorKeyId,
+          action: 'delete',
+          entity: 'handle',
+          entityId: handleId,
+          changes: { appId, userId: h.userId, screenName: h.screenName },
+        },
+        m,
+      );
     });
     this.credentials.invalidateApp(appId);
   }
@@ -226,7 +299,10 @@ export interface ConnectedTokens {
 function userIdFromToken(token: string): string {
   const m = /^([1-9]\d{0,18})-/.exec(token);
   if (!m || !fitsBigint(m[1])) {
-    throw new ValidationFailedError('The access token has no numeric user-ID prefix; send the userId X returned with the token.', { userId: 'required when the access token does not start with "<digits>-"' });
+    throw new ValidationFailedError(
+      'The access token has no numeric user-ID prefix; send the userId X returned with the token.',
+      { userId: 'required when the access token does not start with "<digits>-"' },
+    );
   }
   return m[1];
 }
@@ -236,9 +312,25 @@ function secretFields(dto: CreateAppDto): string[] {
 }
 
 export function toAppView(a: AppEntity) {
-  return { id: a.id, contractId: a.contractId, name: a.name, consumerKey: a.consumerKey, hasBearerToken: a.bearerTokenEnc !== null, createdAt: a.createdAt, updatedAt: a.updatedAt, deletedAt: a.deletedAt };
+  return {
+    id: a.id,
+    contractId: a.contractId,
+    name: a.name,
+    consumerKey: a.consumerKey,
+    hasBearerToken: a.bearerTokenEnc !== null,
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+    deletedAt: a.deletedAt,
+  };
 }
 
 export function toHandleView(h: HandleEntity) {
-  return { id: h.id, appId: h.appId, userId: h.userId, screenName: h.screenName, tokenHint: h.tokenHint, createdAt: h.createdAt };
+  return {
+    id: h.id,
+    appId: h.appId,
+    userId: h.userId,
+    screenName: h.screenName,
+    tokenHint: h.tokenHint,
+    createdAt: h.createdAt,
+  };
 }

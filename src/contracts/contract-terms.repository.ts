@@ -23,13 +23,20 @@ export class ContractTermsRepository {
   }
 
   async inForce(contractId: string, periodEnd: Date, manager?: EntityManager): Promise<Terms> {
-    const rows = await (manager ?? this.ds).query<{ handle_allowance: number; overage_price_minor: string; currency: string; count_policy: Terms['countPolicy'] }[]>(
+    const rows = await (manager ?? this.ds).query<
+      { handle_allowance: number; overage_price_minor: string; currency: string; count_policy: Terms['countPolicy'] }[]
+    >(
       `SELECT handle_allowance, overage_price_minor::text, currency, count_policy FROM contract_terms
         WHERE contract_id = $1 AND effective_from < $2 ORDER BY effective_from DESC LIMIT 1`,
       [contractId, periodEnd],
     );
     if (!rows.length) throw new Error(`contract ${contractId} has no terms before ${periodEnd.toISOString()}`);
     const r = rows[0];
-    return { allowance: r.handle_allowance, overagePriceMinor: BigInt(r.overage_price_minor), currency: r.currency.trim(), countPolicy: r.count_policy };
+    return {
+      allowance: r.handle_allowance,
+      overagePriceMinor: BigInt(r.overage_price_minor),
+      currency: r.currency.trim(),
+      countPolicy: r.count_policy,
+    };
   }
 }

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { Roles } from '../auth/roles.decorator';
 import { UuidParam } from '../common/uuid-param';
@@ -11,15 +19,20 @@ import { CreateHandleDto } from './dto/handle.dto';
 import { AppDto, ContractDto, HandleDto } from './dto/contract.response';
 import { ApiErrors } from '../common/openapi';
 
-
 @ApiTags('admin')
 @ApiSecurity('apiKey')
 @Controller()
 export class ContractsController {
-  constructor(private readonly contracts: ContractsService, private readonly apps: AppsService) {}
+  constructor(
+    private readonly contracts: ContractsService,
+    private readonly apps: AppsService,
+  ) {}
 
   @Post('contracts')
-  @ApiOperation({ operationId: 'createContract', summary: 'Create a contract: allowance, overage price, time zone, billing day, policies.' })
+  @ApiOperation({
+    operationId: 'createContract',
+    summary: 'Create a contract: allowance, overage price, time zone, billing day, policies.',
+  })
   @ApiCreatedResponse({ type: ContractDto })
   @ApiErrors(400)
   create(@Body() dto: CreateContractDto, @CurrentPrincipal() p: Principal) {
@@ -45,7 +58,10 @@ export class ContractsController {
   }
 
   @Patch('contracts/:id')
-  @ApiOperation({ operationId: 'updateContract', summary: 'Change a contract; applies to the open period, never to closed statements.' })
+  @ApiOperation({
+    operationId: 'updateContract',
+    summary: 'Change a contract; applies to the open period, never to closed statements.',
+  })
   @ApiOkResponse({ type: ContractDto })
   @ApiErrors(400, 404, [409, 'CONFLICT: timezone or billingDay of a contract that already has usage.'])
   update(@UuidParam('id', 'Contract') id: string, @Body() dto: UpdateContractDto, @CurrentPrincipal() p: Principal) {
@@ -53,7 +69,10 @@ export class ContractsController {
   }
 
   @Post('contracts/:id/apps')
-  @ApiOperation({ operationId: 'createApp', summary: "Register an X app (consumer key and secret, optional bearer token) under a contract." })
+  @ApiOperation({
+    operationId: 'createApp',
+    summary: 'Register an X app (consumer key and secret, optional bearer token) under a contract.',
+  })
   @ApiCreatedResponse({ type: AppDto })
   @ApiErrors(400, 404, [409, 'CONFLICT: this consumer key is already registered.'])
   createApp(@UuidParam('id', 'Contract') id: string, @Body() dto: CreateAppDto, @CurrentPrincipal() p: Principal) {
@@ -62,7 +81,11 @@ export class ContractsController {
 
   @Get('contracts/:id/apps')
   @Roles('admin', 'finance')
-  @ApiOperation({ operationId: 'listApps', summary: "The contract's apps (name, consumer key, whether it has a bearer token), never a secret; ?includeDeleted=true adds deleted ones." })
+  @ApiOperation({
+    operationId: 'listApps',
+    summary:
+      "The contract's apps (name, consumer key, whether it has a bearer token), never a secret; ?includeDeleted=true adds deleted ones.",
+  })
   @ApiQuery({ name: 'includeDeleted', required: false, enum: ['true', 'false'] })
   @ApiOkResponse({ type: [AppDto] })
   @ApiErrors(404)
@@ -79,7 +102,11 @@ export class ContractsController {
   }
 
   @Patch('apps/:appId')
-  @ApiOperation({ operationId: 'updateApp', summary: 'Rename an app or rotate its consumer secret or bearer token (bearerToken: null removes it); takes effect at once.' })
+  @ApiOperation({
+    operationId: 'updateApp',
+    summary:
+      'Rename an app or rotate its consumer secret or bearer token (bearerToken: null removes it); takes effect at once.',
+  })
   @ApiOkResponse({ type: AppDto })
   @ApiErrors(400, 404)
   updateApp(@UuidParam('appId', 'App') appId: string, @Body() dto: UpdateAppDto, @CurrentPrincipal() p: Principal) {
@@ -90,13 +117,20 @@ export class ContractsController {
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(404)
-  @ApiOperation({ operationId: 'deleteApp', summary: 'Delete an app: secrets and its handles\' tokens destroyed, its client keys revoked, history kept, consumer key free again.' })
+  @ApiOperation({
+    operationId: 'deleteApp',
+    summary:
+      "Delete an app: secrets and its handles' tokens destroyed, its client keys revoked, history kept, consumer key free again.",
+  })
   async deleteApp(@UuidParam('appId', 'App') appId: string, @CurrentPrincipal() p: Principal): Promise<void> {
     await this.apps.deleteApp(appId, p.keyId);
   }
 
   @Post('apps/:appId/handles')
-  @ApiOperation({ operationId: 'addHandle', summary: "Register a handle's access token and secret for an app; keyed by X user ID." })
+  @ApiOperation({
+    operationId: 'addHandle',
+    summary: "Register a handle's access token and secret for an app; keyed by X user ID.",
+  })
   @ApiCreatedResponse({ type: HandleDto })
   @ApiErrors(400, 404, [409, 'CONFLICT: this handle is already registered on the app.'])
   addHandle(@UuidParam('appId', 'App') appId: string, @Body() dto: CreateHandleDto, @CurrentPrincipal() p: Principal) {
@@ -113,10 +147,17 @@ export class ContractsController {
 
   @Delete('apps/:appId/handles/:handleId')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'deleteHandle', summary: "Remove a handle: its tokens are destroyed; its usage history stays." })
+  @ApiOperation({
+    operationId: 'deleteHandle',
+    summary: 'Remove a handle: its tokens are destroyed; its usage history stays.',
+  })
   @ApiNoContentResponse({ description: 'Removed; its tokens are destroyed.' })
   @ApiErrors(404)
-  deleteHandle(@UuidParam('appId', 'App') appId: string, @UuidParam('handleId', 'Handle') handleId: string, @CurrentPrincipal() p: Principal) {
+  deleteHandle(
+    @UuidParam('appId', 'App') appId: string,
+    @UuidParam('handleId', 'Handle') handleId: string,
+    @CurrentPrincipal() p: Principal,
+  ) {
     return this.apps.deleteHandle(appId, handleId, p.keyId);
   }
 }

@@ -7,6 +7,11 @@ import { DomainError } from '../common/errors';
  */
 export class CredentialsUnreadableError extends DomainError {
   constructor(owner: string) {
-    super(503, 'CREDENTIALS_UNREADABLE', `The stored X credentials of ${owner} cannot be decrypted with the configured CREDENTIALS_KEY (or CREDENTIALS_KEY_PREVIOUS); nothing was sent. An operator must restore the key they were sealed with (see "Rotating CREDENTIALS_KEY" in the README).`, { owner });
+    super(
+      503,
+      'CREDENTIALS_UNREADABLE',
+      `The stored X credentials of ${owner} cannot be decrypted with the configured CREDENTIALS_KEY (or CREDENTIALS_KEY_PREVIOUS); nothing was sent. An operator must restore the key they were sealed with (see "Rotating CREDENTIALS_KEY" in the README).`,
+      { owner },
+    );
   }
 }

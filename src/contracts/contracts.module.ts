@@ -18,7 +18,26 @@ import { WebhookUrlUpgrade } from './webhook-url-upgrade';
 @Module({
   imports: [TypeOrmModule.forFeature([ContractEntity, AppEntity, HandleEntity]), OutboxModule],
   controllers: [ContractsController],
-  providers: [ContractTermsRepository, ContractsRepository, AppsRepository, HandlesRepository, ContractsService, AppsService, ContractCache, CredentialsCache, WebhookUrlUpgrade],
-  exports: [ContractTermsRepository, ContractsRepository, ContractsService, AppsService, ContractCache, CredentialsCache, AppsRepository, HandlesRepository],
+  providers: [
+    ContractTermsRepository,
+    ContractsRepository,
+    AppsRepository,
+    HandlesRepository,
+    ContractsService,
+    AppsService,
+    ContractCache,
+    CredentialsCache,
+    WebhookUrlUpgrade,
+  ],
+  exports: [
+    ContractTermsRepository,
+    ContractsRepository,
+    ContractsService,
+    AppsService,
+    ContractCache,
+    CredentialsCache,
+    AppsRepository,
+    HandlesRepository,
+  ],
 })
 export class ContractsModule {}

@@ -25,7 +25,9 @@ export class ContractsRepository {
 
   /** Whether any usage was recorded: once it is, the period boundaries (time zone, billing day) are fixed. */
   async hasUsage(contractId: string): Promise<boolean> {
-    const rows = await this.repo.query<unknown[]>('SELECT 1 FROM period_counters WHERE contract_id = $1 LIMIT 1', [contractId]);
+    const rows = await this.repo.query<unknown[]>('SELECT 1 FROM period_counters WHERE contract_id = $1 LIMIT 1', [
+      contractId,
+    ]);
     return rows.length > 0;
   }
 

@@ -57,7 +57,10 @@ export class ContractsService {
     const saved = await this.contracts.transaction(async (m) => {
       const c = await this.contracts.save(entity, m);
       await this.terms.record(c, m, 'always');
-      await this.audit.record({ actorKeyId, action: 'create', entity: 'contract', entityId: c.id, changes: auditable(dto) }, m);
+      await this.audit.record(
+        { actorKeyId, action: 'create', entity: 'contract', entityId: c.id, changes: auditable(dto) },
+        m,
+      );
       return c;
     });
     return toContractView(saved);
@@ -81,7 +84,9 @@ export class ContractsService {
   async update(id: string, dto: UpdateContractDto, actorKeyId: string): Promise<ContractView> {
     refuseNulls(dto);
     const c = await this.getEntity(id);
-    const cycleChanges = (dto.timezone !== undefined && dto.timezone !== c.timezone) || (dto.billingDay !== undefined && dto.billingDay !== c.billingDay);
+    const cycleChanges =
+      (dto.timezone !== undefined && dto.timezone !== c.timezone) ||
+      (dto.billingDay !== undefined && dto.billingDay !== c.billingDay);
     if (dto.timezone !== undefined) this.checkTimezone(dto.timezone);
     if (cycleChanges && (await this.contracts.hasUsage(id))) {
       throw new ConflictError(
@@ -102,11 +107,16 @@ export class ContractsService {
     if (dto.alertThresholds !== undefined) c.alertThresholds = sortThresholds(dto.alertThresholds);
     if (dto.notify?.emails !== undefined) c.notifyEmails = dto.notify.emails;
     // Its own hint sent back (a read-modify-write of notify) keeps the URL rather than storing the hint.
-    if (dto.notify?.webhookUrl !== undefined && dto.notify.webhookUrl !== c.notifyWebhookHint) Object.assign(c, await this.webhookColumns(dto.notify.webhookUrl));
+    if (dto.notify?.webhookUrl !== undefined && dto.notify.webhookUrl !== c.notifyWebhookHint)
+      Object.assign(c, await this.webhookColumns(dto.notify.webhookUrl));
     const saved = await this.contracts.transaction(async (m) => {
       const s = await this.contracts.save(c, m);
-      if (dto.handleAllowance !== undefined || dto.overagePrice !== undefined || dto.countPolicy !== undefined) await this.terms.record(s, m, 'now');
-      await this.audit.record({ actorKeyId, action: 'update', entity: 'contract', entityId: id, changes: auditable(dto) }, m);
+      if (dto.handleAllowance !== undefined || dto.overagePrice !== undefined || dto.countPolicy !== undefined)
+        await this.terms.record(s, m, 'now');
+      await this.audit.record(
+        { actorKeyId, action: 'update', entity: 'contract', entityId: id, changes: auditable(dto) },
+        m,
+      );
       return s;
     });
     this.cache.invalidate(id);
@@ -114,7 +124,9 @@ export class ContractsService {
   }
 
   /** Checked (no webhook into our own network), then stored sealed with its hint beside it. */
-  private async webhookColumns(url: string | null): Promise<Pick<ContractEntity, 'notifyWebhookUrlEnc' | 'notifyWebhookHint'>> {
+  private async webhookColumns(
+    url: string | null,
+  ): Promise<Pick<ContractEntity, 'notifyWebhookUrlEnc' | 'notifyWebhookHint'>> {
     if (url === null) return { notifyWebhookUrlEnc: null, notifyWebhookHint: null };
     await this.webhooks.checkForSave(url);
     return { notifyWebhookUrlEnc: this.box.seal(url), notifyWebhookHint: urlHint(url) };
@@ -122,7 +134,10 @@ export class ContractsService {
 
   private checkTimezone(tz: string): void {
     if (!isValidTimezone(tz)) {
-      throw new ValidationFailedError(`"${tz}" is not an IANA time zone; use a name such as "UTC" or "America/New_York".`, { timezone: 'must be an IANA time zone name' });
+      throw new ValidationFailedError(
+        `"${tz}" is not an IANA time zone; use a name such as "UTC" or "America/New_York".`,
+        { timezone: 'must be an IANA time zone name' },
+      );
     }
   }
 }
@@ -133,7 +148,8 @@ export class ContractsService {
  */
 function refuseNulls(dto: UpdateContractDto): void {
   const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(dto)) if (v === null) fields[k] = 'cannot be null; leave it out to keep the current value';
+  for (const [k, v] of Object.entries(dto))
+    if (v === null) fields[k] = 'cannot be null; leave it out to keep the current value';
   if (dto.notify?.emails === null) fields['notify.emails'] = 'cannot be null; send [] for no emails';
   const first = Object.keys(fields)[0];
   if (first) throw new ValidationFailedError(`${first} cannot be null: leave a field out to keep its value.`, fields);

@@ -41,7 +41,9 @@ export class CredentialsCache {
   // unknown key or token sent again and again must not reach the database every time.
   private readonly appsByConsumerKey = new TtlCache<string, AppCredentials | null>(5_000);
   private readonly appsByBearerHash = new TtlCache<string, AppCredentials | null>(5_000);
-  private readonly handlesByTokenHash = new TtlCache<string, { appId: string; handle: HandleCredentials } | null>(5_000);
+  private readonly handlesByTokenHash = new TtlCache<string, { appId: string; handle: HandleCredentials } | null>(
+    5_000,
+  );
   private readonly logger = new Logger('Credentials');
   private readonly unreadableLoggedAt = new Map<string, number>();
 

@@ -19,7 +19,11 @@ export class HandlesRepository {
   }
 
   findLiveByScreenName(appId: string, screenName: string): Promise<HandleEntity | null> {
-    return this.repo.findOneBy({ appId, deletedAt: IsNull(), screenName: Raw((c) => `lower(${c}) = lower(:sn)`, { sn: screenName }) });
+    return this.repo.findOneBy({
+      appId,
+      deletedAt: IsNull(),
+      screenName: Raw((c) => `lower(${c}) = lower(:sn)`, { sn: screenName }),
+    });
   }
 
   findLiveByTokenHash(accessTokenHash: string): Promise<HandleEntity | null> {
@@ -32,11 +36,20 @@ export class HandlesRepository {
 
   /** The live handle of `appId` with this user ID, locked for an update of its tokens (a connected handle that exists already). */
   findLiveByUserIdForUpdate(appId: string, userId: string, manager: EntityManager): Promise<HandleEntity | null> {
-    return manager.getRepository(HandleEntity).findOne({ where: { appId, userId, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    return manager
+      .getRepository(HandleEntity)
+      .findOne({ where: { appId, userId, deletedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
   }
 
   /** New tokens for a handle already registered (a handle connected again). */
-  async replaceTokens(handleId: string, fields: Pick<HandleEntity, 'screenName' | 'accessTokenEnc' | 'accessTokenSecretEnc' | 'accessTokenHash' | 'tokenHint'>, manager: EntityManager): Promise<HandleEntity> {
+  async replaceTokens(
+    handleId: string,
+    fields: Pick<
+      HandleEntity,
+      'screenName' | 'accessTokenEnc' | 'accessTokenSecretEnc' | 'accessTokenHash' | 'tokenHint'
+    >,
+    manager: EntityManager,
+  ): Promise<HandleEntity> {
     const repo = manager.getRepository(HandleEntity);
     await repo.update({ id: handleId }, fields);
     return repo.findOneByOrFail({ id: handleId });
@@ -49,18 +62,22 @@ export class HandlesRepository {
 
   /** Every live handle of a deleted app: tokens destroyed, rows kept. */
   async destroyAllTokens(appId: string, manager: EntityManager): Promise<number> {
-    const r = await manager.getRepository(HandleEntity).update(
-      { appId, deletedAt: IsNull() },
-      { deletedAt: () => 'now()', accessTokenEnc: null, accessTokenSecretEnc: null, accessTokenHash: null },
-    );
+    const r = await manager
+      .getRepository(HandleEntity)
+      .update(
+        { appId, deletedAt: IsNull() },
+        { deletedAt: () => 'now()', accessTokenEnc: null, accessTokenSecretEnc: null, accessTokenHash: null },
+      );
     return r.affected ?? 0;
   }
 
   /** Destroys the tokens (not just hides them) and keeps the row for history. */
   async destroyTokens(handleId: string, manager: EntityManager): Promise<void> {
-    await manager.getRepository(HandleEntity).update(
-      { id: handleId },
-      { deletedAt: () => 'now()', accessTokenEnc: null, accessTokenSecretEnc: null, accessTokenHash: null },
-    );
+    await manager
+      .getRepository(HandleEntity)
+      .update(
+        { id: handleId },
+        { deletedAt: () => 'now()', accessTokenEnc: null, accessTokenSecretEnc: null, accessTokenHash: null },
+      );
   }
 }

@@ -1,4 +1,24 @@
-import { Body, CallHandler, Controller, ExecutionContext, Get, Header, Inject, Injectable, NestInterceptor, Param, Post, Query, Redirect, Req, Res, StreamableFile, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  CallHandler,
+  Controller,
+  ExecutionContext,
+  Get,
+  Header,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  Param,
+  Post,
+  Query,
+  Redirect,
+  Req,
+  Res,
+  StreamableFile,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -15,7 +35,14 @@ import { DashboardForbiddenError } from './dashboard.errors';
 import { auditPage } from './views/audit.view';
 import { reconciliationPage } from './views/reconciliation.view';
 import { securityHeaders } from './security-headers';
-import { checkSameOrigin, clearSessionCookie, CurrentSession, DashboardSessionGuard, sessionToken, setSessionCookie } from './session';
+import {
+  checkSameOrigin,
+  clearSessionCookie,
+  CurrentSession,
+  DashboardSessionGuard,
+  sessionToken,
+  setSessionCookie,
+} from './session';
 import { DashboardSession, SessionsService } from './sessions.service';
 import { contractPage } from './views/contract.view';
 import { contractsPage } from './views/contracts.view';
@@ -60,7 +87,11 @@ export class DashboardController {
   async signIn(@Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply, @Body() form: SignInDto) {
     checkSameOrigin(req, this.config);
     // A key that does not sign in counts against the address, as a bad X-API-Key does.
-    const { token, maxAgeSeconds } = await this.limiter.attempt(req, () => this.sessions.signIn(form.key), (e) => e instanceof SignInRefusedError && e.statusCode === 401 && !!form.key?.trim());
+    const { token, maxAgeSeconds } = await this.limiter.attempt(
+      req,
+      () => this.sessions.signIn(form.key),
+      (e) => e instanceof SignInRefusedError && e.statusCode === 401 && !!form.key?.trim(),
+    );
     setSessionCookie(req, res, this.config, token, maxAgeSeconds);
     return { url: dashboardPath(form.next) };
   }
@@ -76,7 +107,10 @@ export class DashboardController {
   @Get('contracts/:id')
   @UseGuards(DashboardSessionGuard)
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async contract(@UuidParam('id', 'Contract') id: string, @CurrentSession() session: DashboardSession): Promise<string> {
+  async contract(
+    @UuidParam('id', 'Contract') id: string,
+    @CurrentSession() session: DashboardSession,
+  ): Promise<string> {
     return contractPage(await this.dashboard.contractPage(id), session);
   }
 
@@ -84,20 +118,31 @@ export class DashboardController {
   @UseGuards(DashboardSessionGuard)
   async handlesCsv(@UuidParam('id', 'Contract') id: string, @Param('period') period: string): Promise<StreamableFile> {
     const csv = await this.dashboard.rosterCsv(id, period);
-    return new StreamableFile(Readable.from(csv.lines), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
+    return new StreamableFile(Readable.from(csv.lines), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="${csv.filename}"`,
+    });
   }
 
   @Get('contracts/:id/reconciliations')
   @UseGuards(DashboardSessionGuard)
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async reconciliations(@UuidParam('id', 'Contract') id: string, @CurrentSession() session: DashboardSession): Promise<string> {
+  async reconciliations(
+    @UuidParam('id', 'Contract') id: string,
+    @CurrentSession() session: DashboardSession,
+  ): Promise<string> {
     return reconciliationPage(await this.dashboard.reconciliationPage(id), session);
   }
 
   @Post('contracts/:id/reconciliations')
   @UseGuards(DashboardSessionGuard)
   @Redirect('/dashboard', 303)
-  async reconcile(@Req() req: FastifyRequest, @UuidParam('id', 'Contract') id: string, @Body() form: ReconcileFormDto, @CurrentSession() session: DashboardSession) {
+  async reconcile(
+    @Req() req: FastifyRequest,
+    @UuidParam('id', 'Contract') id: string,
+    @Body() form: ReconcileFormDto,
+    @CurrentSession() session: DashboardSession,
+  ) {
     checkSameOrigin(req, this.config);
     await this.dashboard.reconcile(id, form, session.keyId);
     return { url: `/dashboard/contracts/${id}/reconciliations` };
@@ -105,9 +150,15 @@ export class DashboardController {
 
   @Get('contracts/:id/reconciliations/:reconciliationId/handles.csv')
   @UseGuards(DashboardSessionGuard)
-  async reconciliationCsv(@UuidParam('id', 'Contract') id: string, @UuidParam('reconciliationId', 'Reconciliation') rid: string): Promise<StreamableFile> {
+  async reconciliationCsv(
+    @UuidParam('id', 'Contract') id: string,
+    @UuidParam('reconciliationId', 'Reconciliation') rid: string,
+  ): Promise<StreamableFile> {
     const csv = await this.dashboard.reconciliationCsv(id, rid);
-    return new StreamableFile(Buffer.from(csv.body, 'utf8'), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
+    return new StreamableFile(Buffer.from(csv.body, 'utf8'), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="${csv.filename}"`,
+    });
   }
 
   /** Admins only, as GET /audit-log is. */
@@ -115,7 +166,8 @@ export class DashboardController {
   @UseGuards(DashboardSessionGuard)
   @Header('Content-Type', 'text/html; charset=utf-8')
   async audit(@CurrentSession() session: DashboardSession, @Query('cursor') cursor?: string): Promise<string> {
-    if (session.role !== 'admin') throw new DashboardForbiddenError('The audit log is for admin keys; sign in with one to see it.');
+    if (session.role !== 'admin')
+      throw new DashboardForbiddenError('The audit log is for admin keys; sign in with one to see it.');
     return auditPage(await this.dashboard.auditPage(cursor), session);
   }
 

@@ -21,18 +21,30 @@ export class DashboardErrorFilter implements ExceptionFilter {
     if (res.sent || res.raw.headersSent) return;
     const [status, body] = this.render(error, req);
     securityHeaders(res);
-    if (error instanceof DomainError) for (const [name, value] of Object.entries(error.headers())) res.header(name, value);
+    if (error instanceof DomainError)
+      for (const [name, value] of Object.entries(error.headers())) res.header(name, value);
     void res.status(status).type('text/html; charset=utf-8').send(body);
   }
 
   private render(error: unknown, req: FastifyRequest & { dashboardSession?: DashboardSession }): [number, string] {
-    if (error instanceof SignInRequiredError) return [401, signInPage({ next: req.method === 'GET' ? req.url : undefined })];
+    if (error instanceof SignInRequiredError)
+      return [401, signInPage({ next: req.method === 'GET' ? req.url : undefined })];
     if (error instanceof SignInRefusedError) return [error.statusCode, signInPage({ error: error.message })];
     const session = req.dashboardSession ?? null;
-    if (error instanceof DomainError && error.statusCode < 500) return [error.statusCode, errorPage(error.statusCode, error.message, session)];
-    if (error instanceof HttpException && error.getStatus() < 500) return [error.getStatus(), errorPage(error.getStatus(), error.message, session)];
-    if (isDatabaseUnavailable(error)) return [503, errorPage(503, 'The database cannot be reached right now. Try again shortly.', session)];
+    if (error instanceof DomainError && error.statusCode < 500)
+      return [error.statusCode, errorPage(error.statusCode, error.message, session)];
+    if (error instanceof HttpException && error.getStatus() < 500)
+      return [error.getStatus(), errorPage(error.getStatus(), error.message, session)];
+    if (isDatabaseUnavailable(error))
+      return [503, errorPage(503, 'The database cannot be reached right now. Try again shortly.', session)];
     this.logger.error(`${req.method} ${req.url.split('?', 1)[0]} failed: ${(error as Error)?.stack ?? String(error)}`);
-    return [500, errorPage(500, 'Something went wrong on our side; the request id in the X-Request-Id header identifies it in the logs.', session)];
+    return [
+      500,
+      errorPage(
+        500,
+        'Something went wrong on our side; the request id in the X-Request-Id header identifies it in the logs.',
+        session,
+      ),
+    ];
   }
 }

@@ -41,7 +41,10 @@ export class DashboardService {
 
   async reconciliationPage(contractId: string): Promise<ReconciliationPageData> {
     const contract = await this.contracts.getEntity(contractId);
-    const [periods, reconciliations] = await Promise.all([this.periods.list(contract.id), this.reconciliations.list(contract.id)]);
+    const [periods, reconciliations] = await Promise.all([
+      this.periods.list(contract.id),
+      this.reconciliations.list(contract.id),
+    ]);
     return {
       contract: { id: contract.id, name: contract.name, timezone: contract.timezone },
       periods: periods.filter((p) => p.status !== 'open').map((p) => p.key),
@@ -54,17 +57,30 @@ export class DashboardService {
   reconcile(contractId: string, form: ReconcileFormDto, actorKeyId: string) {
     const handles = form.invoicedHandles.trim();
     if (!/^\d{1,9}$/.test(handles) || Number(handles) > 100_000_000) {
-      throw new ValidationFailedError("Enter the number of handles on X's invoice as a whole number, such as 538.", { invoicedHandles: 'must be a whole number from 0 to 100,000,000' });
+      throw new ValidationFailedError("Enter the number of handles on X's invoice as a whole number, such as 538.", {
+        invoicedHandles: 'must be a whole number from 0 to 100,000,000',
+      });
     }
     const amount = form.invoicedAmount?.trim();
     if (amount && !/^\d{1,15}(\.\d{1,2})?$/.test(amount)) {
-      throw new ValidationFailedError("Enter X's overage amount as a number with at most two decimals, such as 475.00, or leave it empty.", { invoicedAmount: 'must be a decimal such as 475.00' });
+      throw new ValidationFailedError(
+        "Enter X's overage amount as a number with at most two decimals, such as 475.00, or leave it empty.",
+        { invoicedAmount: 'must be a decimal such as 475.00' },
+      );
     }
     if (!/^\d{4}-\d{2}$/.test(form.period.trim())) {
       throw new ValidationFailedError('Enter the period as YYYY-MM, such as 2026-10.', { period: 'must be YYYY-MM' });
     }
     return this.contracts.getEntity(contractId).then((c) =>
-      this.reconciliations.create(contractId, { period: form.period.trim(), invoicedHandles: Number(handles), invoicedAmount: amount ? { amount, currency: c.currency } : undefined }, actorKeyId),
+      this.reconciliations.create(
+        contractId,
+        {
+          period: form.period.trim(),
+          invoicedHandles: Number(handles),
+          invoicedAmount: amount ? { amount, currency: c.currency } : undefined,
+        },
+        actorKeyId,
+      ),
     );
   }
 
@@ -79,17 +95,33 @@ export class DashboardService {
   async contractList(now = new Date()): Promise<ContractListItem[]> {
     const all = await this.contractsRepo.list();
     const open = all.map((c) => periodContaining(now, { timezone: c.timezone, billingDay: c.billingDay }));
-    const rows = await this.repo.openCounts(all.map((c) => c.id), open.map((p) => p.start));
+    const rows = await this.repo.openCounts(
+      all.map((c) => c.id),
+      open.map((p) => p.start),
+    );
     const byId = new Map(rows.map((r) => [r.contract_id, r]));
     return all
       .map((c, i) => {
         const r = byId.get(c.id);
         // A contract change applies to the open period, so its current terms are the open period's.
         const f = figures(
-          { allowance: c.handleAllowance, overagePriceMinor: BigInt(c.overagePriceMinor), currency: c.currency, countPolicy: c.countPolicy },
+          {
+            allowance: c.handleAllowance,
+            overagePriceMinor: BigInt(c.overagePriceMinor),
+            currency: c.currency,
+            countPolicy: c.countPolicy,
+          },
           { attempted: r?.attempted ?? 0, confirmed: r?.confirmed ?? 0, calls: Number(r?.calls ?? 0) },
         );
-        return { id: c.id, name: c.name, timezone: c.timezone, periodKey: open[i].key, uniqueHandles: f.uniqueHandles, allowance: f.allowance, overageCost: f.overageCost };
+        return {
+          id: c.id,
+          name: c.name,
+          timezone: c.timezone,
+          periodKey: open[i].key,
+          uniqueHandles: f.uniqueHandles,
+          allowance: f.allowance,
+          overageCost: f.overageCost,
+        };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -107,13 +139,31 @@ export class DashboardService {
     ]);
     const p = usage.projection;
     return {
-      contract: { id: contract.id, name: contract.name, timezone: contract.timezone, countPolicy: contract.countPolicy, enforcement: contract.enforcement },
-      period: { key: period.key, firstDay: localDate(period.start, contract.timezone), lastDay: localDate(new Date(period.end.getTime() - 1), contract.timezone), status: usage.period.status },
+      contract: {
+        id: contract.id,
+        name: contract.name,
+        timezone: contract.timezone,
+        countPolicy: contract.countPolicy,
+        enforcement: contract.enforcement,
+      },
+      period: {
+        key: period.key,
+        firstDay: localDate(period.start, contract.timezone),
+        lastDay: localDate(new Date(period.end.getTime() - 1), contract.timezone),
+        status: usage.period.status,
+      },
       usage,
       projection: p,
-      chart: usage.uniqueHandles > 0 ? chartOf(contract, period, perDay, usage.allowance, p?.dailyCurve ?? null, now) : null,
+      chart:
+        usage.uniqueHandles > 0 ? chartOf(contract, period, perDay, usage.allowance, p?.dailyCurve ?? null, now) : null,
       apps,
-      topHandles: top.map((h) => ({ userId: h.user_id, screenName: h.screen_name, calls: h.calls, firstSeen: h.first_seen_at, confirmed: h.confirmed })),
+      topHandles: top.map((h) => ({
+        userId: h.user_id,
+        screenName: h.screen_name,
+        calls: h.calls,
+        firstSeen: h.first_seen_at,
+        confirmed: h.confirmed,
+      })),
       alerts,
       periods: periods.map((x) => ({ ...x, restated: 'restatement' in x && x.restatement !== null })),
     };
@@ -126,7 +176,14 @@ export class DashboardService {
 }
 
 /** Cumulative count at the end of each local day so far (today as of now), placed on the period's days. */
-function chartOf(contract: ContractEntity, period: BillingPeriod, perDay: { day: string; n: number }[], allowance: number, projection: ChartInput['projection'], now: Date): ChartInput {
+function chartOf(
+  contract: ContractEntity,
+  period: BillingPeriod,
+  perDay: { day: string; n: number }[],
+  allowance: number,
+  projection: ChartInput['projection'],
+  now: Date,
+): ChartInput {
   const days = localDays(period.start, period.end, contract.timezone);
   const local = DateTime.fromJSDate(now, { zone: contract.timezone });
   const today = Math.max(0, days.indexOf(local.toISODate()!));
@@ -134,6 +191,9 @@ function chartOf(contract: ContractEntity, period: BillingPeriod, perDay: { day:
   let sum = 0;
   const observed = days.slice(0, today + 1).map((d) => (sum += added.get(d) ?? 0));
   const dayStart = local.startOf('day');
-  const share = Math.min(1, Math.max(0, now.getTime() - dayStart.toMillis()) / (dayStart.plus({ days: 1 }).toMillis() - dayStart.toMillis()));
+  const share = Math.min(
+    1,
+    Math.max(0, now.getTime() - dayStart.toMillis()) / (dayStart.plus({ days: 1 }).toMillis() - dayStart.toMillis()),
+  );
   return { days, observed, now: today + share, allowance, projection };
 }

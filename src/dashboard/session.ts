@@ -22,7 +22,13 @@ export function sessionToken(req: FastifyRequest): string | undefined {
 }
 
 /** Scoped to /dashboard, never readable by scripts, never sent from another site; Secure whenever the browser reached us over https. */
-export function setSessionCookie(req: FastifyRequest, res: FastifyReply, config: AppConfig, token: string, maxAgeSeconds: number): void {
+export function setSessionCookie(
+  req: FastifyRequest,
+  res: FastifyReply,
+  config: AppConfig,
+  token: string,
+  maxAgeSeconds: number,
+): void {
   res.header('Set-Cookie', cookie(req, config, `${SESSION_COOKIE}=${token}`, maxAgeSeconds));
 }
 
@@ -31,7 +37,10 @@ export function clearSessionCookie(req: FastifyRequest, res: FastifyReply, confi
 }
 
 function cookie(req: FastifyRequest, config: AppConfig, pair: string, maxAge: number): string {
-  const https = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https' || config.publicBaseUrl?.startsWith('https:');
+  const https =
+    req.protocol === 'https' ||
+    req.headers['x-forwarded-proto'] === 'https' ||
+    config.publicBaseUrl?.startsWith('https:');
   return `${pair}; Path=/dashboard; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${https ? '; Secure' : ''}`;
 }
 
@@ -73,4 +82,7 @@ export class DashboardSessionGuard implements CanActivate {
 }
 
 /** The signed-in person, on a route behind DashboardSessionGuard. */
-export const CurrentSession = createParamDecorator((_: unknown, ctx: ExecutionContext): DashboardSession => ctx.switchToHttp().getRequest<DashboardRequest>().dashboardSession!);
+export const CurrentSession = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): DashboardSession =>
+    ctx.switchToHttp().getRequest<DashboardRequest>().dashboardSession!,
+);

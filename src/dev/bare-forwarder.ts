@@ -27,10 +27,14 @@ export interface BareForwarder {
   stop(): Promise<void>;
 }
 
-type Upstream = (req: IncomingMessage, body: Buffer) => Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>;
+type Upstream = (
+  req: IncomingMessage,
+  body: Buffer,
+) => Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>;
 
 /** A header as undici or axios give it (a string, a number or a list of strings). */
-const headerText = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : typeof v === 'number' ? String(v) : (v as string));
+const headerText = (v: unknown): string =>
+  Array.isArray(v) ? v.join(', ') : typeof v === 'number' ? String(v) : (v as string);
 
 function undiciUpstream(upstreamUrl: string): Upstream {
   const pool = new Pool(new URL(upstreamUrl).origin, { connections: 256, headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -61,7 +65,12 @@ function axiosUpstream(upstreamUrl: string): Upstream {
   };
 }
 
-export async function startBareForwarder(upstreamUrl: string, port = 0, host = '127.0.0.1', client: ForwarderClient = 'undici'): Promise<BareForwarder> {
+export async function startBareForwarder(
+  upstreamUrl: string,
+  port = 0,
+  host = '127.0.0.1',
+  client: ForwarderClient = 'undici',
+): Promise<BareForwarder> {
   const upstream = client === 'axios' ? axiosUpstream(upstreamUrl) : undiciUpstream(upstreamUrl);
 
   const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
@@ -105,7 +114,12 @@ async function main(): Promise<void> {
   if (!upstreamUrl) throw new Error('set UPSTREAM_URL to the server to forward to');
   const client = process.env.CLIENT ?? 'undici';
   if (client !== 'undici' && client !== 'axios') throw new Error('CLIENT: undici or axios');
-  const fwd = await startBareForwarder(upstreamUrl, Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', client);
+  const fwd = await startBareForwarder(
+    upstreamUrl,
+    Number(process.env.PORT ?? 0),
+    process.env.HOST ?? '127.0.0.1',
+    client,
+  );
   const shutdown = (): void => {
     fwd.stop().then(
       () => process.exit(0),

@@ -5,12 +5,31 @@
  */
 import { SimApp, SimToken } from './x-simulator';
 
-export const DEMO_APP: SimApp = { consumerKey: 'demo-consumer-key', consumerSecret: 'demo-consumer-secret', bearerToken: 'demo-bearer-token' };
+export const DEMO_APP: SimApp = {
+  consumerKey: 'demo-consumer-key',
+  consumerSecret: 'demo-consumer-secret',
+  bearerToken: 'demo-bearer-token',
+};
 
 export const DEMO_HANDLES: Array<SimToken & { screenName: string }> = [
-  { screenName: 'acme', userId: '1001', accessToken: '1001-demo-access-token', accessTokenSecret: 'demo-token-secret-1001' },
-  { screenName: 'acme_support', userId: '1002', accessToken: '1002-demo-access-token', accessTokenSecret: 'demo-token-secret-1002' },
-  { screenName: 'acme_jobs', userId: '1003', accessToken: '1003-demo-access-token', accessTokenSecret: 'demo-token-secret-1003' },
+  {
+    screenName: 'acme',
+    userId: '1001',
+    accessToken: '1001-demo-access-token',
+    accessTokenSecret: 'demo-token-secret-1001',
+  },
+  {
+    screenName: 'acme_support',
+    userId: '1002',
+    accessToken: '1002-demo-access-token',
+    accessTokenSecret: 'demo-token-secret-1002',
+  },
+  {
+    screenName: 'acme_jobs',
+    userId: '1003',
+    accessToken: '1003-demo-access-token',
+    accessTokenSecret: 'demo-token-secret-1003',
+  },
 ];
 
 /** Not registered by the demo: the README's "set up your own contract" registers these. */

@@ -19,7 +19,13 @@ export interface DemoState {
 export class DemoApi {
   constructor(readonly base: string) {}
 
-  async call<T = Record<string, unknown>>(key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async call<T = Record<string, unknown>>(
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const res = await fetch(`${this.base}${path}`, {
       method,
       headers: { 'X-API-Key': key, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
@@ -56,12 +62,27 @@ const PAST_MONTHS = [4, 5, 7];
 /** The contract, its app and handles, a client key for the app and a finance key. */
 export async function createContract(api: DemoApi, admin: string): Promise<DemoState> {
   const contract = await api.call<{ id: string }>(admin, 'POST', '/contracts', DEMO_CONTRACT);
-  const app = await api.call<{ id: string }>(admin, 'POST', `/contracts/${contract.id}/apps`, { name: 'analytics', ...DEMO_APP });
+  const app = await api.call<{ id: string }>(admin, 'POST', `/contracts/${contract.id}/apps`, {
+    name: 'analytics',
+    ...DEMO_APP,
+  });
   for (const h of DEMO_HANDLES) {
-    await api.call(admin, 'POST', `/apps/${app.id}/handles`, { screenName: `@${h.screenName}`, userId: h.userId, accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret });
+    await api.call(admin, 'POST', `/apps/${app.id}/handles`, {
+      screenName: `@${h.screenName}`,
+      userId: h.userId,
+      accessToken: h.accessToken,
+      accessTokenSecret: h.accessTokenSecret,
+    });
   }
-  const client = await api.call<{ key: string }>(admin, 'POST', '/api-keys', { name: 'demo client', role: 'client', appId: app.id });
-  const finance = await api.call<{ key: string }>(admin, 'POST', '/api-keys', { name: 'demo finance', role: 'finance' });
+  const client = await api.call<{ key: string }>(admin, 'POST', '/api-keys', {
+    name: 'demo client',
+    role: 'client',
+    appId: app.id,
+  });
+  const finance = await api.call<{ key: string }>(admin, 'POST', '/api-keys', {
+    name: 'demo finance',
+    role: 'finance',
+  });
   return { admin, finance: finance.key, client: client.key, contractId: contract.id, appId: app.id };
 }
 
@@ -89,7 +110,11 @@ export async function seedPastMonths(api: DemoApi, s: DemoState, now = new Date(
 /** Last month was over its allowance, and X's invoice says one handle more than we counted. */
 export async function reconcileLastMonth(api: DemoApi, s: DemoState, now = new Date()): Promise<void> {
   const period = monthStart(now, -1).toISOString().slice(0, 7);
-  await api.call(s.admin, 'POST', `/contracts/${s.contractId}/reconciliations`, { period, invoicedHandles: 8, invoicedAmount: { amount: '37.50', currency: 'USD' } });
+  await api.call(s.admin, 'POST', `/contracts/${s.contractId}/reconciliations`, {
+    period,
+    invoicedHandles: 8,
+    invoicedAmount: { amount: '37.50', currency: 'USD' },
+  });
 }
 
 /** This month: one imported handle from its first hour, then a call per demo handle through the gateway: 4 of 5, past the 80 % alert. */
@@ -97,17 +122,33 @@ export async function seedOpenMonth(api: DemoApi, s: DemoState, now = new Date()
   const start = monthStart(now, 0);
   const at = new Date(Math.min(start.getTime() + 3_600_000, now.getTime() - 60_000));
   await api.call(s.admin, 'POST', `/contracts/${s.contractId}/usage/import`, {
-    calls: [{ id: `demo-${start.toISOString().slice(0, 7)}-${IMPORTED[0].userId}`, at: at.toISOString(), ...IMPORTED[0], endpoint: 'totals', status: 200 }],
+    calls: [
+      {
+        id: `demo-${start.toISOString().slice(0, 7)}-${IMPORTED[0].userId}`,
+        at: at.toISOString(),
+        ...IMPORTED[0],
+        endpoint: 'totals',
+        status: 200,
+      },
+    ],
   });
   for (const h of DEMO_HANDLES) await gatewayCall(api, s, h.screenName);
   await api.call(s.admin, 'POST', '/jobs/check-alerts');
 }
 
-export const SEED_STEPS: Array<(api: DemoApi, s: DemoState) => Promise<void>> = [seedPastMonths, reconcileLastMonth, seedOpenMonth];
+export const SEED_STEPS: Array<(api: DemoApi, s: DemoState) => Promise<void>> = [
+  seedPastMonths,
+  reconcileLastMonth,
+  seedOpenMonth,
+];
 
 /** One /totals call through the gateway in `handle`'s user context, on a Tweet from the last hour. */
 export function gatewayCall(api: DemoApi, s: DemoState, handle: string): Promise<unknown> {
-  const body = { tweet_ids: [tweetIdFromNow()], engagement_types: ['impressions', 'engagements', 'favorites'], groupings: { perTweet: { group_by: ['tweet.id', 'engagement.type'] } } };
+  const body = {
+    tweet_ids: [tweetIdFromNow()],
+    engagement_types: ['impressions', 'engagements', 'favorites'],
+    groupings: { perTweet: { group_by: ['tweet.id', 'engagement.type'] } },
+  };
   return api.call(s.client, 'POST', '/insights/engagement/totals', body, { 'X-Handle': `@${handle}` });
 }
 

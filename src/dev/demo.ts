@@ -37,13 +37,24 @@ async function main(): Promise<void> {
   if (env.databaseUrl) lock = lockDataDir(env.dataDir);
   else embedded = await startEmbeddedPostgres(env.dataDir);
   await ensurePortFree(env.port);
-  sim = await XSimulator.start({ apps: [DEMO_APP, SPARE_APP], tokens: [...DEMO_HANDLES, SPARE_HANDLE], perMinuteLimit: 600 });
+  sim = await XSimulator.start({
+    apps: [DEMO_APP, SPARE_APP],
+    tokens: [...DEMO_HANDLES, SPARE_HANDLE],
+    perMinuteLimit: 600,
+  });
   const stateFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
   // A demo's webhook receiver is on this machine.
   app = await createApp(
-    { ...env, databaseUrl: env.databaseUrl ?? embedded!.url, engagementApiBaseUrl: sim.url, xOauthBaseUrl: sim.url, adminApiKey: adminKey, webhookAllowPrivate: true },
+    {
+      ...env,
+      databaseUrl: env.databaseUrl ?? embedded!.url,
+      engagementApiBaseUrl: sim.url,
+      xOauthBaseUrl: sim.url,
+      adminApiKey: adminKey,
+      webhookAllowPrivate: true,
+    },
     appLogger,
   );
   await listenEverywhere(app, env.port);
@@ -76,7 +87,11 @@ function writeEnvFile(dataDir: string, base: string, s: DemoState): string {
   const file = path.join(dataDir, 'demo.env');
   const vars = { HM: base, ADMIN_KEY: s.admin, FINANCE_KEY: s.finance, CLIENT_KEY: s.client, CONTRACT: s.contractId };
   const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${v}`);
-  fs.writeFileSync(file, `# Written by npm run demo (development only). In another terminal: . ./.data/demo.env\n${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    file,
+    `# Written by npm run demo (development only). In another terminal: . ./.data/demo.env\n${lines.join('\n')}\n`,
+    { mode: 0o600 },
+  );
   return file;
 }
 

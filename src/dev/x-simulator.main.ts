@@ -22,7 +22,8 @@ function readConfig(): SimulatorConfig {
   const text = file ? readFileSync(file, 'utf8') : process.env.SIMULATOR_CONFIG;
   if (!text) throw new Error('pass a JSON config file as the first argument or a JSON string in SIMULATOR_CONFIG');
   const config: unknown = JSON.parse(text);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('the config must be a JSON object');
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new Error('the config must be a JSON object');
   return config;
 }
 

@@ -13,9 +13,19 @@ import { AddressInfo } from 'node:net';
 import { gzip } from 'node:zlib';
 import { XOAuthEndpoints } from './x-oauth-simulator';
 
-export interface SimApp { consumerKey: string; consumerSecret: string; bearerToken?: string }
+export interface SimApp {
+  consumerKey: string;
+  consumerSecret: string;
+  bearerToken?: string;
+}
 /** `consumerKey`, when set, binds the token to that app (X issues tokens per app). */
-export interface SimToken { accessToken: string; accessTokenSecret: string; userId: string; screenName?: string; consumerKey?: string }
+export interface SimToken {
+  accessToken: string;
+  accessTokenSecret: string;
+  userId: string;
+  screenName?: string;
+  consumerKey?: string;
+}
 export interface SimulatorOptions {
   port?: number;
   host?: string;
@@ -30,13 +40,23 @@ export interface SimulatorOptions {
 }
 export type Endpoint = 'totals' | '28hr' | 'historical';
 export interface ReceivedCall {
-  at: Date; method: string; path: string; endpoint: Endpoint | null;
-  auth: 'oauth1' | 'bearer' | 'none' | 'invalid'; consumerKey?: string; userId?: string;
+  at: Date;
+  method: string;
+  path: string;
+  endpoint: Endpoint | null;
+  auth: 'oauth1' | 'bearer' | 'none' | 'invalid';
+  consumerKey?: string;
+  userId?: string;
   /** The status answered (set before any delayMs), or 0 when no answer is sent (hang, destroy). */
   status: number;
-  body: unknown; headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
 }
-export interface SimBehaviour { mode: 'normal' | 'hang' | 'destroy'; delayMs: number; forceStatus?: number }
+export interface SimBehaviour {
+  mode: 'normal' | 'hang' | 'destroy';
+  delayMs: number;
+  forceStatus?: number;
+}
 
 // ---------------------------------------------------------------- RFC 5849 primitives
 
@@ -54,7 +74,9 @@ export function signatureBaseString(method: string, baseUri: string, params: Arr
 }
 
 export function hmacSha1Signature(baseString: string, consumerSecret: string, tokenSecret: string): string {
-  return createHmac('sha1', `${oauthEncode(consumerSecret)}&${oauthEncode(tokenSecret)}`).update(baseString).digest('base64');
+  return createHmac('sha1', `${oauthEncode(consumerSecret)}&${oauthEncode(tokenSecret)}`)
+    .update(baseString)
+    .digest('base64');
 }
 
 /** Query strings are form-encoded (§3.4.1.3.1), so '+' is a space here, unlike in the header. Null if malformed. */
@@ -125,10 +147,11 @@ export function simulatedCount(tweetId: string, metric: string, hourStartMs?: nu
 function buildGrouping(groupBy: string[], tweets: string[], metrics: string[], hours: number[] | null): unknown {
   const leaf = (ts: string[], ms: string[], hs: number[]): string => {
     let sum = 0;
-    for (const t of ts) for (const m of ms) {
-      if (!hours) sum += simulatedCount(t, m);
-      else for (const h of hs) sum += simulatedCount(t, m, h);
-    }
+    for (const t of ts)
+      for (const m of ms) {
+        if (!hours) sum += simulatedCount(t, m);
+        else for (const h of hs) sum += simulatedCount(t, m, h);
+      }
     return String(sum);
   };
   const bucket = (hs: number[], key: (iso: string) => string): Map<string, number[]> => {
@@ -136,7 +159,8 @@ function buildGrouping(groupBy: string[], tweets: string[], metrics: string[], h
     for (const h of hs) {
       const k = key(new Date(h).toISOString());
       const list = out.get(k);
-      if (list) list.push(h); else out.set(k, [h]);
+      if (list) list.push(h);
+      else out.set(k, [h]);
     }
     return out;
   };
@@ -158,46 +182,96 @@ function buildGrouping(groupBy: string[], tweets: string[], metrics: string[], h
 // ---------------------------------------------------------------- request rules
 
 const PUBLIC_METRICS = ['favorites', 'retweets', 'quote_tweets', 'replies', 'video_views'];
-const TIMED_METRICS = ['impressions', 'engagements', 'favorites', 'retweets', 'replies', 'video_views', 'media_views',
-  'media_engagements', 'url_clicks', 'hashtag_clicks', 'detail_expands', 'permalink_clicks', 'app_install_attempts', 'app_opens',
-  'email_tweet', 'user_follows', 'user_profile_clicks'];
-const METRICS: Record<Endpoint, string[]> = { totals: ['impressions', 'engagements', ...PUBLIC_METRICS], '28hr': TIMED_METRICS, historical: TIMED_METRICS };
-const FORCED_TEXT: Record<number, string> = { 429: 'Rate limit exceeded', 500: 'internal server error', 503: 'Service Unavailable' };
+const TIMED_METRICS = [
+  'impressions',
+  'engagements',
+  'favorites',
+  'retweets',
+  'replies',
+  'video_views',
+  'media_views',
+  'media_engagements',
+  'url_clicks',
+  'hashtag_clicks',
+  'detail_expands',
+  'permalink_clicks',
+  'app_install_attempts',
+  'app_opens',
+  'email_tweet',
+  'user_follows',
+  'user_profile_clicks',
+];
+const METRICS: Record<Endpoint, string[]> = {
+  totals: ['impressions', 'engagements', ...PUBLIC_METRICS],
+  '28hr': TIMED_METRICS,
+  historical: TIMED_METRICS,
+};
+const FORCED_TEXT: Record<number, string> = {
+  429: 'Rate limit exceeded',
+  500: 'internal server error',
+  503: 'Service Unavailable',
+};
 const MAX_IDS: Record<Endpoint, number> = { totals: 250, '28hr': 25, historical: 25 };
 const GROUP_BYS = ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'];
-const FOUR_ITEM_ORDERS = ['tweet.id,engagement.type,engagement.day,engagement.hour', 'engagement.type,tweet.id,engagement.day,engagement.hour'];
+const FOUR_ITEM_ORDERS = [
+  'tweet.id,engagement.type,engagement.day,engagement.hour',
+  'engagement.type,tweet.id,engagement.day,engagement.hour',
+];
 const ENDPOINTS = new Map<string, Endpoint>([
-  ['/insights/engagement/totals', 'totals'], ['/insights/engagement/28hr', '28hr'], ['/insights/engagement/historical', 'historical'],
+  ['/insights/engagement/totals', 'totals'],
+  ['/insights/engagement/28hr', '28hr'],
+  ['/insights/engagement/historical', 'historical'],
 ]);
 const MAX_BODY_BYTES = 1 << 20;
 
-interface EngagementRequest { tweetIds: string[]; types: string[]; groupings: Array<[string, string[]]>; hours: number[] | null; start?: number; end?: number }
+interface EngagementRequest {
+  tweetIds: string[];
+  types: string[];
+  groupings: Array<[string, string[]]>;
+  hours: number[] | null;
+  start?: number;
+  end?: number;
+}
 
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string');
+const isStringArray = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string');
 
 /** Returns the request or the X-style error text for a 400. Checks the cheap documented rules only. */
 function parseEngagementRequest(endpoint: Endpoint, body: unknown, now: number): EngagementRequest | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Invalid or missing JSON';
   const b = body as Record<string, unknown>;
   // Strings only, as the API reference demands: a gateway sending numbers would lose precision anyway.
-  if (!isStringArray(b.tweet_ids) || !b.tweet_ids.every((id) => /^\d{1,20}$/.test(id))) return 'tweet_ids must be a non-empty array of Tweet ID strings';
+  if (!isStringArray(b.tweet_ids) || !b.tweet_ids.every((id) => /^\d{1,20}$/.test(id)))
+    return 'tweet_ids must be a non-empty array of Tweet ID strings';
   const tweetIds = [...new Set(b.tweet_ids)];
-  if (tweetIds.length > MAX_IDS[endpoint]) return `Too many Tweet IDs: ${tweetIds.length} (at most ${MAX_IDS[endpoint]} for /${endpoint})`;
+  if (tweetIds.length > MAX_IDS[endpoint])
+    return `Too many Tweet IDs: ${tweetIds.length} (at most ${MAX_IDS[endpoint]} for /${endpoint})`;
   if (!isStringArray(b.engagement_types)) return 'engagement_types must be a non-empty array of strings';
   const badTypes = b.engagement_types.filter((t) => !METRICS[endpoint].includes(t));
   if (badTypes.length) return `Unsupported engagement type(s) for /${endpoint}: ${badTypes.join(', ')}`;
   const g = b.groupings;
-  if (typeof g !== 'object' || g === null || Array.isArray(g) || Object.keys(g).length === 0) return 'groupings must be a non-empty object';
-  const groupings = Object.entries(g as Record<string, unknown>).map(([name, v]) => [name, (v as { group_by?: unknown } | null)?.group_by] as [string, unknown]);
+  if (typeof g !== 'object' || g === null || Array.isArray(g) || Object.keys(g).length === 0)
+    return 'groupings must be a non-empty object';
+  const groupings = Object.entries(g as Record<string, unknown>).map(
+    ([name, v]) => [name, (v as { group_by?: unknown } | null)?.group_by] as [string, unknown],
+  );
   if (groupings.length > 3) return 'At most 3 groupings are allowed';
   let fourItem = 0;
   for (const [name, by] of groupings) {
-    if (!isStringArray(by) || new Set(by).size !== by.length || !by.every((x) => GROUP_BYS.includes(x))) return `Invalid group_by in grouping ${name}`;
+    if (!isStringArray(by) || new Set(by).size !== by.length || !by.every((x) => GROUP_BYS.includes(x)))
+      return `Invalid group_by in grouping ${name}`;
     const timed = by.filter((x) => x === 'engagement.day' || x === 'engagement.hour');
-    if (endpoint === 'totals' && timed.length) return `One or more of the groupBys you have specified are not supported: (${timed.join(', ')})`;
-    if (by.length === 4 && (!FOUR_ITEM_ORDERS.includes(by.join(',')) || ++fourItem > 1)) return `Invalid group_by order in grouping ${name}`;
+    if (endpoint === 'totals' && timed.length)
+      return `One or more of the groupBys you have specified are not supported: (${timed.join(', ')})`;
+    if (by.length === 4 && (!FOUR_ITEM_ORDERS.includes(by.join(',')) || ++fourItem > 1))
+      return `Invalid group_by order in grouping ${name}`;
   }
-  const req: EngagementRequest = { tweetIds, types: [...new Set(b.engagement_types)], groupings: groupings as Array<[string, string[]]>, hours: null };
+  const req: EngagementRequest = {
+    tweetIds,
+    types: [...new Set(b.engagement_types)],
+    groupings: groupings as Array<[string, string[]]>,
+    hours: null,
+  };
   if (endpoint === 'totals') return req;
   let start: number, end: number;
   if (endpoint === '28hr') {
@@ -209,7 +283,8 @@ function parseEngagementRequest(endpoint: Endpoint, body: unknown, now: number):
     // (the previous 4 weeks) is taken from the widened end, so it is exactly 28 days.
     end = Math.ceil((b.end === undefined ? now : parse(b.end)) / HOUR_MS) * HOUR_MS;
     start = b.start === undefined ? end - 28 * 24 * HOUR_MS : Math.floor(parse(b.start) / HOUR_MS) * HOUR_MS;
-    if (Number.isNaN(start) || Number.isNaN(end)) return 'start and end must be dates like 2015-08-01 or 2016-02-10T17:00:00Z';
+    if (Number.isNaN(start) || Number.isNaN(end))
+      return 'start and end must be dates like 2015-08-01 or 2016-02-10T17:00:00Z';
     if (start >= end) return 'start must be before end';
     if (end - start > 28 * 24 * HOUR_MS) return 'The requested time range exceeds 4 weeks';
   }
@@ -226,7 +301,10 @@ type AuthResult =
   | { ok: true; kind: 'bearer'; app: SimApp }
   | { ok: false; kind: 'none' | 'invalid'; reason: string; consumerKey?: string };
 
-interface Answer { status: number; payload: unknown }
+interface Answer {
+  status: number;
+  payload: unknown;
+}
 
 // ---------------------------------------------------------------- the server
 
@@ -320,23 +398,43 @@ export class XSimulator {
       if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
     req.on('error', () => undefined); // a client that goes away mid-body is not our failure
-    req.on('end', () => this.handle(req, res, at, size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      this.handle(req, res, at, size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')),
+    );
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, at: Date, raw: string | null): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    if (path.startsWith('/oauth/') && this.behaviour.mode === 'normal' && this.oauth.handle(req, res, path, q < 0 ? '' : url.slice(q + 1), raw ?? '')) return;
+    if (
+      path.startsWith('/oauth/') &&
+      this.behaviour.mode === 'normal' &&
+      this.oauth.handle(req, res, path, q < 0 ? '' : url.slice(q + 1), raw ?? '')
+    )
+      return;
     const endpoint = ENDPOINTS.get(path) ?? null;
     let body: unknown = raw || undefined;
     let jsonOk = false;
-    if (raw) try { body = JSON.parse(raw); jsonOk = true; } catch { /* recorded as the raw text */ }
+    if (raw)
+      try {
+        body = JSON.parse(raw);
+        jsonOk = true;
+      } catch {
+        /* recorded as the raw text */
+      }
     const now = Date.now();
     const auth = this.authenticate(req, path, q < 0 ? '' : url.slice(q + 1), now);
     const call: ReceivedCall = {
-      at, method: req.method ?? '', path, endpoint, status: 0, body, headers: req.headers,
-      auth: auth.kind, consumerKey: auth.ok ? auth.app.consumerKey : auth.consumerKey,
+      at,
+      method: req.method ?? '',
+      path,
+      endpoint,
+      status: 0,
+      body,
+      headers: req.headers,
+      auth: auth.kind,
+      consumerKey: auth.ok ? auth.app.consumerKey : auth.consumerKey,
       userId: auth.ok && auth.kind === 'oauth1' ? auth.token.userId : undefined,
     };
     const { mode, delayMs, forceStatus } = this.behaviour;
@@ -349,7 +447,10 @@ export class XSimulator {
     let remaining = this.peekRemaining(quotaKey, now);
     let answer: Answer;
     if (forceStatus) {
-      answer = { status: forceStatus, payload: { errors: [FORCED_TEXT[forceStatus] ?? `Simulated status ${forceStatus}`] } };
+      answer = {
+        status: forceStatus,
+        payload: { errors: [FORCED_TEXT[forceStatus] ?? `Simulated status ${forceStatus}`] },
+      };
       if (forceStatus === 429) remaining = 0;
     } else if (req.method !== 'POST' || !endpoint) {
       answer = { status: 404, payload: { errors: [`Sorry, that page does not exist: ${req.method} ${path}`] } };
@@ -372,20 +473,36 @@ export class XSimulator {
     const r = parseEngagementRequest(endpoint, body, now);
     if (typeof r === 'string') return { status: 400, payload: { errors: [r] } };
     if (auth.kind === 'bearer') {
-      if (endpoint !== 'totals') return { status: 403, payload: { errors: [`Application-only authentication is not permitted for /insights/engagement/${endpoint}`] } };
+      if (endpoint !== 'totals')
+        return {
+          status: 403,
+          payload: {
+            errors: [`Application-only authentication is not permitted for /insights/engagement/${endpoint}`],
+          },
+        };
       const priv = r.types.filter((t) => !PUBLIC_METRICS.includes(t));
       if (priv.length) return { status: 403, payload: { errors: [`Forbidden to access metrics: ${priv.join(', ')}`] } };
     } else {
       const unowned = r.tweetIds.filter((id) => this.unownedTweetIds.has(id));
-      if (unowned.length) return { status: 403, payload: { errors: [`Forbidden to access tweets: ${unowned.join(', ')}`] } };
+      if (unowned.length)
+        return { status: 403, payload: { errors: [`Forbidden to access tweets: ${unowned.join(', ')}`] } };
     }
     const prot = r.tweetIds.filter((id) => this.protectedTweetIds.has(id));
-    if (prot.length) return { status: 400, payload: { errors: [`${prot.length} Tweet ID(s) are unavailable`], unavailable_tweet_ids: prot } };
+    if (prot.length)
+      return {
+        status: 400,
+        payload: { errors: [`${prot.length} Tweet ID(s) are unavailable`], unavailable_tweet_ids: prot },
+      };
     const deleted = r.tweetIds.filter((id) => this.deletedTweetIds.has(id));
     const live = deleted.length ? r.tweetIds.filter((id) => !this.deletedTweetIds.has(id)) : r.tweetIds;
-    const payload: Record<string, unknown> = r.start === undefined ? {} : { start: isoSeconds(r.start), end: isoSeconds(r.end!) };
+    const payload: Record<string, unknown> =
+      r.start === undefined ? {} : { start: isoSeconds(r.start), end: isoSeconds(r.end!) };
     for (const [name, by] of r.groupings) payload[name] = buildGrouping(by, live, r.types, r.hours);
-    if (deleted.length) Object.assign(payload, { unavailable_tweet_ids: deleted, errors: [`${deleted.length} Tweet ID(s) are unavailable`] });
+    if (deleted.length)
+      Object.assign(payload, {
+        unavailable_tweet_ids: deleted,
+        errors: [`${deleted.length} Tweet ID(s) are unavailable`],
+      });
     return { status: 200, payload };
   }
 
@@ -395,7 +512,12 @@ export class XSimulator {
     const sp = header.indexOf(' ');
     const scheme = (sp < 0 ? header : header.slice(0, sp)).toLowerCase();
     const rest = sp < 0 ? '' : header.slice(sp + 1);
-    const fail = (reason: string, consumerKey?: string): AuthResult => ({ ok: false, kind: 'invalid', reason: notAuthenticated(reason), consumerKey });
+    const fail = (reason: string, consumerKey?: string): AuthResult => ({
+      ok: false,
+      kind: 'invalid',
+      reason: notAuthenticated(reason),
+      consumerKey,
+    });
     if (scheme === 'bearer') {
       const app = this.bearers.get(rest.trim());
       return app ? { ok: true, kind: 'bearer', app } : fail('Invalid or expired bearer token');
@@ -415,15 +537,21 @@ export class XSimulator {
     const nonce = p.get('oauth_nonce');
     if (!nonce) return fail('Missing oauth_nonce', ck);
     const token = this.tokens.get(p.get('oauth_token') ?? '');
-    if (!token || (token.consumerKey !== undefined && token.consumerKey !== ck)) return fail('Access token not found', ck);
+    if (!token || (token.consumerKey !== undefined && token.consumerKey !== ck))
+      return fail('Access token not found', ck);
     const given = p.get('oauth_signature');
     const queryParams = parseFormEncoded(query);
     if (!given || !queryParams) return fail('Invalid signature', ck);
     const params: Array<[string, string]> = [...queryParams];
     for (const [k, v] of p) if (k !== 'realm' && k !== 'oauth_signature') params.push([k, v]);
     const host = (req.headers.host ?? this.baseUrl.slice(7)).toLowerCase().replace(/:80$/, '');
-    const expected = hmacSha1Signature(signatureBaseString('POST', `http://${host}${path}`, params), app.consumerSecret, token.accessTokenSecret);
-    const a = Buffer.from(expected), b = Buffer.from(given);
+    const expected = hmacSha1Signature(
+      signatureBaseString('POST', `http://${host}${path}`, params),
+      app.consumerSecret,
+      token.accessTokenSecret,
+    );
+    const a = Buffer.from(expected),
+      b = Buffer.from(given);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return fail('Invalid signature', ck);
     if (!this.useNonce(`${ck}&${token.accessToken}&${nonce}`, ts, nowS)) return fail('Nonce already used', ck);
     return { ok: true, kind: 'oauth1', app, token };
@@ -434,7 +562,12 @@ export class XSimulator {
    * over the method, URL, query and form parameters and the header's oauth_* parameters. The
    * token, when there is one, is a request token whose secret `tokenSecret` knows.
    */
-  private verifySigned(req: IncomingMessage, path: string, params: Array<[string, string]>, tokenSecret: (token: string) => string | undefined): { ok: true; oauth: Map<string, string> } | { ok: false; reason: string } {
+  private verifySigned(
+    req: IncomingMessage,
+    path: string,
+    params: Array<[string, string]>,
+    tokenSecret: (token: string) => string | undefined,
+  ): { ok: true; oauth: Map<string, string> } | { ok: false; reason: string } {
     const header = req.headers.authorization ?? '';
     const fail = (reason: string) => ({ ok: false as const, reason: notAuthenticated(reason) });
     if (!/^oauth /i.test(header)) return fail('Unknown Authorization Type');
@@ -457,9 +590,14 @@ export class XSimulator {
     const signed: Array<[string, string]> = [...params];
     for (const [k, v] of p) if (k !== 'realm' && k !== 'oauth_signature') signed.push([k, v]);
     const host = (req.headers.host ?? this.baseUrl.slice(7)).toLowerCase().replace(/:80$/, '');
-    const expected = hmacSha1Signature(signatureBaseString(req.method ?? 'POST', `http://${host}${path}`, signed), app.consumerSecret, secret);
+    const expected = hmacSha1Signature(
+      signatureBaseString(req.method ?? 'POST', `http://${host}${path}`, signed),
+      app.consumerSecret,
+      secret,
+    );
     const given = Buffer.from(p.get('oauth_signature') ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(Buffer.from(expected), given)) return fail('Invalid signature');
+    if (given.length !== expected.length || !timingSafeEqual(Buffer.from(expected), given))
+      return fail('Invalid signature');
     if (!this.useNonce(`${ck}&${token ?? ''}&${nonce}`, ts, nowS)) return fail('Nonce already used');
     return { ok: true, oauth: p };
   }
@@ -477,7 +615,8 @@ export class XSimulator {
     if (this.nonceSeen.has(key)) return false;
     this.nonceSeen.set(key, ts);
     const list = this.nonceByTs.get(ts);
-    if (list) list.push(key); else this.nonceByTs.set(ts, [key]);
+    if (list) list.push(key);
+    else this.nonceByTs.set(ts, [key]);
     return true;
   }
 

@@ -16,14 +16,29 @@ export class FirstSeenDays {
   constructor(private readonly repo: ForecastRepository) {}
 
   /** Handles counted on each local day of the open period, from its first day to today; they add up to the period's count. */
-  async perDay(contractId: string, period: BillingPeriod, timezone: string, policy: CountPolicy, now = new Date()): Promise<number[]> {
+  async perDay(
+    contractId: string,
+    period: BillingPeriod,
+    timezone: string,
+    policy: CountPolicy,
+    now = new Date(),
+  ): Promise<number[]> {
     const starts: Bound[] = localDayStarts(period.start, period.end, timezone).map((d) => d.start);
-    const today = Math.max(0, lastIndex(starts, (b) => b <= now.getTime()));
+    const today = Math.max(
+      0,
+      lastIndex(starts, (b) => b <= now.getTime()),
+    );
     // Today's interval runs on to +infinity: a call stamped a moment after `now` counts today.
-    const { total, recent } = await this.repo.countAndRecent(contractId, period.start, policy, [...starts.slice(0, today + 1), Infinity]);
+    const { total, recent } = await this.repo.countAndRecent(contractId, period.start, policy, [
+      ...starts.slice(0, today + 1),
+      Infinity,
+    ]);
     const counts = recent;
     const sum = counts.reduce((s, n) => s + n, 0);
-    if (sum !== total) this.logger.warn(`${contractId} ${period.key} ${policy}: the days (${sum}) do not add up to the count (${total})`);
+    if (sum !== total)
+      this.logger.warn(
+        `${contractId} ${period.key} ${policy}: the days (${sum}) do not add up to the count (${total})`,
+      );
     return counts;
   }
 }

@@ -49,7 +49,12 @@ export class ForecastRepository {
    * +infinity), one count per interval, summed from the ledger's per-slot aggregates (a few
    * thousand rows at most, whatever the number of handles).
    */
-  async countAndRecent(contractId: string, periodStart: Date, policy: CountPolicy, bounds: Bound[]): Promise<{ total: number; recent: number[] }> {
+  async countAndRecent(
+    contractId: string,
+    periodStart: Date,
+    policy: CountPolicy,
+    bounds: Bound[],
+  ): Promise<{ total: number; recent: number[] }> {
     const [row] = await this.ds.query<{ total: number; recent: { b: number; n: number }[] }[]>(
       `SELECT coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0) AS total,
               (SELECT coalesce(json_agg(json_build_object('b', b, 'n', n)), '[]')

@@ -48,7 +48,14 @@ export class ForecastService {
     private readonly active: ActiveDays,
   ) {}
 
-  project(contractId: string, timezone: string, period: BillingPeriod, terms: Terms, count: number, opts: { fresh?: boolean; now?: Date } = {}): Promise<ProjectionView> {
+  project(
+    contractId: string,
+    timezone: string,
+    period: BillingPeriod,
+    terms: Terms,
+    count: number,
+    opts: { fresh?: boolean; now?: Date } = {},
+  ): Promise<ProjectionView> {
     const now = opts.now ?? new Date();
     const key = `${contractId}|${period.start.toISOString()}|${terms.countPolicy}|${terms.allowance}|${terms.overagePriceMinor}|${count}`;
     if (opts.fresh) this.cache.delete(key);

@@ -49,7 +49,9 @@ export function shapeCandidate(rows: PastRow[], current: number, prior: number):
   const totalW = rows.reduce((s, r) => s + r.w, 0);
   const sum = rows.reduce((s, r, i) => s + r.w * logRatio[i], 0);
   const final = (current + 1) * Math.exp(sum / totalW) - 1;
-  const profile = rows[0].rem.map((_, j) => rows.reduce((s, r) => s + r.w * (r.rem[last] > 0 ? r.rem[j] / r.rem[last] : 1), 0) / totalW);
+  const profile = rows[0].rem.map(
+    (_, j) => rows.reduce((s, r) => s + r.w * (r.rem[last] > 0 ? r.rem[j] / r.rem[last] : 1), 0) / totalW,
+  );
   const errors = rows.map((_, i) => {
     if (rows.length < 2) return null;
     const others = (sum - rows[i].w * logRatio[i]) / (totalW - rows[i].w);
@@ -67,16 +69,28 @@ const SLOPE_RIDGE = 4;
  * period's data, which is what makes it worth most in the first days, when the data say little.
  * Errors: each past period forecast from the ones before it.
  */
-export function levelFinal(curves: Curve[], end: number, recency: number): { final: number; pastForecasts: (number | null)[] } | null {
+export function levelFinal(
+  curves: Curve[],
+  end: number,
+  recency: number,
+): { final: number; pastForecasts: (number | null)[] } | null {
   if (curves.length === 0) return null;
   const finals = curves.map((c) => Math.log(c.at(end) + 1));
   return {
     final: Math.exp(trend(finals, recency)) - 1,
-    pastForecasts: curves.map((_, i) => (i + 1 < curves.length ? Math.exp(trend(finals.slice(i + 1), recency)) - 1 : null)),
+    pastForecasts: curves.map((_, i) =>
+      i + 1 < curves.length ? Math.exp(trend(finals.slice(i + 1), recency)) - 1 : null,
+    ),
   };
 }
 
-export function levelCandidate(rows: PastRow[], level: { final: number; pastForecasts: (number | null)[] }, current: number, profile: number[], priorFinal: number): Candidate {
+export function levelCandidate(
+  rows: PastRow[],
+  level: { final: number; pastForecasts: (number | null)[] },
+  current: number,
+  profile: number[],
+  priorFinal: number,
+): Candidate {
   const rem = level.final - current;
   const last = profile.length - 1;
   return {
@@ -92,7 +106,12 @@ export function levelCandidate(rows: PastRow[], level: { final: number; pastFore
 
 /** ys[0] is the most recent, at age 1; fit y = m + b·(x − x̄) with x = −age and predict at x = 0. */
 function trend(ys: number[], recency: number): number {
-  let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, w = 1;
+  let sw = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0,
+    w = 1;
   for (let i = 0; i < ys.length; i++) {
     const x = -(i + 1);
     sw += w;
@@ -139,7 +158,10 @@ export function stack(candidates: Candidate[], rows: PastRow[]): Stacked {
     const prior = candidates.reduce((s, c, k) => s + lambda[k] ** 2 * c.prior ** 2, 0);
     return (effective * (totalW > 0 ? sq / totalW : 0) + PRIOR_PERIODS * prior) / (effective + PRIOR_PERIODS);
   };
-  let best: { weights: number[]; mse: number } = { weights: candidates.map((_, k) => (k === 0 ? 1 : 0)), mse: Infinity };
+  let best: { weights: number[]; mse: number } = {
+    weights: candidates.map((_, k) => (k === 0 ? 1 : 0)),
+    mse: Infinity,
+  };
   for (const lambda of simplex(candidates.length, GRID)) {
     const mse = loss(lambda);
     if (mse < best.mse) best = { weights: lambda, mse };

@@ -101,7 +101,11 @@ function fitGivenBasis(x1: number[], x2: number[], y: number[]): { a: number; c:
   let a = 0;
   let c = 0;
   for (let pass = 0; pass < 2; pass++) {
-    let s11 = 0, s12 = 0, s22 = 0, t1 = 0, t2 = 0;
+    let s11 = 0,
+      s12 = 0,
+      s22 = 0,
+      t1 = 0,
+      t2 = 0;
     for (let i = 0; i < y.length; i++) {
       const w = 1 / Math.max(pass === 0 ? y[i] : a * x1[i] + c * x2[i], 0.5);
       s11 += w * x1[i] * x1[i];

@@ -8,7 +8,12 @@ const DAY_MS = 86_400_000;
 /** Local days of a period (the zone's calendar, so a DST month still has its 31 days). */
 function daysOf(p: BillingPeriod): DateTime[] {
   const out: DateTime[] = [];
-  for (let d = DateTime.fromJSDate(p.start, { zone: p.timezone }); d.toMillis() < p.end.getTime(); d = d.plus({ days: 1 }).startOf('day')) out.push(d);
+  for (
+    let d = DateTime.fromJSDate(p.start, { zone: p.timezone });
+    d.toMillis() < p.end.getTime();
+    d = d.plus({ days: 1 }).startOf('day')
+  )
+    out.push(d);
   return out;
 }
 
@@ -26,11 +31,21 @@ function firstSeen(p: BillingPeriod, core = 300, tail = 8): number[] {
   });
 }
 
-const cumulative = (xs: number[]): number[] => xs.map(((sum) => (x: number) => (sum += x))(0));
+const cumulative = (xs: number[]): number[] =>
+  xs.map(
+    (
+      (sum) => (x: number) =>
+        (sum += x)
+    )(0),
+  );
 const total = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** The input at the end of local day `day` (1-based: `day` days seen) of period `p`. */
-function at(p: BillingPeriod, day: number, opts: Partial<ProjectionInput> & { perDay?: number[] } = {}): ProjectionInput {
+function at(
+  p: BillingPeriod,
+  day: number,
+  opts: Partial<ProjectionInput> & { perDay?: number[] } = {},
+): ProjectionInput {
   const perDay = opts.perDay ?? firstSeen(p);
   const ends = daysOf(p);
   const now = day < ends.length ? new Date(ends[day].toMillis() - 1000) : new Date(p.end.getTime() - 1000);
@@ -127,7 +142,9 @@ describe('projectPeriod', () => {
       const withStart = (p: BillingPeriod) => [{ cumulativeByDay: cumulative(firstSeen(p)), periodStart: p.start }];
       const withoutStart = (p: BillingPeriod) => [{ cumulativeByDay: cumulative(firstSeen(p)) }];
       // Contiguous history: the start says what the inference would have.
-      expect(projectPeriod(at(june, 10, { history: withStart(may) }))).toEqual(projectPeriod(at(june, 10, { history: withoutStart(may) })));
+      expect(projectPeriod(at(june, 10, { history: withStart(may) }))).toEqual(
+        projectPeriod(at(june, 10, { history: withoutStart(may) })),
+      );
       // May missing: April's days are April's, not the 30 days before June.
       expect(projectPeriod(at(june, 10, { history: withStart(april) })).dailyCurve).not.toEqual(
         projectPeriod(at(june, 10, { history: withoutStart(april) })).dailyCurve,
@@ -137,12 +154,21 @@ describe('projectPeriod', () => {
 
   it('projects 0 with a band when no handle has been seen yet', () => {
     const x = projectPeriod(at(june, 2, { perDay: [0, 0] }));
-    expect(x).toMatchObject({ uniqueHandles: 0, low: 0, overageHandles: 0, overageCostMinor: 0n, exceedsAllowanceOn: null, confidence: 'low' });
+    expect(x).toMatchObject({
+      uniqueHandles: 0,
+      low: 0,
+      overageHandles: 0,
+      overageCostMinor: 0n,
+      exceedsAllowanceOn: null,
+      confidence: 'low',
+    });
     expect(x.high).toBeGreaterThan(0);
     expect(x.dailyCurve).toHaveLength(29);
     expect(x.dailyCurve.every((p) => p.cumulative === 0 && p.low === 0)).toBe(true);
 
-    const withHistory = projectPeriod(at(june, 0, { perDay: [], now: june.start, history: steadyHistory(june, UTC, 3) }));
+    const withHistory = projectPeriod(
+      at(june, 0, { perDay: [], now: june.start, history: steadyHistory(june, UTC, 3) }),
+    );
     expect(withHistory.uniqueHandles).toBe(0);
     expect(withHistory.high).toBeGreaterThanOrEqual(truth);
   });
@@ -181,7 +207,10 @@ describe('projectPeriod', () => {
   });
 
   it('never puts the low end below the count already seen, nor lets the daily curve step back', () => {
-    const inputs = [1, 2, 5, 9, 16, 29].flatMap((d) => [at(june, d), at(june, d, { history: steadyHistory(june, UTC, 4) })]);
+    const inputs = [1, 2, 5, 9, 16, 29].flatMap((d) => [
+      at(june, d),
+      at(june, d, { history: steadyHistory(june, UTC, 4) }),
+    ]);
     // A bursty month too: a campaign in week 2.
     const bursty = firstSeen(june).map((n, i) => (i >= 7 && i < 10 ? n + 120 : n));
     inputs.push(at(june, 9, { perDay: bursty }), at(june, 9, { perDay: bursty, history: steadyHistory(june, UTC, 4) }));
@@ -202,7 +231,11 @@ describe('projectPeriod', () => {
           expect(p.high).toBeGreaterThanOrEqual(x.dailyCurve[i - 1].high);
         }
       });
-      expect(x.dailyCurve[x.dailyCurve.length - 1]).toMatchObject({ cumulative: x.uniqueHandles, low: x.low, high: x.high });
+      expect(x.dailyCurve[x.dailyCurve.length - 1]).toMatchObject({
+        cumulative: x.uniqueHandles,
+        low: x.low,
+        high: x.high,
+      });
     }
   });
 
@@ -226,14 +259,20 @@ describe('projectPeriod', () => {
       const november = periodByKey('2026-11', NY);
       expect(november.end.getTime() - november.start.getTime()).toBe(30 * DAY_MS + 3_600_000);
       // 23:30 local on the 1st is already the 2nd in UTC, and still day one here.
-      const now = DateTime.fromObject({ year: 2026, month: 11, day: 1, hour: 23, minute: 30 }, { zone: NY.timezone }).toJSDate();
+      const now = DateTime.fromObject(
+        { year: 2026, month: 11, day: 1, hour: 23, minute: 30 },
+        { zone: NY.timezone },
+      ).toJSDate();
       expect(now.toISOString()).toBe('2026-11-02T04:30:00.000Z');
       const x = projectPeriod({ ...at(november, 1), now });
       expect(x.dailyCurve).toHaveLength(30);
       expect(x.dailyCurve[0].date).toBe('2026-11-01');
       expect(x.dailyCurve[29].date).toBe('2026-11-30');
       // One minute later it is day two.
-      const y = projectPeriod({ ...at(november, 2), now: new Date(november.start.getTime() + 25 * 3_600_000 + 60_000) });
+      const y = projectPeriod({
+        ...at(november, 2),
+        now: new Date(november.start.getTime() + 25 * 3_600_000 + 60_000),
+      });
       expect(y.dailyCurve[0].date).toBe('2026-11-02');
     });
   });

@@ -111,19 +111,28 @@ export function projectPeriod(input: ProjectionInput): Projection {
   }
   const factors = weekdayFactors([
     // New handles keep the rhythm once the core is in (from the second week); calls all along.
-    ...history.map((h, i): DailySeries => ({ firstDay: pastFirstDays[i], values: incrementsOf(h.cumulativeByDay), from: 7 })),
+    ...history.map((h, i): DailySeries => ({
+      firstDay: pastFirstDays[i],
+      values: incrementsOf(h.cumulativeByDay),
+      from: 7,
+    })),
     { firstDay: days.firstDay, values: observed.slice(0, days.today), from: 7 },
     { firstDay: days.firstDay, values: (input.callsPerDay ?? []).slice(0, days.today), from: 0 },
   ]);
   const bounds = activityClock(days.firstDay, days.days, factors);
-  const now = Math.max(MIN_ELAPSED, bounds[days.today] + days.todayElapsed * (bounds[days.today + 1] - bounds[days.today]));
+  const now = Math.max(
+    MIN_ELAPSED,
+    bounds[days.today] + days.todayElapsed * (bounds[days.today + 1] - bounds[days.today]),
+  );
   // The end of today and of each day after it (never before now, which MIN_ELAPSED may have moved on).
   const targets = bounds.slice(days.today + 1).map((t) => Math.max(t, now));
   const dates = targets.map((_, j) => isoDateOfDay(days.firstDay + days.today + j));
   const past = history
     .map((h, i) => ({ h, i }))
     .filter(({ h }) => h.cumulativeByDay.length > 0)
-    .map(({ h, i }) => new Curve(activityClock(pastFirstDays[i], h.cumulativeByDay.length, factors), h.cumulativeByDay));
+    .map(
+      ({ h, i }) => new Curve(activityClock(pastFirstDays[i], h.cumulativeByDay.length, factors), h.cumulativeByDay),
+    );
 
   if (current === 0) return nothingYet(input, past, dates, now, targets);
 
@@ -146,7 +155,8 @@ export function projectPeriod(input: ProjectionInput): Projection {
     const shape = shapeCandidate(rows, usual, SHAPE_SIGMA_PRIOR);
     candidates.push(shape);
     const level = levelFinal(past, end, LEVEL_RECENCY);
-    if (level && level.final > usual + 0.5) candidates.push(levelCandidate(rows, level, usual, shape.remaining, LEVEL_SIGMA_PRIOR));
+    if (level && level.final > usual + 0.5)
+      candidates.push(levelCandidate(rows, level, usual, shape.remaining, LEVEL_SIGMA_PRIOR));
   }
   // Without the returns, the period's own curve of first-seen handles is all it has of its own.
   if (!repeat && rows.length < OWN_UNTIL_PERIODS) {
@@ -155,10 +165,19 @@ export function projectPeriod(input: ProjectionInput): Projection {
       method: 'first-seen-decay',
       remaining: own.remaining,
       prior: finalToRemainingSigma(own.sigmaFinal, current, last(own.remaining)),
-      errors: rows.map((r) => Math.log((last(ownCurveEstimate(r.curve.truncated(now), now, [end]).remaining) + 1) / (last(r.rem) + 1))),
+      errors: rows.map((r) =>
+        Math.log((last(ownCurveEstimate(r.curve.truncated(now), now, [end]).remaining) + 1) / (last(r.rem) + 1)),
+      ),
     });
   }
-  const own: Blend | null = repeat ? { remaining: repeat.remaining, sigma: Math.min(MAX_SIGMA, repeat.sigmaUp), sigmaDown: Math.min(MAX_SIGMA, repeat.sigmaDown), method: 'repeat-structure' } : null;
+  const own: Blend | null = repeat
+    ? {
+        remaining: repeat.remaining,
+        sigma: Math.min(MAX_SIGMA, repeat.sigmaUp),
+        sigmaDown: Math.min(MAX_SIGMA, repeat.sigmaDown),
+        method: 'repeat-structure',
+      }
+    : null;
   const fromHistory = candidates.length > 0 ? blend(candidates, stack(candidates, rows)) : null;
   const b = fromHistory && own ? combine(fromHistory, own) : (fromHistory ?? own)!;
   return present(input, current, observed, days.firstDay, dates, b, days.today);
@@ -181,8 +200,14 @@ function combine(history: Blend, own: Blend): Blend {
     const share = (b: Blend): number => (last(b.remaining) > 0 ? b.remaining[j] / last(b.remaining) : 1);
     return wh * share(history) + wo * share(own);
   });
-  const side = (h: number, o: number): number => Math.min(MAX_SIGMA, Math.sqrt((wh * h) ** 2 + (wo * o) ** 2 + wh * wo * h * o));
-  const method = wh >= 1 - MIN_WEIGHT_NAMED ? history.method : wo >= 1 - MIN_WEIGHT_NAMED ? own.method : `${history.method}+${own.method}`;
+  const side = (h: number, o: number): number =>
+    Math.min(MAX_SIGMA, Math.sqrt((wh * h) ** 2 + (wo * o) ** 2 + wh * wo * h * o));
+  const method =
+    wh >= 1 - MIN_WEIGHT_NAMED
+      ? history.method
+      : wo >= 1 - MIN_WEIGHT_NAMED
+        ? own.method
+        : `${history.method}+${own.method}`;
   return {
     remaining: profile.map((p) => (p / (last(profile) || 1)) * final),
     sigma: side(history.sigma, own.sigma),
@@ -218,7 +243,8 @@ const down = (b: Blend): number => b.sigmaDown ?? b.sigma;
 /** The stacked weights on log(remaining + 1) for the total; the days in between by the same weights. */
 function blend(candidates: Candidate[], stacked: Stacked): Blend {
   const { weights } = stacked;
-  const final = Math.exp(weights.reduce((s, w, k) => s + w * Math.log(Math.max(0, last(candidates[k].remaining)) + 1), 0)) - 1;
+  const final =
+    Math.exp(weights.reduce((s, w, k) => s + w * Math.log(Math.max(0, last(candidates[k].remaining)) + 1), 0)) - 1;
   const profile = candidates[0].remaining.map((_, j) =>
     weights.reduce((s, w, k) => {
       const rem = candidates[k].remaining;
@@ -237,7 +263,15 @@ function blend(candidates: Candidate[], stacked: Stacked): Blend {
   return { remaining: profile.map((p) => (p / (last(profile) || 1)) * final), sigma, method };
 }
 
-function present(input: ProjectionInput, current: number, observed: number[], firstDay: number, dates: string[], b: Blend, completeDays: number): Projection {
+function present(
+  input: ProjectionInput,
+  current: number,
+  observed: number[],
+  firstDay: number,
+  dates: string[],
+  b: Blend,
+  completeDays: number,
+): Projection {
   const spread = Math.exp(BAND_Z * b.sigma);
   const spreadDown = Math.exp(BAND_Z * down(b));
   const dailyCurve = b.remaining.map((rem, j) => {
@@ -252,7 +286,8 @@ function present(input: ProjectionInput, current: number, observed: number[], fi
   });
   // Running maxima: rounding must not make a curve step back.
   for (let j = 1; j < dailyCurve.length; j++) {
-    for (const k of ['cumulative', 'low', 'high'] as const) dailyCurve[j][k] = Math.max(dailyCurve[j][k], dailyCurve[j - 1][k]);
+    for (const k of ['cumulative', 'low', 'high'] as const)
+      dailyCurve[j][k] = Math.max(dailyCurve[j][k], dailyCurve[j - 1][k]);
   }
   const end = dailyCurve[dailyCurve.length - 1];
   end.low = Math.min(end.low, end.cumulative);
@@ -275,11 +310,22 @@ function present(input: ProjectionInput, current: number, observed: number[], fi
  * periods reached, or else three handles per activity day still to come (the "rule of three":
  * seeing none so far is still consistent with a rate up to 3 per elapsed span).
  */
-function nothingYet(input: ProjectionInput, past: Curve[], dates: string[], now: number, targets: number[]): Projection {
+function nothingYet(
+  input: ProjectionInput,
+  past: Curve[],
+  dates: string[],
+  now: number,
+  targets: number[],
+): Projection {
   const end = last(targets);
   const level = levelFinal(past, end, LEVEL_RECENCY);
   const top = level ? level.final * Math.exp(BAND_Z * LEVEL_SIGMA_PRIOR) : (3 * (end - now)) / Math.max(now, 1);
-  const dailyCurve = targets.map((t, j) => ({ date: dates[j], cumulative: 0, low: 0, high: Math.ceil((top * (t - now)) / (end - now || 1)) }));
+  const dailyCurve = targets.map((t, j) => ({
+    date: dates[j],
+    cumulative: 0,
+    low: 0,
+    high: Math.ceil((top * (t - now)) / (end - now || 1)),
+  }));
   return {
     ...bill(input, 0),
     low: 0,
@@ -291,13 +337,21 @@ function nothingYet(input: ProjectionInput, past: Curve[], dates: string[], now:
   };
 }
 
-function bill(input: ProjectionInput, uniqueHandles: number): Pick<Projection, 'uniqueHandles' | 'overageHandles' | 'overageCostMinor'> {
+function bill(
+  input: ProjectionInput,
+  uniqueHandles: number,
+): Pick<Projection, 'uniqueHandles' | 'overageHandles' | 'overageCostMinor'> {
   const overageHandles = Math.max(0, uniqueHandles - input.allowance);
   return { uniqueHandles, overageHandles, overageCostMinor: multiply(input.overagePriceMinor, overageHandles) };
 }
 
 /** The day the count first goes over the allowance: already seen, or on the projected curve. */
-function crossing(allowance: number, observed: number[], firstDay: number, curve: { date: string; cumulative: number }[]): string | null {
+function crossing(
+  allowance: number,
+  observed: number[],
+  firstDay: number,
+  curve: { date: string; cumulative: number }[],
+): string | null {
   let sum = 0;
   for (let d = 0; d < observed.length; d++) {
     sum += observed[d];

@@ -10,8 +10,18 @@ describe('fitToCount', () => {
 
 describe('agreeWithCount', () => {
   const p: Projection = {
-    uniqueHandles: 506, low: 401, high: 659, overageHandles: 6, overageCostMinor: 7500n, exceedsAllowanceOn: null, method: 'm', confidence: 'low',
-    dailyCurve: [{ date: '2026-11-29', cumulative: 470, low: 400, high: 600 }, { date: '2026-11-30', cumulative: 506, low: 401, high: 659 }],
+    uniqueHandles: 506,
+    low: 401,
+    high: 659,
+    overageHandles: 6,
+    overageCostMinor: 7500n,
+    exceedsAllowanceOn: null,
+    method: 'm',
+    confidence: 'low',
+    dailyCurve: [
+      { date: '2026-11-29', cumulative: 470, low: 400, high: 600 },
+      { date: '2026-11-30', cumulative: 506, low: 401, high: 659 },
+    ],
   };
 
   it('never puts the low end below the count already used (the issue: 476 used, band 401-659)', () => {
@@ -22,6 +32,12 @@ describe('agreeWithCount', () => {
 
   it('lifts a projection below the count to the count, and its overage with it', () => {
     const q = agreeWithCount(p, 700, 500, 1250n);
-    expect(q).toMatchObject({ uniqueHandles: 700, low: 700, high: 700, overageHandles: 200, overageCostMinor: 250000n });
+    expect(q).toMatchObject({
+      uniqueHandles: 700,
+      low: 700,
+      high: 700,
+      overageHandles: 200,
+      overageCostMinor: 250000n,
+    });
   });
 });

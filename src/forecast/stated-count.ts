@@ -37,7 +37,12 @@ export function agreeWithCount(p: Projection, count: number, allowance: number, 
     overageCostMinor: multiply(overagePriceMinor, overageHandles),
     dailyCurve: p.dailyCurve.map((d) => {
       const cumulative = Math.max(d.cumulative, count);
-      return { ...d, cumulative, low: Math.min(Math.max(d.low, count), cumulative), high: Math.max(d.high, cumulative) };
+      return {
+        ...d,
+        cumulative,
+        low: Math.min(Math.max(d.low, count), cumulative),
+        high: Math.max(d.high, cumulative),
+      };
     }),
   };
 }

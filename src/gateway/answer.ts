@@ -10,11 +10,17 @@ import { UpstreamAnswer } from './gateway.types';
  * - X-Handlemeter-Allowance-Remaining: the allowance minus that count, never below 0.
  * "Count" is the contract's countPolicy: under `confirmed` a handle counts from its first 2xx.
  */
-export function writeAnswer(reply: FastifyReply, answer: UpstreamAnswer, call: PendingCall, metering: Metering | null): void {
+export function writeAnswer(
+  reply: FastifyReply,
+  answer: UpstreamAnswer,
+  call: PendingCall,
+  metering: Metering | null,
+): void {
   reply.code(answer.status);
   if (answer.contentType) reply.header('content-type', answer.contentType);
   if (answer.rateLimit.limitHeader !== undefined) reply.header('x-per-minute-limit', answer.rateLimit.limitHeader);
-  if (answer.rateLimit.remainingHeader !== undefined) reply.header('x-per-minute-remaining', answer.rateLimit.remainingHeader);
+  if (answer.rateLimit.remainingHeader !== undefined)
+    reply.header('x-per-minute-remaining', answer.rateLimit.remainingHeader);
   if (metering) {
     let isNew = metering.handleNew;
     let count = metering.attempted;

@@ -8,7 +8,12 @@ import {
   TOTALS_ENGAGEMENT_TYPES,
   validateEngagementRequest,
 } from './engagement-request';
-import { InvalidDateRangeError, TooManyTweetIdsError, TweetTooOldError, UserContextRequiredError } from './gateway.errors';
+import {
+  InvalidDateRangeError,
+  TooManyTweetIdsError,
+  TweetTooOldError,
+  UserContextRequiredError,
+} from './gateway.errors';
 import { tweetIdAt } from './snowflake';
 
 const MINUTE = 60_000;
@@ -21,7 +26,8 @@ const APP_ONLY = { userContext: false, now: NOW };
 
 const idCreatedAgo = (ms: number): string => tweetIdAt(NOW.getTime() - ms);
 const RECENT_ID = idCreatedAgo(DAY);
-const recentIds = (n: number): string[] => Array.from({ length: n }, (_, i) => (BigInt(RECENT_ID) + BigInt(i)).toString());
+const recentIds = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => (BigInt(RECENT_ID) + BigInt(i)).toString());
 
 function totalsBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -90,7 +96,9 @@ describe('validateEngagementRequest', () => {
       expect(body).toEqual(snapshot);
       // Copies, so a caller changing the result cannot change the body that is forwarded.
       expect(req.tweetIds).not.toBe(body.tweet_ids);
-      expect(req.groupings.by_tweet.group_by).not.toBe((body.groupings as { by_tweet: { group_by: string[] } }).by_tweet.group_by);
+      expect(req.groupings.by_tweet.group_by).not.toBe(
+        (body.groupings as { by_tweet: { group_by: string[] } }).by_tweet.group_by,
+      );
     });
 
     it('accepts the documented examples on every endpoint', () => {
@@ -140,17 +148,23 @@ describe('validateEngagementRequest', () => {
 
   describe('tweet_ids', () => {
     it('accepts 250 on /totals and refuses 251', () => {
-      expect(validateEngagementRequest('totals', totalsBody({ tweet_ids: recentIds(250) }), USER).tweetIds).toHaveLength(250);
+      expect(
+        validateEngagementRequest('totals', totalsBody({ tweet_ids: recentIds(250) }), USER).tweetIds,
+      ).toHaveLength(250);
       const e = refusal('totals', totalsBody({ tweet_ids: recentIds(251) }));
       expect(e).toBeInstanceOf(TooManyTweetIdsError);
       expect(e.statusCode).toBe(400);
       expect(e.code).toBe('TOO_MANY_TWEET_IDS');
       expect(e.details).toEqual({ endpoint: 'totals', count: 251, max: 250 });
-      expect(e.message).toBe('/totals accepts at most 250 tweet IDs per request; split the 251 IDs into batches of 250.');
+      expect(e.message).toBe(
+        '/totals accepts at most 250 tweet IDs per request; split the 251 IDs into batches of 250.',
+      );
     });
 
     it.each(['28hr', 'historical'] as const)('accepts 25 on /%s and refuses 26', (endpoint) => {
-      expect(validateEngagementRequest(endpoint, seriesBody({ tweet_ids: recentIds(25) }), USER).tweetIds).toHaveLength(25);
+      expect(validateEngagementRequest(endpoint, seriesBody({ tweet_ids: recentIds(25) }), USER).tweetIds).toHaveLength(
+        25,
+      );
       const e = refusal(endpoint, seriesBody({ tweet_ids: recentIds(26) }));
       expect(e).toBeInstanceOf(TooManyTweetIdsError);
       expect(e.details).toEqual({ endpoint, count: 26, max: 25 });
@@ -170,8 +184,19 @@ describe('validateEngagementRequest', () => {
     });
 
     it('refuses numbers, which lose precision, and strings that are not 64-bit IDs', () => {
-      // eslint-disable-next-line no-loss-of-precision -- a Tweet ID sent as a JSON number has already lost its last digits
-      const bad = [1260294888811347969, '', ' 1', '12a', '-1', '0x1f', '1e5', '18446744073709551616', '123456789012345678901', null];
+      const bad = [
+        // eslint-disable-next-line no-loss-of-precision -- a Tweet ID sent as a JSON number has already lost its last digits
+        1260294888811347969,
+        '',
+        ' 1',
+        '12a',
+        '-1',
+        '0x1f',
+        '1e5',
+        '18446744073709551616',
+        '123456789012345678901',
+        null,
+      ];
       const fields = badFields('totals', totalsBody({ tweet_ids: [RECENT_ID, ...bad] }));
       expect(Object.keys(fields)).toEqual(bad.map((_, i) => `tweet_ids[${i + 1}]`));
       expect(fields['tweet_ids[1]']).toMatch(/not a number/);
@@ -179,7 +204,10 @@ describe('validateEngagementRequest', () => {
 
     it('accepts 1 to 20 digits up to 2^64 - 1, and repeated IDs', () => {
       const ids = ['1', '18446744073709551615', '00000000000000000001', RECENT_ID, RECENT_ID];
-      expect(validateEngagementRequest('totals', totalsBody({ tweet_ids: ids, engagement_types: ['favorites'] }), USER).tweetIds).toEqual(ids);
+      expect(
+        validateEngagementRequest('totals', totalsBody({ tweet_ids: ids, engagement_types: ['favorites'] }), USER)
+          .tweetIds,
+      ).toEqual(ids);
     });
   });
 
@@ -187,9 +215,15 @@ describe('validateEngagementRequest', () => {
     it('accepts the 7 /totals metrics and the 17 /28hr and /historical metrics', () => {
       expect(TOTALS_ENGAGEMENT_TYPES).toHaveLength(7);
       expect(TIME_SERIES_ENGAGEMENT_TYPES).toHaveLength(17);
-      expect(validateEngagementRequest('totals', totalsBody({ engagement_types: [...TOTALS_ENGAGEMENT_TYPES] }), USER).engagementTypes).toHaveLength(7);
+      expect(
+        validateEngagementRequest('totals', totalsBody({ engagement_types: [...TOTALS_ENGAGEMENT_TYPES] }), USER)
+          .engagementTypes,
+      ).toHaveLength(7);
       for (const endpoint of ['28hr', 'historical'] as const) {
-        expect(validateEngagementRequest(endpoint, seriesBody({ engagement_types: [...TIME_SERIES_ENGAGEMENT_TYPES] }), USER).engagementTypes).toHaveLength(17);
+        expect(
+          validateEngagementRequest(endpoint, seriesBody({ engagement_types: [...TIME_SERIES_ENGAGEMENT_TYPES] }), USER)
+            .engagementTypes,
+        ).toHaveLength(17);
       }
     });
 
@@ -202,14 +236,26 @@ describe('validateEngagementRequest', () => {
     });
 
     it('refuses unknown names, duplicates, non-strings and an empty list', () => {
-      const fields = badFields('28hr', seriesBody({ engagement_types: ['impressions', 'Impressions', 'media_clicks', 'impressions', 7] }));
-      expect(Object.keys(fields)).toEqual(['engagement_types[1]', 'engagement_types[2]', 'engagement_types[3]', 'engagement_types[4]']);
+      const fields = badFields(
+        '28hr',
+        seriesBody({ engagement_types: ['impressions', 'Impressions', 'media_clicks', 'impressions', 7] }),
+      );
+      expect(Object.keys(fields)).toEqual([
+        'engagement_types[1]',
+        'engagement_types[2]',
+        'engagement_types[3]',
+        'engagement_types[4]',
+      ]);
       expect(fields['engagement_types[1]']).toMatch(/"Impressions"/);
       expect(fields['engagement_types[2]']).toMatch(/media_engagements/);
       expect(fields['engagement_types[3]']).toMatch(/repeats impressions/);
       expect(Object.keys(badFields('totals', totalsBody({ engagement_types: [] })))).toEqual(['engagement_types']);
-      expect(Object.keys(badFields('totals', totalsBody({ engagement_types: undefined })))).toEqual(['engagement_types']);
-      expect(Object.keys(badFields('totals', totalsBody({ engagement_types: 'favorites' })))).toEqual(['engagement_types']);
+      expect(Object.keys(badFields('totals', totalsBody({ engagement_types: undefined })))).toEqual([
+        'engagement_types',
+      ]);
+      expect(Object.keys(badFields('totals', totalsBody({ engagement_types: 'favorites' })))).toEqual([
+        'engagement_types',
+      ]);
     });
   });
 
@@ -218,7 +264,9 @@ describe('validateEngagementRequest', () => {
 
     it('accepts 1 to 3 groupings and refuses 0 or 4', () => {
       const three = { a: g('tweet.id'), b: g('engagement.type'), c: g('engagement.type', 'tweet.id') };
-      expect(Object.keys(validateEngagementRequest('totals', totalsBody({ groupings: three }), USER).groupings)).toEqual(['a', 'b', 'c']);
+      expect(
+        Object.keys(validateEngagementRequest('totals', totalsBody({ groupings: three }), USER).groupings),
+      ).toEqual(['a', 'b', 'c']);
       expect(badFields('totals', totalsBody({ groupings: { ...three, d: g('tweet.id') } }))).toEqual({
         groupings: expect.stringMatching(/has 4 groupings but X allows at most 3/),
       });
@@ -230,10 +278,17 @@ describe('validateEngagementRequest', () => {
     });
 
     it('refuses engagement.day and engagement.hour on /totals only', () => {
-      const fields = badFields('totals', totalsBody({ groupings: { by_day: g('tweet.id', 'engagement.day', 'engagement.hour') } }));
+      const fields = badFields(
+        'totals',
+        totalsBody({ groupings: { by_day: g('tweet.id', 'engagement.day', 'engagement.hour') } }),
+      );
       expect(Object.keys(fields)).toEqual(['groupings.by_day.group_by[1]', 'groupings.by_day.group_by[2]']);
       expect(fields['groupings.by_day.group_by[1]']).toMatch(/only \/28hr and \/historical support/);
-      const ok = validateEngagementRequest('28hr', seriesBody({ groupings: { by_day: g('engagement.day', 'engagement.hour') } }), USER);
+      const ok = validateEngagementRequest(
+        '28hr',
+        seriesBody({ groupings: { by_day: g('engagement.day', 'engagement.hour') } }),
+        USER,
+      );
       expect(ok.groupings).toEqual({ by_day: { group_by: ['engagement.day', 'engagement.hour'] } });
     });
 
@@ -242,34 +297,58 @@ describe('validateEngagementRequest', () => {
         ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'],
         ['engagement.type', 'tweet.id', 'engagement.day', 'engagement.hour'],
       ]) {
-        expect(validateEngagementRequest('historical', seriesBody({ groupings: { series: g(...order) } }), USER).groupings.series.group_by).toEqual(order);
+        expect(
+          validateEngagementRequest('historical', seriesBody({ groupings: { series: g(...order) } }), USER).groupings
+            .series.group_by,
+        ).toEqual(order);
       }
-      const fields = badFields('28hr', seriesBody({ groupings: { series: g('tweet.id', 'engagement.type', 'engagement.hour', 'engagement.day') } }));
+      const fields = badFields(
+        '28hr',
+        seriesBody({ groupings: { series: g('tweet.id', 'engagement.type', 'engagement.hour', 'engagement.day') } }),
+      );
       expect(Object.keys(fields)).toEqual(['groupings.series.group_by']);
     });
 
     it('allows only one 4-value grouping per request', () => {
       const four = g('tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour');
       const fields = badFields('28hr', seriesBody({ groupings: { one: four, two: four } }));
-      expect(fields).toEqual({ 'groupings.two.group_by': expect.stringMatching(/only one such grouping.*groupings\.one/) });
+      expect(fields).toEqual({
+        'groupings.two.group_by': expect.stringMatching(/only one such grouping.*groupings\.one/),
+      });
     });
 
     it('refuses empty, oversized, repeated and unknown group_by values', () => {
-      const fields = badFields('28hr', seriesBody({
-        groupings: {
-          empty: g(),
-          five: g('tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour', 'tweet.id'),
-          twice: g('tweet.id', 'tweet.id', 'tweet.author'),
-        },
-      }));
-      expect(Object.keys(fields)).toEqual(['groupings.empty.group_by', 'groupings.five.group_by', 'groupings.twice.group_by[1]', 'groupings.twice.group_by[2]']);
+      const fields = badFields(
+        '28hr',
+        seriesBody({
+          groupings: {
+            empty: g(),
+            five: g('tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour', 'tweet.id'),
+            twice: g('tweet.id', 'tweet.id', 'tweet.author'),
+          },
+        }),
+      );
+      expect(Object.keys(fields)).toEqual([
+        'groupings.empty.group_by',
+        'groupings.five.group_by',
+        'groupings.twice.group_by[1]',
+        'groupings.twice.group_by[2]',
+      ]);
     });
 
     it('refuses an empty name, a non-object grouping and unknown keys in a grouping', () => {
-      const fields = badFields('totals', totalsBody({
-        groupings: { '': g('tweet.id'), flat: ['tweet.id'], typo: { groupBy: ['tweet.id'] } },
-      }));
-      expect(Object.keys(fields)).toEqual(['groupings[""]', 'groupings.flat', 'groupings.typo.groupBy', 'groupings.typo.group_by']);
+      const fields = badFields(
+        'totals',
+        totalsBody({
+          groupings: { '': g('tweet.id'), flat: ['tweet.id'], typo: { groupBy: ['tweet.id'] } },
+        }),
+      );
+      expect(Object.keys(fields)).toEqual([
+        'groupings[""]',
+        'groupings.flat',
+        'groupings.typo.groupBy',
+        'groupings.typo.group_by',
+      ]);
     });
 
     it('keeps a grouping named "__proto__" as an ordinary key', () => {
@@ -282,7 +361,9 @@ describe('validateEngagementRequest', () => {
 
   describe('user context', () => {
     it('lets app-only calls ask /totals for public metrics only', () => {
-      const body = totalsBody({ engagement_types: ['favorites', 'retweets', 'quote_tweets', 'replies', 'video_views'] });
+      const body = totalsBody({
+        engagement_types: ['favorites', 'retweets', 'quote_tweets', 'replies', 'video_views'],
+      });
       expect(validateEngagementRequest('totals', body, APP_ONLY).engagementTypes).toHaveLength(5);
     });
 
@@ -305,7 +386,9 @@ describe('validateEngagementRequest', () => {
       expect(refusal('28hr', seriesBody({ groupings: {} }), APP_ONLY)).toBeInstanceOf(ValidationFailedError);
       const old = idCreatedAgo(400 * DAY);
       expect(refusal('totals', totalsBody({ tweet_ids: [old] }), APP_ONLY)).toBeInstanceOf(UserContextRequiredError);
-      expect(refusal('historical', historicalBody('2026-11-01', 'tomorrow'), APP_ONLY)).toBeInstanceOf(UserContextRequiredError);
+      expect(refusal('historical', historicalBody('2026-11-01', 'tomorrow'), APP_ONLY)).toBeInstanceOf(
+        UserContextRequiredError,
+      );
     });
 
     it('needsUserContext follows §3', () => {
@@ -318,18 +401,27 @@ describe('validateEngagementRequest', () => {
 
   describe('/totals 90-day rule for impressions and engagements', () => {
     it('accepts a Tweet 90 days minus a minute old', () => {
-      expect(() => validateEngagementRequest('totals', totalsBody({ tweet_ids: [idCreatedAgo(90 * DAY - MINUTE)] }), USER)).not.toThrow();
+      expect(() =>
+        validateEngagementRequest('totals', totalsBody({ tweet_ids: [idCreatedAgo(90 * DAY - MINUTE)] }), USER),
+      ).not.toThrow();
     });
 
     it('leaves a one-hour margin to X', () => {
-      expect(() => validateEngagementRequest('totals', totalsBody({ tweet_ids: [idCreatedAgo(90 * DAY + 30 * MINUTE)] }), USER)).not.toThrow();
-      expect(() => validateEngagementRequest('totals', totalsBody({ tweet_ids: [idCreatedAgo(90 * DAY + HOUR)] }), USER)).not.toThrow();
+      expect(() =>
+        validateEngagementRequest('totals', totalsBody({ tweet_ids: [idCreatedAgo(90 * DAY + 30 * MINUTE)] }), USER),
+      ).not.toThrow();
+      expect(() =>
+        validateEngagementRequest('totals', totalsBody({ tweet_ids: [idCreatedAgo(90 * DAY + HOUR)] }), USER),
+      ).not.toThrow();
     });
 
     it('refuses Tweets 90 days plus 2 hours old, listing each once', () => {
       const old = idCreatedAgo(90 * DAY + 2 * HOUR);
       const older = '850006245121695744';
-      const e = refusal('totals', totalsBody({ tweet_ids: [RECENT_ID, old, older, old], engagement_types: ['engagements', 'replies'] }));
+      const e = refusal(
+        'totals',
+        totalsBody({ tweet_ids: [RECENT_ID, old, older, old], engagement_types: ['engagements', 'replies'] }),
+      );
       expect(e).toBeInstanceOf(TweetTooOldError);
       expect(e.statusCode).toBe(400);
       expect(e.code).toBe('TWEET_TOO_OLD');
@@ -344,7 +436,13 @@ describe('validateEngagementRequest', () => {
 
     it('does not apply to the other metrics or endpoints', () => {
       const old = '850006245121695744';
-      expect(() => validateEngagementRequest('totals', totalsBody({ tweet_ids: [old], engagement_types: ['favorites', 'video_views'] }), APP_ONLY)).not.toThrow();
+      expect(() =>
+        validateEngagementRequest(
+          'totals',
+          totalsBody({ tweet_ids: [old], engagement_types: ['favorites', 'video_views'] }),
+          APP_ONLY,
+        ),
+      ).not.toThrow();
       expect(() => validateEngagementRequest('28hr', seriesBody({ tweet_ids: [old] }), USER)).not.toThrow();
     });
   });
@@ -358,7 +456,10 @@ describe('validateEngagementRequest', () => {
 
     it('refuses one without the other', () => {
       expect(dateRefusal('2026-11-01', undefined).details).toEqual({ rule: 'start_and_end_together', missing: 'end' });
-      expect(dateRefusal(undefined, '2026-11-01').details).toEqual({ rule: 'start_and_end_together', missing: 'start' });
+      expect(dateRefusal(undefined, '2026-11-01').details).toEqual({
+        rule: 'start_and_end_together',
+        missing: 'start',
+      });
     });
 
     it('accepts dates and date-times with Z or an offset, widened to whole hours in UTC', () => {
@@ -366,7 +467,12 @@ describe('validateEngagementRequest', () => {
         ['2026-11-01', '2026-11-15', '2026-11-01T00:00:00.000Z', '2026-11-15T00:00:00.000Z'],
         ['2026-11-01T12:24:00Z', '2026-11-02T08:37:00Z', '2026-11-01T12:00:00.000Z', '2026-11-02T09:00:00.000Z'],
         ['2026-11-01T12:24Z', '2026-11-02T08:00:00.001Z', '2026-11-01T12:00:00.000Z', '2026-11-02T09:00:00.000Z'],
-        ['2026-11-01T17:54:00+05:30', '2026-11-02T03:37:00-05:00', '2026-11-01T12:00:00.000Z', '2026-11-02T09:00:00.000Z'],
+        [
+          '2026-11-01T17:54:00+05:30',
+          '2026-11-02T03:37:00-05:00',
+          '2026-11-01T12:00:00.000Z',
+          '2026-11-02T09:00:00.000Z',
+        ],
       ];
       for (const [start, end, wideStart, wideEnd] of cases) {
         const req = validateEngagementRequest('historical', historicalBody(start, end), USER);
@@ -376,7 +482,10 @@ describe('validateEngagementRequest', () => {
 
     it('accepts a leap day', () => {
       const now = new Date('2024-12-01T00:00:00Z');
-      const req = validateEngagementRequest('historical', historicalBody('2024-02-29', '2024-03-01'), { userContext: true, now });
+      const req = validateEngagementRequest('historical', historicalBody('2024-02-29', '2024-03-01'), {
+        userContext: true,
+        now,
+      });
       expect([req.start, req.end]).toEqual(['2024-02-29T00:00:00.000Z', '2024-03-01T00:00:00.000Z']);
     });
 
@@ -415,18 +524,28 @@ describe('validateEngagementRequest', () => {
     });
 
     it('refuses an end before the start even within one hour, where widening would hide it', () => {
-      expect(dateRefusal('2026-11-10T12:30:00Z', '2026-11-10T12:20:00Z').details).toMatchObject({ rule: 'end_before_start' });
+      expect(dateRefusal('2026-11-10T12:30:00Z', '2026-11-10T12:20:00Z').details).toMatchObject({
+        rule: 'end_before_start',
+      });
     });
 
     it('accepts end = now and refuses now + 1 minute, judging the end as sent', () => {
       const req = validateEngagementRequest('historical', historicalBody('2026-11-20', NOW.toISOString()), USER);
       expect(req.end).toBe('2026-11-23T19:00:00.000Z');
       const e = dateRefusal('2026-11-20', new Date(NOW.getTime() + MINUTE).toISOString());
-      expect(e.details).toMatchObject({ rule: 'end_not_in_future', requestedEnd: '2026-11-23T18:28:00.000Z', latestEnd: NOW.toISOString() });
+      expect(e.details).toMatchObject({
+        rule: 'end_not_in_future',
+        requestedEnd: '2026-11-23T18:28:00.000Z',
+        latestEnd: NOW.toISOString(),
+      });
     });
 
     it('accepts exactly 28 days and refuses 28 days and an hour', () => {
-      const req = validateEngagementRequest('historical', historicalBody('2026-10-01T00:00:00Z', '2026-10-29T00:00:00Z'), USER);
+      const req = validateEngagementRequest(
+        'historical',
+        historicalBody('2026-10-01T00:00:00Z', '2026-10-29T00:00:00Z'),
+        USER,
+      );
       expect([req.start, req.end]).toEqual(['2026-10-01T00:00:00.000Z', '2026-10-29T00:00:00.000Z']);
       const e = dateRefusal('2026-10-01T00:00:00Z', '2026-10-29T01:00:00Z');
       expect(e.details).toEqual({
@@ -443,25 +562,40 @@ describe('validateEngagementRequest', () => {
 
     it('judges the 28 days after widening', () => {
       const e = dateRefusal('2026-10-01T00:30:00Z', '2026-10-29T00:10:00Z');
-      expect(e.details).toMatchObject({ rule: 'max_28_days', start: '2026-10-01T00:00:00.000Z', end: '2026-10-29T01:00:00.000Z' });
+      expect(e.details).toMatchObject({
+        rule: 'max_28_days',
+        start: '2026-10-01T00:00:00.000Z',
+        end: '2026-10-29T01:00:00.000Z',
+      });
     });
 
     it('refuses a start more than 365 days back, leaving the straddling hour to X', () => {
       // now - 365 days = 2025-11-23T18:27Z, so the hour from 18:00 is allowed and 17:59 (→ 17:00) is not.
-      expect(() => validateEngagementRequest('historical', historicalBody('2025-11-23T18:00:00Z', '2025-12-01'), USER)).not.toThrow();
+      expect(() =>
+        validateEngagementRequest('historical', historicalBody('2025-11-23T18:00:00Z', '2025-12-01'), USER),
+      ).not.toThrow();
       const e = dateRefusal('2025-11-23T17:59:00Z', '2025-12-01');
-      expect(e.details).toMatchObject({ rule: 'max_age_365_days', start: '2025-11-23T17:00:00.000Z', oldestStart: '2025-11-23T18:00:00.000Z' });
+      expect(e.details).toMatchObject({
+        rule: 'max_age_365_days',
+        start: '2025-11-23T17:00:00.000Z',
+        oldestStart: '2025-11-23T18:00:00.000Z',
+      });
     });
 
     it('refuses a start before 2014-09-01 while that is the later limit', () => {
       const now = new Date('2015-03-01T00:00:00Z');
-      expect(() => validateEngagementRequest('historical', historicalBody('2014-09-01', '2014-09-20'), { userContext: true, now })).not.toThrow();
+      expect(() =>
+        validateEngagementRequest('historical', historicalBody('2014-09-01', '2014-09-20'), { userContext: true, now }),
+      ).not.toThrow();
       const e = dateRefusal('2014-08-31T23:00:00Z', '2014-09-20', now);
       expect(e.details).toMatchObject({ rule: 'oldest_start_2014_09_01', oldestStart: '2014-09-01T00:00:00.000Z' });
     });
 
     it('reads years before 100 as such, not as 19xx', () => {
-      expect(dateRefusal('0014-09-01', '0014-09-02').details).toMatchObject({ rule: 'max_age_365_days', start: '0014-09-01T00:00:00.000Z' });
+      expect(dateRefusal('0014-09-01', '0014-09-02').details).toMatchObject({
+        rule: 'max_age_365_days',
+        start: '0014-09-01T00:00:00.000Z',
+      });
     });
   });
 });

@@ -1,5 +1,10 @@
 import { ValidationFailedError } from '../common/errors';
-import { InvalidDateRangeError, TooManyTweetIdsError, TweetTooOldError, UserContextRequiredError } from './gateway.errors';
+import {
+  InvalidDateRangeError,
+  TooManyTweetIdsError,
+  TweetTooOldError,
+  UserContextRequiredError,
+} from './gateway.errors';
 import { isTweetId, tweetCreatedMs } from './snowflake';
 
 /**
@@ -13,7 +18,11 @@ import { isTweetId, tweetCreatedMs } from './snowflake';
  */
 
 export type EngagementEndpoint = 'totals' | '28hr' | 'historical';
-export const ENGAGEMENT_ENDPOINTS: readonly EngagementEndpoint[] = Object.freeze(['totals', '28hr', 'historical'] as const);
+export const ENGAGEMENT_ENDPOINTS: readonly EngagementEndpoint[] = Object.freeze([
+  'totals',
+  '28hr',
+  'historical',
+] as const);
 
 export interface EngagementRequest {
   endpoint: EngagementEndpoint;
@@ -31,19 +40,49 @@ export interface ValidationContext {
   now: Date;
 }
 
-export const MAX_TWEET_IDS: Readonly<Record<EngagementEndpoint, number>> = Object.freeze({ totals: 250, '28hr': 25, historical: 25 });
+export const MAX_TWEET_IDS: Readonly<Record<EngagementEndpoint, number>> = Object.freeze({
+  totals: 250,
+  '28hr': 25,
+  historical: 25,
+});
 
 export const TOTALS_ENGAGEMENT_TYPES: readonly string[] = Object.freeze([
-  'impressions', 'engagements', 'favorites', 'retweets', 'quote_tweets', 'replies', 'video_views',
+  'impressions',
+  'engagements',
+  'favorites',
+  'retweets',
+  'quote_tweets',
+  'replies',
+  'video_views',
 ]);
 /** /28hr and /historical. */
 export const TIME_SERIES_ENGAGEMENT_TYPES: readonly string[] = Object.freeze([
-  'impressions', 'engagements', 'favorites', 'retweets', 'replies', 'video_views', 'media_views',
-  'media_engagements', 'url_clicks', 'hashtag_clicks', 'detail_expands', 'permalink_clicks',
-  'app_install_attempts', 'app_opens', 'email_tweet', 'user_follows', 'user_profile_clicks',
+  'impressions',
+  'engagements',
+  'favorites',
+  'retweets',
+  'replies',
+  'video_views',
+  'media_views',
+  'media_engagements',
+  'url_clicks',
+  'hashtag_clicks',
+  'detail_expands',
+  'permalink_clicks',
+  'app_install_attempts',
+  'app_opens',
+  'email_tweet',
+  'user_follows',
+  'user_profile_clicks',
 ]);
 /** The only metrics app-only (Bearer) auth may ask for, and only on /totals (§3). */
-export const PUBLIC_ENGAGEMENT_TYPES: readonly string[] = Object.freeze(['favorites', 'retweets', 'quote_tweets', 'replies', 'video_views']);
+export const PUBLIC_ENGAGEMENT_TYPES: readonly string[] = Object.freeze([
+  'favorites',
+  'retweets',
+  'quote_tweets',
+  'replies',
+  'video_views',
+]);
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -69,7 +108,8 @@ const FOUR_VALUE_GROUP_BY_ORDERS: ReadonlySet<string> = new Set([
   'engagement.type,tweet.id,engagement.day,engagement.hour',
 ]);
 /** `YYYY-MM-DD`, or a date-time to the minute, second or millisecond with `Z` or a `±HH:MM` offset. */
-const DATE_OR_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:(Z)|([+-])(\d{2}):(\d{2})))?$/;
+const DATE_OR_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:(Z)|([+-])(\d{2}):(\d{2})))?$/;
 const PLAIN_NAME = /^[A-Za-z0-9_-]+$/;
 const DAYS_IN_400_YEARS = 146097;
 
@@ -82,27 +122,36 @@ interface EndpointRules {
 }
 
 const RULES: ReadonlyMap<EngagementEndpoint, EndpointRules> = new Map<EngagementEndpoint, EndpointRules>([
-  ['totals', {
-    maxTweetIds: MAX_TWEET_IDS.totals,
-    bodyKeys: new Set(['tweet_ids', 'engagement_types', 'groupings']),
-    types: TOTALS_TYPES,
-    otherEndpointTypes: TIME_SERIES_TYPES,
-    groupBy: new Set(['tweet.id', 'engagement.type']),
-  }],
-  ['28hr', {
-    maxTweetIds: MAX_TWEET_IDS['28hr'],
-    bodyKeys: new Set(['tweet_ids', 'engagement_types', 'groupings']),
-    types: TIME_SERIES_TYPES,
-    otherEndpointTypes: TOTALS_TYPES,
-    groupBy: ALL_GROUP_BY,
-  }],
-  ['historical', {
-    maxTweetIds: MAX_TWEET_IDS.historical,
-    bodyKeys: new Set(['tweet_ids', 'engagement_types', 'groupings', 'start', 'end']),
-    types: TIME_SERIES_TYPES,
-    otherEndpointTypes: TOTALS_TYPES,
-    groupBy: ALL_GROUP_BY,
-  }],
+  [
+    'totals',
+    {
+      maxTweetIds: MAX_TWEET_IDS.totals,
+      bodyKeys: new Set(['tweet_ids', 'engagement_types', 'groupings']),
+      types: TOTALS_TYPES,
+      otherEndpointTypes: TIME_SERIES_TYPES,
+      groupBy: new Set(['tweet.id', 'engagement.type']),
+    },
+  ],
+  [
+    '28hr',
+    {
+      maxTweetIds: MAX_TWEET_IDS['28hr'],
+      bodyKeys: new Set(['tweet_ids', 'engagement_types', 'groupings']),
+      types: TIME_SERIES_TYPES,
+      otherEndpointTypes: TOTALS_TYPES,
+      groupBy: ALL_GROUP_BY,
+    },
+  ],
+  [
+    'historical',
+    {
+      maxTweetIds: MAX_TWEET_IDS.historical,
+      bodyKeys: new Set(['tweet_ids', 'engagement_types', 'groupings', 'start', 'end']),
+      types: TIME_SERIES_TYPES,
+      otherEndpointTypes: TOTALS_TYPES,
+      groupBy: ALL_GROUP_BY,
+    },
+  ],
 ]);
 
 export function isEngagementEndpoint(value: string): value is EngagementEndpoint {
@@ -119,17 +168,25 @@ export function needsUserContext(req: Pick<EngagementRequest, 'endpoint' | 'enga
  * contract names. Order: the tweet ID count, then every shape problem at once (VALIDATION_FAILED),
  * then user context, then the time rules (90-day /totals rule, /historical window).
  */
-export function validateEngagementRequest(endpoint: EngagementEndpoint, body: unknown, ctx: ValidationContext): EngagementRequest {
+export function validateEngagementRequest(
+  endpoint: EngagementEndpoint,
+  body: unknown,
+  ctx: ValidationContext,
+): EngagementRequest {
   const rules = RULES.get(endpoint);
   if (rules === undefined) throw new TypeError(`Unknown Engagement API endpoint: ${String(endpoint)}`);
   if (!isObject(body)) {
-    throw new ValidationFailedError('The request body must be a JSON object with tweet_ids, engagement_types and groupings.', {
-      body: 'must be a JSON object',
-    });
+    throw new ValidationFailedError(
+      'The request body must be a JSON object with tweet_ids, engagement_types and groupings.',
+      {
+        body: 'must be a JSON object',
+      },
+    );
   }
   // The count first: an oversized batch is refused whatever its items look like.
   const rawIds = body.tweet_ids;
-  if (Array.isArray(rawIds) && rawIds.length > rules.maxTweetIds) throw new TooManyTweetIdsError(endpoint, rawIds.length, rules.maxTweetIds);
+  if (Array.isArray(rawIds) && rawIds.length > rules.maxTweetIds)
+    throw new TooManyTweetIdsError(endpoint, rawIds.length, rules.maxTweetIds);
 
   const issues: Issue[] = [];
   for (const key of Object.keys(body)) {
@@ -142,7 +199,10 @@ export function validateEngagementRequest(endpoint: EngagementEndpoint, body: un
 
   const req: EngagementRequest = { endpoint, tweetIds, engagementTypes, groupings };
   if (!ctx.userContext && needsUserContext(req)) {
-    throw new UserContextRequiredError(endpoint, engagementTypes.filter((t) => !PUBLIC_TYPES.has(t)));
+    throw new UserContextRequiredError(
+      endpoint,
+      engagementTypes.filter((t) => !PUBLIC_TYPES.has(t)),
+    );
   }
 
   if (endpoint === 'totals') {
@@ -168,7 +228,10 @@ export const MAX_REPORTED_ISSUES = 20;
 
 function validationFailed(endpoint: EngagementEndpoint, issues: Issue[]): ValidationFailedError {
   const [path, problem] = issues[0];
-  const listed = issues.length > MAX_REPORTED_ISSUES ? `the first ${MAX_REPORTED_ISSUES} listed in details.fields` : 'listed in details.fields';
+  const listed =
+    issues.length > MAX_REPORTED_ISSUES
+      ? `the first ${MAX_REPORTED_ISSUES} listed in details.fields`
+      : 'listed in details.fields';
   const message =
     issues.length === 1
       ? `Fix the /${endpoint} request body: ${path} ${problem}.`
@@ -185,13 +248,19 @@ function unknownBodyKeyProblem(endpoint: EngagementEndpoint, key: string): strin
       ? 'is accepted by /historical only; /totals always returns lifetime totals'
       : 'is accepted by /historical only; /28hr always covers the last 28 hours';
   }
-  const allowed = endpoint === 'historical' ? 'tweet_ids, engagement_types, groupings, start and end' : 'tweet_ids, engagement_types and groupings';
+  const allowed =
+    endpoint === 'historical'
+      ? 'tweet_ids, engagement_types, groupings, start and end'
+      : 'tweet_ids, engagement_types and groupings';
   return `is not a field of the request; the body takes only ${allowed}`;
 }
 
 function checkTweetIds(raw: unknown, issues: Issue[]): string[] {
   if (!Array.isArray(raw)) {
-    issues.push(['tweet_ids', raw === undefined ? 'is required: an array of tweet IDs as strings' : 'must be an array of tweet IDs as strings']);
+    issues.push([
+      'tweet_ids',
+      raw === undefined ? 'is required: an array of tweet IDs as strings' : 'must be an array of tweet IDs as strings',
+    ]);
     return [];
   }
   if (raw.length === 0) issues.push(['tweet_ids', 'must list at least one tweet ID']);
@@ -209,15 +278,26 @@ function checkTweetIds(raw: unknown, issues: Issue[]): string[] {
   return raw.slice() as string[];
 }
 
-function checkEngagementTypes(endpoint: EngagementEndpoint, rules: EndpointRules, raw: unknown, issues: Issue[]): string[] {
+function checkEngagementTypes(
+  endpoint: EngagementEndpoint,
+  rules: EndpointRules,
+  raw: unknown,
+  issues: Issue[],
+): string[] {
   if (!Array.isArray(raw)) {
-    issues.push(['engagement_types', `${raw === undefined ? 'is required' : 'must be an array'}: the metric names to report, such as ["impressions", "engagements"]`]);
+    issues.push([
+      'engagement_types',
+      `${raw === undefined ? 'is required' : 'must be an array'}: the metric names to report, such as ["impressions", "engagements"]`,
+    ]);
     return [];
   }
   if (raw.length === 0) issues.push(['engagement_types', 'must list at least one metric']);
   // More items than the endpoint has metrics cannot all be distinct metrics: refused before any is read.
   if (raw.length > rules.types.size) {
-    issues.push(['engagement_types', `lists ${raw.length} metrics, but /${endpoint} has only ${rules.types.size}; list each metric once`]);
+    issues.push([
+      'engagement_types',
+      `lists ${raw.length} metrics, but /${endpoint} has only ${rules.types.size}; list each metric once`,
+    ]);
     return [];
   }
   const firstIndex = new Map<string, number>();
@@ -260,14 +340,20 @@ function checkGroupings(
 ): Record<string, { group_by: string[] }> {
   const example = 'such as {"by_tweet": {"group_by": ["tweet.id", "engagement.type"]}}';
   if (!isObject(raw)) {
-    issues.push(['groupings', `${raw === undefined ? 'is required' : 'must be an object'}: 1 to ${MAX_GROUPINGS} named groupings, ${example}`]);
+    issues.push([
+      'groupings',
+      `${raw === undefined ? 'is required' : 'must be an object'}: 1 to ${MAX_GROUPINGS} named groupings, ${example}`,
+    ]);
     return {};
   }
   const names = Object.keys(raw);
   if (names.length === 0) issues.push(['groupings', `must contain at least one grouping, ${example}`]);
   if (names.length > MAX_GROUPINGS) {
     // Refused before any grouping is read.
-    issues.push(['groupings', `has ${names.length} groupings but X allows at most ${MAX_GROUPINGS} per request; drop or merge some`]);
+    issues.push([
+      'groupings',
+      `has ${names.length} groupings but X allows at most ${MAX_GROUPINGS} per request; drop or merge some`,
+    ]);
     return {};
   }
   const allowed = [...rules.groupBy].join(', ');
@@ -276,7 +362,8 @@ function checkGroupings(
   for (const name of names) {
     const path = groupingPath(name);
     // Each name becomes a root key of X's response.
-    if (name.length === 0) issues.push([path, 'has an empty name; name each grouping, as its name becomes a key of the response']);
+    if (name.length === 0)
+      issues.push([path, 'has an empty name; name each grouping, as its name becomes a key of the response']);
     const grouping = raw[name];
     if (!isObject(grouping)) {
       issues.push([path, 'must be an object {"group_by": [...]}']);
@@ -284,7 +371,8 @@ function checkGroupings(
     }
     // X documents no other key in a grouping; refusing them keeps a typo such as "groupBy" from reaching X.
     for (const key of Object.keys(grouping)) {
-      if (key !== 'group_by') issues.push([`${path}.${key}`, 'is not a field of a grouping; a grouping takes only group_by']);
+      if (key !== 'group_by')
+        issues.push([`${path}.${key}`, 'is not a field of a grouping; a grouping takes only group_by']);
     }
     const groupBy: unknown = grouping.group_by;
     const groupByPath = `${path}.group_by`;
@@ -319,7 +407,10 @@ function checkGroupings(
           'lists 4 values in an order X refuses; use ["tweet.id", "engagement.type", "engagement.day", "engagement.hour"] or ["engagement.type", "tweet.id", "engagement.day", "engagement.hour"]',
         ]);
       } else if (fourValuePath !== undefined) {
-        issues.push([groupByPath, `has 4 values, but X allows only one such grouping per request and ${fourValuePath} already has them`]);
+        issues.push([
+          groupByPath,
+          `has 4 values, but X allows only one such grouping per request and ${fourValuePath} already has them`,
+        ]);
       } else {
         fourValuePath = path;
       }
@@ -344,7 +435,11 @@ function checkTweetAge(req: EngagementRequest, nowMs: number): void {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Returns the widened window, or undefined when neither start nor end is given (X then serves the previous 4 weeks). */
-function checkHistoricalWindow(rawStart: unknown, rawEnd: unknown, nowMs: number): { start: string; end: string } | undefined {
+function checkHistoricalWindow(
+  rawStart: unknown,
+  rawEnd: unknown,
+  nowMs: number,
+): { start: string; end: string } | undefined {
   const hasStart = rawStart !== undefined;
   const hasEnd = rawEnd !== undefined;
   if (!hasStart && !hasEnd) return undefined;
@@ -363,7 +458,13 @@ function checkHistoricalWindow(rawStart: unknown, rawEnd: unknown, nowMs: number
     if (endMs === undefined) invalid.push('end');
     throw new InvalidDateRangeError(
       `${invalid.join(' and ')} must be a UTC date such as "2015-08-01" or a date-time with a zone such as "2016-02-10T17:00:00Z".`,
-      { rule: 'format', invalid, requestedStart: rawStart, requestedEnd: rawEnd, formats: ['YYYY-MM-DD', 'YYYY-MM-DDTHH:MM[:SS[.sss]]Z', 'YYYY-MM-DDTHH:MM[:SS[.sss]]±HH:MM'] },
+      {
+        rule: 'format',
+        invalid,
+        requestedStart: rawStart,
+        requestedEnd: rawEnd,
+        formats: ['YYYY-MM-DD', 'YYYY-MM-DDTHH:MM[:SS[.sss]]Z', 'YYYY-MM-DDTHH:MM[:SS[.sss]]±HH:MM'],
+      },
     );
   }
   // X widens to whole hours (12:24 → 12:00 for start, 08:37 → 09:00 for end), in UTC.
@@ -373,16 +474,25 @@ function checkHistoricalWindow(rawStart: unknown, rawEnd: unknown, nowMs: number
 
   // Judged as sent: an end before the start is a client's mistake even when widening would hide it.
   if (endMs < startMs) {
-    throw new InvalidDateRangeError(`end (${window.requestedEnd}) is before start (${window.requestedStart}); swap them or correct the dates.`, {
-      rule: 'end_before_start', ...window,
-    });
+    throw new InvalidDateRangeError(
+      `end (${window.requestedEnd}) is before start (${window.requestedStart}); swap them or correct the dates.`,
+      {
+        rule: 'end_before_start',
+        ...window,
+      },
+    );
   }
   // The end as sent, not widened: an end of "now" (or any time in the current hour) widens past now,
   // and X documents the widening itself, so only the sent end can be "in the future".
   if (endMs > nowMs) {
-    throw new InvalidDateRangeError(`end ${window.requestedEnd} is in the future, which /historical does not serve; use an end no later than now (${iso(nowMs)}).`, {
-      rule: 'end_not_in_future', ...window, latestEnd: iso(nowMs),
-    });
+    throw new InvalidDateRangeError(
+      `end ${window.requestedEnd} is in the future, which /historical does not serve; use an end no later than now (${iso(nowMs)}).`,
+      {
+        rule: 'end_not_in_future',
+        ...window,
+        latestEnd: iso(nowMs),
+      },
+    );
   }
   if (end - start > MAX_WINDOW_MS) {
     const hours = (end - start) / HOUR_MS;
@@ -397,10 +507,16 @@ function checkHistoricalWindow(rawStart: unknown, rawEnd: unknown, nowMs: number
   const yearAgo = Math.floor((nowMs - HISTORY_MS) / HOUR_MS) * HOUR_MS;
   const oldestMs = Math.max(EARLIEST_START_MS, yearAgo);
   if (start < oldestMs) {
-    const why = oldestMs === EARLIEST_START_MS ? 'X has no engagement data before 2014-09-01' : 'X serves only the last 365 days';
-    throw new InvalidDateRangeError(`start ${window.start} is earlier than the oldest start /historical serves (${why}); use a start on or after ${iso(oldestMs)}.`, {
-      rule: oldestMs === EARLIEST_START_MS ? 'oldest_start_2014_09_01' : 'max_age_365_days', ...window, oldestStart: iso(oldestMs),
-    });
+    const why =
+      oldestMs === EARLIEST_START_MS ? 'X has no engagement data before 2014-09-01' : 'X serves only the last 365 days';
+    throw new InvalidDateRangeError(
+      `start ${window.start} is earlier than the oldest start /historical serves (${why}); use a start on or after ${iso(oldestMs)}.`,
+      {
+        rule: oldestMs === EARLIEST_START_MS ? 'oldest_start_2014_09_01' : 'max_age_365_days',
+        ...window,
+        oldestStart: iso(oldestMs),
+      },
+    );
   }
   return { start: window.start, end: window.end };
 }
@@ -436,6 +552,14 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /** Date.UTC reads years 0–99 as 1900–1999; shifting by a whole 400-year cycle avoids that. */
-function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number, milli: number): number {
+function utcMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  milli: number,
+): number {
   return Date.UTC(year + 400, month - 1, day, hour, minute, second, milli) - DAYS_IN_400_YEARS * DAY_MS;
 }

@@ -58,6 +58,11 @@ export class UserContextRequiredError extends DomainError {
 
 export class HandleNotRegisteredError extends DomainError {
   constructor(ref: string) {
-    super(404, 'HANDLE_NOT_REGISTERED', `No handle "${ref}" is registered for this app; register its access token with POST /apps/:id/handles.`, { handle: ref });
+    super(
+      404,
+      'HANDLE_NOT_REGISTERED',
+      `No handle "${ref}" is registered for this app; register its access token with POST /apps/:id/handles.`,
+      { handle: ref },
+    );
   }
 }

@@ -23,13 +23,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class GatewayService {
-  constructor(private readonly credentials: CredentialsCache, private readonly contracts: ContractCache) {}
+  constructor(
+    private readonly credentials: CredentialsCache,
+    private readonly contracts: ContractCache,
+  ) {}
 
   async prepare(req: FastifyRequest, principal: AnyPrincipal): Promise<GatewayCall> {
     // One route per X endpoint (GatewayController): the route's last segment is the endpoint.
     const endpoint = String(req.routeOptions.url?.split('/').pop());
-    if (!isEngagementEndpoint(endpoint)) throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
-    const { app, handle } = isDropIn(principal) ? await this.dropInContext(req, principal) : await this.managedContext(req, principal);
+    if (!isEngagementEndpoint(endpoint))
+      throw new NotFoundError(`Engagement API endpoint /insights/engagement/${endpoint}`);
+    const { app, handle } = isDropIn(principal)
+      ? await this.dropInContext(req, principal)
+      : await this.managedContext(req, principal);
 
     // X takes JSON only. A form body parsed into the same shape would pass validation and then
     // reach X as form bytes (X: "Invalid or missing JSON"), counted for nothing.
@@ -80,7 +86,8 @@ export class GatewayService {
    */
   private async dropInContext(req: FastifyRequest, principal: DropInPrincipal): Promise<CallContext> {
     const appHeader = header(req, 'x-app-id')?.trim();
-    if (appHeader && appHeader !== principal.app.id) throw new ForbiddenError('These credentials belong to another app than the one X-App-Id names.');
+    if (appHeader && appHeader !== principal.app.id)
+      throw new ForbiddenError('These credentials belong to another app than the one X-App-Id names.');
     const ref = header(req, 'x-handle')?.trim();
     if (ref) {
       const named = principal.handle ? await this.credentials.handle(principal.app.id, ref) : null;
@@ -93,10 +100,14 @@ export class GatewayService {
   private appId(req: FastifyRequest, principal: Principal): string {
     const appHeader = header(req, 'x-app-id')?.trim();
     if (principal.role === 'client') {
-      if (appHeader && appHeader !== principal.appId) throw new ForbiddenError('This client key is bound to another app than the X-App-Id sent.');
+      if (appHeader && appHeader !== principal.appId)
+        throw new ForbiddenError('This client key is bound to another app than the X-App-Id sent.');
       return principal.appId!;
     }
-    if (!appHeader) throw new ValidationFailedError('An admin key must name the app to call for in the X-App-Id header.', { 'X-App-Id': 'required with an admin key' });
+    if (!appHeader)
+      throw new ValidationFailedError('An admin key must name the app to call for in the X-App-Id header.', {
+        'X-App-Id': 'required with an admin key',
+      });
     if (!UUID.test(appHeader)) throw new NotFoundError('App', appHeader);
     return appHeader;
   }

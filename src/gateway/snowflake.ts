@@ -46,7 +46,9 @@ export function tweetCreatedAt(id: string): Date {
 export function tweetIdAt(time: Date | number): string {
   const ms = typeof time === 'number' ? time : time.getTime();
   if (!Number.isInteger(ms) || ms < TWITTER_EPOCH_MS) {
-    throw new RangeError(`No snowflake Tweet ID exists for ${String(time)}: the snowflake epoch is ${new Date(TWITTER_EPOCH_MS).toISOString()}.`);
+    throw new RangeError(
+      `No snowflake Tweet ID exists for ${String(time)}: the snowflake epoch is ${new Date(TWITTER_EPOCH_MS).toISOString()}.`,
+    );
   }
   return ((BigInt(ms) - TWITTER_EPOCH) << TIMESTAMP_SHIFT).toString();
 }

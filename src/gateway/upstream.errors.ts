@@ -10,14 +10,22 @@ export abstract class UpstreamError extends DomainError {
 export class UpstreamUnreachableError extends UpstreamError {
   readonly outcome = 'unreachable' as const;
   constructor(reason: string) {
-    super(502, 'UPSTREAM_UNREACHABLE', `X could not be reached (${reason}); nothing was sent, so nothing was counted. Retry later.`);
+    super(
+      502,
+      'UPSTREAM_UNREACHABLE',
+      `X could not be reached (${reason}); nothing was sent, so nothing was counted. Retry later.`,
+    );
   }
 }
 
 export class UpstreamTimeoutError extends UpstreamError {
   readonly outcome = 'timeout' as const;
   constructor(timeoutMs: number) {
-    super(504, 'UPSTREAM_TIMEOUT', `X did not answer within ${timeoutMs} ms. The request may have reached X, so it counts.`);
+    super(
+      504,
+      'UPSTREAM_TIMEOUT',
+      `X did not answer within ${timeoutMs} ms. The request may have reached X, so it counts.`,
+    );
   }
 }
 
@@ -25,6 +33,10 @@ export class UpstreamTimeoutError extends UpstreamError {
 export class UpstreamFailedError extends UpstreamError {
   readonly outcome = 'failed' as const;
   constructor(reason: string) {
-    super(502, 'UPSTREAM_FAILED', `The connection to X broke before its answer arrived (${reason}). The request may have reached X, so it counts.`);
+    super(
+      502,
+      'UPSTREAM_FAILED',
+      `The connection to X broke before its answer arrived (${reason}). The request may have reached X, so it counts.`,
+    );
   }
 }

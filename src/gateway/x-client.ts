@@ -8,7 +8,16 @@ import { UpstreamError, UpstreamFailedError, UpstreamTimeoutError, UpstreamUnrea
 import { XSigner } from './x-signer';
 
 /** Errors raised before a single byte of the request could leave: X cannot have seen (or billed) it. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_INVALID_URL',
+]);
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 /** Enough for every call in flight at once at this process's throughput without queueing for a socket. */
 const CONNECTIONS = 256;
@@ -36,7 +45,12 @@ export class XClient implements OnApplicationShutdown {
     const prefix = base.pathname.replace(/\/+$/, '');
     const timeout = config.upstreamTimeoutMs;
     // UPSTREAM_TIMEOUT_MS bounds the wait for X's answer and each pause in its body.
-    this.pool = new Pool(base.origin, { connections: CONNECTIONS, headersTimeout: timeout, bodyTimeout: timeout, connect: { timeout: Math.min(timeout, 10_000) } });
+    this.pool = new Pool(base.origin, {
+      connections: CONNECTIONS,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connect: { timeout: Math.min(timeout, 10_000) },
+    });
     this.targets = Object.fromEntries(
       ENGAGEMENT_ENDPOINTS.map((e) => {
         const path = `${prefix}/insights/engagement/${e}`;
@@ -47,7 +61,9 @@ export class XClient implements OnApplicationShutdown {
 
   async send(call: GatewayCall): Promise<UpstreamAnswer> {
     const target = this.targets[call.request.endpoint];
-    const authorization = call.handle ? this.signer.oauth(target.encodedUri, call.app, call.handle) : this.signer.bearer(call.app);
+    const authorization = call.handle
+      ? this.signer.oauth(target.encodedUri, call.app, call.handle)
+      : this.signer.bearer(call.app);
     const started = performance.now();
     try {
       const res = await this.pool.request({
@@ -81,7 +97,8 @@ export class XClient implements OnApplicationShutdown {
   private classify(e: Error & { code?: string }): UpstreamError {
     const code = e.code ?? '';
     if (TIMED_OUT.has(code)) return new UpstreamTimeoutError(this.config.upstreamTimeoutMs);
-    if (NOT_SENT.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) return new UpstreamUnreachableError(code || e.message);
+    if (NOT_SENT.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT'))
+      return new UpstreamUnreachableError(code || e.message);
     return new UpstreamFailedError(code || e.message);
   }
 }

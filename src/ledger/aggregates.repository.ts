@@ -9,7 +9,12 @@ export const NO_APP = '00000000-0000-0000-0000-000000000000';
 /** Where a policy's counting order looks: the instant a handle was counted, and the app whose call counted it. */
 const COUNTED: Record<CountPolicy, { at: string; app: string; slotColumn: string; where: string }> = {
   attempted: { at: 'first_seen_at', app: 'first_app_id', slotColumn: 'first_seen', where: 'true' },
-  confirmed: { at: 'confirmed_at', app: 'confirmed_app_id', slotColumn: 'confirmed', where: 'confirmed_at IS NOT NULL' },
+  confirmed: {
+    at: 'confirmed_at',
+    app: 'confirmed_app_id',
+    slotColumn: 'confirmed',
+    where: 'confirmed_at IS NOT NULL',
+  },
 };
 
 /**
@@ -17,7 +22,8 @@ const COUNTED: Record<CountPolicy, { at: string; app: string; slotColumn: string
  * counted after it is overage. `all`: an allowance of 0 (every counted handle is overage);
  * `none`: the count has not passed the allowance.
  */
-export type OverageBoundary = { kind: 'none' } | { kind: 'all' } | { kind: 'after'; slot: Date; at: string; userId: string };
+export type OverageBoundary =
+  { kind: 'none' } | { kind: 'all' } | { kind: 'after'; slot: Date; at: string; userId: string };
 
 export interface AppActivity {
   appId: string;
@@ -46,7 +52,12 @@ export class AggregatesRepository {
   }
 
   /** Handles counted per 15-minute slot, in slot order (slots with none left out). */
-  async countedPerSlot(contractId: string, periodStart: Date, policy: CountPolicy, m?: EntityManager): Promise<{ slot: Date; n: number }[]> {
+  async countedPerSlot(
+    contractId: string,
+    periodStart: Date,
+    policy: CountPolicy,
+    m?: EntityManager,
+  ): Promise<{ slot: Date; n: number }[]> {
     return (m ?? this.ds).query(
       `SELECT slot, sum(${COUNTED[policy].slotColumn})::int AS n FROM period_activity
         WHERE contract_id = $1 AND period_start = $2 GROUP BY slot HAVING sum(${COUNTED[policy].slotColumn}) <> 0 ORDER BY slot`,
@@ -55,7 +66,13 @@ export class AggregatesRepository {
   }
 
   /** The slot counts locate the boundary's slot; within it, the handle set's index the exact handle. */
-  async overageBoundary(contractId: string, periodStart: Date, policy: CountPolicy, allowance: number, m?: EntityManager): Promise<OverageBoundary> {
+  async overageBoundary(
+    contractId: string,
+    periodStart: Date,
+    policy: CountPolicy,
+    allowance: number,
+    m?: EntityManager,
+  ): Promise<OverageBoundary> {
     if (allowance <= 0) return { kind: 'all' };
     let before = 0;
     for (const s of await this.countedPerSlot(contractId, periodStart, policy, m)) {
@@ -67,7 +84,10 @@ export class AggregatesRepository {
             ORDER BY ${c.at}, user_id OFFSET $4 LIMIT 1`,
           [contractId, periodStart, s.slot, allowance - before - 1],
         );
-        if (!row) throw new Error(`ledger aggregates disagree with the handle set of ${contractId} ${periodStart.toISOString()} at ${s.slot.toISOString()}`);
+        if (!row)
+          throw new Error(
+            `ledger aggregates disagree with the handle set of ${contractId} ${periodStart.toISOString()} at ${s.slot.toISOString()}`,
+          );
         return { kind: 'after', slot: s.slot, at: row.at, userId: row.user_id };
       }
       before += s.n;
@@ -76,9 +96,16 @@ export class AggregatesRepository {
   }
 
   /** Overage handles per app (the app whose call counted them). */
-  async overagePerApp(contractId: string, periodStart: Date, policy: CountPolicy, b: OverageBoundary, m?: EntityManager): Promise<Map<string, number>> {
+  async overagePerApp(
+    contractId: string,
+    periodStart: Date,
+    policy: CountPolicy,
+    b: OverageBoundary,
+    m?: EntityManager,
+  ): Promise<Map<string, number>> {
     if (b.kind === 'none') return new Map();
-    if (b.kind === 'all') return new Map((await this.perApp(contractId, periodStart, policy, m)).map((a) => [a.appId, a.counted]));
+    if (b.kind === 'all')
+      return new Map((await this.perApp(contractId, periodStart, policy, m)).map((a) => [a.appId, a.counted]));
     const c = COUNTED[policy];
     const rows: { app_id: string; n: number }[] = await (m ?? this.ds).query(
       `SELECT app_id, sum(n)::int AS n FROM (

@@ -5,8 +5,10 @@ import { Roles } from '../auth/roles.decorator';
 import { CallLogService } from './call-log.service';
 
 class CallLogMaintenanceDto {
-  @ApiProperty({ type: [String], example: ['2027_02'], description: 'Partitions created (YYYY_MM).' }) created: string[];
-  @ApiProperty({ type: [String], example: ['2024_10'], description: 'Partitions dropped (YYYY_MM).' }) dropped: string[];
+  @ApiProperty({ type: [String], example: ['2027_02'], description: 'Partitions created (YYYY_MM).' })
+  created: string[];
+  @ApiProperty({ type: [String], example: ['2024_10'], description: 'Partitions dropped (YYYY_MM).' })
+  dropped: string[];
 }
 
 @ApiTags('admin')
@@ -20,7 +22,8 @@ export class CallLogController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'maintainCallLog',
-    summary: "Runs the call log's maintenance now (the scheduler runs it hourly): partitions made ahead, months past CALL_LOG_RETENTION_MONTHS whose periods are closed dropped.",
+    summary:
+      "Runs the call log's maintenance now (the scheduler runs it hourly): partitions made ahead, months past CALL_LOG_RETENTION_MONTHS whose periods are closed dropped.",
   })
   @ApiOkResponse({ type: CallLogMaintenanceDto })
   @ApiErrors()

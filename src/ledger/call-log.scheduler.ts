@@ -9,7 +9,10 @@ export class CallLogScheduler {
   private readonly logger = new Logger('CallLogScheduler');
   private running = false;
 
-  constructor(private readonly callLog: CallLogService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly callLog: CallLogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Interval(3_600_000)
   async run(): Promise<void> {

@@ -17,7 +17,10 @@ const MONTHS_AHEAD = 2;
 export class CallLogService implements OnApplicationBootstrap {
   private readonly logger = new Logger('CallLog');
 
-  constructor(@InjectDataSource() private readonly ds: DataSource, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** At start-up too, so an instance that runs no scheduler still finds this month's partition. */
   async onApplicationBootstrap(): Promise<void> {
@@ -41,7 +44,9 @@ export class CallLogService implements OnApplicationBootstrap {
    * gateway's inserts into the current month; the detached table is then dropped on its own.
    */
   async dropExpired(now = new Date()): Promise<string[]> {
-    const keepFrom = DateTime.fromJSDate(now, { zone: 'utc' }).startOf('month').minus({ months: this.config.callLogRetentionMonths });
+    const keepFrom = DateTime.fromJSDate(now, { zone: 'utc' })
+      .startOf('month')
+      .minus({ months: this.config.callLogRetentionMonths });
     const dropped: string[] = [];
     for (const p of await this.partitions()) {
       if (p.to.getTime() > keepFrom.toMillis()) continue;
@@ -51,7 +56,9 @@ export class CallLogService implements OnApplicationBootstrap {
       }
       await this.ds.query(`ALTER TABLE calls DETACH PARTITION ${quoteIdent(p.name)} CONCURRENTLY`);
       await this.ds.query(`DROP TABLE ${quoteIdent(p.name)}`);
-      this.logger.log(`dropped ${p.name} (calls of ${p.from.toISOString().slice(0, 7)}, past ${this.config.callLogRetentionMonths} months)`);
+      this.logger.log(
+        `dropped ${p.name} (calls of ${p.from.toISOString().slice(0, 7)}, past ${this.config.callLogRetentionMonths} months)`,
+      );
       dropped.push(p.name);
     }
     return dropped;

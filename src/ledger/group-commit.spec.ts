@@ -46,10 +46,14 @@ describe('GroupCommitter', () => {
 
   it('with a linger, items submitted over a few milliseconds share one batch', async () => {
     const batches: number[][] = [];
-    const gc = new GroupCommitter<number, number>(async (items) => {
-      batches.push(items);
-      return items;
-    }, 500, 50);
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items;
+      },
+      500,
+      50,
+    );
     const first = gc.submit(1);
     await new Promise((r) => setTimeout(r, 5));
     const second = gc.submit(2);
@@ -71,10 +75,15 @@ describe('GroupCommitter', () => {
   it('with maxQueued, refuses at once an item that would wait behind that many, and takes items again once they are written', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const gc = new GroupCommitter<number, number>(async (items) => {
-      await gate;
-      return items;
-    }, 500, 0, 2);
+    const gc = new GroupCommitter<number, number>(
+      async (items) => {
+        await gate;
+        return items;
+      },
+      500,
+      0,
+      2,
+    );
     const first = gc.submit(1);
     await new Promise((r) => setImmediate(r)); // 1 is being written: not waiting
     const waiting = [gc.submit(2), gc.submit(3)];

@@ -2,7 +2,11 @@ import { DomainError } from '../common/errors';
 
 export class LedgerUnavailableError extends DomainError {
   constructor() {
-    super(503, 'LEDGER_UNAVAILABLE', 'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.');
+    super(
+      503,
+      'LEDGER_UNAVAILABLE',
+      'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.',
+    );
   }
 }
 

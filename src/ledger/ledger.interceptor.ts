@@ -27,7 +27,10 @@ import { CallOutcome, PendingCall } from './ledger.types';
  */
 @Injectable()
 export class LedgerInterceptor implements NestInterceptor {
-  constructor(private readonly ledger: LedgerService, private readonly x: XClient) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly x: XClient,
+  ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler<GatewayCall>): Observable<void> {
     const http = ctx.switchToHttp();
@@ -66,9 +69,23 @@ function hungUp(req: GatewayRequest): boolean {
 }
 
 function answered(call: PendingCall, a: UpstreamAnswer): CallOutcome {
-  return { call, outcome: 'answered', status: a.status, latencyMs: a.latencyMs, rateLimit: a.rateLimit, answeredAt: a.answeredAt };
+  return {
+    call,
+    outcome: 'answered',
+    status: a.status,
+    latencyMs: a.latencyMs,
+    rateLimit: a.rateLimit,
+    answeredAt: a.answeredAt,
+  };
 }
 
 function noAnswer(call: PendingCall, e: UpstreamError): CallOutcome {
-  return { call, outcome: e.outcome, status: null, latencyMs: e.latencyMs, rateLimit: { limit: null, remaining: null }, answeredAt: new Date() };
+  return {
+    call,
+    outcome: e.outcome,
+    status: null,
+    latencyMs: e.latencyMs,
+    rateLimit: { limit: null, remaining: null },
+    answeredAt: new Date(),
+  };
 }

@@ -10,7 +10,14 @@ import { UnsettledConfirmations } from './unsettled-confirmations';
 @Module({
   controllers: [CallLogController],
   // LedgerInterceptor is the gateway's (GatewayModule provides it): it needs the gateway's XClient.
-  providers: [LedgerRepository, AggregatesRepository, CallLogService, CallLogScheduler, LedgerService, UnsettledConfirmations],
+  providers: [
+    LedgerRepository,
+    AggregatesRepository,
+    CallLogService,
+    CallLogScheduler,
+    LedgerService,
+    UnsettledConfirmations,
+  ],
   exports: [LedgerService, LedgerRepository, AggregatesRepository, CallLogService],
 })
 export class LedgerModule {}

@@ -43,7 +43,11 @@ export class LedgerRepository {
   writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
     if (!calls.some((c) => c.block && c.userId !== null)) {
       return this.transaction(async (db) => {
-        const counted = await db.query<CountedHandle>({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(calls, true) });
+        const counted = await db.query<CountedHandle>({
+          name: 'ledger_count_calls',
+          text: SQL.COUNT_CALLS,
+          values: countingColumns(calls, true),
+        });
         const metering = meteringOf(calls, counted.rows);
         return calls.map((c) => ({ ok: true as const, metering: metering.get(c) ?? null }));
       }, false);
@@ -53,7 +57,11 @@ export class LedgerRepository {
       const results = await this.decideBlocked(db, calls, locked);
       const admitted = calls.filter((_, i) => results[i].ok);
       if (!admitted.length) return results;
-      const counted = await db.query<CountedHandle>({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(admitted, true) });
+      const counted = await db.query<CountedHandle>({
+        name: 'ledger_count_calls',
+        text: SQL.COUNT_CALLS,
+        values: countingColumns(admitted, true),
+      });
       const metering = meteringOf(admitted, counted.rows);
       return results.map((r, i) => (r.ok ? { ok: true as const, metering: metering.get(calls[i]) ?? null } : r));
     });
@@ -61,7 +69,9 @@ export class LedgerRepository {
 
   /** Creates and locks the batch's (contract, period) counter rows, in one order for every writer. */
   private async lockCounters(db: PoolClient, calls: PendingCall[]): Promise<CounterLock[]> {
-    const periods = sortedPeriods(calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
+    const periods = sortedPeriods(
+      calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })),
+    );
     const byKey = new Map(calls.map((c) => [periodKey(c.contractId, c.period.start.toISOString()), c.period]));
     const locked = await db.query<CounterLock>({
       name: 'ledger_lock_counters',
@@ -77,15 +87,28 @@ export class LedgerRepository {
   }
 
   /** `block` contracts: a handle new to the period is admitted only while the count is under the allowance. */
-  private async decideBlocked(db: PoolClient, calls: PendingCall[], locked: CounterLock[]): Promise<WriteAheadResult[]> {
+  private async decideBlocked(
+    db: PoolClient,
+    calls: PendingCall[],
+    locked: CounterLock[],
+  ): Promise<WriteAheadResult[]> {
     const results: WriteAheadResult[] = calls.map(() => ({ ok: true, metering: null }));
     const blocking = calls.filter((c) => c.block && c.userId !== null);
     if (!blocking.length) return results;
-    const room = new Map(locked.map((r) => [periodKey(r.contract_id, r.period_start.toISOString()), { count: r.attempted_handles, allowance: r.allowance }]));
+    const room = new Map(
+      locked.map((r) => [
+        periodKey(r.contract_id, r.period_start.toISOString()),
+        { count: r.attempted_handles, allowance: r.allowance },
+      ]),
+    );
     const existing = await db.query<{ contract_id: string; period_start: Date; user_id: string }>({
       name: 'ledger_existing_handles',
       text: SQL.EXISTING_HANDLES,
-      values: [blocking.map((c) => c.contractId), blocking.map((c) => c.period.start.toISOString()), blocking.map((c) => c.userId)],
+      values: [
+        blocking.map((c) => c.contractId),
+        blocking.map((c) => c.period.start.toISOString()),
+        blocking.map((c) => c.userId),
+      ],
     });
     const known = new Set(existing.rows.map((r) => handleKey(r.contract_id, r.period_start.toISOString(), r.user_id)));
     calls.forEach((c, i) => {
@@ -127,7 +150,8 @@ export class LedgerRepository {
   /** Creates the call log's partitions for the months of these instants, where missing. */
   async ensureCallPartitions(ats: Date[]): Promise<void> {
     const months = [...new Set(ats.map((d) => `${d.toISOString().slice(0, 7)}-01`))];
-    if (months.length) await this.pool.query({ name: 'ledger_ensure_partitions', text: SQL.ENSURE_CALL_PARTITIONS, values: [months] });
+    if (months.length)
+      await this.pool.query({ name: 'ledger_ensure_partitions', text: SQL.ENSURE_CALL_PARTITIONS, values: [months] });
   }
 
   private importSlice(contractId: string, calls: ImportedCall[]): Promise<number> {
@@ -138,8 +162,16 @@ export class LedgerRepository {
       const logged = await db.query({
         name: 'ledger_log_imported',
         text: SQL.LOG_IMPORTED_CALLS,
-        values: [contractId, calls.map((c) => c.id), calls.map((c) => c.at.toISOString()), calls.map((c) => c.period.start.toISOString()),
-          calls.map((c) => c.endpoint), calls.map((c) => c.userId), calls.map((c) => c.externalId), calls.map((c) => c.status)],
+        values: [
+          contractId,
+          calls.map((c) => c.id),
+          calls.map((c) => c.at.toISOString()),
+          calls.map((c) => c.period.start.toISOString()),
+          calls.map((c) => c.endpoint),
+          calls.map((c) => c.userId),
+          calls.map((c) => c.externalId),
+          calls.map((c) => c.status),
+        ],
       });
       const fresh = new Set(logged.rows.map((r: { external_id: string }) => r.external_id));
       const added = calls.filter((c) => fresh.has(c.externalId));
@@ -150,7 +182,9 @@ export class LedgerRepository {
         values: [contractId, added.map((c) => c.period.start.toISOString()), added.map((c) => c.at.toISOString())],
       });
       await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(added, false) });
-      const confirmed = distinctHandles(added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })));
+      const confirmed = distinctHandles(
+        added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })),
+      );
       if (confirmed.length) await this.confirm(db, confirmed);
       return added.length;
     });
@@ -167,22 +201,52 @@ export class LedgerRepository {
    * one statement; only a first 2xx or an unreachable X takes the counter locks.
    */
   async writeOutcomes(outcomes: CallOutcome[]): Promise<void> {
-    const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o))).filter((c) => !this.isConfirmed(c));
+    const confirms = distinctHandles(outcomes.filter((o) => o.call.userId !== null && isConfirmed(o))).filter(
+      (c) => !this.isConfirmed(c),
+    );
     const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
     if (!confirms.length && !unsent.length) {
-      await this.pool.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: outcomeValues(outcomes) });
+      await this.pool.query({
+        name: 'ledger_write_outcomes_only',
+        text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS,
+        values: outcomeValues(outcomes),
+      });
       return;
     }
     await this.transaction(async (db) => {
-      const periods = sortedPeriods([...confirms, ...unsent.map((o) => o.call)].map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
-      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      const periods = sortedPeriods(
+        [...confirms, ...unsent.map((o) => o.call)].map((c) => ({
+          contractId: c.contractId,
+          start: c.period.start.toISOString(),
+        })),
+      );
+      await db.query({
+        name: 'ledger_lock_for_outcomes',
+        text: SQL.LOCK_COUNTERS_FOR_OUTCOMES,
+        values: [periods.map((p) => p.contractId), periods.map((p) => p.start)],
+      });
       // Only calls still `sent` are uncounted: a retry of a batch whose commit went through must not uncount them twice.
       const stillSent = unsent.length
-        ? new Set((await db.query<{ id: string }>({ name: 'ledger_still_sent', text: SQL.STILL_SENT, values: [unsent.map((o) => o.call.id)] })).rows.map((r) => r.id))
+        ? new Set(
+            (
+              await db.query<{ id: string }>({
+                name: 'ledger_still_sent',
+                text: SQL.STILL_SENT,
+                values: [unsent.map((o) => o.call.id)],
+              })
+            ).rows.map((r) => r.id),
+          )
         : new Set<string>();
-      await db.query({ name: 'ledger_write_outcomes_only', text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, values: outcomeValues(outcomes) });
+      await db.query({
+        name: 'ledger_write_outcomes_only',
+        text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS,
+        values: outcomeValues(outcomes),
+      });
       if (confirms.length) await this.confirm(db, confirms);
-      await this.uncount(db, unsent.filter((o) => stillSent.has(o.call.id)));
+      await this.uncount(
+        db,
+        unsent.filter((o) => stillSent.has(o.call.id)),
+      );
     });
     this.rememberConfirmed(confirms);
   }
@@ -193,11 +257,32 @@ export class LedgerRepository {
    */
   async confirmUnsettled(olderThanMs: number): Promise<number> {
     return this.transaction(async (db) => {
-      const rows = (await db.query<{ contract_id: string; period_start: Date; user_id: string; at: Date; app_id: string | null }>(SQL.UNSETTLED_CONFIRMATIONS, [`${olderThanMs} milliseconds`])).rows;
+      const rows = (
+        await db.query<{ contract_id: string; period_start: Date; user_id: string; at: Date; app_id: string | null }>(
+          SQL.UNSETTLED_CONFIRMATIONS,
+          [`${olderThanMs} milliseconds`],
+        )
+      ).rows;
       if (!rows.length) return 0;
-      const periods = sortedPeriods(rows.map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString() })));
-      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
-      await db.query({ name: 'ledger_confirm_handles', text: SQL.CONFIRM_HANDLES, values: [rows.map((r) => r.contract_id), rows.map((r) => r.period_start), rows.map((r) => r.user_id), rows.map((r) => r.at), rows.map((r) => r.app_id)] });
+      const periods = sortedPeriods(
+        rows.map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString() })),
+      );
+      await db.query({
+        name: 'ledger_lock_for_outcomes',
+        text: SQL.LOCK_COUNTERS_FOR_OUTCOMES,
+        values: [periods.map((p) => p.contractId), periods.map((p) => p.start)],
+      });
+      await db.query({
+        name: 'ledger_confirm_handles',
+        text: SQL.CONFIRM_HANDLES,
+        values: [
+          rows.map((r) => r.contract_id),
+          rows.map((r) => r.period_start),
+          rows.map((r) => r.user_id),
+          rows.map((r) => r.at),
+          rows.map((r) => r.app_id),
+        ],
+      });
       return rows.length;
     });
   }
@@ -211,7 +296,13 @@ export class LedgerRepository {
     await db.query({
       name: 'ledger_confirm_handles',
       text: SQL.CONFIRM_HANDLES,
-      values: [handles.map((c) => c.contractId), handles.map((c) => c.period.start.toISOString()), handles.map((c) => c.userId), handles.map((c) => c.at.toISOString()), handles.map((c) => c.appId)],
+      values: [
+        handles.map((c) => c.contractId),
+        handles.map((c) => c.period.start.toISOString()),
+        handles.map((c) => c.userId),
+        handles.map((c) => c.at.toISOString()),
+        handles.map((c) => c.appId),
+      ],
     });
   }
 
@@ -230,7 +321,11 @@ export class LedgerRepository {
   private async uncountHandles(db: PoolClient, rows: UncountedHandle[]): Promise<void> {
     if (!rows.length) return;
     const cols = [rows.map((r) => r.contractId), rows.map((r) => r.start), rows.map((r) => r.userId)];
-    await db.query({ name: 'ledger_uncount_unsent', text: SQL.UNCOUNT_UNSENT, values: [...cols, rows.map((r) => r.n)] });
+    await db.query({
+      name: 'ledger_uncount_unsent',
+      text: SQL.UNCOUNT_UNSENT,
+      values: [...cols, rows.map((r) => r.n)],
+    });
     await db.query({ name: 'ledger_drop_unsent', text: SQL.DROP_UNSENT_HANDLES, values: cols });
   }
 
@@ -243,8 +338,14 @@ export class LedgerRepository {
   async forget(calls: PendingCall[], backendPids: number[]): Promise<number> {
     if (backendPids.length) await this.endBackends(backendPids);
     return this.transaction(async (db) => {
-      const periods = sortedPeriods(calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })));
-      await db.query({ name: 'ledger_lock_for_outcomes', text: SQL.LOCK_COUNTERS_FOR_OUTCOMES, values: [periods.map((p) => p.contractId), periods.map((p) => p.start)] });
+      const periods = sortedPeriods(
+        calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })),
+      );
+      await db.query({
+        name: 'ledger_lock_for_outcomes',
+        text: SQL.LOCK_COUNTERS_FOR_OUTCOMES,
+        values: [periods.map((p) => p.contractId), periods.map((p) => p.start)],
+      });
       const gone = await db.query<{ contract_id: string; period_start: Date; user_id: string | null; n: number }>({
         name: 'ledger_forget_calls',
         text: SQL.FORGET_CALLS,
@@ -252,7 +353,9 @@ export class LedgerRepository {
       });
       await this.uncountHandles(
         db,
-        gone.rows.filter((r) => r.user_id !== null).map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString(), userId: r.user_id!, n: r.n })),
+        gone.rows
+          .filter((r) => r.user_id !== null)
+          .map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString(), userId: r.user_id!, n: r.n })),
       );
       return gone.rows.reduce((sum, r) => sum + r.n, 0);
     });
@@ -266,7 +369,11 @@ export class LedgerRepository {
   private async endBackends(pids: number[]): Promise<void> {
     await this.pool.query({ name: 'ledger_end_backends', text: SQL.END_BACKENDS, values: [pids] });
     for (let i = 0; i < 100; i++) {
-      const alive = await this.pool.query<{ n: number }>({ name: 'ledger_backends_alive', text: SQL.BACKENDS_ALIVE, values: [pids] });
+      const alive = await this.pool.query<{ n: number }>({
+        name: 'ledger_backends_alive',
+        text: SQL.BACKENDS_ALIVE,
+        values: [pids],
+      });
       if (alive.rows[0].n === 0) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -306,7 +413,13 @@ function meteringOf(calls: PendingCall[], rows: CountedHandle[]): Map<PendingCal
     if (c.userId === null) continue;
     const r = byHandle.get(handleKey(c.contractId, c.period.start.toISOString(), c.userId));
     if (!r) continue;
-    out.set(c, { handleNew: r.r_inserted, wasConfirmed: r.r_was_confirmed, attempted: r.r_attempted, confirmed: r.r_confirmed, allowance: r.r_allowance });
+    out.set(c, {
+      handleNew: r.r_inserted,
+      wasConfirmed: r.r_was_confirmed,
+      attempted: r.r_attempted,
+      confirmed: r.r_confirmed,
+      allowance: r.r_allowance,
+    });
     // Later calls of this batch for the same handle found it in the set.
     r.r_inserted = false;
   }
@@ -318,7 +431,10 @@ export const IMPORT_SLICE = 200;
 
 /** A ledger write that failed (its `cause`), with the server process that ran it. */
 export class LedgerWriteError extends Error {
-  constructor(cause: Error, readonly backendPid: number | null) {
+  constructor(
+    cause: Error,
+    readonly backendPid: number | null,
+  ) {
     super(cause.message, { cause });
   }
 }
@@ -329,12 +445,16 @@ export class LedgerWriteError extends Error {
  * statement, so repeats are summed here), one row per period.
  */
 function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
-  const handles = new Map<string, { contractId: string; start: string; userId: string; screenName: string | null; first: Date; last: Date; n: number }>();
+  const handles = new Map<
+    string,
+    { contractId: string; start: string; userId: string; screenName: string | null; first: Date; last: Date; n: number }
+  >();
   const perPeriod = new Map<string, { contractId: string; start: string; period: PendingCall['period']; n: number }>();
   for (const c of calls) {
     const start = c.period.start.toISOString();
     const pk = periodKey(c.contractId, start);
-    const p = perPeriod.get(pk) ?? perPeriod.set(pk, { contractId: c.contractId, start, period: c.period, n: 0 }).get(pk)!;
+    const p =
+      perPeriod.get(pk) ?? perPeriod.set(pk, { contractId: c.contractId, start, period: c.period, n: 0 }).get(pk)!;
     p.n++;
     if (c.userId === null) continue;
     const hk = handleKey(c.contractId, start, c.userId);
@@ -346,17 +466,41 @@ function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
         h.last = c.at;
         h.screenName = c.screenName;
       }
-    } else handles.set(hk, { contractId: c.contractId, start, userId: c.userId, screenName: c.screenName, first: c.at, last: c.at, n: 1 });
+    } else
+      handles.set(hk, {
+        contractId: c.contractId,
+        start,
+        userId: c.userId,
+        screenName: c.screenName,
+        first: c.at,
+        last: c.at,
+        n: 1,
+      });
   }
   const logged = log ? calls : [];
   const hs = [...handles.values()];
   const ps = [...perPeriod.values()];
   return [
-    logged.map((c) => c.id), logged.map((c) => c.at.toISOString()), logged.map((c) => c.contractId), logged.map((c) => c.appId),
-    logged.map((c) => c.period.start.toISOString()), logged.map((c) => c.endpoint), logged.map((c) => c.userId), logged.map((c) => c.tweetCount),
-    hs.map((h) => h.contractId), hs.map((h) => h.start), hs.map((h) => h.userId), hs.map((h) => h.screenName),
-    hs.map((h) => h.first.toISOString()), hs.map((h) => h.last.toISOString()), hs.map((h) => h.n),
-    ps.map((p) => p.contractId), ps.map((p) => p.start), ps.map((p) => p.period.end.toISOString()), ps.map((p) => p.period.key), ps.map((p) => p.n),
+    logged.map((c) => c.id),
+    logged.map((c) => c.at.toISOString()),
+    logged.map((c) => c.contractId),
+    logged.map((c) => c.appId),
+    logged.map((c) => c.period.start.toISOString()),
+    logged.map((c) => c.endpoint),
+    logged.map((c) => c.userId),
+    logged.map((c) => c.tweetCount),
+    hs.map((h) => h.contractId),
+    hs.map((h) => h.start),
+    hs.map((h) => h.userId),
+    hs.map((h) => h.screenName),
+    hs.map((h) => h.first.toISOString()),
+    hs.map((h) => h.last.toISOString()),
+    hs.map((h) => h.n),
+    ps.map((p) => p.contractId),
+    ps.map((p) => p.start),
+    ps.map((p) => p.period.end.toISOString()),
+    ps.map((p) => p.period.key),
+    ps.map((p) => p.n),
   ];
 }
 
@@ -366,7 +510,14 @@ function outcomeValues(outcomes: CallOutcome[]): unknown[] {
 }
 
 function outcomeColumns(outcomes: CallOutcome[]): unknown[] {
-  return [outcomes.map((o) => o.call.id), outcomes.map((o) => o.outcome), outcomes.map((o) => o.status), outcomes.map((o) => o.latencyMs), outcomes.map((o) => o.rateLimit.limit), outcomes.map((o) => o.rateLimit.remaining)];
+  return [
+    outcomes.map((o) => o.call.id),
+    outcomes.map((o) => o.outcome),
+    outcomes.map((o) => o.status),
+    outcomes.map((o) => o.latencyMs),
+    outcomes.map((o) => o.rateLimit.limit),
+    outcomes.map((o) => o.rateLimit.remaining),
+  ];
 }
 
 /** Each app's latest x-per-minute-* of the batch (none: empty arrays, the upsert does nothing). */
@@ -378,7 +529,12 @@ function rateLimitColumns(outcomes: CallOutcome[]): unknown[] {
     if (!prev || prev.answeredAt <= o.answeredAt) latest.set(o.call.appId, o);
   }
   const rows = [...latest.values()];
-  return [rows.map((o) => o.call.appId), rows.map((o) => o.rateLimit.limit), rows.map((o) => o.rateLimit.remaining), rows.map((o) => o.answeredAt.toISOString())];
+  return [
+    rows.map((o) => o.call.appId),
+    rows.map((o) => o.rateLimit.limit),
+    rows.map((o) => o.rateLimit.remaining),
+    rows.map((o) => o.answeredAt.toISOString()),
+  ];
 }
 
 function isConfirmed(o: CallOutcome): boolean {
@@ -387,11 +543,25 @@ function isConfirmed(o: CallOutcome): boolean {
 
 function sortedPeriods(ps: PeriodRef[]): PeriodRef[] {
   const unique = new Map(ps.map((p) => [periodKey(p.contractId, p.start), p]));
-  return [...unique.values()].sort((a, b) => (a.contractId < b.contractId ? -1 : a.contractId > b.contractId ? 1 : a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return [...unique.values()].sort((a, b) =>
+    a.contractId < b.contractId
+      ? -1
+      : a.contractId > b.contractId
+        ? 1
+        : a.start < b.start
+          ? -1
+          : a.start > b.start
+            ? 1
+            : 0,
+  );
 }
 
 function distinctHandles(outcomes: Pick<CallOutcome, 'call' | 'answeredAt'>[]): PendingCall[] {
   const m = new Map<string, PendingCall>();
-  for (const o of outcomes) m.set(handleKey(o.call.contractId, o.call.period.start.toISOString(), o.call.userId!), { ...o.call, at: o.answeredAt });
+  for (const o of outcomes)
+    m.set(handleKey(o.call.contractId, o.call.period.start.toISOString(), o.call.userId!), {
+      ...o.call,
+      at: o.answeredAt,
+    });
   return [...m.values()];
 }

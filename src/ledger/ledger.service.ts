@@ -27,16 +27,33 @@ type TakeBack = { call: PendingCall; backendPid: number | null };
 @Injectable()
 export class LedgerService implements OnApplicationShutdown {
   private readonly logger = new Logger('Ledger');
-  private readonly writeAhead = new GroupCommitter<PendingCall, WriteAheadResult>((calls) => this.repo.writeAhead(calls), WRITE_AHEAD_BATCH, 0, WRITE_AHEAD_MAX_QUEUED);
+  private readonly writeAhead = new GroupCommitter<PendingCall, WriteAheadResult>(
+    (calls) => this.repo.writeAhead(calls),
+    WRITE_AHEAD_BATCH,
+    0,
+    WRITE_AHEAD_MAX_QUEUED,
+  );
   private queueFullLoggedAt = 0;
   // Nobody waits on an outcome: 5 ms of linger turns many small transactions into a few large ones.
   private readonly outcomes = new GroupCommitter<CallOutcome, void>(
-    (o) => this.retrying(`the outcomes of ${o.length} calls (they stay "sent" in the call log)`, OUTCOME_ATTEMPTS, () => this.repo.writeOutcomes(o), o),
+    (o) =>
+      this.retrying(
+        `the outcomes of ${o.length} calls (they stay "sent" in the call log)`,
+        OUTCOME_ATTEMPTS,
+        () => this.repo.writeOutcomes(o),
+        o,
+      ),
     1000,
     5,
   );
   private readonly takeBacks = new GroupCommitter<TakeBack, void>(
-    (t) => this.retrying(`taking back ${t.length} refused calls whose write-ahead may have committed`, Infinity, () => this.forget(t), t),
+    (t) =>
+      this.retrying(
+        `taking back ${t.length} refused calls whose write-ahead may have committed`,
+        Infinity,
+        () => this.forget(t),
+        t,
+      ),
     1000,
     50,
   );
@@ -47,7 +64,10 @@ export class LedgerService implements OnApplicationShutdown {
   /** Contract ids whose count may have changed (a user-context call was committed): alerts listen. */
   readonly counted$ = new Subject<string>();
 
-  constructor(private readonly repo: LedgerRepository, private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly repo: LedgerRepository,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /** Returns what a user-context call cost (null for an app-only call). */
   async begin(call: PendingCall): Promise<Metering | null> {
@@ -60,7 +80,9 @@ export class LedgerService implements OnApplicationShutdown {
         // Nothing was written: nothing to take back. Said once a second, not once per refused call.
         if (Date.now() - this.queueFullLoggedAt > 1000) {
           this.queueFullLoggedAt = Date.now();
-          this.logger.error(`write-ahead queue full (${e.maxQueued} calls waiting): calls refused with 503 until the database keeps up`);
+          this.logger.error(
+            `write-ahead queue full (${e.maxQueued} calls waiting): calls refused with 503 until the database keeps up`,
+          );
         }
         throw new LedgerUnavailableError();
       }
@@ -99,7 +121,12 @@ export class LedgerService implements OnApplicationShutdown {
     const written = this.outcomes.submit(outcome).catch(() => undefined);
     const { call } = outcome;
     if (outcome.outcome === 'unreachable') return call.userId !== null ? written : undefined;
-    const countsNow = call.billsConfirmed && outcome.outcome === 'answered' && outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    const countsNow =
+      call.billsConfirmed &&
+      outcome.outcome === 'answered' &&
+      outcome.status !== null &&
+      outcome.status >= 200 &&
+      outcome.status < 300;
     return countsNow && !this.repo.isConfirmed(call) ? written : undefined;
   }
 
@@ -127,14 +154,22 @@ export class LedgerService implements OnApplicationShutdown {
 
   private forget(batch: TakeBack[]): Promise<number> {
     const pids = [...new Set(batch.map((t) => t.backendPid).filter((p): p is number => p !== null))];
-    return this.repo.forget(batch.map((t) => t.call), pids);
+    return this.repo.forget(
+      batch.map((t) => t.call),
+      pids,
+    );
   }
 
   /**
    * The writes nobody waits on (an outcome is detail and, under countPolicy `confirmed`, a count;
    * a take-back keeps a refused call off the bill): retried with backoff before giving up.
    */
-  private async retrying<T>(what: string, attempts: number, write: () => Promise<unknown>, batch: T[]): Promise<void[]> {
+  private async retrying<T>(
+    what: string,
+    attempts: number,
+    write: () => Promise<unknown>,
+    batch: T[],
+  ): Promise<void[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         await write();

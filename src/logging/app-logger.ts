@@ -3,7 +3,14 @@ import { LOG_LEVELS, LogFormat, LogLevel } from '../config/app-config';
 import { requestContext } from './request-context';
 
 /** Nest's method names to ours ("log" is info). */
-const NEST_LEVEL: Record<string, LogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'verbose' };
+const NEST_LEVEL: Record<string, LogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'verbose',
+};
 /** Nest's start-up chatter (a line per module and per route): detail, not news. */
 const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
 
@@ -49,11 +56,17 @@ export class AppLogger implements LoggerService {
 
   /** Nest calls: (message, context) or, for errors, (message, stack, context). */
   private record(method: string, message: unknown, params: unknown[]): void {
-    const context = params.length && typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
+    const context =
+      params.length && typeof params[params.length - 1] === 'string'
+        ? (params[params.length - 1] as string)
+        : undefined;
     let level = NEST_LEVEL[method];
     if (level === 'info' && context && QUIET_CONTEXTS.has(context)) level = 'debug';
     if (LOG_LEVELS.indexOf(level) > this.max) return;
-    const stack = method === 'error' || method === 'fatal' ? params.find((p, i) => i < params.length - 1 && typeof p === 'string') : undefined;
+    const stack =
+      method === 'error' || method === 'fatal'
+        ? params.find((p, i) => i < params.length - 1 && typeof p === 'string')
+        : undefined;
     const line: Record<string, unknown> = { time: new Date().toISOString(), level, context, msg: undefined };
     const requestId = requestContext.getStore()?.requestId;
     if (requestId) line.requestId = requestId;
@@ -71,7 +84,9 @@ export class AppLogger implements LoggerService {
 
 function pretty(line: Record<string, unknown>): string {
   const { time, level, context, msg, stack, ...fields } = line;
-  const extra = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const extra = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   return `${text(time)} ${text(level).toUpperCase().padEnd(5)} [${text(context ?? '-')}] ${text(msg)}${extra.length ? `  ${extra.join(' ')}` : ''}\n${stack ? `${text(stack)}\n` : ''}`;
 }

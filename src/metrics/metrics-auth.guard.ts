@@ -17,12 +17,18 @@ export class MetricsAuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
-    const raw = (req.headers['x-api-key'] as string | undefined) ?? /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const raw =
+      (req.headers['x-api-key'] as string | undefined) ?? /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const principal = raw ? await this.keys.authenticate(raw) : null;
     if (!principal) {
-      throw new UnauthenticatedError(raw ? 'Unknown or revoked API key.' : 'Send an admin or finance API key in X-API-Key, or as Authorization: Bearer <key>.');
+      throw new UnauthenticatedError(
+        raw
+          ? 'Unknown or revoked API key.'
+          : 'Send an admin or finance API key in X-API-Key, or as Authorization: Bearer <key>.',
+      );
     }
-    if (!MAY_SCRAPE.includes(principal.role)) throw new ForbiddenError(`/metrics needs an admin or finance key; yours is ${principal.role}.`);
+    if (!MAY_SCRAPE.includes(principal.role))
+      throw new ForbiddenError(`/metrics needs an admin or finance key; yours is ${principal.role}.`);
     req.principal = principal;
     return true;
   }

@@ -17,8 +17,15 @@ export class MetricsController {
   @Public()
   @UseGuards(MetricsAuthGuard)
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
-  @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics (text format). Admin or finance key, in X-API-Key or as Authorization: Bearer <key>.' })
-  @ApiHeader({ name: 'Authorization', required: false, description: 'Bearer <admin or finance API key>, for scrapers that cannot send X-API-Key.' })
+  @ApiOperation({
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (text format). Admin or finance key, in X-API-Key or as Authorization: Bearer <key>.',
+  })
+  @ApiHeader({
+    name: 'Authorization',
+    required: false,
+    description: 'Bearer <admin or finance API key>, for scrapers that cannot send X-API-Key.',
+  })
   @ApiOkResponse({ description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiErrors()
   scrape(): Promise<string> {

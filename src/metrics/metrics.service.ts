@@ -34,7 +34,7 @@ export class MetricsService {
   });
   private readonly latency = new Histogram<'endpoint'>({
     name: 'handlemeter_upstream_latency_seconds',
-    help: "How long X took to answer a call (answered calls only)",
+    help: 'How long X took to answer a call (answered calls only)',
     labelNames: ['endpoint'],
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
@@ -45,10 +45,22 @@ export class MetricsService {
     registers: [this.registry],
   });
   private readonly periodLabels = ['contract_id', 'period'] as const;
-  private readonly uniqueHandles = this.periodGauge('handlemeter_unique_handles', "Unique handles in each contract's open period, by the contract's count policy (the billed figure)");
-  private readonly attemptedHandles = this.periodGauge('handlemeter_attempted_handles', "Handles with a call sent to X in each contract's open period");
-  private readonly confirmedHandles = this.periodGauge('handlemeter_confirmed_handles', "Handles X answered with 2xx in each contract's open period");
-  private readonly allowance = this.periodGauge('handlemeter_handle_allowance', "Each contract's handle allowance for its open period");
+  private readonly uniqueHandles = this.periodGauge(
+    'handlemeter_unique_handles',
+    "Unique handles in each contract's open period, by the contract's count policy (the billed figure)",
+  );
+  private readonly attemptedHandles = this.periodGauge(
+    'handlemeter_attempted_handles',
+    "Handles with a call sent to X in each contract's open period",
+  );
+  private readonly confirmedHandles = this.periodGauge(
+    'handlemeter_confirmed_handles',
+    "Handles X answered with 2xx in each contract's open period",
+  );
+  private readonly allowance = this.periodGauge(
+    'handlemeter_handle_allowance',
+    "Each contract's handle allowance for its open period",
+  );
   private readonly databaseUp = new Gauge({
     name: 'handlemeter_database_up',
     help: '1 when this scrape could read the usage figures from PostgreSQL, else 0 (and the per-contract series are absent)',

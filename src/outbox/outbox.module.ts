@@ -8,7 +8,15 @@ import { WebhookTargetPolicy } from './webhook-target';
 import { WebhookTransport } from './webhook.transport';
 
 @Module({
-  providers: [OutboxRepository, OutboxService, OutboxScheduler, MailTransport, WebhookTransport, HostResolver, WebhookTargetPolicy],
+  providers: [
+    OutboxRepository,
+    OutboxService,
+    OutboxScheduler,
+    MailTransport,
+    WebhookTransport,
+    HostResolver,
+    WebhookTargetPolicy,
+  ],
   exports: [OutboxRepository, OutboxService, WebhookTargetPolicy],
 })
 export class OutboxModule {}

@@ -13,7 +13,16 @@ export class OutboxRepository {
       await m.query(
         `INSERT INTO outbox (contract_id, alert_id, kind, channel, target, target_enc, payload, dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (dedupe_key) DO NOTHING`,
-        [r.contractId, r.alertId, r.kind, r.message.channel, r.message.target, r.message.channel === 'webhook' ? r.message.sealedTarget : null, r.message.payload, r.dedupeKey],
+        [
+          r.contractId,
+          r.alertId,
+          r.kind,
+          r.message.channel,
+          r.message.target,
+          r.message.channel === 'webhook' ? r.message.sealedTarget : null,
+          r.message.payload,
+          r.dedupeKey,
+        ],
       );
     }
   }
@@ -45,7 +54,10 @@ export class OutboxRepository {
   }
 
   async markDelivered(id: string, status: 'sent' | 'logged'): Promise<void> {
-    await this.ds.query(`UPDATE outbox SET status = $2, sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1`, [id, status]);
+    await this.ds.query(
+      `UPDATE outbox SET status = $2, sent_at = now(), lease_until = NULL, last_error = NULL WHERE id = $1`,
+      [id, status],
+    );
   }
 
   async markRetry(id: string, error: string, delayMs: number, final: boolean): Promise<void> {

@@ -3,7 +3,14 @@ import { SecretBox } from '../common/secret-box';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MailTransport } from './mail.transport';
 import { OutboxRepository } from './outbox.repository';
-import { ClaimedRow, DeferredEmailPayload, EmailPayload, EmailRenderer, ReportRef, WebhookPayload } from './outbox.types';
+import {
+  ClaimedRow,
+  DeferredEmailPayload,
+  EmailPayload,
+  EmailRenderer,
+  ReportRef,
+  WebhookPayload,
+} from './outbox.types';
 import { WebhookTransport } from './webhook.transport';
 
 const MAX_ATTEMPTS = 15;
@@ -41,7 +48,11 @@ export class OutboxService implements OnApplicationShutdown {
       try {
         do {
           this.again = false;
-          for (let batch = await this.repo.claim(20, this.config.outboxLeaseMs); batch.length; batch = this.stopped ? [] : await this.repo.claim(20, this.config.outboxLeaseMs)) {
+          for (
+            let batch = await this.repo.claim(20, this.config.outboxLeaseMs);
+            batch.length;
+            batch = this.stopped ? [] : await this.repo.claim(20, this.config.outboxLeaseMs)
+          ) {
             await Promise.all(batch.map((row) => this.deliver(row)));
           }
         } while (this.again && !this.stopped);
@@ -71,12 +82,16 @@ export class OutboxService implements OnApplicationShutdown {
    */
   private async deliver(row: ClaimedRow): Promise<void> {
     const lease = this.config.outboxLeaseMs;
-    const renew = setInterval(() => {
-      this.repo.renewLease(row.id, row.attempts, lease).then(
-        (ours) => ours || this.logger.warn(`${row.channel} delivery ${row.id}: its lease was taken over while sending`),
-        (e: Error) => this.logger.warn(`${row.channel} delivery ${row.id}: renewing its lease failed: ${e.message}`),
-      );
-    }, Math.max(100, Math.floor(lease / 3)));
+    const renew = setInterval(
+      () => {
+        this.repo.renewLease(row.id, row.attempts, lease).then(
+          (ours) =>
+            ours || this.logger.warn(`${row.channel} delivery ${row.id}: its lease was taken over while sending`),
+          (e: Error) => this.logger.warn(`${row.channel} delivery ${row.id}: renewing its lease failed: ${e.message}`),
+        );
+      },
+      Math.max(100, Math.floor(lease / 3)),
+    );
     try {
       await this.send(row);
     } finally {
@@ -87,7 +102,10 @@ export class OutboxService implements OnApplicationShutdown {
   private async send(row: ClaimedRow): Promise<void> {
     try {
       if (row.channel === 'email') {
-        await this.repo.markDelivered(row.id, await this.mail.send(row.id, await this.emailOf(row.payload as EmailPayload | DeferredEmailPayload)));
+        await this.repo.markDelivered(
+          row.id,
+          await this.mail.send(row.id, await this.emailOf(row.payload as EmailPayload | DeferredEmailPayload)),
+        );
       } else {
         if (!row.target_enc) throw new Error('the webhook URL is missing from the row');
         await this.webhooks.send(row.id, this.box.open(row.target_enc), row.payload as WebhookPayload);
@@ -96,7 +114,9 @@ export class OutboxService implements OnApplicationShutdown {
     } catch (e) {
       const final = row.attempts >= MAX_ATTEMPTS;
       const delay = Math.min(MAX_DELAY_MS, this.config.outboxRetryBaseMs * 2 ** (row.attempts - 1));
-      this.logger.warn(`${row.channel} delivery ${row.id} failed (attempt ${row.attempts}${final ? ', giving up' : `, retry in ${delay} ms`}): ${(e as Error).message}`);
+      this.logger.warn(
+        `${row.channel} delivery ${row.id} failed (attempt ${row.attempts}${final ? ', giving up' : `, retry in ${delay} ms`}): ${(e as Error).message}`,
+      );
       await this.repo.markRetry(row.id, (e as Error).message, delay, final).catch(() => undefined);
     }
   }

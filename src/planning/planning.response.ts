@@ -10,7 +10,8 @@ export class PreflightDto {
   @ApiProperty({ type: [String] }) notRegistered: string[];
   @ApiProperty() overageHandles: number;
   @ApiProperty({ type: MoneyDto }) overageCost: MoneyDto;
-  @ApiProperty({ description: 'Enforcement block: new handles past the allowance that would be refused.' }) blockedHandles: number;
+  @ApiProperty({ description: 'Enforcement block: new handles past the allowance that would be refused.' })
+  blockedHandles: number;
   @ApiProperty() remainingAfter: number;
 }
 

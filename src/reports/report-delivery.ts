@@ -15,7 +15,8 @@ import { NewOutboxRow } from '../outbox/outbox.types';
 export function reportDelivery(contract: ContractEntity, period: BillingPeriod, now: Date): NewOutboxRow | null {
   if (!contract.notifyEmails.length) return null;
   const cycle = { timezone: contract.timezone, billingDay: contract.billingDay };
-  const backfill = period.end.getTime() <= contract.createdAt.getTime() && nextPeriod(period, cycle).end.getTime() <= now.getTime();
+  const backfill =
+    period.end.getTime() <= contract.createdAt.getTime() && nextPeriod(period, cycle).end.getTime() <= now.getTime();
   if (backfill) return null;
   const to = [...contract.notifyEmails];
   return {
@@ -26,7 +27,15 @@ export function reportDelivery(contract: ContractEntity, period: BillingPeriod, 
     message: {
       channel: 'email',
       target: to.join(', '),
-      payload: { to, render: { kind: 'report', contractId: contract.id, periodKey: period.key, periodStart: period.start.toISOString() } },
+      payload: {
+        to,
+        render: {
+          kind: 'report',
+          contractId: contract.id,
+          periodKey: period.key,
+          periodStart: period.start.toISOString(),
+        },
+      },
     },
   };
 }

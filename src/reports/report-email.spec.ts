@@ -7,7 +7,10 @@ describe('renderReport', () => {
     contractId: 'c1',
     contractName: 'Acme',
     period: { key: '2026-11', firstDay: '2026-11-01', lastDay: '2026-11-30', timezone: 'UTC' },
-    statement: { ...figures(terms, { attempted: 0, confirmed: 0, calls: 0 }), closedAt: new Date('2026-12-01T00:01:00Z') },
+    statement: {
+      ...figures(terms, { attempted: 0, confirmed: 0, calls: 0 }),
+      closedAt: new Date('2026-12-01T00:01:00Z'),
+    },
     earlier: [],
     apps: [],
     callsWithoutApp: 0,
@@ -30,7 +33,13 @@ describe('renderReport', () => {
   });
 
   it('escapes names in the HTML part and keeps them as written in the text part', () => {
-    const r = renderReport(base({ contractName: '<b>Evil</b>', apps: [{ name: 'a<script>', calls: 1 }], handles: [{ userId: '1', screenName: 'x"y', calls: 1, confirmed: true }] }));
+    const r = renderReport(
+      base({
+        contractName: '<b>Evil</b>',
+        apps: [{ name: 'a<script>', calls: 1 }],
+        handles: [{ userId: '1', screenName: 'x"y', calls: 1, confirmed: true }],
+      }),
+    );
     expect(r.html).not.toContain('<b>Evil</b>');
     expect(r.html).toContain('&lt;b&gt;Evil&lt;/b&gt;');
     expect(r.html).not.toContain('a<script>');
@@ -42,11 +51,13 @@ describe('renderReport', () => {
   it('shows each period’s change from the one before, and links the dashboard when it knows where it is', () => {
     const f = (n: number) => figures(terms, { attempted: n, confirmed: n, calls: n });
     const line = (key: string, n: number) => ({ key, ...f(n) });
-    const r = renderReport(base({
-      statement: { ...f(4), closedAt: new Date('2026-12-01T00:01:00Z') },
-      earlier: [line('2026-10', 4), line('2026-09', 8), line('2026-08', 0)],
-      dashboardUrl: 'https://hm.example.com/dashboard/contracts/c1',
-    }));
+    const r = renderReport(
+      base({
+        statement: { ...f(4), closedAt: new Date('2026-12-01T00:01:00Z') },
+        earlier: [line('2026-10', 4), line('2026-09', 8), line('2026-08', 0)],
+        dashboardUrl: 'https://hm.example.com/dashboard/contracts/c1',
+      }),
+    );
     expect(r.text).toMatch(/2026-11 +4 +no change +2 +2 +USD 24\.70\n/);
     expect(r.text).toMatch(/2026-10 +4 +-4 \(-50%\) +2 +2 +USD 24\.70\n/);
     expect(r.text).toMatch(/2026-09 +8 +\+8 +2 +6 +USD 74\.10\n/);

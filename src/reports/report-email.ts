@@ -51,15 +51,31 @@ function statementLines(d: ReportData): [string, string][] {
     ['Overage handles', `${count(s.overageHandles)} × ${money(s.overagePrice)}`],
     ['Overage cost', money(s.overageCost)],
     ['Calls', count(s.calls)],
-    ['Counted', `${s.countPolicy} (attempted ${count(s.attemptedHandles)}, confirmed by X ${count(s.confirmedHandles)})`],
+    [
+      'Counted',
+      `${s.countPolicy} (attempted ${count(s.attemptedHandles)}, confirmed by X ${count(s.confirmedHandles)})`,
+    ],
   ];
 }
 
 /** This period, then the earlier ones, each with its change from the one before it. */
 function comparison(d: ReportData): (PeriodLine & { change: string })[] {
   const s = d.statement;
-  const lines: PeriodLine[] = [{ key: d.period.key, uniqueHandles: s.uniqueHandles, allowance: s.allowance, overageHandles: s.overageHandles, overageCost: s.overageCost, calls: s.calls }, ...d.earlier];
-  return lines.map((l, i) => ({ ...l, change: i + 1 < lines.length ? change(l.uniqueHandles, lines[i + 1].uniqueHandles) : '' }));
+  const lines: PeriodLine[] = [
+    {
+      key: d.period.key,
+      uniqueHandles: s.uniqueHandles,
+      allowance: s.allowance,
+      overageHandles: s.overageHandles,
+      overageCost: s.overageCost,
+      calls: s.calls,
+    },
+    ...d.earlier,
+  ];
+  return lines.map((l, i) => ({
+    ...l,
+    change: i + 1 < lines.length ? change(l.uniqueHandles, lines[i + 1].uniqueHandles) : '',
+  }));
 }
 
 function text(d: ReportData): string {
@@ -74,7 +90,17 @@ function text(d: ReportData): string {
   ];
   if (d.earlier.length) {
     out.push(row(['Period', 'Handles', 'Change', 'Allowance', 'Overage', 'Overage cost']));
-    for (const l of comparison(d)) out.push(row([l.key, count(l.uniqueHandles), l.change, count(l.allowance), count(l.overageHandles), money(l.overageCost)]));
+    for (const l of comparison(d))
+      out.push(
+        row([
+          l.key,
+          count(l.uniqueHandles),
+          l.change,
+          count(l.allowance),
+          count(l.overageHandles),
+          money(l.overageCost),
+        ]),
+      );
   } else out.push('This is the first closed period.');
   out.push('', 'BUSIEST APPS');
   if (!d.apps.length && !d.callsWithoutApp) out.push('No calls in this period.');
@@ -82,7 +108,8 @@ function text(d: ReportData): string {
   if (d.callsWithoutApp) out.push(`${'(imported, no app)'.padEnd(24)} ${calls(d.callsWithoutApp)}`);
   out.push('', 'BUSIEST HANDLES');
   if (!d.handles.length) out.push('No handles in this period.');
-  for (const h of d.handles) out.push(`${handleName(h).padEnd(36)} ${calls(h.calls)}${h.confirmed ? '' : ' (never confirmed by X)'}`);
+  for (const h of d.handles)
+    out.push(`${handleName(h).padEnd(36)} ${calls(h.calls)}${h.confirmed ? '' : ' (never confirmed by X)'}`);
   out.push('', attachmentNote(d));
   if (d.dashboardUrl) out.push(`Dashboard: ${d.dashboardUrl}`);
   out.push('', '-- handlemeter');
@@ -96,7 +123,8 @@ const H2 = 'font-size:16px;margin:24px 0 8px;color:#111827;';
 
 function page(d: ReportData): Html {
   const s = d.statement;
-  const cells = (values: (string | number)[], numericFrom = 1) => values.map((v, i) => html`<td style="${i >= numericFrom ? TD_NUM : TD}">${v}</td>`);
+  const cells = (values: (string | number)[], numericFrom = 1) =>
+    values.map((v, i) => html`<td style="${i >= numericFrom ? TD_NUM : TD}">${v}</td>`);
   return html`<!doctype html>
 <html><head><meta charset="utf-8"><title>${d.contractName}: report for ${d.period.key}</title></head>
 <body style="margin:0;padding:24px;background:#f9fafb;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#111827;font-size:14px;">
@@ -110,26 +138,32 @@ ${s.overageHandles ? html`<strong style="color:#b91c1c;">${count(s.overageHandle
 ${statementLines(d).map(([k, v]) => html`<tr><td style="${TD}color:#4b5563;">${k}</td><td style="${TD}">${v}</td></tr>`)}
 </table>
 <h2 style="${H2}">Compared with earlier periods</h2>
-${d.earlier.length
+${
+  d.earlier.length
     ? html`<table cellspacing="0" cellpadding="0" style="border-collapse:collapse;width:100%;">
 <tr>${['Period', 'Handles', 'Change', 'Allowance', 'Overage', 'Overage cost'].map((h, i) => html`<th style="${TH}${i ? 'text-align:right;' : ''}">${h}</th>`)}</tr>
 ${comparison(d).map((l) => html`<tr>${cells([l.key, count(l.uniqueHandles), l.change, count(l.allowance), count(l.overageHandles), money(l.overageCost)])}</tr>`)}
 </table>`
-    : html`<p style="margin:0;color:#4b5563;">This is the first closed period.</p>`}
+    : html`<p style="margin:0;color:#4b5563;">This is the first closed period.</p>`
+}
 <h2 style="${H2}">Busiest apps</h2>
-${d.apps.length || d.callsWithoutApp
+${
+  d.apps.length || d.callsWithoutApp
     ? html`<table cellspacing="0" cellpadding="0" style="border-collapse:collapse;">
 ${d.apps.map((a) => html`<tr>${cells([a.name, calls(a.calls)])}</tr>`)}
 ${d.callsWithoutApp ? html`<tr>${cells(['(imported, no app)', calls(d.callsWithoutApp)])}</tr>` : ''}
 </table>`
-    : html`<p style="margin:0;color:#4b5563;">No calls in this period.</p>`}
+    : html`<p style="margin:0;color:#4b5563;">No calls in this period.</p>`
+}
 <h2 style="${H2}">Busiest handles</h2>
-${d.handles.length
+${
+  d.handles.length
     ? html`<table cellspacing="0" cellpadding="0" style="border-collapse:collapse;">
 <tr><th style="${TH}">Handle</th><th style="${TH}">User ID</th><th style="${TH}text-align:right;">Calls</th><th style="${TH}">Confirmed by X</th></tr>
 ${d.handles.map((h) => html`<tr>${cells([h.screenName ? `@${h.screenName}` : '(no screen name)', h.userId], 2)}<td style="${TD_NUM}">${count(h.calls)}</td><td style="${TD}">${h.confirmed ? 'yes' : 'no'}</td></tr>`)}
 </table>`
-    : html`<p style="margin:0;color:#4b5563;">No handles in this period.</p>`}
+    : html`<p style="margin:0;color:#4b5563;">No handles in this period.</p>`
+}
 <p style="margin:24px 0 0;color:#4b5563;">${attachmentNote(d)}</p>
 ${d.dashboardUrl ? html`<p style="margin:8px 0 0;"><a href="${d.dashboardUrl}" style="color:#1d4ed8;">Open the dashboard</a></p>` : ''}
 </div></body></html>
@@ -138,7 +172,8 @@ ${d.dashboardUrl ? html`<p style="margin:8px 0 0;"><a href="${d.dashboardUrl}" s
 
 function attachmentNote(d: ReportData): string {
   const columns = `the same columns as GET /contracts/${d.contractId}/periods/${d.period.key}/handles?format=csv`;
-  if (d.csvLink) return `The period's ${count(d.statement.attemptedHandles)} handles are too many to attach: download them as ${d.csvFilename} (gzipped CSV, ${columns}) from ${d.csvLink} (the link expires), or from the dashboard.`;
+  if (d.csvLink)
+    return `The period's ${count(d.statement.attemptedHandles)} handles are too many to attach: download them as ${d.csvFilename} (gzipped CSV, ${columns}) from ${d.csvLink} (the link expires), or from the dashboard.`;
   return `The period's ${count(d.statement.attemptedHandles)} handles are attached as ${d.csvFilename} (gzipped CSV, ${columns}).`;
 }
 

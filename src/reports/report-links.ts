@@ -21,7 +21,10 @@ export class ReportLinks {
   private readonly key: Buffer;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.key = crypto.createHmac('sha256', resolveCredentialsKey(config)).update('handlemeter report download links').digest();
+    this.key = crypto
+      .createHmac('sha256', resolveCredentialsKey(config))
+      .update('handlemeter report download links')
+      .digest();
   }
 
   /** The path (and query) of the link; absolute when PUBLIC_BASE_URL says where handlemeter is. */
@@ -40,6 +43,9 @@ export class ReportLinks {
   }
 
   private sign(s: SignedRoster): string {
-    return crypto.createHmac('sha256', this.key).update(`${s.contractId}|${s.periodKey}|${s.expires}`).digest('base64url');
+    return crypto
+      .createHmac('sha256', this.key)
+      .update(`${s.contractId}|${s.periodKey}|${s.expires}`)
+      .digest('base64url');
   }
 }

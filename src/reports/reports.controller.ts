@@ -12,7 +12,10 @@ import { ReportLinks } from './report-links';
 @ApiExcludeController()
 @Controller('reports')
 export class ReportsController {
-  constructor(private readonly links: ReportLinks, private readonly usage: UsageService) {}
+  constructor(
+    private readonly links: ReportLinks,
+    private readonly usage: UsageService,
+  ) {}
 
   /** No API key: the link's signature is the credential, for this one file until it expires. */
   @Public()
@@ -23,10 +26,19 @@ export class ReportsController {
     @Query('expires') expires: string | undefined,
     @Query('signature') signature: string | undefined,
   ): Promise<StreamableFile> {
-    if (!/^\d{1,12}$/.test(expires ?? '') || !signature || !this.links.verify({ contractId, periodKey, expires: Number(expires) }, signature)) {
-      throw new UnauthenticatedError('This download link is not valid or has expired: use the dashboard, or the API with a key (GET /contracts/:id/periods/:period/handles?format=csv).');
+    if (
+      !/^\d{1,12}$/.test(expires ?? '') ||
+      !signature ||
+      !this.links.verify({ contractId, periodKey, expires: Number(expires) }, signature)
+    ) {
+      throw new UnauthenticatedError(
+        'This download link is not valid or has expired: use the dashboard, or the API with a key (GET /contracts/:id/periods/:period/handles?format=csv).',
+      );
     }
     const csv = await this.usage.rosterCsv(contractId, periodKey);
-    return new StreamableFile(Readable.from(csv.lines).pipe(zlib.createGzip()), { type: 'application/gzip', disposition: `attachment; filename="${csv.filename}.gz"` });
+    return new StreamableFile(Readable.from(csv.lines).pipe(zlib.createGzip()), {
+      type: 'application/gzip',
+      disposition: `attachment; filename="${csv.filename}.gz"`,
+    });
   }
 }

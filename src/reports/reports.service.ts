@@ -51,7 +51,8 @@ export class ReportsService implements OnModuleInit {
   async email(ref: ReportRef, to: string[]): Promise<EmailPayload> {
     const [data, csv] = await Promise.all([this.gather(ref), this.usage.rosterCsv(ref.contractId, ref.periodKey)]);
     const max = this.config.reportAttachMaxBytes;
-    const gz = data.statement.attemptedHandles * MIN_GZIP_BYTES_PER_HANDLE > max ? null : await gzipUpTo(csv.lines, max);
+    const gz =
+      data.statement.attemptedHandles * MIN_GZIP_BYTES_PER_HANDLE > max ? null : await gzipUpTo(csv.lines, max);
     const filename = `${csv.filename}.gz`;
     const link = gz ? null : this.links.link(ref.contractId, ref.periodKey);
     const mail = renderReport({ ...data, csvFilename: filename, csvLink: link });
@@ -60,25 +61,47 @@ export class ReportsService implements OnModuleInit {
 
   async gather(ref: ReportRef): Promise<Omit<ReportData, 'csvFilename' | 'csvLink'>> {
     const contract = await this.contracts.getEntity(ref.contractId);
-    const [statement, periods] = await Promise.all([this.periods.statement(contract.id, ref.periodKey), this.periods.list(contract.id)]);
+    const [statement, periods] = await Promise.all([
+      this.periods.statement(contract.id, ref.periodKey),
+      this.periods.list(contract.id),
+    ]);
     const { period } = statement;
     const [apps, handles] = await Promise.all([
       this.repo.callsPerApp(contract.id, period.start),
       this.repo.topHandles(contract.id, period.start, TOP_HANDLES),
     ]);
     const appCalls = apps.reduce((sum, a) => sum + a.calls, 0);
-    const earlier = periods.filter((p) => p.closed && p.start.getTime() < period.start.getTime()).slice(0, EARLIER_PERIODS);
+    const earlier = periods
+      .filter((p) => p.closed && p.start.getTime() < period.start.getTime())
+      .slice(0, EARLIER_PERIODS);
     const base = this.config.publicBaseUrl;
     return {
       contractId: contract.id,
       contractName: contract.name,
-      period: { key: period.key, timezone: period.timezone, firstDay: localDate(period.start, period.timezone), lastDay: localDate(new Date(period.end.getTime() - 1), period.timezone) },
+      period: {
+        key: period.key,
+        timezone: period.timezone,
+        firstDay: localDate(period.start, period.timezone),
+        lastDay: localDate(new Date(period.end.getTime() - 1), period.timezone),
+      },
       statement: { ...statement, closedAt: statement.closedAt },
-      earlier: earlier.map((p) => ({ key: p.key, uniqueHandles: p.uniqueHandles, allowance: p.allowance, overageHandles: p.overageHandles, overageCost: p.overageCost, calls: p.calls })),
+      earlier: earlier.map((p) => ({
+        key: p.key,
+        uniqueHandles: p.uniqueHandles,
+        allowance: p.allowance,
+        overageHandles: p.overageHandles,
+        overageCost: p.overageCost,
+        calls: p.calls,
+      })),
       apps: apps.slice(0, TOP_APPS).map((a) => ({ name: a.name, calls: a.calls })),
       // The statement's call count is frozen at the close; what no app made is the imported history.
       callsWithoutApp: Math.max(0, statement.calls - appCalls),
-      handles: handles.map((h) => ({ userId: h.user_id, screenName: h.screen_name, calls: h.calls, confirmed: h.confirmed })),
+      handles: handles.map((h) => ({
+        userId: h.user_id,
+        screenName: h.screen_name,
+        calls: h.calls,
+        confirmed: h.confirmed,
+      })),
       dashboardUrl: base ? `${base}/dashboard/contracts/${contract.id}` : null,
     };
   }

@@ -47,13 +47,20 @@ export class ChargebackService {
   async perApp(contractId: string, periodKey?: string): Promise<AppUsage[]> {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract, periodKey);
-    const [statement, apps] = await Promise.all([this.statements.statement(contract.id, period.start), this.apps.listByContract(contract.id)]);
+    const [statement, apps] = await Promise.all([
+      this.statements.statement(contract.id, period.start),
+      this.apps.listByContract(contract.id),
+    ]);
     let figures: AppFigures[];
     let price: bigint;
     let currency: string;
     if (statement) {
       figures = (await this.statements.statementApps(contract.id, period.start)).map((r) => ({
-        appId: r.app_id, calls: Number(r.calls), handles: r.handles, counted: r.first_counted, overage: r.overage_handles,
+        appId: r.app_id,
+        calls: Number(r.calls),
+        handles: r.handles,
+        counted: r.first_counted,
+        overage: r.overage_handles,
       }));
       price = BigInt(statement.overage_price_minor);
       currency = statement.currency;
@@ -64,7 +71,13 @@ export class ChargebackService {
         this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance),
       ]);
       const overage = await this.aggregates.overagePerApp(contract.id, period.start, terms.countPolicy, boundary);
-      figures = perApp.map((a) => ({ appId: a.appId, calls: a.calls, handles: a.handles, counted: a.counted, overage: overage.get(a.appId) ?? 0 }));
+      figures = perApp.map((a) => ({
+        appId: a.appId,
+        calls: a.calls,
+        handles: a.handles,
+        counted: a.counted,
+        overage: overage.get(a.appId) ?? 0,
+      }));
       price = terms.overagePriceMinor;
       currency = terms.currency;
     }
@@ -86,7 +99,8 @@ export class ChargebackService {
     for (const f of figures) if (f.appId !== NO_APP && !named.has(f.appId)) out.push(entry(f.appId, 'deleted app'));
     const unattributed = byApp.get(NO_APP);
     // Imported history has no app: shown as its own line only when there is some, so the lines still add up.
-    if (unattributed && (unattributed.calls || unattributed.counted || unattributed.overage)) out.push(entry(null, 'imported (no app)'));
+    if (unattributed && (unattributed.calls || unattributed.counted || unattributed.overage))
+      out.push(entry(null, 'imported (no app)'));
     return out.sort((a, b) => b.calls - a.calls || a.name.localeCompare(b.name));
   }
 }

@@ -16,10 +16,16 @@ import { ApiErrors } from '../common/openapi';
 @Roles('admin', 'finance')
 @Controller()
 export class UsageController {
-  constructor(private readonly usage: UsageService, private readonly chargeback: ChargebackService) {}
+  constructor(
+    private readonly usage: UsageService,
+    private readonly chargeback: ChargebackService,
+  ) {}
 
   @Get('contracts/:id/usage')
-  @ApiOperation({ operationId: 'getUsage', summary: "A period's unique handles, allowance, overage and cost (default: the open period)." })
+  @ApiOperation({
+    operationId: 'getUsage',
+    summary: "A period's unique handles, allowance, overage and cost (default: the open period).",
+  })
   @ApiOkResponse({ type: UsageDto })
   @ApiErrors(400, 404)
   usageOf(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
@@ -27,7 +33,11 @@ export class UsageController {
   }
 
   @Get('contracts/:id/apps/usage')
-  @ApiOperation({ operationId: 'getAppsUsage', summary: "Chargeback: a period's calls, handles, first-counted handles and overage per app (default: the open period); they add up to the period's figures." })
+  @ApiOperation({
+    operationId: 'getAppsUsage',
+    summary:
+      "Chargeback: a period's calls, handles, first-counted handles and overage per app (default: the open period); they add up to the period's figures.",
+  })
   @ApiOkResponse({ type: [AppUsageDto] })
   @ApiErrors(400, 404)
   appsUsage(@UuidParam('id', 'Contract') id: string, @Query() q: PeriodQueryDto) {
@@ -35,8 +45,15 @@ export class UsageController {
   }
 
   @Get('contracts/:id/periods/:period/handles')
-  @ApiOperation({ operationId: 'listPeriodHandles', summary: 'The distinct handles of a period; JSON pages (X-Next-Cursor header) or all of them as CSV (?format=csv or Accept: text/csv).' })
-  @ApiOkResponse({ type: [PeriodHandleDto], description: 'A page of handles (JSON), or every handle as text/csv with a header row.' })
+  @ApiOperation({
+    operationId: 'listPeriodHandles',
+    summary:
+      'The distinct handles of a period; JSON pages (X-Next-Cursor header) or all of them as CSV (?format=csv or Accept: text/csv).',
+  })
+  @ApiOkResponse({
+    type: [PeriodHandleDto],
+    description: 'A page of handles (JSON), or every handle as text/csv with a header row.',
+  })
   @ApiProduces('application/json', 'text/csv')
   @ApiErrors(400, 404)
   async handles(
@@ -48,7 +65,10 @@ export class UsageController {
   ) {
     if (q.format === 'csv' || (q.format === undefined && accept?.includes('text/csv'))) {
       const csv = await this.usage.rosterCsv(id, period);
-      return new StreamableFile(Readable.from(csv.lines), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${csv.filename}"` });
+      return new StreamableFile(Readable.from(csv.lines), {
+        type: 'text/csv; charset=utf-8',
+        disposition: `attachment; filename="${csv.filename}"`,
+      });
     }
     const page = await this.usage.rosterPage(id, period, q.limit ?? 100, q.cursor);
     if (page.nextCursor) {
@@ -59,7 +79,10 @@ export class UsageController {
   }
 
   @Get('rate-limits')
-  @ApiOperation({ operationId: 'listRateLimits', summary: "Per app, the last x-per-minute-limit / x-per-minute-remaining X sent, and when." })
+  @ApiOperation({
+    operationId: 'listRateLimits',
+    summary: 'Per app, the last x-per-minute-limit / x-per-minute-remaining X sent, and when.',
+  })
   @ApiOkResponse({ type: [RateLimitDto] })
   @ApiErrors()
   rateLimits() {

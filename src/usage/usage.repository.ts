@@ -45,9 +45,20 @@ export class UsageRepository {
    * Keyset page of a period's handles in the order they joined the bill: the live set, or for a
    * closed period the set frozen with its statement (what was billed; late imports are not in it).
    */
-  roster(contractId: string, periodStart: Date, live: LiveCounting | null, limit: number, after?: { firstSeen: Date; userId: string }): Promise<RosterRow[]> {
+  roster(
+    contractId: string,
+    periodStart: Date,
+    live: LiveCounting | null,
+    limit: number,
+    after?: { firstSeen: Date; userId: string },
+  ): Promise<RosterRow[]> {
     const [table, confirmed, app, overage] = live
-      ? ['period_handles', 'h.confirmed_at IS NOT NULL', countedAppSql(live.policy), overageSql(live.policy, live.boundary, '$6', '$7')]
+      ? [
+          'period_handles',
+          'h.confirmed_at IS NOT NULL',
+          countedAppSql(live.policy),
+          overageSql(live.policy, live.boundary, '$6', '$7'),
+        ]
       : ['statement_handles', 'h.confirmed', 'h.first_app_id', 'h.overage'];
     const b = live?.boundary.kind === 'after' ? live.boundary : null;
     // Ordered by the table's columns: a bare `user_id` would name the text output column, which
@@ -60,11 +71,27 @@ export class UsageRepository {
           AND ($3::timestamptz IS NULL OR (h.first_seen_at, h.user_id) > ($3::timestamptz, $4::bigint))
         ORDER BY h.first_seen_at, h.user_id
         LIMIT $5`,
-      [contractId, periodStart, after?.firstSeen ?? null, after?.userId ?? null, limit, ...(live ? [b?.at ?? null, b?.userId ?? null] : [])],
+      [
+        contractId,
+        periodStart,
+        after?.firstSeen ?? null,
+        after?.userId ?? null,
+        limit,
+        ...(live ? [b?.at ?? null, b?.userId ?? null] : []),
+      ],
     );
   }
 
-  rateLimits(): Promise<{ app_id: string; app_name: string; contract_id: string; per_minute_limit: number | null; per_minute_remaining: number | null; seen_at: Date }[]> {
+  rateLimits(): Promise<
+    {
+      app_id: string;
+      app_name: string;
+      contract_id: string;
+      per_minute_limit: number | null;
+      per_minute_remaining: number | null;
+      seen_at: Date;
+    }[]
+  > {
     return this.ds.query(
       `SELECT r.app_id, a.name AS app_name, a.contract_id, r.per_minute_limit, r.per_minute_remaining, r.seen_at
          FROM app_rate_limits r JOIN apps a ON a.id = r.app_id ORDER BY a.name, r.app_id`,

@@ -33,7 +33,13 @@ export class UsageService {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract, periodKey);
     const live = await this.liveCounting(contract, period);
-    const rows = await this.usage.roster(contract.id, period.start, live, limit, cursor ? decodeCursor(cursor) : undefined);
+    const rows = await this.usage.roster(
+      contract.id,
+      period.start,
+      live,
+      limit,
+      cursor ? decodeCursor(cursor) : undefined,
+    );
     const last = rows[rows.length - 1];
     return { handles: rows.map(toRosterEntry), nextCursor: rows.length === limit ? encodeCursor(last) : null };
   }
@@ -50,7 +56,12 @@ export class UsageService {
       for (;;) {
         const rows = await usage.roster(contract.id, period.start, live, CSV_PAGE, after);
         if (rows.length) {
-          yield rows.map((r) => `${r.user_id},${csvField(r.screen_name ?? '')},${r.first_seen_at.toISOString()},${r.last_seen_at.toISOString()},${r.calls},${r.confirmed},${r.first_app_id ?? ''},${r.overage}\n`).join('');
+          yield rows
+            .map(
+              (r) =>
+                `${r.user_id},${csvField(r.screen_name ?? '')},${r.first_seen_at.toISOString()},${r.last_seen_at.toISOString()},${r.calls},${r.confirmed},${r.first_app_id ?? ''},${r.overage}\n`,
+            )
+            .join('');
         }
         if (rows.length < CSV_PAGE) return;
         const last = rows[rows.length - 1];
@@ -64,7 +75,10 @@ export class UsageService {
   private async liveCounting(contract: ContractEntity, period: BillingPeriod): Promise<LiveCounting | null> {
     if (await this.statements.isClosed(contract.id, period.start)) return null;
     const terms = await this.terms.inForce(contract.id, period.end);
-    return { policy: terms.countPolicy, boundary: await this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance) };
+    return {
+      policy: terms.countPolicy,
+      boundary: await this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance),
+    };
   }
 
   async rateLimits() {
@@ -80,7 +94,16 @@ export class UsageService {
 }
 
 function toRosterEntry(r: RosterRow) {
-  return { userId: r.user_id, screenName: r.screen_name, firstSeen: r.first_seen_at, lastSeen: r.last_seen_at, calls: r.calls, confirmed: r.confirmed, firstAppId: r.first_app_id, overage: r.overage };
+  return {
+    userId: r.user_id,
+    screenName: r.screen_name,
+    firstSeen: r.first_seen_at,
+    lastSeen: r.last_seen_at,
+    calls: r.calls,
+    confirmed: r.confirmed,
+    firstAppId: r.first_app_id,
+    overage: r.overage,
+  };
 }
 
 function encodeCursor(r: RosterRow): string {
@@ -93,7 +116,9 @@ function decodeCursor(cursor: string): { firstSeen: Date; userId: string } {
   // JavaScript dates reach far past PostgreSQL's (4713 BC): a year outside 1..9999 is no real cursor.
   const year = firstSeen.getUTCFullYear();
   if (!userId || !fitsBigint(userId) || Number.isNaN(firstSeen.getTime()) || year < 1 || year > 9999) {
-    throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', { cursor: 'not a cursor from this endpoint' });
+    throw new ValidationFailedError('cursor must be the nextCursor of an earlier page.', {
+      cursor: 'not a cursor from this endpoint',
+    });
   }
   return { firstSeen, userId };
 }

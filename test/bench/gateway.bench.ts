@@ -68,7 +68,8 @@ const WARMUP_S = Number(env.BENCH_WARMUP ?? '2');
 const HANDLE_COUNT = positiveInt('BENCH_HANDLES', env.BENCH_HANDLES ?? '200');
 const TARGETS = (env.BENCH_TARGETS ?? 'direct,bare,gateway,drop-in').split(',').map((s) => s.trim());
 const KNOWN_TARGETS = ['direct', 'bare', 'bare-axios', 'gateway', 'drop-in'];
-for (const t of TARGETS) if (!KNOWN_TARGETS.includes(t)) throw new Error(`BENCH_TARGETS: unknown target "${t}" (${KNOWN_TARGETS.join(', ')})`);
+for (const t of TARGETS)
+  if (!KNOWN_TARGETS.includes(t)) throw new Error(`BENCH_TARGETS: unknown target "${t}" (${KNOWN_TARGETS.join(', ')})`);
 /** Measured rounds; each round runs every target at every concurrency, in a rotating order. */
 const ROUNDS = positiveInt('BENCH_ROUNDS', env.BENCH_ROUNDS ?? '3');
 /** BENCH_MEMORY=300: instead of the rounds, one run of the gateway this many seconds long, its RSS sampled. */
@@ -98,11 +99,21 @@ class Proc {
   private readonly lineWaiters: Array<(line: string) => void> = [];
   private readonly proc: ChildProcess;
 
-  constructor(readonly name: string, args: string[], childEnv: NodeJS.ProcessEnv, cwd: string) {
+  constructor(
+    readonly name: string,
+    args: string[],
+    childEnv: NodeJS.ProcessEnv,
+    cwd: string,
+  ) {
     this.proc = spawn(process.execPath, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
+    );
     // Always drain both pipes: a child blocked on a full pipe would look like a slow server.
-    for (const [stream, label] of [[this.proc.stdout!, 'out'], [this.proc.stderr!, 'err']] as const) {
+    for (const [stream, label] of [
+      [this.proc.stdout!, 'out'],
+      [this.proc.stderr!, 'err'],
+    ] as const) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         this.tail.push(`${label}: ${line}`);
         if (this.tail.length > 100) this.tail.shift();
@@ -138,7 +149,14 @@ class Proc {
   async until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (await this.race(probe().catch(() => false), deadline - Date.now(), what)) return;
+      if (
+        await this.race(
+          probe().catch(() => false),
+          deadline - Date.now(),
+          what,
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw this.failure(what);
@@ -159,13 +177,10 @@ class Proc {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(this.failure(what)), Math.max(ms, 0));
       const died = this.exited.then((code) => reject(this.failure(`exited (code ${code})`)));
-      p.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        reject,
-      );
+      p.then((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      }, reject);
       void died;
     });
   }
@@ -186,7 +201,10 @@ const CLK_TCK = 100;
 function cpuMs(pid: number, reapedChildren = false): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return ((f[11] + f[12] + (reapedChildren ? f[13] + f[14] : 0)) * 1000) / CLK_TCK;
   } catch {
     return 0;
@@ -277,7 +295,11 @@ function oauthHeader(app: AppSecrets, h: Handle, url: string): string {
     ['oauth_token', h.accessToken],
     ['oauth_version', '1.0'],
   ];
-  const signature = hmacSha1Signature(signatureBaseString('POST', url, params), app.consumerSecret, h.accessTokenSecret);
+  const signature = hmacSha1Signature(
+    signatureBaseString('POST', url, params),
+    app.consumerSecret,
+    h.accessTokenSecret,
+  );
   params.push(['oauth_signature', signature]);
   return `OAuth ${params.map(([k, v]) => `${oauthEncode(k)}="${oauthEncode(v)}"`).join(', ')}`;
 }
@@ -292,14 +314,20 @@ class HandlePlan {
   repeats = 0;
   private start = Date.now();
 
-  constructor(readonly pool: Handle[], private readonly durationMs: number) {}
+  constructor(
+    readonly pool: Handle[],
+    private readonly durationMs: number,
+  ) {}
 
   begin(): void {
     this.start = Date.now();
   }
 
   next(): Handle {
-    const due = Math.min(this.pool.length, 1 + Math.floor(((Date.now() - this.start) * this.pool.length) / this.durationMs));
+    const due = Math.min(
+      this.pool.length,
+      1 + Math.floor(((Date.now() - this.start) * this.pool.length) / this.durationMs),
+    );
     if (this.introduced < due) {
       this.firstSeen++;
       return this.pool[this.introduced++];
@@ -356,7 +384,8 @@ function rssMb(pid: number): number {
   }
 }
 
-const KNOWN_ORDER = (target: string): number => ['direct', 'bare forwarder', 'bare forwarder (axios)', 'gateway', 'drop-in'].indexOf(target);
+const KNOWN_ORDER = (target: string): number =>
+  ['direct', 'bare forwarder', 'bare forwarder (axios)', 'gateway', 'drop-in'].indexOf(target);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -392,7 +421,8 @@ async function load(
           return { ...req, headers: { ...headers, 'content-type': 'application/json' }, body };
         },
         onResponse: (status: number, body: string) => {
-          if ((status < 200 || status >= 300) && non2xxSamples.length < 5) non2xxSamples.push(`${status} ${String(body).slice(0, 300)}`);
+          if ((status < 200 || status >= 300) && non2xxSamples.length < 5)
+            non2xxSamples.push(`${status} ${String(body).slice(0, 300)}`);
         },
       },
     ],
@@ -414,13 +444,21 @@ async function load(
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, (v as { count: number }).count])),
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, (v as { count: number }).count]),
+    ),
     non2xxSamples,
     // Each built request is written at once; the answered ones and the failed ones are accounted for.
     inFlightAtStop: Math.max(0, built - completed - result.errors),
     durationS: result.duration,
     completed,
-    cpuPerReqUs: { target: per('target'), sim: per('sim'), pg: per('pg'), loadgen: per('loadgen'), machine: per('machine') },
+    cpuPerReqUs: {
+      target: per('target'),
+      sim: per('sim'),
+      pg: per('pg'),
+      loadgen: per('loadgen'),
+      machine: per('machine'),
+    },
     otherCores,
     window: [t0, t1],
   };
@@ -428,22 +466,32 @@ async function load(
 
 // ---------------------------------------------------------------- the gateway's API (seeding)
 
-async function api<T>(base: string, method: string, p: string, body: unknown, key: string, expected: number): Promise<T> {
+async function api<T>(
+  base: string,
+  method: string,
+  p: string,
+  body: unknown,
+  key: string,
+  expected: number,
+): Promise<T> {
   const res = await fetch(base + p, {
     method,
     headers: { 'content-type': 'application/json', 'x-api-key': key },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  if (res.status !== expected) throw new Error(`${method} ${p}: expected ${expected}, got ${res.status}: ${text.slice(0, 500)}`);
+  if (res.status !== expected)
+    throw new Error(`${method} ${p}: expected ${expected}, got ${res.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text) as T;
 }
 
 async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- CPU profile summary
@@ -455,7 +503,12 @@ interface ProfileNode {
 
 /** Self time by package and by function, counting only the samples taken inside `windows` (the measured runs). */
 function summarizeProfile(file: string, windows: Array<[number, number]>, top = 20): string[] {
-  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+    startTime: number;
+  };
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   let at = prof.startTime;
@@ -477,7 +530,8 @@ function summarizeProfile(file: string, windows: Array<[number, number]>, top = 
       ? functionName
       : where.startsWith('node:')
         ? 'node: (core)'
-        : /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? (where.startsWith('dist/') ? 'handlemeter (dist/)' : where);
+        : (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
+          (where.startsWith('dist/') ? 'handlemeter (dist/)' : where));
     const key = `${functionName || '(anonymous)'}  ${where ? `${where.replace(/^.*node_modules\//, '')}:${lineNumber + 1}` : ''}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
     pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + us);
@@ -488,7 +542,9 @@ function summarizeProfile(file: string, windows: Array<[number, number]>, top = 
       .filter(([k]) => k !== '(idle)' && !k.startsWith('(idle)'))
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([k, us]) => `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`);
+      .map(
+        ([k, us]) => `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`,
+      );
   return [
     `CPU profile of the gateway during its measured runs (${path.relative(ROOT, file)}):`,
     `  ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle; shares are of the not-idle time (wall-clock samples: time the process waited for a core counts too)`,
@@ -503,7 +559,8 @@ function summarizeProfile(file: string, windows: Array<[number, number]>, top = 
 
 async function main(): Promise<number> {
   for (const f of ['main.js', 'dev/x-simulator.main.js', 'dev/bare-forwarder.js']) {
-    if (!fs.existsSync(path.join(DIST, f))) throw new Error(`dist/src/${f} is missing: run \`npm run build\` first (\`npm run bench\` does).`);
+    if (!fs.existsSync(path.join(DIST, f)))
+      throw new Error(`dist/src/${f} is missing: run \`npm run build\` first (\`npm run bench\` does).`);
   }
   const startedAt = Date.now();
   const loadAtStart = os.loadavg()[0].toFixed(2);
@@ -529,34 +586,60 @@ async function main(): Promise<number> {
 
   try {
     // Credentials known to both sides: the simulator gets them in its config, handlemeter through its API.
-    const app: AppSecrets = { consumerKey: `ck_bench_${crypto.randomBytes(6).toString('hex')}`, consumerSecret: `cs_${crypto.randomBytes(16).toString('hex')}` };
+    const app: AppSecrets = {
+      consumerKey: `ck_bench_${crypto.randomBytes(6).toString('hex')}`,
+      consumerSecret: `cs_${crypto.randomBytes(16).toString('hex')}`,
+    };
     const handles: Handle[] = Array.from({ length: HANDLE_COUNT }, (_, i) => {
       const userId = String(7_000_000_000 + i * 7 + 1);
-      return { userId, screenName: `bench_${i}`, accessToken: `${userId}-${crypto.randomBytes(12).toString('hex')}`, accessTokenSecret: `ats_${crypto.randomBytes(16).toString('hex')}` };
+      return {
+        userId,
+        screenName: `bench_${i}`,
+        accessToken: `${userId}-${crypto.randomBytes(12).toString('hex')}`,
+        accessTokenSecret: `ats_${crypto.randomBytes(16).toString('hex')}`,
+      };
     });
 
     const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
       const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
-      for (const k of ['DATABASE_URL', 'TEST_DATABASE_URL', 'SIMULATOR_CONFIG', 'NODE_OPTIONS']) if (!(k in extra)) delete e[k];
+      for (const k of ['DATABASE_URL', 'TEST_DATABASE_URL', 'SIMULATOR_CONFIG', 'NODE_OPTIONS'])
+        if (!(k in extra)) delete e[k];
       return e;
     };
 
     log('starting the X simulator');
-    const sim = new Proc('x-simulator', [path.join(DIST, 'dev/x-simulator.main.js')], childEnv({
-      SIMULATOR_CONFIG: JSON.stringify({
-        apps: [app],
-        tokens: handles.map((h) => ({ accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret, userId: h.userId, screenName: h.screenName, consumerKey: app.consumerKey })),
-        perMinuteLimit: SIM_PER_MINUTE_LIMIT,
-        maxReceived: 10_000,
+    const sim = new Proc(
+      'x-simulator',
+      [path.join(DIST, 'dev/x-simulator.main.js')],
+      childEnv({
+        SIMULATOR_CONFIG: JSON.stringify({
+          apps: [app],
+          tokens: handles.map((h) => ({
+            accessToken: h.accessToken,
+            accessTokenSecret: h.accessTokenSecret,
+            userId: h.userId,
+            screenName: h.screenName,
+            consumerKey: app.consumerKey,
+          })),
+          perMinuteLimit: SIM_PER_MINUTE_LIMIT,
+          maxReceived: 10_000,
+        }),
       }),
-    }), work);
+      work,
+    );
     procs.push(sim);
     const simUrl = await sim.readyUrl();
 
     let postmasterPid: number | null = null;
     const cpuOf = (targetPid: number) => (): CpuSnapshot => {
       const u = process.cpuUsage();
-      return { target: targetPid === sim.pid ? 0 : cpuMs(targetPid), sim: cpuMs(sim.pid), pg: postgresCpuMs(postmasterPid), loadgen: (u.user + u.system) / 1000, machine: machineBusyMs() };
+      return {
+        target: targetPid === sim.pid ? 0 : cpuMs(targetPid),
+        sim: cpuMs(sim.pid),
+        pg: postgresCpuMs(postmasterPid),
+        loadgen: (u.user + u.system) / 1000,
+        machine: machineBusyMs(),
+      };
     };
     const body = { text: totalsBody(), at: Date.now() };
     const currentBody = (): string => {
@@ -566,20 +649,36 @@ async function main(): Promise<number> {
     const anyHandle = (): Handle => handles[Math.floor(Math.random() * handles.length)];
     const results: RunResult[] = [];
     const signedForSim = simUrl + TOTALS_PATH;
-    const viaSim = (): (() => { headers: Record<string, string>; body: string }) => () => ({ headers: { authorization: oauthHeader(app, anyHandle(), signedForSim) }, body: currentBody() });
+    const viaSim = (): (() => { headers: Record<string, string>; body: string }) => () => ({
+      headers: { authorization: oauthHeader(app, anyHandle(), signedForSim) },
+      body: currentBody(),
+    });
 
     // Every target is started first, then measured in rounds that alternate between them (the
     // order rotating each round), so that a change in the machine's load (other people's tests on
     // a shared machine) falls on all targets alike instead of on whichever ran at the time.
     const targets: Target[] = [];
     if (TARGETS.includes('direct')) targets.push({ name: 'direct', url: simUrl, pid: sim.pid, build: viaSim });
-    for (const [name, client] of [['bare', 'undici'], ['bare-axios', 'axios']] as const) {
+    for (const [name, client] of [
+      ['bare', 'undici'],
+      ['bare-axios', 'axios'],
+    ] as const) {
       if (!TARGETS.includes(name)) continue;
       log(`starting the bare forwarder (${client})`);
       // Signed for the simulator's URL: the forwarder passes Authorization through and sends the simulator's Host.
-      const fwd = new Proc(`bare-forwarder-${client}`, [path.join(DIST, 'dev/bare-forwarder.js')], childEnv({ UPSTREAM_URL: simUrl, PORT: '0', CLIENT: client }), work);
+      const fwd = new Proc(
+        `bare-forwarder-${client}`,
+        [path.join(DIST, 'dev/bare-forwarder.js')],
+        childEnv({ UPSTREAM_URL: simUrl, PORT: '0', CLIENT: client }),
+        work,
+      );
       procs.push(fwd);
-      targets.push({ name: name === 'bare' ? 'bare forwarder' : 'bare forwarder (axios)', url: await fwd.readyUrl(), pid: fwd.pid, build: viaSim });
+      targets.push({
+        name: name === 'bare' ? 'bare forwarder' : 'bare forwarder (axios)',
+        url: await fwd.readyUrl(),
+        pid: fwd.pid,
+        build: viaSim,
+      });
     }
 
     let ledgerCheck: string[] = [];
@@ -594,7 +693,8 @@ async function main(): Promise<number> {
       log('starting PostgreSQL (embedded)');
       db = await startEmbeddedPostgres(path.join(work, 'pg'));
       try {
-        postmasterPid = Number(fs.readFileSync(path.join(work, 'pg/postgres/postmaster.pid'), 'utf8').split('\n')[0]) || null;
+        postmasterPid =
+          Number(fs.readFileSync(path.join(work, 'pg/postgres/postmaster.pid'), 'utf8').split('\n')[0]) || null;
       } catch {
         postmasterPid = null;
       }
@@ -603,29 +703,73 @@ async function main(): Promise<number> {
       profDir = path.join(ARTIFACTS, `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       if (CPU_PROF) fs.mkdirSync(profDir, { recursive: true });
       log(`starting the gateway${CPU_PROF ? ` under --cpu-prof (${path.relative(ROOT, profDir)})` : ''}`);
-      gw = new Proc('gateway', [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), path.join(DIST, 'main.js')], childEnv({
-        NODE_ENV: 'production',
-        PORT: String(port),
-        DATABASE_URL: db.url,
-        ENGAGEMENT_API_BASE_URL: simUrl,
-        ADMIN_API_KEY: ADMIN_KEY,
-        CREDENTIALS_KEY: crypto.randomBytes(32).toString('base64'),
-        DATA_DIR: path.join(work, 'gateway-data'),
-        ...(env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
-      }), work); // cwd: the temporary directory, so no developer's .env is read
+      gw = new Proc(
+        'gateway',
+        [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), path.join(DIST, 'main.js')],
+        childEnv({
+          NODE_ENV: 'production',
+          PORT: String(port),
+          DATABASE_URL: db.url,
+          ENGAGEMENT_API_BASE_URL: simUrl,
+          ADMIN_API_KEY: ADMIN_KEY,
+          CREDENTIALS_KEY: crypto.randomBytes(32).toString('base64'),
+          DATA_DIR: path.join(work, 'gateway-data'),
+          ...(env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
+        }),
+        work,
+      ); // cwd: the temporary directory, so no developer's .env is read
       procs.push(gw);
-      await gw.until(async () => (await fetch(`${gwUrl}/health`)).status === 200, 60_000, 'did not answer GET /health with 200 within 60 s');
+      await gw.until(
+        async () => (await fetch(`${gwUrl}/health`)).status === 200,
+        60_000,
+        'did not answer GET /health with 200 within 60 s',
+      );
 
       log(`seeding a contract, an app, ${HANDLE_COUNT} handles and a client key`);
-      const contract = await api<{ id: string }>(gwUrl, 'POST', '/contracts', {
-        name: 'bench', handleAllowance: HANDLE_COUNT * 10, overagePrice: { amount: '1.00', currency: 'USD' }, timezone: 'UTC', billingDay: 1, enforcement: ENFORCEMENT,
-      }, ADMIN_KEY, 201);
+      const contract = await api<{ id: string }>(
+        gwUrl,
+        'POST',
+        '/contracts',
+        {
+          name: 'bench',
+          handleAllowance: HANDLE_COUNT * 10,
+          overagePrice: { amount: '1.00', currency: 'USD' },
+          timezone: 'UTC',
+          billingDay: 1,
+          enforcement: ENFORCEMENT,
+        },
+        ADMIN_KEY,
+        201,
+      );
       contractId = contract.id;
-      const appRow = await api<{ id: string }>(gwUrl, 'POST', `/contracts/${contract.id}/apps`, { name: 'bench', ...app }, ADMIN_KEY, 201);
+      const appRow = await api<{ id: string }>(
+        gwUrl,
+        'POST',
+        `/contracts/${contract.id}/apps`,
+        { name: 'bench', ...app },
+        ADMIN_KEY,
+        201,
+      );
       await inParallel(handles, 8, async (h) => {
-        await api(gwUrl, 'POST', `/apps/${appRow.id}/handles`, { screenName: `@${h.screenName}`, accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret }, ADMIN_KEY, 201);
+        await api(
+          gwUrl,
+          'POST',
+          `/apps/${appRow.id}/handles`,
+          { screenName: `@${h.screenName}`, accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret },
+          ADMIN_KEY,
+          201,
+        );
       });
-      const clientKey = (await api<{ key: string }>(gwUrl, 'POST', '/api-keys', { name: 'bench client', role: 'client', appId: appRow.id }, ADMIN_KEY, 201)).key;
+      const clientKey = (
+        await api<{ key: string }>(
+          gwUrl,
+          'POST',
+          '/api-keys',
+          { name: 'bench client', role: 'client', appId: appRow.id },
+          ADMIN_KEY,
+          201,
+        )
+      ).key;
 
       // Pools: each target gets its share of the handles; of that, a few for its warm-up and the
       // rest split between its measured runs, each brought in over its run.
@@ -637,7 +781,9 @@ async function main(): Promise<number> {
         const warmPool = WARMUP_S > 0 ? mine.slice(0, Math.min(10, Math.floor(mine.length / 4))) : [];
         const rest = mine.slice(warmPool.length);
         const per = Math.max(1, Math.floor(rest.length / runs));
-        const pools = Array.from({ length: runs }, (_, i) => rest.slice(i * per, i === runs - 1 ? rest.length : (i + 1) * per));
+        const pools = Array.from({ length: runs }, (_, i) =>
+          rest.slice(i * per, i === runs - 1 ? rest.length : (i + 1) * per),
+        );
         let measured = 0;
         targets.push({
           name,
@@ -647,9 +793,16 @@ async function main(): Promise<number> {
             const plan = new HandlePlan(warmup ? warmPool : pools[measured++ % runs], durationS * 1000);
             plan.begin();
             // Managed: an API key names the handle. Drop-in: the client signs for handlemeter's URL with the handle's own token.
-            const next = name === 'gateway'
-              ? () => ({ headers: { 'x-api-key': clientKey, 'x-handle': `@${plan.next().screenName}` }, body: currentBody() })
-              : () => ({ headers: { authorization: oauthHeader(app, plan.next(), signedForGateway) }, body: currentBody() });
+            const next =
+              name === 'gateway'
+                ? () => ({
+                    headers: { 'x-api-key': clientKey, 'x-handle': `@${plan.next().screenName}` },
+                    body: currentBody(),
+                  })
+                : () => ({
+                    headers: { authorization: oauthHeader(app, plan.next(), signedForGateway) },
+                    body: currentBody(),
+                  });
             return Object.assign(next, { plan });
           },
         });
@@ -693,7 +846,9 @@ async function main(): Promise<number> {
         for (const c of CONNECTIONS) {
           const order = targets.map((_, i) => targets[(i + round) % targets.length]);
           for (const t of order) {
-            log(`round ${round + 1}/${ROUNDS}: ${t.name}, ${c} connections, ${DURATION_S} s (load average ${os.loadavg()[0].toFixed(2)})`);
+            log(
+              `round ${round + 1}/${ROUNDS}: ${t.name}, ${c} connections, ${DURATION_S} s (load average ${os.loadavg()[0].toFixed(2)})`,
+            );
             await measure(t, c, DURATION_S, false);
           }
         }
@@ -706,21 +861,35 @@ async function main(): Promise<number> {
       const pg = new Client({ connectionString: db!.url });
       await pg.connect();
       try {
-        const count = async () => (await pg.query<{ total: string; answered_2xx: string; sent: string; other: string }>(`
+        const count = async () =>
+          (
+            await pg.query<{ total: string; answered_2xx: string; sent: string; other: string }>(
+              `
           SELECT count(*) AS total,
                  count(*) FILTER (WHERE outcome = 'answered' AND status BETWEEN 200 AND 299) AS answered_2xx,
                  count(*) FILTER (WHERE outcome = 'sent') AS sent,
                  count(*) FILTER (WHERE NOT (outcome = 'answered' AND status BETWEEN 200 AND 299) AND outcome <> 'sent') AS other
-          FROM calls WHERE contract_id = $1`, [contractId])).rows[0];
+          FROM calls WHERE contract_id = $1`,
+              [contractId],
+            )
+          ).rows[0];
         let calls = await count();
         for (let i = 0; i < 50 && calls.sent !== '0'; i++) {
           await new Promise((r) => setTimeout(r, 100));
           calls = await count();
         }
-        const ph = (await pg.query<{ n: string; confirmed: string; calls: string }>(
-          `SELECT count(*) AS n, count(confirmed_at) AS confirmed, coalesce(sum(calls), 0) AS calls FROM period_handles WHERE contract_id = $1`, [contractId])).rows[0];
-        const pc = (await pg.query<{ attempted: string; confirmed: string; calls: string }>(
-          `SELECT coalesce(sum(attempted_handles), 0) AS attempted, coalesce(sum(confirmed_handles), 0) AS confirmed, coalesce(sum(calls), 0) AS calls FROM period_counters WHERE contract_id = $1`, [contractId])).rows[0];
+        const ph = (
+          await pg.query<{ n: string; confirmed: string; calls: string }>(
+            `SELECT count(*) AS n, count(confirmed_at) AS confirmed, coalesce(sum(calls), 0) AS calls FROM period_handles WHERE contract_id = $1`,
+            [contractId],
+          )
+        ).rows[0];
+        const pc = (
+          await pg.query<{ attempted: string; confirmed: string; calls: string }>(
+            `SELECT coalesce(sum(attempted_handles), 0) AS attempted, coalesce(sum(confirmed_handles), 0) AS confirmed, coalesce(sum(calls), 0) AS calls FROM period_counters WHERE contract_id = $1`,
+            [contractId],
+          )
+        ).rows[0];
         const gwRuns = results.filter((r) => isHandlemeter(r.target));
         const ok = gwRuns.reduce((s, r) => s + r.ok, 0);
         const inFlight = gwRuns.reduce((s, r) => s + r.inFlightAtStop, 0);
@@ -731,7 +900,11 @@ async function main(): Promise<number> {
         // sent, not counted). So the log holds every 2xx autocannon saw and at most those in flight.
         const matches = total >= ok && total <= ok + inFlight;
         const outcomesOk = Number(calls.answered_2xx) === total;
-        const countersAgree = Number(ph.n) === Number(pc.attempted) && Number(ph.n) <= handlesUsed && Number(ph.calls) === total && Number(pc.calls) === total;
+        const countersAgree =
+          Number(ph.n) === Number(pc.attempted) &&
+          Number(ph.n) <= handlesUsed &&
+          Number(ph.calls) === total &&
+          Number(pc.calls) === total;
         ledgerCheck = [
           `calls table: ${total} rows  vs  2xx answered: ${ok} received by autocannon, + at most ${inFlight} in flight when a run's time was up (dropped by autocannon: sent and answered if they had left, else taken back)  ${matches ? 'OK' : 'MISMATCH'}`,
           `  their outcomes: ${calls.answered_2xx} answered 2xx, ${calls.sent} still 'sent' after 5 s, ${calls.other} other  ${outcomesOk ? 'OK' : 'MISMATCH'}`,
@@ -744,11 +917,14 @@ async function main(): Promise<number> {
       log('stopping the gateway');
       const gwExit = await gw.stop();
       procs.splice(procs.indexOf(gw), 1);
-      if (gwExit !== 0) ledgerCheck.push(`note: the gateway exited with code ${gwExit} on SIGTERM (a graceful shutdown exits 0)`);
+      if (gwExit !== 0)
+        ledgerCheck.push(`note: the gateway exited with code ${gwExit} on SIGTERM (a graceful shutdown exits 0)`);
       if (CPU_PROF) {
         const files = fs.existsSync(profDir) ? fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')) : [];
         const windows = results.filter((r) => isHandlemeter(r.target) && !r.warmup).map((r) => r.window);
-        profileLines = files.length ? summarizeProfile(path.join(profDir, files[0]), windows) : [`no .cpuprofile written in ${profDir}`];
+        profileLines = files.length
+          ? summarizeProfile(path.join(profDir, files[0]), windows)
+          : [`no .cpuprofile written in ${profDir}`];
       }
     }
 
@@ -763,7 +939,8 @@ async function main(): Promise<number> {
     out.push('');
     // One row per target and concurrency: each figure the median of its rounds (all rounds' req/s listed too).
     const groups = new Map<string, RunResult[]>();
-    for (const r of measuredRuns) groups.set(`${r.target}|${r.connections}`, [...(groups.get(`${r.target}|${r.connections}`) ?? []), r]);
+    for (const r of measuredRuns)
+      groups.set(`${r.target}|${r.connections}`, [...(groups.get(`${r.target}|${r.connections}`) ?? []), r]);
     const med = (rs: RunResult[], f: (r: RunResult) => number): number => median(rs.map(f));
     const summary = [...groups.values()].map((rs) => ({
       target: rs[0].target,
@@ -780,19 +957,55 @@ async function main(): Promise<number> {
       load: med(rs, (r) => r.load ?? 0),
     }));
     summary.sort((a, b) => a.connections - b.connections || KNOWN_ORDER(a.target) - KNOWN_ORDER(b.target));
-    const head = ['target', 'conns', 'req/s', 'rounds req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'CPU µs/req: server', 'sim', 'postgres', 'loadgen', 'other procs, cores', 'load avg'];
+    const head = [
+      'target',
+      'conns',
+      'req/s',
+      'rounds req/s',
+      'p50 ms',
+      'p99 ms',
+      '2xx',
+      'non-2xx',
+      'errors',
+      'CPU µs/req: server',
+      'sim',
+      'postgres',
+      'loadgen',
+      'other procs, cores',
+      'load avg',
+    ];
     const rows = summary.map((r) => [
-      r.target, String(r.connections), r.reqPerSec.toFixed(0), r.rounds, r.p50.toFixed(1), r.p99.toFixed(1), String(r.ok), String(r.non2xx), String(r.errors),
-      r.target === 'direct' ? '-' : r.cpu('target').toFixed(0), r.cpu('sim').toFixed(0), isHandlemeter(r.target) ? r.cpu('pg').toFixed(0) : '-', r.cpu('loadgen').toFixed(0), r.otherCores.toFixed(2), r.load.toFixed(2),
+      r.target,
+      String(r.connections),
+      r.reqPerSec.toFixed(0),
+      r.rounds,
+      r.p50.toFixed(1),
+      r.p99.toFixed(1),
+      String(r.ok),
+      String(r.non2xx),
+      String(r.errors),
+      r.target === 'direct' ? '-' : r.cpu('target').toFixed(0),
+      r.cpu('sim').toFixed(0),
+      isHandlemeter(r.target) ? r.cpu('pg').toFixed(0) : '-',
+      r.cpu('loadgen').toFixed(0),
+      r.otherCores.toFixed(2),
+      r.load.toFixed(2),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    const line = (cells: string[]): string =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
     out.push(line(head));
     out.push(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const r of rows) out.push(line(r));
-    out.push('(Medians over the rounds. CPU µs/req: user+system CPU per answered request of the server under test (forwarder or gateway), the simulator,');
-    out.push(' PostgreSQL (all its processes) and this process (autocannon; for direct, bare forwarder and drop-in also the OAuth signing).');
-    out.push(' other procs: what the rest of the machine used meanwhile; much above 0.1 core means the run was disturbed.)');
+    out.push(
+      '(Medians over the rounds. CPU µs/req: user+system CPU per answered request of the server under test (forwarder or gateway), the simulator,',
+    );
+    out.push(
+      ' PostgreSQL (all its processes) and this process (autocannon; for direct, bare forwarder and drop-in also the OAuth signing).',
+    );
+    out.push(
+      ' other procs: what the rest of the machine used meanwhile; much above 0.1 core means the run was disturbed.)',
+    );
     out.push('');
     for (const c of CONNECTIONS) {
       const get = (t: string) => summary.find((r) => r.target === t && r.connections === c);
@@ -805,13 +1018,16 @@ async function main(): Promise<number> {
       if (gwRow && bare) parts.push(`gateway / bare forwarder = ${(gwRow.reqPerSec / bare.reqPerSec).toFixed(2)}×`);
       if (dropIn && bare) parts.push(`drop-in / bare forwarder = ${(dropIn.reqPerSec / bare.reqPerSec).toFixed(2)}×`);
       if (dropIn && gwRow) parts.push(`drop-in / gateway = ${(dropIn.reqPerSec / gwRow.reqPerSec).toFixed(2)}×`);
-      if (bareAxios && bare) parts.push(`axios forwarder / undici forwarder = ${(bareAxios.reqPerSec / bare.reqPerSec).toFixed(2)}×`);
+      if (bareAxios && bare)
+        parts.push(`axios forwarder / undici forwarder = ${(bareAxios.reqPerSec / bare.reqPerSec).toFixed(2)}×`);
       if (bare && direct) parts.push(`bare forwarder / direct = ${(bare.reqPerSec / direct.reqPerSec).toFixed(2)}×`);
       if (parts.length) out.push(`${String(c).padStart(3)} connections: ${parts.join(';  ')}`);
     }
     out.push(...memoryLines);
     for (const r of results.filter((x) => isHandlemeter(x.target) && x.handles && !x.warmup)) {
-      out.push(`${r.target} ${r.connections} connections: ${r.handles!.firstSeen} first-seen handle requests, ${r.handles!.repeats} repeat-handle requests`);
+      out.push(
+        `${r.target} ${r.connections} connections: ${r.handles!.firstSeen} first-seen handle requests, ${r.handles!.repeats} repeat-handle requests`,
+      );
     }
     const bad = results.filter((r) => r.non2xx > 0 || r.errors > 0);
     out.push('');
@@ -819,7 +1035,9 @@ async function main(): Promise<number> {
       failed = true;
       out.push('NOT ALL ANSWERS WERE 2xx:');
       for (const r of bad) {
-        out.push(`  ${r.target} ${r.connections} connections${r.warmup ? ' (warm-up)' : ''}: status counts ${JSON.stringify(r.statusCodes)}, ${r.errors} errors (${r.timeouts} timeouts)`);
+        out.push(
+          `  ${r.target} ${r.connections} connections${r.warmup ? ' (warm-up)' : ''}: status counts ${JSON.stringify(r.statusCodes)}, ${r.errors} errors (${r.timeouts} timeouts)`,
+        );
         for (const s of r.non2xxSamples) out.push(`    ${s}`);
       }
     } else {
@@ -838,7 +1056,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

@@ -17,7 +17,10 @@ export class Aims {
   }
 
   lines(): string[] {
-    const out = this.aims.map((a) => `aim ${a.name} ${S.ms(a.measured).replace(' ', '')} ${S.ms(a.target).replace(' ', '')} ${a.measured <= a.target ? 'met' : 'missed'}${a.note ? `  (${a.note})` : ''}`);
+    const out = this.aims.map(
+      (a) =>
+        `aim ${a.name} ${S.ms(a.measured).replace(' ', '')} ${S.ms(a.target).replace(' ', '')} ${a.measured <= a.target ? 'met' : 'missed'}${a.note ? `  (${a.note})` : ''}`,
+    );
     const missed = this.aims.filter((a) => !(a.measured <= a.target)).length;
     return [...out, `${this.aims.length - missed} aims met, ${missed} missed`];
   }
@@ -35,7 +38,11 @@ export class GatewayLoad {
   readonly latencies: number[] = [];
   readonly failures: string[] = [];
 
-  constructor(private readonly base: string, private readonly clients: GatewayClient[], private readonly concurrency = GATEWAY_CONCURRENCY) {}
+  constructor(
+    private readonly base: string,
+    private readonly clients: GatewayClient[],
+    private readonly concurrency = GATEWAY_CONCURRENCY,
+  ) {}
 
   start(): this {
     this.running = true;
@@ -60,7 +67,11 @@ export class GatewayLoad {
       const res = await fetch(`${this.base}/insights/engagement/totals`, {
         method: 'POST',
         headers: { 'x-api-key': c.key, 'x-handle': handle, 'content-type': 'application/json' },
-        body: JSON.stringify({ tweet_ids: [base], engagement_types: ['impressions', 'favorites'], groupings: { g: { group_by: ['tweet.id', 'engagement.type'] } } }),
+        body: JSON.stringify({
+          tweet_ids: [base],
+          engagement_types: ['impressions', 'favorites'],
+          groupings: { g: { group_by: ['tweet.id', 'engagement.type'] } },
+        }),
       });
       const text = await res.text();
       this.latencies.push(performance.now() - t0);
@@ -76,7 +87,11 @@ export function percentile(xs: number[], p: number): number {
 }
 
 /** `fn` while the gateway takes traffic; returns fn's result and the gateway's latencies meanwhile. */
-export async function withGateway<T>(base: string, clients: GatewayClient[], fn: () => Promise<T>): Promise<{ result: T; gateway: number[]; failures: string[] }> {
+export async function withGateway<T>(
+  base: string,
+  clients: GatewayClient[],
+  fn: () => Promise<T>,
+): Promise<{ result: T; gateway: number[]; failures: string[] }> {
   const load = new GatewayLoad(base, clients).start();
   await S.sleep(300);
   try {
@@ -90,14 +105,23 @@ export async function withGateway<T>(base: string, clients: GatewayClient[], fn:
 /** DASHBOARD_READERS people on the contract page at once, DASHBOARD_ROUNDS pages each. */
 export async function dashboardCrowd(url: string, cookie: string): Promise<number[]> {
   const times: number[] = [];
-  await Promise.all(Array.from({ length: DASHBOARD_READERS }, async () => {
-    for (let r = 0; r < DASHBOARD_ROUNDS; r++) times.push((await S.html(url, cookie)).ms);
-  }));
+  await Promise.all(
+    Array.from({ length: DASHBOARD_READERS }, async () => {
+      for (let r = 0; r < DASHBOARD_ROUNDS; r++) times.push((await S.html(url, cookie)).ms);
+    }),
+  );
   return times;
 }
 
 /** An import of IMPORT_ROWS calls of new handles into the open period so far. Returns its duration. */
-export async function bigImport(base: string, adminKey: string, contractId: string, from: Date, to: Date, userIdBase: bigint): Promise<{ ms: number; rows: number }> {
+export async function bigImport(
+  base: string,
+  adminKey: string,
+  contractId: string,
+  from: Date,
+  to: Date,
+  userIdBase: bigint,
+): Promise<{ ms: number; rows: number }> {
   const span = to.getTime() - from.getTime();
   const calls = Array.from({ length: IMPORT_ROWS }, (_, i) => ({
     id: `bench-import-${i}`,
@@ -105,7 +129,10 @@ export async function bigImport(base: string, adminKey: string, contractId: stri
     userId: (userIdBase + BigInt(i % Math.ceil(IMPORT_ROWS / 2))).toString(),
     endpoint: 'totals',
   }));
-  const a = await S.expectJson<{ imported: number }>(`${base}/contracts/${contractId}/usage/import`, adminKey, 200, { method: 'POST', body: { calls } });
+  const a = await S.expectJson<{ imported: number }>(`${base}/contracts/${contractId}/usage/import`, adminKey, 200, {
+    method: 'POST',
+    body: { calls },
+  });
   if (a.body.imported !== IMPORT_ROWS) throw new Error(`the import took ${a.body.imported} of ${IMPORT_ROWS} rows`);
   return { ms: a.ms, rows: IMPORT_ROWS };
 }

@@ -60,7 +60,10 @@ export function userContextCalls(p: SeedPeriod): number {
 /** The period's handle set: `handles` rows, first seen along the curve, their calls summing to the user-context calls. */
 export async function seedHandles(db: Client, p: SeedPeriod): Promise<void> {
   const extra = userContextCalls(p) - p.handles;
-  if (extra < 0) throw new Error(`${p.label}: ${p.calls} calls cannot cover ${p.handles} handles (each handle needs one user-context call)`);
+  if (extra < 0)
+    throw new Error(
+      `${p.label}: ${p.calls} calls cannot cover ${p.handles} handles (each handle needs one user-context call)`,
+    );
   if (p.handles % PERMUTE === 0) throw new Error(`${p.label}: handles must not be a multiple of ${PERMUTE}`);
   await db.query(
     `WITH p AS (
@@ -91,7 +94,19 @@ export async function seedHandles(db: Client, p: SeedPeriod): Promise<void> {
             ARRAY[($11::uuid[])[(1 + ($6::bigint + h.i) % cardinality($11::uuid[]))::int]]
        FROM h, p
       ORDER BY h.first_seen, h.i`,
-    [p.contractId, p.start, p.end, p.upTo, p.handles, p.userIdBase.toString(), extra, PERMUTE, FIRST_SEEN_DECAY, CALLS_SKEW, p.appIds],
+    [
+      p.contractId,
+      p.start,
+      p.end,
+      p.upTo,
+      p.handles,
+      p.userIdBase.toString(),
+      extra,
+      PERMUTE,
+      FIRST_SEEN_DECAY,
+      CALLS_SKEW,
+      p.appIds,
+    ],
   );
 }
 
@@ -157,7 +172,10 @@ export async function seedAggregates(db: Client, p: SeedPeriod): Promise<void> {
 
 /** The call log's monthly partitions for the months from `from` to now. */
 export async function seedPartitions(db: Client, from: Date): Promise<void> {
-  await db.query(`SELECT call_log_ensure_partition(m::date) FROM generate_series(date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC', interval '1 month') AS m`, [from]);
+  await db.query(
+    `SELECT call_log_ensure_partition(m::date) FROM generate_series(date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC'), now() AT TIME ZONE 'UTC', interval '1 month') AS m`,
+    [from],
+  );
 }
 
 /** The counter row the ledger keeps beside the set, from what was seeded. */
@@ -171,19 +189,43 @@ export async function seedCounters(db: Client, p: SeedPeriod): Promise<void> {
 }
 
 /** What the database now holds for the period, counted from the rows (not from the counter). */
-export async function countSeeded(db: Client, p: SeedPeriod): Promise<{ handles: SeededFigures; counter: SeededFigures }> {
-  const [ph] = (await db.query(
-    `SELECT count(*)::int AS attempted, count(confirmed_at)::int AS confirmed, coalesce(sum(calls), 0)::text AS calls
-       FROM period_handles WHERE contract_id = $1 AND period_start = $2`, [p.contractId, p.start])).rows;
-  const [c] = (await db.query(
-    `SELECT count(*)::text AS calls, count(user_id)::text AS user_context FROM calls WHERE contract_id = $1 AND period_start = $2`,
-    [p.contractId, p.start])).rows;
-  const [pc] = (await db.query(
-    `SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls
-       FROM period_counters WHERE contract_id = $1 AND period_start = $2`, [p.contractId, p.start])).rows;
+export async function countSeeded(
+  db: Client,
+  p: SeedPeriod,
+): Promise<{ handles: SeededFigures; counter: SeededFigures }> {
+  const [ph] = (
+    await db.query(
+      `SELECT count(*)::int AS attempted, count(confirmed_at)::int AS confirmed, coalesce(sum(calls), 0)::text AS calls
+       FROM period_handles WHERE contract_id = $1 AND period_start = $2`,
+      [p.contractId, p.start],
+    )
+  ).rows;
+  const [c] = (
+    await db.query(
+      `SELECT count(*)::text AS calls, count(user_id)::text AS user_context FROM calls WHERE contract_id = $1 AND period_start = $2`,
+      [p.contractId, p.start],
+    )
+  ).rows;
+  const [pc] = (
+    await db.query(
+      `SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls
+       FROM period_counters WHERE contract_id = $1 AND period_start = $2`,
+      [p.contractId, p.start],
+    )
+  ).rows;
   return {
-    handles: { attempted: ph.attempted, confirmed: ph.confirmed, calls: Number(c.calls), userContextCalls: Number(ph.calls) },
-    counter: { attempted: pc?.attempted ?? -1, confirmed: pc?.confirmed ?? -1, calls: Number(pc?.calls ?? -1), userContextCalls: Number(c.user_context) },
+    handles: {
+      attempted: ph.attempted,
+      confirmed: ph.confirmed,
+      calls: Number(c.calls),
+      userContextCalls: Number(ph.calls),
+    },
+    counter: {
+      attempted: pc?.attempted ?? -1,
+      confirmed: pc?.confirmed ?? -1,
+      calls: Number(pc?.calls ?? -1),
+      userContextCalls: Number(c.user_context),
+    },
   };
 }
 
@@ -193,7 +235,13 @@ export async function countSeeded(db: Client, p: SeedPeriod): Promise<{ handles:
  * cheaper than maintaining a random-UUID index row by row over 50M inserts.
  */
 export async function dropIndexes(db: Client, table: string): Promise<string[]> {
-  const { rows } = await db.query<{ index: string; constraint: string | null; indexdef: string; condef: string | null; referenced: boolean }>(
+  const { rows } = await db.query<{
+    index: string;
+    constraint: string | null;
+    indexdef: string;
+    condef: string | null;
+    referenced: boolean;
+  }>(
     `SELECT i.indexrelid::regclass::text AS index, c.conname AS constraint, pg_get_indexdef(i.indexrelid) AS indexdef,
             pg_get_constraintdef(c.oid) AS condef,
             EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = i.indrelid) AS referenced

@@ -8,10 +8,14 @@ import * as os from 'node:os';
 import * as readline from 'node:readline';
 import { Client } from 'pg';
 
-export const log = (m: string): void => void process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+export const log = (m: string): void =>
+  void process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
 export function load(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 /** A positive whole number from the environment, or the default. */
@@ -31,9 +35,16 @@ export class Service {
   private readonly proc: ChildProcess;
   private readonly exited: Promise<number | null>;
 
-  constructor(script: string, env: NodeJS.ProcessEnv, cwd: string, private readonly verbose: boolean) {
+  constructor(
+    script: string,
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    private readonly verbose: boolean,
+  ) {
     this.proc = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
+    );
     for (const stream of [this.proc.stdout!, this.proc.stderr!]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         this.tail.push(line);
@@ -47,11 +58,16 @@ export class Service {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.proc.exitCode !== null) break;
-      const ok = await fetch(`${url}/health`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return;
       await sleep(200);
     }
-    throw new Error(`the service did not answer GET /health with 200 within ${timeoutMs} ms. Its last output:\n  ${this.tail.join('\n  ')}`);
+    throw new Error(
+      `the service did not answer GET /health with 200 within ${timeoutMs} ms. Its last output:\n  ${this.tail.join('\n  ')}`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -104,18 +120,33 @@ export async function resetSettings(url: string): Promise<void> {
 }
 
 /** Polls the contract's report row in the outbox until it is delivered or has failed an attempt (or `timeoutMs` passes). */
-export async function awaitReport(url: string, contractId: string, timeoutMs: number): Promise<{ status: string; ms: number; error: string | null }> {
+export async function awaitReport(
+  url: string,
+  contractId: string,
+  timeoutMs: number,
+): Promise<{ status: string; ms: number; error: string | null }> {
   const db = new Client({ connectionString: url });
   await db.connect();
   const t0 = Date.now();
   try {
     for (;;) {
       const { rows } = await db.query<{ status: string; attempts: number; last_error: string | null }>(
-        `SELECT status, attempts, last_error FROM outbox WHERE contract_id = $1 AND kind = 'report'`, [contractId]);
+        `SELECT status, attempts, last_error FROM outbox WHERE contract_id = $1 AND kind = 'report'`,
+        [contractId],
+      );
       const r = rows[0];
       // A claim counts the attempt and sets 'sending'; a failed attempt goes back to 'pending' with its error.
       const done = r && (['sent', 'logged', 'failed'].includes(r.status) || (r.status === 'pending' && r.attempts > 0));
-      if (done || Date.now() - t0 > timeoutMs) return { status: r ? (r.status === 'pending' && r.attempts > 0 ? 'failed once, to be retried' : r.status) : 'not queued', ms: Date.now() - t0, error: r?.last_error ?? null };
+      if (done || Date.now() - t0 > timeoutMs)
+        return {
+          status: r
+            ? r.status === 'pending' && r.attempts > 0
+              ? 'failed once, to be retried'
+              : r.status
+            : 'not queued',
+          ms: Date.now() - t0,
+          error: r?.last_error ?? null,
+        };
       await sleep(50);
     }
   } finally {
@@ -136,7 +167,10 @@ export async function tableSizes(db: Client, tables: string[]): Promise<string[]
        FROM parts JOIN pg_class c ON c.oid = parts.relid GROUP BY t ORDER BY t`,
     [tables],
   );
-  return rows.map((r) => `  ${r.t.padEnd(18)} ~${Number(r.rows).toLocaleString('en-US').padStart(12)} rows  heap ${r.heap.padStart(8)}  indexes ${r.indexes.padStart(8)}  total ${r.total.padStart(8)}`);
+  return rows.map(
+    (r) =>
+      `  ${r.t.padEnd(18)} ~${Number(r.rows).toLocaleString('en-US').padStart(12)} rows  heap ${r.heap.padStart(8)}  indexes ${r.indexes.padStart(8)}  total ${r.total.padStart(8)}`,
+  );
 }
 
 export function freeBytes(dir: string): number {
@@ -156,7 +190,11 @@ export interface Answer {
 }
 
 /** One request, timed from sending to the last byte of the body. */
-export async function request(url: string, key: string, init: { method?: string; body?: unknown; accept?: string } = {}): Promise<Answer> {
+export async function request(
+  url: string,
+  key: string,
+  init: { method?: string; body?: unknown; accept?: string } = {},
+): Promise<Answer> {
   const t0 = performance.now();
   const res = await fetch(url, {
     method: init.method ?? 'GET',
@@ -167,17 +205,34 @@ export async function request(url: string, key: string, init: { method?: string;
   return { ms: performance.now() - t0, status: res.status, headers: res.headers, text };
 }
 
-export async function expectJson<T>(url: string, key: string, expected: number, init: { method?: string; body?: unknown } = {}): Promise<{ ms: number; body: T; headers: Headers }> {
+export async function expectJson<T>(
+  url: string,
+  key: string,
+  expected: number,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ ms: number; body: T; headers: Headers }> {
   const a = await request(url, key, init);
-  if (a.status !== expected) throw new Error(`${init.method ?? 'GET'} ${url}: expected ${expected}, got ${a.status}: ${a.text.slice(0, 500)}`);
+  if (a.status !== expected)
+    throw new Error(`${init.method ?? 'GET'} ${url}: expected ${expected}, got ${a.status}: ${a.text.slice(0, 500)}`);
   return { ms: a.ms, body: JSON.parse(a.text) as T, headers: a.headers };
 }
 
 /** Signs in to the dashboard with a key, as its form does; returns the session cookie. */
 export async function dashboardSession(base: string, key: string): Promise<string> {
-  const res = await fetch(`${base}/dashboard/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ key }) });
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('hm_dashboard='));
-  if (res.status !== 303 || !cookie) throw new Error(`dashboard sign-in: expected 303 with a session cookie, got ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  const res = await fetch(`${base}/dashboard/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ key }),
+  });
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith('hm_dashboard='));
+  if (res.status !== 303 || !cookie)
+    throw new Error(
+      `dashboard sign-in: expected 303 with a session cookie, got ${res.status}: ${(await res.text()).slice(0, 300)}`,
+    );
   return cookie;
 }
 
@@ -191,10 +246,15 @@ export async function html(url: string, cookie: string): Promise<{ ms: number; b
 }
 
 /** A CSV download, timed to its last byte; rows counted as they stream (`keep` also returns the text). */
-export async function download(url: string, key: string, keep: boolean): Promise<{ ms: number; bytes: number; lines: number; text: string }> {
+export async function download(
+  url: string,
+  key: string,
+  keep: boolean,
+): Promise<{ ms: number; bytes: number; lines: number; text: string }> {
   const t0 = performance.now();
   const res = await fetch(url, { headers: { 'x-api-key': key } });
-  if (res.status !== 200) throw new Error(`GET ${url}: expected 200, got ${res.status}: ${(await res.text()).slice(0, 500)}`);
+  if (res.status !== 200)
+    throw new Error(`GET ${url}: expected 200, got ${res.status}: ${(await res.text()).slice(0, 500)}`);
   let bytes = 0;
   let lines = 0;
   const chunks: Buffer[] = [];
@@ -226,8 +286,14 @@ export function median(xs: number[]): number {
 
 export function table(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-export const ms = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
+export const ms = (x: number | null | undefined): string =>
+  x === null || x === undefined || Number.isNaN(x)
+    ? '-'
+    : x >= 1000
+      ? `${(x / 1000).toFixed(2)} s`
+      : `${x.toFixed(1)} ms`;

@@ -41,7 +41,17 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { periodContaining, previousPeriod } from '../../src/billing/billing-period';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { countSeeded, dropIndexes, SeedPeriod, seedAggregates, seedCalls, seedCounters, seedHandles, seedPartitions, userContextCalls } from './scale-seed';
+import {
+  countSeeded,
+  dropIndexes,
+  SeedPeriod,
+  seedAggregates,
+  seedCalls,
+  seedCounters,
+  seedHandles,
+  seedPartitions,
+  userContextCalls,
+} from './scale-seed';
 import * as S from './scale-support';
 import { ScaleReads } from './scale-reads';
 import { Aims, bigImport, dashboardCrowd, GatewayClient, percentile, withGateway } from './scale-aims';
@@ -64,7 +74,8 @@ const BYTES_PER_CALL = 330;
 const BYTES_PER_HANDLE = 600;
 
 async function main(): Promise<number> {
-  if (!fs.existsSync(path.join(DIST, 'src/main.js'))) throw new Error('dist/src/main.js is missing: run `npx nest build` first (`npm run bench:scale` does).');
+  if (!fs.existsSync(path.join(DIST, 'src/main.js')))
+    throw new Error('dist/src/main.js is missing: run `npx nest build` first (`npm run bench:scale` does).');
   const startedAt = Date.now();
   const report: string[] = [];
   const problems: string[] = [];
@@ -72,13 +83,23 @@ async function main(): Promise<number> {
 
   // The periods: the open one ~OPEN_DAY days in, the past one before it.
   const now = new Date();
-  const billingDay = Math.min(28, Number(new Intl.DateTimeFormat('en-US', { timeZone: TIMEZONE, day: 'numeric' }).format(new Date(now.getTime() - OPEN_DAY * 86_400_000))));
+  const billingDay = Math.min(
+    28,
+    Number(
+      new Intl.DateTimeFormat('en-US', { timeZone: TIMEZONE, day: 'numeric' }).format(
+        new Date(now.getTime() - OPEN_DAY * 86_400_000),
+      ),
+    ),
+  );
   const cycle = { timezone: TIMEZONE, billingDay };
   const open = periodContaining(now, cycle);
   const past = previousPeriod(open, cycle);
   const elapsed = (now.getTime() - open.start.getTime()) / (open.end.getTime() - open.start.getTime());
   const openHandles = S.knob('BENCH_SCALE_OPEN_HANDLES', HANDLES);
-  const openCalls = S.knob('BENCH_SCALE_OPEN_CALLS', Math.max(Math.round(CALLS * elapsed), Math.ceil(openHandles / 0.97) + 1));
+  const openCalls = S.knob(
+    'BENCH_SCALE_OPEN_CALLS',
+    Math.max(Math.round(CALLS * elapsed), Math.ceil(openHandles / 0.97) + 1),
+  );
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'handlemeter-scale-'));
   // PostgreSQL runs as the `postgres` user when we are root: it must be able to reach its directory.
@@ -120,9 +141,18 @@ async function main(): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   const credentialsKey = crypto.randomBytes(32).toString('base64');
   const startService = async (): Promise<void> => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: db!.url, ADMIN_API_KEY: ADMIN_KEY,
-      CREDENTIALS_KEY: credentialsKey, DATA_DIR: path.join(work, 'service-data'), SCHEDULERS: 'off', ENGAGEMENT_API_BASE_URL: sim.url,
-      NODE_PATH: path.join(ROOT, 'node_modules') };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATABASE_URL: db!.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      CREDENTIALS_KEY: credentialsKey,
+      DATA_DIR: path.join(work, 'service-data'),
+      SCHEDULERS: 'off',
+      ENGAGEMENT_API_BASE_URL: sim.url,
+      NODE_PATH: path.join(ROOT, 'node_modules'),
+    };
     for (const k of ['TEST_DATABASE_URL', 'NODE_OPTIONS']) delete env[k];
     svc = new S.Service(main, env, work, VERBOSE); // cwd: the temporary directory, so no developer's .env is read
     await svc.ready(base);
@@ -133,45 +163,111 @@ async function main(): Promise<number> {
   };
 
   try {
-    if (free < needed) throw new Error(`not enough disk in ${os.tmpdir()}: ${S.gb(free)} free, ~${S.gb(needed)} needed (set TMPDIR, or lower the knobs)`);
+    if (free < needed)
+      throw new Error(
+        `not enough disk in ${os.tmpdir()}: ${S.gb(free)} free, ~${S.gb(needed)} needed (set TMPDIR, or lower the knobs)`,
+      );
 
     // ------------------------------------------------------------ 1. what is small, through the API
     S.log('starting PostgreSQL (embedded) and the service');
     await restartDb();
     await startService();
-    const contract = (await S.expectJson<{ id: string }>(`${base}/contracts`, ADMIN_KEY, 201, { method: 'POST', body: {
-      name: 'Scale Co', handleAllowance: Math.round(HANDLES * 0.8), overagePrice: { amount: '0.25', currency: 'USD' }, timezone: TIMEZONE, billingDay,
-      alertThresholds: [0.8, 1.0], notify: { emails: ['finance@scale.example'], webhookUrl: null },
-    } })).body;
+    const contract = (
+      await S.expectJson<{ id: string }>(`${base}/contracts`, ADMIN_KEY, 201, {
+        method: 'POST',
+        body: {
+          name: 'Scale Co',
+          handleAllowance: Math.round(HANDLES * 0.8),
+          overagePrice: { amount: '0.25', currency: 'USD' },
+          timezone: TIMEZONE,
+          billingDay,
+          alertThresholds: [0.8, 1.0],
+          notify: { emails: ['finance@scale.example'], webhookUrl: null },
+        },
+      })
+    ).body;
     const userIdBase = 1_400_000_000_000_000_000n;
     const appIds: string[] = [];
     for (let a = 0; a < APPS; a++) {
-      const simApp = { consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`, consumerSecret: crypto.randomBytes(16).toString('hex'), bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}` };
+      const simApp = {
+        consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`,
+        consumerSecret: crypto.randomBytes(16).toString('hex'),
+        bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}`,
+      };
       sim.addApp(simApp);
-      const app = (await S.expectJson<{ id: string }>(`${base}/contracts/${contract.id}/apps`, ADMIN_KEY, 201, { method: 'POST', body: { name: `app-${a}`, ...simApp } })).body;
+      const app = (
+        await S.expectJson<{ id: string }>(`${base}/contracts/${contract.id}/apps`, ADMIN_KEY, 201, {
+          method: 'POST',
+          body: { name: `app-${a}`, ...simApp },
+        })
+      ).body;
       appIds.push(app.id);
-      const client: GatewayClient = { key: (await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, { method: 'POST', body: { name: `client ${a}`, role: 'client', appId: app.id } })).body.key, handles: [] };
+      const client: GatewayClient = {
+        key: (
+          await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, {
+            method: 'POST',
+            body: { name: `client ${a}`, role: 'client', appId: app.id },
+          })
+        ).body.key,
+        handles: [],
+      };
       clients.push(client);
       // A few registered handles, among the seeded ones of this app (the seed gives user ID u to app u mod APPS).
       for (let j = 0; j < 3; j++) {
         let u = userIdBase + 1n + BigInt(j * APPS);
         while (Number(u % BigInt(APPS)) !== a) u++;
-        const token = { accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`, accessTokenSecret: crypto.randomBytes(16).toString('hex'), userId: String(u) };
+        const token = {
+          accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`,
+          accessTokenSecret: crypto.randomBytes(16).toString('hex'),
+          userId: String(u),
+        };
         sim.addToken(token);
         client.handles.push(String(u));
-        await S.expectJson(`${base}/apps/${app.id}/handles`, ADMIN_KEY, 201, { method: 'POST', body: { screenName: `@h${u}`, ...token } });
+        await S.expectJson(`${base}/apps/${app.id}/handles`, ADMIN_KEY, 201, {
+          method: 'POST',
+          body: { screenName: `@h${u}`, ...token },
+        });
       }
     }
-    const financeKey = (await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, { method: 'POST', body: { name: 'finance', role: 'finance' } })).body.key;
+    const financeKey = (
+      await S.expectJson<{ key: string }>(`${base}/api-keys`, ADMIN_KEY, 201, {
+        method: 'POST',
+        body: { name: 'finance', role: 'finance' },
+      })
+    ).body.key;
     await stopService();
 
     // ------------------------------------------------------------ 2. what is large, in SQL
     const periods: SeedPeriod[] = [
-      { label: `past ${past.key}`, contractId: contract.id, appIds, start: past.start, end: past.end, key: past.key, upTo: past.end, handles: HANDLES, calls: CALLS, userIdBase },
+      {
+        label: `past ${past.key}`,
+        contractId: contract.id,
+        appIds,
+        start: past.start,
+        end: past.end,
+        key: past.key,
+        upTo: past.end,
+        handles: HANDLES,
+        calls: CALLS,
+        userIdBase,
+      },
       // 80% of the open period's first handles came back from the past one.
-      { label: `open ${open.key}`, contractId: contract.id, appIds, start: open.start, end: open.end, key: open.key, upTo: now, handles: openHandles, calls: openCalls, userIdBase: userIdBase + BigInt(Math.round(HANDLES * 0.2)) },
+      {
+        label: `open ${open.key}`,
+        contractId: contract.id,
+        appIds,
+        start: open.start,
+        end: open.end,
+        key: open.key,
+        upTo: now,
+        handles: openHandles,
+        calls: openCalls,
+        userIdBase: userIdBase + BigInt(Math.round(HANDLES * 0.2)),
+      },
     ];
-    S.log(`seeding: ${periods.map((p) => `${p.label} ${p.handles.toLocaleString('en-US')} handles, ${p.calls.toLocaleString('en-US')} calls`).join('; ')}`);
+    S.log(
+      `seeding: ${periods.map((p) => `${p.label} ${p.handles.toLocaleString('en-US')} handles, ${p.calls.toLocaleString('en-US')} calls`).join('; ')}`,
+    );
     await S.applySettings(db!.url, S.SEED_SETTINGS);
     await restartDb();
     const seedTimes: string[] = [];
@@ -189,7 +285,7 @@ async function main(): Promise<number> {
       // The rows are consistent by construction (the bench checks the figures after): skip the
       // per-row foreign-key triggers, 100M lookups of the same contract and app rows.
       await pg.query('SET LOCAL session_replication_role = replica');
-      await pg.query('SET LOCAL work_mem = \'256MB\'');
+      await pg.query("SET LOCAL work_mem = '256MB'");
       // Truncated in this transaction: with wal_level minimal the load writes no WAL.
       await pg.query('TRUNCATE calls, period_handles, period_activity, period_top_handles');
       await seedPartitions(pg, past.start);
@@ -200,9 +296,14 @@ async function main(): Promise<number> {
         await step(`${p.label}: period_counters`, () => seedCounters(pg, p));
         await step(`${p.label}: the ledger's aggregates`, () => seedAggregates(pg, p));
       }
-      for (const sql of rebuild) await step(`calls: ${sql.replace(/^ALTER TABLE calls |^CREATE (UNIQUE )?INDEX /, '').slice(0, 40)}`, () => pg.query(sql));
+      for (const sql of rebuild)
+        await step(`calls: ${sql.replace(/^ALTER TABLE calls |^CREATE (UNIQUE )?INDEX /, '').slice(0, 40)}`, () =>
+          pg.query(sql),
+        );
       await step('commit', () => pg.query('COMMIT'));
-      await step('VACUUM (ANALYZE) period_handles, period_counters, calls, period_activity, period_top_handles', () => pg.query('VACUUM (ANALYZE) period_handles, period_counters, calls, period_activity, period_top_handles'));
+      await step('VACUUM (ANALYZE) period_handles, period_counters, calls, period_activity, period_top_handles', () =>
+        pg.query('VACUUM (ANALYZE) period_handles, period_counters, calls, period_activity, period_top_handles'),
+      );
     } finally {
       await pg.end();
     }
@@ -218,8 +319,14 @@ async function main(): Promise<number> {
       for (const p of periods) {
         const { handles: rows, counter } = await countSeeded(check, p);
         const expected = { attempted: p.handles, calls: p.calls, userContextCalls: userContextCalls(p) };
-        const ok = rows.attempted === expected.attempted && rows.calls === expected.calls && rows.userContextCalls === expected.userContextCalls
-          && counter.attempted === rows.attempted && counter.confirmed === rows.confirmed && counter.calls === rows.calls && counter.userContextCalls === rows.userContextCalls;
+        const ok =
+          rows.attempted === expected.attempted &&
+          rows.calls === expected.calls &&
+          rows.userContextCalls === expected.userContextCalls &&
+          counter.attempted === rows.attempted &&
+          counter.confirmed === rows.confirmed &&
+          counter.calls === rows.calls &&
+          counter.userContextCalls === rows.userContextCalls;
         const line = `${p.label}: rows ${rows.attempted} handles (${rows.confirmed} confirmed), ${rows.calls} calls, handles' calls ${rows.userContextCalls}; counter ${counter.attempted}/${counter.confirmed}/${counter.calls}, user-context call rows ${counter.userContextCalls}`;
         S.log(`seed check ${ok ? 'OK' : 'MISMATCH'}: ${line}`);
         if (!ok) problems.push(`seed: ${line}`);
@@ -228,7 +335,17 @@ async function main(): Promise<number> {
     } finally {
       await check.end();
     }
-    report.push('', `seed: ${seedSeconds.toFixed(0)} s in all (PostgreSQL settings for the seed only: ${Object.entries(S.SEED_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}; reset to the defaults before the reads)`, ...seedTimes, 'table sizes:', ...sizes);
+    report.push(
+      '',
+      `seed: ${seedSeconds.toFixed(0)} s in all (PostgreSQL settings for the seed only: ${Object.entries(
+        S.SEED_SETTINGS,
+      )
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}; reset to the defaults before the reads)`,
+      ...seedTimes,
+      'table sizes:',
+      ...sizes,
+    );
 
     // ------------------------------------------------------------ 3. the reads, the close, the reads of the closed period
     await startService();
@@ -243,8 +360,15 @@ async function main(): Promise<number> {
     const monthly = await S.awaitReport(db!.url, contract.id, REPORT_WAIT_MS);
     // Not a figure this bench checks (the report is the outbox's), so a failure is shown, not an exit code.
     const delivered = monthly.status === 'logged' || monthly.status === 'sent';
-    reads.note(`monthly report of ${past.key} (rendered and delivered after the close; SMTP unset, so logged): ${delivered ? '' : 'NOT DELIVERED: '}${monthly.status} ${S.ms(monthly.ms)} after the close answered${monthly.error ? `; last error: ${monthly.error}` : ''}`);
-    aims.add('monthly-report-built', delivered ? monthly.ms : Infinity, 2000, `${HANDLES.toLocaleString('en-US')} handles; from the close's answer to the report delivered, polled every 50 ms`);
+    reads.note(
+      `monthly report of ${past.key} (rendered and delivered after the close; SMTP unset, so logged): ${delivered ? '' : 'NOT DELIVERED: '}${monthly.status} ${S.ms(monthly.ms)} after the close answered${monthly.error ? `; last error: ${monthly.error}` : ''}`,
+    );
+    aims.add(
+      'monthly-report-built',
+      delivered ? monthly.ms : Infinity,
+      2000,
+      `${HANDLES.toLocaleString('en-US')} handles; from the close's answer to the report delivered, polled every 50 ms`,
+    );
     await stopService();
     await restartDb();
     await startService();
@@ -254,24 +378,58 @@ async function main(): Promise<number> {
     // ------------------------------------------------------------ 4. the aims under load (they change the open period, so last)
     S.log(`the gateway beside heavy work (load ${S.load()})`);
     const alone = await withGateway(base, clients, () => S.sleep(3000));
-    reads.note(`gateway alone: ${alone.gateway.length} calls, p50 ${S.ms(percentile(alone.gateway, 50))}, p99 ${S.ms(percentile(alone.gateway, 99))}`);
+    reads.note(
+      `gateway alone: ${alone.gateway.length} calls, p50 ${S.ms(percentile(alone.gateway, 50))}, p99 ${S.ms(percentile(alone.gateway, 99))}`,
+    );
     const cookie = await S.dashboardSession(base, financeKey);
-    const crowd = await withGateway(base, clients, () => dashboardCrowd(`${base}/dashboard/contracts/${contract.id}`, cookie));
+    const crowd = await withGateway(base, clients, () =>
+      dashboardCrowd(`${base}/dashboard/contracts/${contract.id}`, cookie),
+    );
     aims.add('dashboard-contract-p95-40-readers', percentile(crowd.result, 95), 500, `${crowd.result.length} pages`);
     aims.add('gateway-p99-during-dashboard', percentile(crowd.gateway, 99), 50, `${crowd.gateway.length} calls`);
-    const imp = await withGateway(base, clients, () => bigImport(base, ADMIN_KEY, contract.id, open.start, new Date(Date.now() - 60_000), userIdBase + 5_000_000_000n));
-    aims.add('gateway-p99-during-import', percentile(imp.gateway, 99), 50, `${imp.result.rows} rows imported in ${S.ms(imp.result.ms)}; ${imp.gateway.length} calls`);
+    const imp = await withGateway(base, clients, () =>
+      bigImport(base, ADMIN_KEY, contract.id, open.start, new Date(Date.now() - 60_000), userIdBase + 5_000_000_000n),
+    );
+    aims.add(
+      'gateway-p99-during-import',
+      percentile(imp.gateway, 99),
+      50,
+      `${imp.result.rows} rows imported in ${S.ms(imp.result.ms)}; ${imp.gateway.length} calls`,
+    );
     // A month past CALL_LOG_RETENTION_MONTHS (24), closed: history imported from 30 months back, then closed.
     const oldMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 30, 10, 12));
-    await S.expectJson(`${base}/contracts/${contract.id}/usage/import`, ADMIN_KEY, 200, { method: 'POST', body: { calls: Array.from({ length: 1000 }, (_, i) => ({
-      id: `bench-old-${i}`, at: new Date(oldMonth.getTime() + i * 60_000).toISOString(), userId: String(9_000_000 + i), endpoint: 'totals' })) } });
+    await S.expectJson(`${base}/contracts/${contract.id}/usage/import`, ADMIN_KEY, 200, {
+      method: 'POST',
+      body: {
+        calls: Array.from({ length: 1000 }, (_, i) => ({
+          id: `bench-old-${i}`,
+          at: new Date(oldMonth.getTime() + i * 60_000).toISOString(),
+          userId: String(9_000_000 + i),
+          endpoint: 'totals',
+        })),
+      },
+    });
     await S.expectJson(`${base}/jobs/close-periods`, ADMIN_KEY, 200, { method: 'POST' });
-    const drop = await withGateway(base, clients, () => S.expectJson<{ dropped: string[] }>(`${base}/jobs/call-log-maintenance`, ADMIN_KEY, 200, { method: 'POST' }));
+    const drop = await withGateway(base, clients, () =>
+      S.expectJson<{ dropped: string[] }>(`${base}/jobs/call-log-maintenance`, ADMIN_KEY, 200, { method: 'POST' }),
+    );
     const oldName = `calls_${oldMonth.toISOString().slice(0, 4)}_${oldMonth.toISOString().slice(5, 7)}`;
-    if (!drop.result.body.dropped.includes(oldName)) problems.push(`retention: ${oldName} not dropped (${JSON.stringify(drop.result.body)})`);
-    aims.add('retention-drop', drop.result.ms, 1000, `dropped ${drop.result.body.dropped.join(', ') || 'nothing'}; DETACH ... CONCURRENTLY then DROP`);
-    aims.add('gateway-p99-during-drop', percentile(drop.gateway, 99), 50, `no lock on the current partition: ${drop.gateway.length} calls, slowest ${S.ms(Math.max(...drop.gateway))}`);
-    for (const f of [...crowd.failures, ...imp.failures, ...drop.failures]) problems.push(`gateway call failed under load: ${f}`);
+    if (!drop.result.body.dropped.includes(oldName))
+      problems.push(`retention: ${oldName} not dropped (${JSON.stringify(drop.result.body)})`);
+    aims.add(
+      'retention-drop',
+      drop.result.ms,
+      1000,
+      `dropped ${drop.result.body.dropped.join(', ') || 'nothing'}; DETACH ... CONCURRENTLY then DROP`,
+    );
+    aims.add(
+      'gateway-p99-during-drop',
+      percentile(drop.gateway, 99),
+      50,
+      `no lock on the current partition: ${drop.gateway.length} calls, slowest ${S.ms(Math.max(...drop.gateway))}`,
+    );
+    for (const f of [...crowd.failures, ...imp.failures, ...drop.failures])
+      problems.push(`gateway call failed under load: ${f}`);
     await stopService();
 
     report.unshift(
@@ -280,7 +438,11 @@ async function main(): Promise<number> {
     );
     report.push('', ...reads.summary());
     report.push('', ...aims.lines());
-    report.push('', problems.length ? `PROBLEMS (${problems.length}):` : 'every figure checked adds up', ...problems.map((p) => `  ${p}`));
+    report.push(
+      '',
+      problems.length ? `PROBLEMS (${problems.length}):` : 'every figure checked adds up',
+      ...problems.map((p) => `  ${p}`),
+    );
     report.push('', `total bench time ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
     process.stdout.write(report.join('\n') + '\n');
     return problems.length ? 1 : 0;
@@ -292,7 +454,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`bench:scale failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench:scale failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

@@ -22,7 +22,12 @@ describe('faults (long): kill -9 again and again', () => {
     [sim, db] = await Promise.all([XSimulator.start(), createTestDatabase()]);
     // Killed as soon as it has connected to its empty database, so most likely while the migrations run.
     svc = await ServiceProcess.spawn({ databaseUrl: db.url, engagementApiBaseUrl: sim.url });
-    const connected = () => withClient(db.url, (c) => c.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'handlemeter'`)).then((r) => r.rowCount! > 0);
+    const connected = () =>
+      withClient(db.url, (c) =>
+        c.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'handlemeter'`,
+        ),
+      ).then((r) => r.rowCount! > 0);
     await until(connected, 60_000, 'the service to connect to its database');
     await svc.kill('SIGKILL');
     await svc.restart();
@@ -58,7 +63,9 @@ describe('faults (long): kill -9 again and again', () => {
       }
       expect(answers.filter((a) => a.status !== 0 && a.status !== 200)).toEqual([]);
       await svc.restart();
-      process.stdout.write(`[crash cycles] cycle ${cycle + 1}: killed after X received ${killAfter}; ${answers.length} answers\n`);
+      process.stdout.write(
+        `[crash cycles] cycle ${cycle + 1}: killed after X received ${killAfter}; ${answers.length} answers\n`,
+      );
 
       const ledger = await readLedger(db.url, s.contractId);
       const logged = new Set(ledger.calls.map((c) => c.key));
@@ -71,7 +78,10 @@ describe('faults (long): kill -9 again and again', () => {
     }
     const final = await readLedger(db.url, s.contractId);
     const usage = await svc.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', svc.adminKey).expect(200);
-    expect(usage.body).toMatchObject({ uniqueHandles: new Set(final.calls.map((c) => c.userId)).size, calls: final.calls.length });
+    expect(usage.body).toMatchObject({
+      uniqueHandles: new Set(final.calls.map((c) => c.userId)).size,
+      calls: final.calls.length,
+    });
     process.stdout.write(
       `[crash cycles] ${CYCLES} kills; answers ${JSON.stringify(statuses)}; logged ${final.calls.length}, X received ${receivedKeys(sim, s.consumerKey).length}, ` +
         `${final.calls.filter((c) => c.outcome === 'sent').length} left "sent"\n`,

@@ -29,10 +29,19 @@ describe('faults: kill -9 mid-traffic, then restart', () => {
     const random = seededRandom(Number(process.env.FAULT_SEED ?? 7));
     const s: Seeded = await seed({ http: () => svc.http(), sim }, { handles: 24 });
     const old = s.handles.slice(0, 8);
-    const statusOf = (answers: CallAnswer[]) => answers.reduce<Record<string, number>>((m, a) => ((m[a.status || (a.error ?? '?')] = (m[a.status || (a.error ?? '?')] ?? 0) + 1), m), {});
+    const statusOf = (answers: CallAnswer[]) =>
+      answers.reduce<Record<string, number>>(
+        (m, a) => ((m[a.status || (a.error ?? '?')] = (m[a.status || (a.error ?? '?')] ?? 0) + 1), m),
+        {},
+      );
 
     // Handles already in the period before the crash, so the traffic mixes repeats and first calls.
-    const warm = await drive({ url: svc.url, clientKey: s.clientKey, calls: planCalls(old, 1, 1, random), concurrency: 4 });
+    const warm = await drive({
+      url: svc.url,
+      clientKey: s.clientKey,
+      calls: planCalls(old, 1, 1, random),
+      concurrency: 4,
+    });
     expect(statusOf(warm)).toEqual({ 200: old.length });
 
     // X answers after a moment, so that when the service dies some calls are at X, unanswered.
@@ -65,7 +74,11 @@ describe('faults: kill -9 mid-traffic, then restart', () => {
     expect(ledgerProblems(afterCrash)).toEqual([]);
     const usage = await svc.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', svc.adminKey).expect(200);
     const distinct = new Set(afterCrash.calls.map((c) => c.userId)).size;
-    expect(usage.body).toMatchObject({ uniqueHandles: distinct, attemptedHandles: distinct, calls: afterCrash.calls.length });
+    expect(usage.body).toMatchObject({
+      uniqueHandles: distinct,
+      attemptedHandles: distinct,
+      calls: afterCrash.calls.length,
+    });
 
     // The restarted service takes the rest of the traffic (new handles and repeats) and counts on from the same figures.
     const rest = plan.filter((c) => !sentByUs.has(c.key));
@@ -73,7 +86,12 @@ describe('faults: kill -9 mid-traffic, then restart', () => {
     expect(statusOf(after)).toEqual(rest.length ? { 200: rest.length } : {});
     // Outcomes are written just after the answer: wait for this run's to land before the final check.
     const restKeys = new Set(rest.map((c) => c.key));
-    await until(async () => (await readLedger(db.url, s.contractId)).calls.every((c) => !restKeys.has(c.key) || c.outcome === 'answered'), 30_000, 'the outcomes of the calls after the restart');
+    await until(
+      async () =>
+        (await readLedger(db.url, s.contractId)).calls.every((c) => !restKeys.has(c.key) || c.outcome === 'answered'),
+      30_000,
+      'the outcomes of the calls after the restart',
+    );
     const final = await readLedger(db.url, s.contractId);
     const finalAtX = receivedKeys(sim, s.consumerKey);
     expect(duplicates(finalAtX)).toEqual([]);
@@ -81,7 +99,11 @@ describe('faults: kill -9 mid-traffic, then restart', () => {
     expect(ledgerProblems(final)).toEqual([]);
     const everyone = new Set(final.calls.map((c) => c.userId));
     expect(everyone.size).toBe(s.handles.length);
-    const finalUsage = await svc.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', svc.adminKey).expect(200);
+    const finalUsage = await svc
+      .http()
+      .get(`/contracts/${s.contractId}/usage`)
+      .set('X-API-Key', svc.adminKey)
+      .expect(200);
     expect(finalUsage.body).toMatchObject({ uniqueHandles: s.handles.length, calls: final.calls.length });
 
     // What the crash cost: calls whose outcome was never written stay `sent` (detail lost, not a count under `attempted`).

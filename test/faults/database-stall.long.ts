@@ -21,10 +21,15 @@ describe('faults (long): the database stalls mid-traffic', () => {
   });
   afterAll(() => close());
 
-  it('answers every call with X\'s answer or 503 within its timeouts, sends no refused one to X, and recovers', async () => {
+  it("answers every call with X's answer or 503 within its timeouts, sends no refused one to X, and recovers", async () => {
     const s = await seed(t, { handles: 6 });
     const random = seededRandom(Number(process.env.FAULT_SEED ?? 13));
-    const warm = await drive({ url: t.url, clientKey: s.clientKey, calls: planCalls(s.handles, 1, 1, random), concurrency: 6 });
+    const warm = await drive({
+      url: t.url,
+      clientKey: s.clientKey,
+      calls: planCalls(s.handles, 1, 1, random),
+      concurrency: 6,
+    });
     expect(warm.filter((a) => a.status !== 200)).toEqual([]);
     await t.settle();
 
@@ -39,11 +44,18 @@ describe('faults (long): the database stalls mid-traffic', () => {
       } else if (phase === 'stalled' && since >= 12) {
         [phase, since] = ['restored', 0];
         void proxy.restore();
-      }
-      else if (phase === 'restored' && a.status === 200 && since >= 10) phase = 'done';
+      } else if (phase === 'restored' && a.status === 200 && since >= 10) phase = 'done';
     };
     // A generous bound, not a measurement: three times the pool's connect and query timeouts together.
-    const answers = await drive({ url: t.url, clientKey: s.clientKey, calls: planCalls(s.handles, 60, 2, random), concurrency: 6, timeoutMs: 60_000, onAnswer, stop: () => phase === 'done' });
+    const answers = await drive({
+      url: t.url,
+      clientKey: s.clientKey,
+      calls: planCalls(s.handles, 60, 2, random),
+      concurrency: 6,
+      timeoutMs: 60_000,
+      onAnswer,
+      stop: () => phase === 'done',
+    });
     expect(phase).toBe('done');
     expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
     const refused = answers.filter((a) => a.status === 503);
@@ -60,6 +72,8 @@ describe('faults (long): the database stalls mid-traffic', () => {
     expect(ledgerProblems(ledger)).toEqual([]);
     const usage = await t.http().get(`/contracts/${s.contractId}/usage`).set('X-API-Key', ADMIN_KEY).expect(200);
     expect(usage.body.uniqueHandles).toBe(s.handles.length);
-    process.stdout.write(`[database stall] ${answers.length} calls, ${refused.length} refused 503, answered after ${refused.map((a) => a.ms).join(', ')} ms\n`);
+    process.stdout.write(
+      `[database stall] ${answers.length} calls, ${refused.length} refused 503, answered after ${refused.map((a) => a.ms).join(', ')} ms\n`,
+    );
   });
 });

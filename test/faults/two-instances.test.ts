@@ -37,13 +37,19 @@ describe('faults: two instances on one database', () => {
     const plan = planCalls(s.handles, 12, 1, random);
     // Every handle's calls are split between the instances, all of them first calls of the period.
     const [viaA, viaB] = [plan.filter((c) => c.tweets % 2 === 0), plan.filter((c) => c.tweets % 2 === 1)];
-    const answers = (await Promise.all([
-      drive({ url: a.url, clientKey: s.clientKey, calls: viaA, concurrency: 12 }),
-      drive({ url: b.url, clientKey: s.clientKey, calls: viaB, concurrency: 12 }),
-    ])).flat();
+    const answers = (
+      await Promise.all([
+        drive({ url: a.url, clientKey: s.clientKey, calls: viaA, concurrency: 12 }),
+        drive({ url: b.url, clientKey: s.clientKey, calls: viaB, concurrency: 12 }),
+      ])
+    ).flat();
     expect(answers.filter((x) => x.status !== 200)).toEqual([]);
 
-    await until(async () => (await readLedger(db.url, s.contractId)).calls.every((c) => c.outcome === 'answered'), 30_000, 'every outcome to be written');
+    await until(
+      async () => (await readLedger(db.url, s.contractId)).calls.every((c) => c.outcome === 'answered'),
+      30_000,
+      'every outcome to be written',
+    );
     const ledger = await readLedger(db.url, s.contractId);
     expect(duplicates(ledger.calls.map((c) => c.key))).toEqual([]);
     expect(ledger.calls).toHaveLength(plan.length);
@@ -51,17 +57,27 @@ describe('faults: two instances on one database', () => {
     expect(ledgerProblems(ledger)).toEqual([]);
     for (const svc of [a, b]) {
       const usage = await svc.http().get(`/contracts/${s.contractId}/usage`).set(admin).expect(200);
-      expect(usage.body).toMatchObject({ uniqueHandles: 20, attemptedHandles: 20, confirmedHandles: 20, calls: plan.length });
+      expect(usage.body).toMatchObject({
+        uniqueHandles: 20,
+        attemptedHandles: 20,
+        confirmedHandles: 20,
+        calls: plan.length,
+      });
     }
   });
 
   it('under enforcement block, admits exactly the allowance of new handles across both instances', async () => {
-    const s = await seed({ http: () => a.http(), sim }, { handles: 16, contract: { enforcement: 'block', handleAllowance: 5 } });
+    const s = await seed(
+      { http: () => a.http(), sim },
+      { handles: 16, contract: { enforcement: 'block', handleAllowance: 5 } },
+    );
     const plan = planCalls(s.handles, 4, 1, seededRandom(3));
-    const answers = (await Promise.all([
-      drive({ url: a.url, clientKey: s.clientKey, calls: plan.filter((c) => c.tweets <= 2), concurrency: 12 }),
-      drive({ url: b.url, clientKey: s.clientKey, calls: plan.filter((c) => c.tweets > 2), concurrency: 12 }),
-    ])).flat();
+    const answers = (
+      await Promise.all([
+        drive({ url: a.url, clientKey: s.clientKey, calls: plan.filter((c) => c.tweets <= 2), concurrency: 12 }),
+        drive({ url: b.url, clientKey: s.clientKey, calls: plan.filter((c) => c.tweets > 2), concurrency: 12 }),
+      ])
+    ).flat();
     const admitted = new Set(answers.filter((x) => x.status === 200).map((x) => x.call.userId));
     const refused = answers.filter((x) => x.status === 403);
     expect(answers.filter((x) => x.status !== 200 && x.status !== 403)).toEqual([]);
@@ -71,7 +87,11 @@ describe('faults: two instances on one database', () => {
       expect(r.body).toMatchObject({ statusCode: 403, code: 'HANDLE_ALLOWANCE_EXHAUSTED' });
       expect(admitted.has(r.call.userId)).toBe(false);
     }
-    await until(async () => (await readLedger(db.url, s.contractId)).calls.every((c) => c.outcome === 'answered'), 30_000, 'every outcome to be written');
+    await until(
+      async () => (await readLedger(db.url, s.contractId)).calls.every((c) => c.outcome === 'answered'),
+      30_000,
+      'every outcome to be written',
+    );
     const ledger = await readLedger(db.url, s.contractId);
     expect(ledgerProblems(ledger)).toEqual([]);
     expect(new Set(ledger.calls.map((c) => c.userId))).toEqual(admitted);
@@ -80,26 +100,55 @@ describe('faults: two instances on one database', () => {
   });
 
   it('writes one statement per ended period when both instances run the close at once', async () => {
-    const s = await seed({ http: () => a.http(), sim }, { handles: 1, contract: { handleAllowance: 3, overagePrice: { amount: '10.25', currency: 'USD' } } });
+    const s = await seed(
+      { http: () => a.http(), sim },
+      { handles: 1, contract: { handleAllowance: 3, overagePrice: { amount: '10.25', currency: 'USD' } } },
+    );
     // Six past months of imported calls: month i has 2 + i distinct handles, one of them refused by X (attempted, not confirmed).
     const months = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'];
     const calls = months.flatMap((m, i) =>
       Array.from({ length: 2 + i }, (_, u) => [
-        { id: `${m}-${u}-a`, at: `${m}-10T12:00:00Z`, userId: String(5000 + u), endpoint: 'totals', status: u === 0 ? 403 : 200 },
-        { id: `${m}-${u}-b`, at: `${m}-11T12:00:00Z`, userId: String(5000 + u), endpoint: '28hr', status: u === 0 ? 403 : 200 },
+        {
+          id: `${m}-${u}-a`,
+          at: `${m}-10T12:00:00Z`,
+          userId: String(5000 + u),
+          endpoint: 'totals',
+          status: u === 0 ? 403 : 200,
+        },
+        {
+          id: `${m}-${u}-b`,
+          at: `${m}-11T12:00:00Z`,
+          userId: String(5000 + u),
+          endpoint: '28hr',
+          status: u === 0 ? 403 : 200,
+        },
       ]).flat(),
     );
-    await a.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send({ calls }).expect(200, { imported: calls.length, duplicates: 0 });
+    await a
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin)
+      .send({ calls })
+      .expect(200, { imported: calls.length, duplicates: 0 });
 
     // Both warm (keys cached, code paths compiled), so neither has finished before the other starts.
     await Promise.all([a, b].map((svc) => svc.http().get(`/contracts/${s.contractId}/periods`).set(admin).expect(200)));
-    const [fromA, fromB] = await Promise.all([a, b].map((svc) => svc.http().post('/jobs/close-periods').set(admin).expect(200)));
-    const mine = [...fromA.body.closed, ...fromB.body.closed].filter((c: { contractId: string }) => c.contractId === s.contractId).map((c: { period: string }) => c.period);
+    const [fromA, fromB] = await Promise.all(
+      [a, b].map((svc) => svc.http().post('/jobs/close-periods').set(admin).expect(200)),
+    );
+    const mine = [...fromA.body.closed, ...fromB.body.closed]
+      .filter((c: { contractId: string }) => c.contractId === s.contractId)
+      .map((c: { period: string }) => c.period);
     // Every period from the first import up to the last one that has ended, each closed by exactly one of them.
     const ended: string[] = [];
-    for (let m = 0; Date.UTC(2026, m + 1, 1) + 60_000 <= Date.now(); m++) ended.push(new Date(Date.UTC(2026, m, 1)).toISOString().slice(0, 7));
+    for (let m = 0; Date.UTC(2026, m + 1, 1) + 60_000 <= Date.now(); m++)
+      ended.push(new Date(Date.UTC(2026, m, 1)).toISOString().slice(0, 7));
     expect(mine.sort()).toEqual(ended);
-    const rows = await withClient(db.url, (c) => c.query('SELECT period_key, count(*)::int AS n FROM statements WHERE contract_id = $1 GROUP BY 1 ORDER BY 1', [s.contractId]));
+    const rows = await withClient(db.url, (c) =>
+      c.query('SELECT period_key, count(*)::int AS n FROM statements WHERE contract_id = $1 GROUP BY 1 ORDER BY 1', [
+        s.contractId,
+      ]),
+    );
     expect(rows.rows).toEqual(ended.map((k) => ({ period_key: k, n: 1 })));
 
     const overageCosts = ['0.00', '0.00', '10.25', '20.50', '30.75', '41.00'];
@@ -121,6 +170,8 @@ describe('faults: two instances on one database', () => {
     }
     // A second close on both changes nothing.
     const again = await Promise.all([a, b].map((svc) => svc.http().post('/jobs/close-periods').set(admin).expect(200)));
-    expect(again.flatMap((r) => r.body.closed).filter((c: { contractId: string }) => c.contractId === s.contractId)).toEqual([]);
+    expect(
+      again.flatMap((r) => r.body.closed).filter((c: { contractId: string }) => c.contractId === s.contractId),
+    ).toEqual([]);
   });
 });

@@ -51,7 +51,15 @@ describe('LedgerRepository on PostgreSQL', () => {
   }
 
   function outcome(c: PendingCall, o: Partial<CallOutcome>): CallOutcome {
-    return { call: c, outcome: 'answered', status: 200, latencyMs: 5, rateLimit: { limit: null, remaining: null }, answeredAt: new Date('2026-11-10T12:00:01Z'), ...o };
+    return {
+      call: c,
+      outcome: 'answered',
+      status: 200,
+      latencyMs: 5,
+      rateLimit: { limit: null, remaining: null },
+      answeredAt: new Date('2026-11-10T12:00:01Z'),
+      ...o,
+    };
   }
 
   async function counters(contractId: string) {
@@ -71,7 +79,9 @@ describe('LedgerRepository on PostgreSQL', () => {
   }
 
   const loggedCalls = (contractId: string) =>
-    m.sql<{ id: string; outcome: string }>('SELECT id::text AS id, outcome FROM calls WHERE contract_id = $1', [contractId]);
+    m.sql<{ id: string; outcome: string }>('SELECT id::text AS id, outcome FROM calls WHERE contract_id = $1', [
+      contractId,
+    ]);
 
   describe('write-ahead', () => {
     it('logs every call and counts each handle once per period, app-only calls in the log only', async () => {
@@ -97,7 +107,12 @@ describe('LedgerRepository on PostgreSQL', () => {
     it('under block, admits new handles only while the count is under the allowance, and known ones always', async () => {
       const id = await contract(2);
       const block = { block: true };
-      const first = await ledger.writeAhead([call(id, '1', block), call(id, '2', block), call(id, '3', block), call(id, '1', block)]);
+      const first = await ledger.writeAhead([
+        call(id, '1', block),
+        call(id, '2', block),
+        call(id, '3', block),
+        call(id, '1', block),
+      ]);
       const full = { wasConfirmed: false, attempted: 2, confirmed: 0, allowance: 2 };
       expect(first).toEqual([
         { ok: true, metering: { handleNew: true, ...full } },
@@ -128,14 +143,22 @@ describe('LedgerRepository on PostgreSQL', () => {
       await ledger.writeOutcomes([outcome(a, {})]);
       await ledger.writeOutcomes([outcome(b, {})]);
       expect(await counters(id)).toEqual({ attempted: 1, confirmed: 1, calls: 2 });
-      expect(await loggedCalls(id)).toEqual(expect.arrayContaining([{ id: a.id, outcome: 'answered' }, { id: b.id, outcome: 'answered' }]));
+      expect(await loggedCalls(id)).toEqual(
+        expect.arrayContaining([
+          { id: a.id, outcome: 'answered' },
+          { id: b.id, outcome: 'answered' },
+        ]),
+      );
     });
 
     it('uncounts calls that never reached X: a handle left with none leaves the period, a retried batch uncounts nothing twice', async () => {
       const id = await contract(10);
       const [a1, a2, b] = [call(id, '1'), call(id, '1'), call(id, '2')];
       await ledger.writeAhead([a1, a2, b]);
-      const unreachable = [outcome(a1, { outcome: 'unreachable', status: null }), outcome(b, { outcome: 'unreachable', status: null })];
+      const unreachable = [
+        outcome(a1, { outcome: 'unreachable', status: null }),
+        outcome(b, { outcome: 'unreachable', status: null }),
+      ];
       await ledger.writeOutcomes(unreachable);
       await ledger.writeOutcomes(unreachable);
       expect(await handles(id)).toEqual([{ user_id: '1', calls: 1, confirmed: false }]);

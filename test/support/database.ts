@@ -4,7 +4,8 @@ import { Client } from 'pg';
 /** A fresh, empty database on the test server; migrations run when an app first starts on it. */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (the global setup starts PostgreSQL)');
+  if (!admin)
+    throw new Error('TEST_DATABASE_URL is not set: run the tests through jest (the global setup starts PostgreSQL)');
   const name = `hm_test_${randomBytes(6).toString('hex')}`;
   await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(admin);

@@ -24,7 +24,10 @@ let nextUser = 1000;
 export type SeedTarget = Pick<TestApp, 'http' | 'sim'>;
 
 /** A contract, an app, N handles and a client key, created through the API and known to the simulator. */
-export async function seed(t: SeedTarget, opts: { handles?: number; contract?: Record<string, unknown> } = {}): Promise<Seeded> {
+export async function seed(
+  t: SeedTarget,
+  opts: { handles?: number; contract?: Record<string, unknown> } = {},
+): Promise<Seeded> {
   const admin = (r: ReturnType<ReturnType<SeedTarget['http']>['post']>) => r.set('X-API-Key', ADMIN_KEY);
   const contract = await admin(t.http().post('/contracts')).send({
     name: 'Acme',
@@ -38,14 +41,27 @@ export async function seed(t: SeedTarget, opts: { handles?: number; contract?: R
   const consumerKey = `ck_${crypto.randomBytes(6).toString('hex')}`;
   const consumerSecret = `cs_${crypto.randomBytes(16).toString('hex')}`;
   const bearerToken = `AAAA${crypto.randomBytes(24).toString('hex')}`;
-  const app = await admin(t.http().post(`/contracts/${contract.body.id}/apps`)).send({ name: 'analytics', consumerKey, consumerSecret, bearerToken });
+  const app = await admin(t.http().post(`/contracts/${contract.body.id}/apps`)).send({
+    name: 'analytics',
+    consumerKey,
+    consumerSecret,
+    bearerToken,
+  });
   expectStatus(app, 201);
   t.sim.addApp({ consumerKey, consumerSecret, bearerToken });
   const handles: SeededHandle[] = [];
   for (let i = 0; i < (opts.handles ?? 1); i++) handles.push(await addHandle(t, app.body.id));
   const key = await admin(t.http().post('/api-keys')).send({ name: 'client', role: 'client', appId: app.body.id });
   expectStatus(key, 201);
-  return { contractId: contract.body.id, appId: app.body.id, consumerKey, consumerSecret, bearerToken, clientKey: key.body.key, handles };
+  return {
+    contractId: contract.body.id,
+    appId: app.body.id,
+    consumerKey,
+    consumerSecret,
+    bearerToken,
+    clientKey: key.body.key,
+    handles,
+  };
 }
 
 export async function addHandle(t: SeedTarget, appId: string): Promise<SeededHandle> {
@@ -56,15 +72,24 @@ export async function addHandle(t: SeedTarget, appId: string): Promise<SeededHan
     accessToken: `${userId}-${crypto.randomBytes(12).toString('hex')}`,
     accessTokenSecret: `ats_${crypto.randomBytes(16).toString('hex')}`,
   };
-  const res = await t.http().post(`/apps/${appId}/handles`).set('X-API-Key', ADMIN_KEY).send({ screenName: `@${h.screenName}`, accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret });
+  const res = await t
+    .http()
+    .post(`/apps/${appId}/handles`)
+    .set('X-API-Key', ADMIN_KEY)
+    .send({ screenName: `@${h.screenName}`, accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret });
   expectStatus(res, 201);
-  t.sim.addToken({ accessToken: h.accessToken, accessTokenSecret: h.accessTokenSecret, userId, screenName: h.screenName });
+  t.sim.addToken({
+    accessToken: h.accessToken,
+    accessTokenSecret: h.accessTokenSecret,
+    userId,
+    screenName: h.screenName,
+  });
   return h;
 }
 
 /** A /totals body for recent Tweets (snowflake IDs of a minute ago), valid for every metric. */
 export function totalsBody(metrics = ['impressions', 'favorites'], count = 1) {
-  const base = (BigInt(Date.now() - 60_000 - 1288834974657) << 22n);
+  const base = BigInt(Date.now() - 60_000 - 1288834974657) << 22n;
   return {
     tweet_ids: Array.from({ length: count }, (_, i) => String(base + BigInt(i))),
     engagement_types: metrics,

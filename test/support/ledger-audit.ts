@@ -24,14 +24,36 @@ export async function readLedger(databaseUrl: string, contractId: string): Promi
       `SELECT user_id::text, tweet_count, period_start::text, outcome, status FROM calls WHERE contract_id = $1 AND source = 'gateway'`,
       [contractId],
     );
-    const handles = await c.query(`SELECT period_start::text, user_id::text, calls, confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1`, [contractId]);
-    const counters = await c.query(`SELECT period_start::text, attempted_handles, confirmed_handles, calls::int FROM period_counters WHERE contract_id = $1`, [contractId]);
+    const handles = await c.query(
+      `SELECT period_start::text, user_id::text, calls, confirmed_at IS NOT NULL AS confirmed FROM period_handles WHERE contract_id = $1`,
+      [contractId],
+    );
+    const counters = await c.query(
+      `SELECT period_start::text, attempted_handles, confirmed_handles, calls::int FROM period_counters WHERE contract_id = $1`,
+      [contractId],
+    );
     const aggregates = await c.query(AGGREGATE_PROBLEMS, [contractId]);
     return {
       aggregateProblems: aggregates.rows.map((r) => r.problem),
-      calls: calls.rows.map((r) => ({ key: callKey(r.user_id, r.tweet_count), userId: r.user_id, periodStart: r.period_start, outcome: r.outcome, status: r.status })),
-      handles: handles.rows.map((r) => ({ periodStart: r.period_start, userId: r.user_id, calls: r.calls, confirmed: r.confirmed })),
-      counters: counters.rows.map((r) => ({ periodStart: r.period_start, attempted: r.attempted_handles, confirmed: r.confirmed_handles, calls: r.calls })),
+      calls: calls.rows.map((r) => ({
+        key: callKey(r.user_id, r.tweet_count),
+        userId: r.user_id,
+        periodStart: r.period_start,
+        outcome: r.outcome,
+        status: r.status,
+      })),
+      handles: handles.rows.map((r) => ({
+        periodStart: r.period_start,
+        userId: r.user_id,
+        calls: r.calls,
+        confirmed: r.confirmed,
+      })),
+      counters: counters.rows.map((r) => ({
+        periodStart: r.period_start,
+        attempted: r.attempted_handles,
+        confirmed: r.confirmed_handles,
+        calls: r.calls,
+      })),
     };
   });
 }
@@ -46,7 +68,11 @@ export async function readLedger(databaseUrl: string, contractId: string): Promi
  */
 export function ledgerProblems(l: Ledger): string[] {
   const problems: string[] = [...l.aggregateProblems];
-  const periods = new Set([...l.calls.map((c) => c.periodStart), ...l.handles.map((h) => h.periodStart), ...l.counters.map((c) => c.periodStart)]);
+  const periods = new Set([
+    ...l.calls.map((c) => c.periodStart),
+    ...l.handles.map((h) => h.periodStart),
+    ...l.counters.map((c) => c.periodStart),
+  ]);
   for (const p of periods) {
     const calls = l.calls.filter((c) => c.periodStart === p);
     const reached = new Map<string, number>();
@@ -58,21 +84,30 @@ export function ledgerProblems(l: Ledger): string[] {
     }
     const set = l.handles.filter((h) => h.periodStart === p);
     for (const h of set) {
-      if (!reached.has(h.userId)) problems.push(`${p}: handle ${h.userId} is in the set but has no call that reached X`);
-      else if (reached.get(h.userId) !== h.calls) problems.push(`${p}: handle ${h.userId} has calls=${h.calls}, the call log has ${reached.get(h.userId)}`);
-      if (h.confirmed !== confirmed.has(h.userId)) problems.push(`${p}: handle ${h.userId} confirmed=${h.confirmed}, but its 2xx answers say ${confirmed.has(h.userId)}`);
+      if (!reached.has(h.userId))
+        problems.push(`${p}: handle ${h.userId} is in the set but has no call that reached X`);
+      else if (reached.get(h.userId) !== h.calls)
+        problems.push(`${p}: handle ${h.userId} has calls=${h.calls}, the call log has ${reached.get(h.userId)}`);
+      if (h.confirmed !== confirmed.has(h.userId))
+        problems.push(
+          `${p}: handle ${h.userId} confirmed=${h.confirmed}, but its 2xx answers say ${confirmed.has(h.userId)}`,
+        );
     }
     const inSet = new Set(set.map((h) => h.userId));
-    for (const u of reached.keys()) if (!inSet.has(u)) problems.push(`${p}: handle ${u} has calls that reached X but is not in the set`);
+    for (const u of reached.keys())
+      if (!inSet.has(u)) problems.push(`${p}: handle ${u} has calls that reached X but is not in the set`);
     const counter = l.counters.find((c) => c.periodStart === p);
     if (!counter) {
       problems.push(`${p}: no counter row`);
       continue;
     }
-    if (counter.attempted !== set.length) problems.push(`${p}: attempted_handles=${counter.attempted}, the set has ${set.length}`);
+    if (counter.attempted !== set.length)
+      problems.push(`${p}: attempted_handles=${counter.attempted}, the set has ${set.length}`);
     const setConfirmed = set.filter((h) => h.confirmed).length;
-    if (counter.confirmed !== setConfirmed) problems.push(`${p}: confirmed_handles=${counter.confirmed}, the set has ${setConfirmed} confirmed`);
-    if (counter.calls !== calls.length) problems.push(`${p}: counter calls=${counter.calls}, the call log has ${calls.length}`);
+    if (counter.confirmed !== setConfirmed)
+      problems.push(`${p}: confirmed_handles=${counter.confirmed}, the set has ${setConfirmed} confirmed`);
+    if (counter.calls !== calls.length)
+      problems.push(`${p}: counter calls=${counter.calls}, the call log has ${calls.length}`);
   }
   return problems;
 }

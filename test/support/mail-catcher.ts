@@ -5,7 +5,10 @@ import { SMTPServer } from 'smtp-server';
 /** A real SMTP server in the test process that keeps every message it receives, parsed. */
 export class MailCatcher {
   readonly messages: ParsedMail[] = [];
-  private constructor(private readonly server: SMTPServer, readonly port: number) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
 
   /** `delayMs`: how long the server takes to accept each message (a slow relay). */
   static async start(opts: { delayMs?: number } = {}): Promise<MailCatcher> {
@@ -24,7 +27,10 @@ export class MailCatcher {
       },
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    catcher = new MailCatcher(server, ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port);
+    catcher = new MailCatcher(
+      server,
+      (server as unknown as { server: { address(): AddressInfo } }).server.address().port,
+    );
     return catcher;
   }
 

@@ -50,10 +50,14 @@ export class ServiceProcess {
   private readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handlemeter-svc-'));
   private readonly main: string;
 
-  private constructor(private readonly opts: ServiceProcessOptions, readonly port: number) {
+  private constructor(
+    private readonly opts: ServiceProcessOptions,
+    readonly port: number,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
     this.main = path.resolve(opts.dist ?? process.env.HANDLEMETER_DIST ?? path.join(ROOT, 'dist'), 'src/main.js');
-    if (!fs.existsSync(this.main)) throw new Error(`${this.main} does not exist: build first (npx nest build; npm test does it in pretest)`);
+    if (!fs.existsSync(this.main))
+      throw new Error(`${this.main} does not exist: build first (npx nest build; npm test does it in pretest)`);
     opts.credentialsKey ??= crypto.randomBytes(32);
   }
 
@@ -117,7 +121,10 @@ export class ServiceProcess {
     this.child = child;
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const verbose = this.opts.verbose ?? process.env.SERVICE_VERBOSE === '1';
-    for (const [stream, label] of [[child.stdout, 'out'], [child.stderr, 'err']] as const) {
+    for (const [stream, label] of [
+      [child.stdout, 'out'],
+      [child.stderr, 'err'],
+    ] as const) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         this.output.push(`${label}: ${line}`);
         if (verbose) process.stderr.write(`[service ${child.pid}] ${line}\n`);
@@ -130,7 +137,10 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) throw this.failure('exited before /health answered 200');
-      const ok = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(5000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -8,7 +8,10 @@ export class TcpProxy {
   private stalled = false;
   private loseReply = false;
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     let proxy!: TcpProxy;

@@ -55,9 +55,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   };
   const app = await createApp(config, false);
   const routes: TestApp['routes'] = [];
-  app.getHttpAdapter().getInstance().addHook('onRoute', (r: { method: string | string[]; url: string }) => {
-    for (const m of [r.method].flat()) routes.push({ method: m.toLowerCase(), path: r.url });
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (r: { method: string | string[]; url: string }) => {
+      for (const m of [r.method].flat()) routes.push({ method: m.toLowerCase(), path: r.url });
+    });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

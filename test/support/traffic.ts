@@ -38,10 +38,17 @@ export function seededRandom(seed: number): () => number {
 export const callKey = (userId: string, tweets: number): string => `${userId}:${tweets}`;
 
 /** `perHandle` calls for every handle, with Tweet counts from..from+perHandle-1 (at most 250, X's /totals limit), shuffled. */
-export function planCalls(handles: SeededHandle[], perHandle: number, from: number, random: () => number): PlannedCall[] {
+export function planCalls(
+  handles: SeededHandle[],
+  perHandle: number,
+  from: number,
+  random: () => number,
+): PlannedCall[] {
   if (from + perHandle - 1 > 250) throw new Error('a /totals call takes at most 250 Tweet IDs');
   const calls: PlannedCall[] = [];
-  for (const h of handles) for (let n = from; n < from + perHandle; n++) calls.push({ userId: h.userId, tweets: n, key: callKey(h.userId, n) });
+  for (const h of handles)
+    for (let n = from; n < from + perHandle; n++)
+      calls.push({ userId: h.userId, tweets: n, key: callKey(h.userId, n) });
   for (let i = calls.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [calls[i], calls[j]] = [calls[j], calls[i]];
@@ -97,7 +104,13 @@ async function send(url: string, clientKey: string, call: PlannedCall, timeoutMs
     return { call, status: res.status, body, ms: Date.now() - started };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    return { call, status: 0, body: null, error: err.name === 'TimeoutError' ? 'client timeout' : (err.cause?.code ?? err.message), ms: Date.now() - started };
+    return {
+      call,
+      status: 0,
+      body: null,
+      error: err.name === 'TimeoutError' ? 'client timeout' : (err.cause?.code ?? err.message),
+      ms: Date.now() - started,
+    };
   }
 }
 

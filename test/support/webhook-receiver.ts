@@ -12,7 +12,10 @@ export class WebhookReceiver {
   failNext = 0;
   attempts = 0;
 
-  private constructor(private readonly server: http.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+  ) {}
 
   static async start(port = 0): Promise<WebhookReceiver> {
     let receiver!: WebhookReceiver;

@@ -6,7 +6,9 @@ const NAME = { message: 'must be a name of 1 to 200 characters, such as "reporti
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'reporting script' })
-  @IsString(NAME) @IsNotEmpty(NAME) @MaxLength(200, NAME)
+  @IsString(NAME)
+  @IsNotEmpty(NAME)
+  @MaxLength(200, NAME)
   name: string;
 
   @ApiProperty({ enum: ROLES })
@@ -14,6 +16,7 @@ export class CreateApiKeyDto {
   role: Role;
 
   @ApiPropertyOptional({ description: 'Required for role client: the app the key may call the gateway for.' })
-  @IsOptional() @IsUUID(undefined, { message: 'must be the id (a UUID) of the app a client key may call for' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'must be the id (a UUID) of the app a client key may call for' })
   appId?: string;
 }

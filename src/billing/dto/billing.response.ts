@@ -15,7 +15,12 @@ export class StatementDto extends UsageFiguresDto {
   @ApiProperty({ format: 'uuid' }) contractId: string;
   @ApiProperty({ type: PeriodRefDto }) period: PeriodRefDto;
   @ApiProperty({ format: 'date-time' }) closedAt: string;
-  @ApiProperty({ type: RestatementDto, nullable: true, description: 'Calls recorded after the close; the statement itself never changes.' }) restatement: RestatementDto | null;
+  @ApiProperty({
+    type: RestatementDto,
+    nullable: true,
+    description: 'Calls recorded after the close; the statement itself never changes.',
+  })
+  restatement: RestatementDto | null;
 }
 
 export class ClosedPeriodDto {
@@ -40,9 +45,17 @@ export class ReconciliationCountsDto {
 }
 
 export class ReconciliationReviewDto {
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'How many handles fall under each reason to review.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'How many handles fall under each reason to review.',
+  })
   totals: Record<string, number>;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The handles worth a look, each with its reasons.' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'The handles worth a look, each with its reasons.',
+  })
   handles: Record<string, unknown>[];
   @ApiProperty({ example: 'X counts 1 more handles than handlemeter.' }) summary: string;
 }
@@ -51,7 +64,11 @@ export class ReconciliationDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) contractId: string;
   @ApiProperty({ type: PeriodRefDto }) period: PeriodRefDto;
-  @ApiProperty({ enum: ['statement', 'live'], description: 'What our side is: the statement of a closed period, or the live count.' }) basis: string;
+  @ApiProperty({
+    enum: ['statement', 'live'],
+    description: 'What our side is: the statement of a closed period, or the live count.',
+  })
+  basis: string;
   @ApiProperty() ourHandles: number;
   @ApiProperty() invoicedHandles: number;
   @ApiProperty({ description: 'invoicedHandles − ourHandles.' }) difference: number;
@@ -61,7 +78,12 @@ export class ReconciliationDto {
   @ApiProperty({ type: MoneyDto }) ourAmount: MoneyDto;
   @ApiPropertyOptional({ type: MoneyDto, nullable: true }) invoicedAmount?: MoneyDto | null;
   @ApiPropertyOptional({ type: MoneyDto, nullable: true }) amountDifference?: MoneyDto | null;
-  @ApiPropertyOptional({ type: MoneyDto, nullable: true, description: 'What the invoiced handle count should cost at the contract price.' }) expectedAmountForInvoicedHandles?: MoneyDto | null;
+  @ApiPropertyOptional({
+    type: MoneyDto,
+    nullable: true,
+    description: 'What the invoiced handle count should cost at the contract price.',
+  })
+  expectedAmountForInvoicedHandles?: MoneyDto | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'uuid', description: 'The API key that created it.' }) createdBy: string;
 }

@@ -7,14 +7,19 @@ export class PeriodRefDto {
   @ApiProperty({ format: 'date-time' }) start: string;
   @ApiProperty({ format: 'date-time', description: 'Where the next period starts (exclusive).' }) end: string;
   @ApiProperty({ example: 'UTC' }) timezone: string;
-  @ApiProperty({ enum: ['open', 'ended', 'closed'], description: 'ended: over, the close has not run yet.' }) status: 'open' | 'ended' | 'closed';
+  @ApiProperty({ enum: ['open', 'ended', 'closed'], description: 'ended: over, the close has not run yet.' }) status:
+    'open' | 'ended' | 'closed';
   @ApiProperty() closed: boolean;
 }
 
 /** The figures every view of a period shares (usage, statement, period list). */
 export class UsageFiguresDto {
   @ApiProperty({ enum: ['attempted', 'confirmed'] }) countPolicy: 'attempted' | 'confirmed';
-  @ApiProperty({ example: 412, description: 'The billed count: attemptedHandles or confirmedHandles, as countPolicy says.' }) uniqueHandles: number;
+  @ApiProperty({
+    example: 412,
+    description: 'The billed count: attemptedHandles or confirmedHandles, as countPolicy says.',
+  })
+  uniqueHandles: number;
   @ApiProperty({ example: 412 }) attemptedHandles: number;
   @ApiProperty({ example: 405 }) confirmedHandles: number;
   @ApiProperty({ example: 500 }) allowance: number;

@@ -11,12 +11,17 @@ export class CreateReconciliationDto {
   @Matches(/^\d{4}-\d{2}$/, { message: 'must be the period X invoiced as YYYY-MM, such as "2026-10"' })
   period: string;
 
-  @ApiProperty({ example: 538, description: 'Unique handles on X\'s invoice.' })
-  @IsInt(INVOICED) @Min(0, INVOICED) @Max(100_000_000, INVOICED)
+  @ApiProperty({ example: 538, description: "Unique handles on X's invoice." })
+  @IsInt(INVOICED)
+  @Min(0, INVOICED)
+  @Max(100_000_000, INVOICED)
   invoicedHandles: number;
 
   @ApiPropertyOptional({ type: MoneyDto, description: "The overage amount on X's invoice." })
   // IsObject: ValidateNested alone lets an array through.
-  @IsOptional() @IsObject(AMOUNT) @ValidateNested(AMOUNT) @Type(() => MoneyDto)
+  @IsOptional()
+  @IsObject(AMOUNT)
+  @ValidateNested(AMOUNT)
+  @Type(() => MoneyDto)
   invoicedAmount?: MoneyDto;
 }

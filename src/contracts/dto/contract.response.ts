@@ -5,7 +5,12 @@ export class ContractNotifyDto {
   @ApiProperty({ type: [String], example: ['finance@example.com'] })
   emails: string[];
 
-  @ApiProperty({ type: String, nullable: true, example: 'https://hooks.slack.com/…abcd', description: 'Masked: scheme, host and the last 4 characters.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://hooks.slack.com/…abcd',
+    description: 'Masked: scheme, host and the last 4 characters.',
+  })
   webhookUrl: string | null;
 }
 
@@ -28,7 +33,8 @@ export class AppDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) contractId: string;
   @ApiProperty({ example: 'analytics-prod' }) name: string;
-  @ApiProperty({ description: "The X app's consumer key (not a secret; the consumer secret is never returned)." }) consumerKey: string;
+  @ApiProperty({ description: "The X app's consumer key (not a secret; the consumer secret is never returned)." })
+  consumerKey: string;
   @ApiProperty() hasBearerToken: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

@@ -13,7 +13,9 @@ describe('chart', () => {
       observed: [3, 5, 6],
       now: 2.5,
       allowance: 10,
-      projection: days.slice(2).map((date, j) => ({ date, cumulative: 6 + j, low: 6 + Math.floor(j / 2), high: 6 + 2 * j })),
+      projection: days
+        .slice(2)
+        .map((date, j) => ({ date, cumulative: 6 + j, low: 6 + Math.floor(j / 2), high: 6 + 2 * j })),
     }).value;
     expect(svg.match(/<circle class="point"/g)).toHaveLength(3);
     expect(svg).toContain('data-date="2026-11-03" data-count="6"');

@@ -36,19 +36,35 @@ export function chart(c: ChartInput): Html {
   const ahead = proj.map((p, j) => ({ ...p, x: x(today + 1 + j) }));
   const start = `${x(c.now)},${y(current)}`;
   const projection = [start, ...ahead.map((p) => `${p.x},${y(p.cumulative)}`)].join(' ');
-  const band = [start, ...ahead.map((p) => `${p.x},${y(p.high)}`), ...[...ahead].reverse().map((p) => `${p.x},${y(p.low)}`)].join(' ');
+  const band = [
+    start,
+    ...ahead.map((p) => `${p.x},${y(p.high)}`),
+    ...[...ahead].reverse().map((p) => `${p.x},${y(p.low)}`),
+  ].join(' ');
   const last = proj[proj.length - 1];
 
-  const yTicks = ticks(top).map((v) => html`<g class="tick"><line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${y(v)}" y2="${y(v)}"/><text class="label" x="${M.left - 8}" y="${y(v) + 4}" text-anchor="end">${v.toLocaleString('en-US')}</text></g>`);
-  const xTicks = dayTicks(n).map((i) => html`<text class="label" x="${x(i + 0.5)}" y="${H - M.bottom + 20}" text-anchor="middle">${shortDate(c.days[i])}</text>`);
-  const summary = `Cumulative unique handles per day: ${current} so far against an allowance of ${c.allowance}` + (last ? `, projected ${last.cumulative} (${last.low} to ${last.high}) by ${last.date}.` : '.');
+  const yTicks = ticks(top).map(
+    (v) =>
+      html`<g class="tick"><line class="grid" x1="${M.left}" x2="${W - M.right}" y1="${y(v)}" y2="${y(v)}"/><text class="label" x="${M.left - 8}" y="${y(v) + 4}" text-anchor="end">${v.toLocaleString('en-US')}</text></g>`,
+  );
+  const xTicks = dayTicks(n).map(
+    (i) =>
+      html`<text class="label" x="${x(i + 0.5)}" y="${H - M.bottom + 20}" text-anchor="middle">${shortDate(c.days[i])}</text>`,
+  );
+  const summary =
+    `Cumulative unique handles per day: ${current} so far against an allowance of ${c.allowance}` +
+    (last ? `, projected ${last.cumulative} (${last.low} to ${last.high}) by ${last.date}.` : '.');
 
   return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${summary}" xmlns="http://www.w3.org/2000/svg">
 <title>${summary}</title>
 ${yTicks}${xTicks}
 <line class="axis" x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}"/>
-${proj.length ? html`<polygon class="band" points="${band}"><title>Projection band: ${last.low} to ${last.high} by ${last.date}</title></polygon>
-<polyline class="projection" points="${projection}"><title>Projected: ${last.cumulative} by ${last.date}</title></polyline>` : ''}
+${
+  proj.length
+    ? html`<polygon class="band" points="${band}"><title>Projection band: ${last.low} to ${last.high} by ${last.date}</title></polygon>
+<polyline class="projection" points="${projection}"><title>Projected: ${last.cumulative} by ${last.date}</title></polyline>`
+    : ''
+}
 <line class="today" x1="${x(c.now)}" x2="${x(c.now)}" y1="${M.top}" y2="${y(0)}"/>
 <text class="today-label" data-label="today" x="${x(c.now) + (c.now > n * 0.8 ? -4 : 4)}" y="${M.top + 10}" text-anchor="${c.now > n * 0.8 ? 'end' : 'start'}">today ${shortDate(c.days[today])}</text>
 <line class="allowance" data-allowance="${c.allowance}" x1="${M.left}" x2="${W - M.right}" y1="${y(c.allowance)}" y2="${y(c.allowance)}"><title>Allowance: ${c.allowance}</title></line>

@@ -9,18 +9,49 @@ type PeriodStatus = 'open' | 'ended' | 'closed';
 export interface ContractPageData {
   contract: { id: string; name: string; timezone: string; countPolicy: string; enforcement: string };
   period: { key: string; firstDay: string; lastDay: string; status: PeriodStatus };
-  usage: { uniqueHandles: number; allowance: number; remaining: number; overageHandles: number; overageCost: Money; calls: number; asOf: Date };
+  usage: {
+    uniqueHandles: number;
+    allowance: number;
+    remaining: number;
+    overageHandles: number;
+    overageCost: Money;
+    calls: number;
+    asOf: Date;
+  };
   projection: {
-    uniqueHandles: number; low: number; high: number; overageHandles: number; overageCost: Money;
-    overageCostRange: { low: Money; high: Money }; exceedsAllowanceOn: string | null; confidence: string;
+    uniqueHandles: number;
+    low: number;
+    high: number;
+    overageHandles: number;
+    overageCost: Money;
+    overageCostRange: { low: Money; high: Money };
+    exceedsAllowanceOn: string | null;
+    confidence: string;
   } | null;
   /** null when the period has no handles yet: the empty state */
   chart: ChartInput | null;
   /** Chargeback: which app counted which handles (GET /contracts/:id/apps/usage). */
   apps: AppUsageRow[];
   topHandles: { userId: string; screenName: string | null; calls: number; firstSeen: Date; confirmed: boolean }[];
-  alerts: { kind: string; threshold: number | null; period: string; message: string; raisedAt: Date; channels: Delivery[] }[];
-  periods: { key: string; status: PeriodStatus; closedAt?: Date; uniqueHandles: number; allowance: number; overageHandles: number; overageCost: Money; calls: number; restated: boolean }[];
+  alerts: {
+    kind: string;
+    threshold: number | null;
+    period: string;
+    message: string;
+    raisedAt: Date;
+    channels: Delivery[];
+  }[];
+  periods: {
+    key: string;
+    status: PeriodStatus;
+    closedAt?: Date;
+    uniqueHandles: number;
+    allowance: number;
+    overageHandles: number;
+    overageCost: Money;
+    calls: number;
+    restated: boolean;
+  }[];
 }
 
 interface Delivery {
@@ -38,20 +69,31 @@ export function contractPage(d: ContractPageData, session: DashboardSession): st
 <p class="links"><a href="/dashboard/contracts/${d.contract.id}/reconciliations">Reconciliations with X's invoices</a></p>
 ${figures(d)}
 <h2>Unique handles this period</h2>
-${d.chart ? html`<div class="chart-card">${chart(d.chart)}
+${
+  d.chart
+    ? html`<div class="chart-card">${chart(d.chart)}
 <div class="legend"><span class="l-actual">counted so far</span><span class="l-allowance">allowance</span><span class="l-projection">projection</span><span class="l-band">projection band</span><span class="l-today">now</span></div>
 <p class="axis-note">Cumulative unique handles by local day (${tz}).</p></div>`
-    : html`<div class="empty" data-empty="period">No handles counted in ${d.period.key} yet. The chart starts with the first user-context call through the gateway.</div>`}
+    : html`<div class="empty" data-empty="period">No handles counted in ${d.period.key} yet. The chart starts with the first user-context call through the gateway.</div>`
+}
 <h2>Which app used the handles</h2>
 ${appsTable(d.apps)}
 <h2>Top handles this period</h2>
-${d.topHandles.length ? scroll(html`<table class="top-handles"><thead><tr><th>Handle</th><th>User ID</th><th class="num">Calls</th><th>First seen (${tz})</th><th>Confirmed by X</th></tr></thead><tbody>
+${
+  d.topHandles.length
+    ? scroll(html`<table class="top-handles"><thead><tr><th>Handle</th><th>User ID</th><th class="num">Calls</th><th>First seen (${tz})</th><th>Confirmed by X</th></tr></thead><tbody>
 ${d.topHandles.map((h) => html`<tr><td>${h.screenName ? `@${h.screenName}` : '—'}</td><td>${h.userId}</td><td class="num">${count(h.calls)}</td><td>${localTime(h.firstSeen, tz)}</td><td>${h.confirmed ? 'yes' : 'not yet'}</td></tr>`)}
-</tbody></table>`) : html`<div class="empty" data-empty="handles">No handles yet.</div>`}
+</tbody></table>`)
+    : html`<div class="empty" data-empty="handles">No handles yet.</div>`
+}
 <h2>Alerts</h2>
-${d.alerts.length ? scroll(html`<table class="alerts"><thead><tr><th>Raised (${tz})</th><th>Period</th><th>Alert</th><th>Delivery</th></tr></thead><tbody>
+${
+  d.alerts.length
+    ? scroll(html`<table class="alerts"><thead><tr><th>Raised (${tz})</th><th>Period</th><th>Alert</th><th>Delivery</th></tr></thead><tbody>
 ${d.alerts.map((a) => html`<tr><td>${localTime(a.raisedAt, tz)}</td><td>${a.period}</td><td>${a.message}</td><td>${a.channels.length ? a.channels.map((c) => delivery(c, session)) : 'no channel'}</td></tr>`)}
-</tbody></table>`) : html`<div class="empty" data-empty="alerts">No alerts raised.</div>`}
+</tbody></table>`)
+    : html`<div class="empty" data-empty="alerts">No alerts raised.</div>`
+}
 <h2>Periods and statements</h2>
 ${periodsTable(d)}`;
   return page(d.contract.name, body, session);
@@ -70,7 +112,10 @@ export function statusTag(status: PeriodStatus): Html {
 /** Admins see why a delivery is pending or failed (what to fix); finance sees that it is. */
 function delivery(c: Delivery, session: DashboardSession): Html {
   const trouble = c.status !== 'sent' && (c.attempts ?? 0) > 0;
-  const error = trouble && c.lastError && session.role === 'admin' ? html`<span class="delivery-error" data-delivery-error="${c.channel}">${c.lastError}</span>` : '';
+  const error =
+    trouble && c.lastError && session.role === 'admin'
+      ? html`<span class="delivery-error" data-delivery-error="${c.channel}">${c.lastError}</span>`
+      : '';
   const tries = trouble ? ` after ${c.attempts} ${c.attempts === 1 ? 'attempt' : 'attempts'}` : '';
   return html`<div class="delivery"><span class="tag ${c.status === 'failed' ? 'failed' : c.status === 'pending' && trouble ? 'pending' : ''}">${c.channel}: ${c.status}${tries}</span>${error}</div>`;
 }
@@ -80,7 +125,9 @@ function figures(d: ContractPageData): Html {
   const over = d.usage.overageHandles > 0;
   const item = (name: string, label: string, value: string, note: Html | string | null, cls = '') =>
     html`<div class="${cls}"><dt>${label}</dt><dd data-figure="${name}">${value}</dd>${note ? html`<dd class="note">${note}</dd>` : ''}</div>`;
-  const band = p ? html`likely <span data-figure="projectedBand">${count(p.low)}–${count(p.high)}</span> (${p.confidence} confidence)` : 'no projection';
+  const band = p
+    ? html`likely <span data-figure="projectedBand">${count(p.low)}–${count(p.high)}</span> (${p.confidence} confidence)`
+    : 'no projection';
   return html`<dl class="figures">
 ${item('uniqueHandles', 'Unique handles', count(d.usage.uniqueHandles), `of ${count(d.usage.allowance)} allowed`, over ? 'over' : '')}
 ${item('remaining', 'Remaining', count(d.usage.remaining), over ? `${count(d.usage.overageHandles)} over: ${money(d.usage.overageCost)}` : 'before overage')}
@@ -95,10 +142,12 @@ ${item('calls', 'Calls', count(d.usage.calls), 'app-only calls included')}
 function periodsTable(d: ContractPageData): Html {
   const id = d.contract.id;
   return scroll(html`<table class="periods"><thead><tr><th>Period</th><th>Status</th><th class="num">Unique handles</th><th class="num">Allowance</th><th class="num">Overage</th><th class="num">Overage cost</th><th class="num">Calls</th><th>Handles</th></tr></thead><tbody>
-${d.periods.map((p) => html`<tr data-period="${p.key}"><td>${p.key}</td>
+${d.periods.map(
+  (p) => html`<tr data-period="${p.key}"><td>${p.key}</td>
 <td>${statusTag(p.status)}${p.status === 'closed' && p.closedAt ? html` <span class="when">statement of ${localTime(p.closedAt, d.contract.timezone)}</span>` : ''}${p.restated ? html` <span class="tag">late calls since</span>` : ''}</td>
 <td class="num">${count(p.uniqueHandles)}</td><td class="num">${count(p.allowance)}</td><td class="num">${count(p.overageHandles)}</td><td class="num">${money(p.overageCost)}</td><td class="num">${count(p.calls)}</td>
-<td><a data-csv="${p.key}" href="/dashboard/contracts/${id}/periods/${p.key}/handles.csv" download>CSV</a></td></tr>`)}
+<td><a data-csv="${p.key}" href="/dashboard/contracts/${id}/periods/${p.key}/handles.csv" download>CSV</a></td></tr>`,
+)}
 </tbody></table>`);
 }
 
@@ -117,6 +166,6 @@ export interface AppUsageRow {
 export function appsTable(rows: AppUsageRow[]): Html {
   if (!rows.length) return html`<div class="empty" data-empty="apps">No app has made a call this period.</div>`;
   return scroll(html`<table class="apps"><thead><tr><th>App</th><th class="num">Calls</th><th class="num">Handles used</th><th class="num">Counted first</th><th class="num">Overage handles</th><th class="num">Overage cost</th></tr></thead><tbody>
-${rows.map((a) => html`<tr data-app="${a.appId ?? "imported"}"><td>${a.name}</td><td class="num">${count(a.calls)}</td><td class="num">${count(a.handles)}</td><td class="num">${count(a.firstCountedHandles)}</td><td class="num">${count(a.overageHandles)}</td><td class="num">${money(a.overageCost)}</td></tr>`)}
+${rows.map((a) => html`<tr data-app="${a.appId ?? 'imported'}"><td>${a.name}</td><td class="num">${count(a.calls)}</td><td class="num">${count(a.handles)}</td><td class="num">${count(a.firstCountedHandles)}</td><td class="num">${count(a.overageHandles)}</td><td class="num">${money(a.overageCost)}</td></tr>`)}
 </tbody></table>`);
 }

@@ -10,8 +10,12 @@ export function page(title: string, body: Html, session: DashboardSession | null
 <body>
 <header class="top"><a class="brand" href="/dashboard">handlemeter</a>
 ${session?.role === 'admin' ? html`<a class="nav" href="/dashboard/audit">Audit log</a>` : ''}
-${session ? html`<span class="who">Signed in with <strong>${session.keyName}</strong> (${session.role})</span>
-<form method="post" action="/dashboard/logout"><button type="submit" data-action="sign-out">Sign out</button></form>` : ''}
+${
+  session
+    ? html`<span class="who">Signed in with <strong>${session.keyName}</strong> (${session.role})</span>
+<form method="post" action="/dashboard/logout"><button type="submit" data-action="sign-out">Sign out</button></form>`
+    : ''
+}
 </header>
 <main>${body}</main>
 </body></html>
@@ -20,7 +24,9 @@ ${session ? html`<span class="who">Signed in with <strong>${session.keyName}</st
 
 /** The sign-in form; `next` brings the person back to the page that asked for it. */
 export function signInPage(opts: { error?: string; next?: string } = {}): string {
-  return page('Sign in', html`<div class="card signin">
+  return page(
+    'Sign in',
+    html`<div class="card signin">
 <h1>Sign in</h1>
 <p class="sub">Paste a finance or admin API key. It is checked once and never kept in your browser: you get a session for 12 hours instead.</p>
 <form method="post" action="/dashboard/login">
@@ -29,12 +35,18 @@ export function signInPage(opts: { error?: string; next?: string } = {}): string
 ${opts.next ? html`<input type="hidden" name="next" value="${opts.next}">` : ''}
 <button class="primary" type="submit">Sign in</button>
 ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
-</form></div>`, null);
+</form></div>`,
+    null,
+  );
 }
 
 export function errorPage(status: number, message: string, session: DashboardSession | null): string {
-  return page(`Error ${status}`, html`<div class="card"><h1>${status === 404 ? 'Not found' : 'Something is wrong'}</h1>
-<p class="error" role="alert">${message}</p><p><a href="/dashboard">Back to the contracts</a></p></div>`, session);
+  return page(
+    `Error ${status}`,
+    html`<div class="card"><h1>${status === 404 ? 'Not found' : 'Something is wrong'}</h1>
+<p class="error" role="alert">${message}</p><p><a href="/dashboard">Back to the contracts</a></p></div>`,
+    session,
+  );
 }
 
 /** "USD 10,475.00": the same formatting as the alerts' (src/common/money.ts). */

@@ -27,9 +27,13 @@ export function reconciliationPage(d: ReconciliationPageData, session: Dashboard
 <button class="primary" type="submit">Reconcile</button>
 </form>
 ${latest ? detail(latest, d, tz) : html`<div class="empty" data-empty="reconciliations">No reconciliation yet. Enter the figures of X's invoice for an ended period above.</div>`}
-${earlier.length ? html`<h2>Earlier reconciliations</h2>${scroll(html`<table class="reconciliations"><thead><tr><th>Created (${tz})</th><th>Period</th><th class="num">X's handles</th><th class="num">Ours</th><th class="num">Difference</th><th>Review</th></tr></thead><tbody>
+${
+  earlier.length
+    ? html`<h2>Earlier reconciliations</h2>${scroll(html`<table class="reconciliations"><thead><tr><th>Created (${tz})</th><th>Period</th><th class="num">X's handles</th><th class="num">Ours</th><th class="num">Difference</th><th>Review</th></tr></thead><tbody>
 ${earlier.map((r) => html`<tr data-reconciliation="${r.id}"><td>${localTime(r.createdAt, tz)}</td><td>${r.period.key}</td><td class="num">${count(r.invoicedHandles)}</td><td class="num">${count(r.ourHandles)}</td><td class="num">${signed(r.difference)}</td><td><a href="/dashboard/contracts/${d.contract.id}/reconciliations/${r.id}/handles.csv" download>CSV</a></td></tr>`)}
-</tbody></table>`)}` : ''}`;
+</tbody></table>`)}`
+    : ''
+}`;
   return page(`Reconciliations · ${d.contract.name}`, body, session);
 }
 
@@ -49,9 +53,13 @@ ${r.utcCutoff ? item('utcCutoff', 'Ours, cut at 00:00 UTC', count(r.utcCutoff.un
 ${r.boundary ? item('boundary', `Near the ends (${r.boundary.hours} h)`, `${count(r.boundary.nearStart)} / ${count(r.boundary.nearEnd)}`, 'first counted near the start / near the end') : ''}
 </dl>
 <h2>Handles to review <a class="button" data-csv="review" href="/dashboard/contracts/${d.contract.id}/reconciliations/${r.id}/handles.csv" download>CSV</a></h2>
-${r.review.handles.length ? scroll(html`<table class="review"><thead><tr><th>Handle</th><th>User ID</th><th>Why</th></tr></thead><tbody>
+${
+  r.review.handles.length
+    ? scroll(html`<table class="review"><thead><tr><th>Handle</th><th>User ID</th><th>Why</th></tr></thead><tbody>
 ${r.review.handles.slice(0, 200).map((h) => html`<tr data-reason="${h.reason}"><td>${h.screenName ? `@${h.screenName}` : '—'}</td><td>${h.userId}</td><td>${d.reasons[h.reason] ?? h.reason}</td></tr>`)}
-</tbody></table>`) : html`<div class="empty" data-empty="review">No handle needs a look.</div>`}
+</tbody></table>`)
+    : html`<div class="empty" data-empty="review">No handle needs a look.</div>`
+}
 ${r.review.handles.length > 200 ? html`<p class="sub">The first 200 of ${count(r.review.handles.length)} shown; the CSV has all of them.</p>` : ''}
 </section>`;
 }

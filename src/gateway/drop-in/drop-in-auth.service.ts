@@ -51,14 +51,23 @@ export class DropInAuthService {
     const signature = p?.get('oauth_signature');
     const timestamp = p?.get('oauth_timestamp') ?? '';
     if (
-      !p || !consumerKey || !token || !nonce || !signature || nonce.length > MAX_NONCE_LENGTH ||
-      !CONSUMER_KEY.test(consumerKey) || token.length > ACCESS_TOKEN_MAX || signature.length > SIGNATURE_MAX ||
-      p.get('oauth_signature_method') !== 'HMAC-SHA1' || (p.has('oauth_version') && p.get('oauth_version') !== '1.0') ||
+      !p ||
+      !consumerKey ||
+      !token ||
+      !nonce ||
+      !signature ||
+      nonce.length > MAX_NONCE_LENGTH ||
+      !CONSUMER_KEY.test(consumerKey) ||
+      token.length > ACCESS_TOKEN_MAX ||
+      signature.length > SIGNATURE_MAX ||
+      p.get('oauth_signature_method') !== 'HMAC-SHA1' ||
+      (p.has('oauth_version') && p.get('oauth_version') !== '1.0') ||
       !/^\d{1,12}$/.test(timestamp)
     ) {
       throw new DropInUnauthenticatedError('credentials');
     }
-    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TIMESTAMP_WINDOW_S) throw new DropInUnauthenticatedError('timestamp');
+    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > TIMESTAMP_WINDOW_S)
+      throw new DropInUnauthenticatedError('timestamp');
 
     const tokenHash = sha256(token);
     const app = await this.credentials.appByConsumerKey(consumerKey);
@@ -66,7 +75,8 @@ export class DropInAuthService {
     const base = this.baseString(req, p);
     // Sign even when the key or token is unknown, so that answer takes as long as a bad signature's.
     const expected = hmacSha1(base ?? '', app?.consumerSecret ?? '', handle?.accessTokenSecret ?? '');
-    if (!app || !handle || base === null || !signaturesMatch(expected, signature)) throw new DropInUnauthenticatedError('credentials');
+    if (!app || !handle || base === null || !signaturesMatch(expected, signature))
+      throw new DropInUnauthenticatedError('credentials');
     // Last, so that only a request that verifies can use up a nonce.
     if (!(await this.nonces.claim({ consumerKey, tokenHash, nonce }))) throw new DropInUnauthenticatedError('nonce');
     return { via: 'oauth', role: 'client', appId: app.id, app, handle };
@@ -82,7 +92,8 @@ export class DropInAuthService {
   private baseString(req: RawBodyRequest, oauth: Map<string, string>): string | null {
     const origin = this.config.publicBaseUrl ?? requestOrigin(req.protocol, req.headers.host);
     if (origin === null) return null;
-    const form = mediaType(req) === 'application/x-www-form-urlencoded' && req.rawBody ? req.rawBody.toString('utf8') : undefined;
+    const form =
+      mediaType(req) === 'application/x-www-form-urlencoded' && req.rawBody ? req.rawBody.toString('utf8') : undefined;
     return requestBaseString(req.method, origin, req.url, oauth, form);
   }
 }

@@ -16,11 +16,13 @@ export const X_REASON = {
 const FIX = {
   credentials:
     "Sign the request with OAuth 1.0a (HMAC-SHA1) using a registered app's consumer key and secret and a registered handle's access token and secret, " +
-    "for the URL you called on handlemeter (its PUBLIC_BASE_URL behind a proxy); or send an API key in X-API-Key.",
+    'for the URL you called on handlemeter (its PUBLIC_BASE_URL behind a proxy); or send an API key in X-API-Key.',
   timestamp: "oauth_timestamp is more than 5 minutes away from handlemeter's clock: check the client machine's clock.",
-  nonce: 'This oauth_nonce was already used within the last few minutes, so the request is refused as a replay: sign every request afresh.',
+  nonce:
+    'This oauth_nonce was already used within the last few minutes, so the request is refused as a replay: sign every request afresh.',
   bearer: "Send a registered app's bearer token (Authorization: Bearer ...), or an API key in X-API-Key.",
-  scheme: 'Send an API key in X-API-Key, or authorize the request as for X: OAuth 1.0a (Authorization: OAuth ...) or a bearer token (Authorization: Bearer ...).',
+  scheme:
+    'Send an API key in X-API-Key, or authorize the request as for X: OAuth 1.0a (Authorization: OAuth ...) or a bearer token (Authorization: Bearer ...).',
 } as const;
 
 /** 401 UNAUTHENTICATED with X's own `errors` array beside the contract's fields. */

@@ -9,7 +9,10 @@ export class NonceCleanupScheduler {
   private readonly logger = new Logger('NonceCleanup');
   private running = false;
 
-  constructor(private readonly nonces: NonceStore, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly nonces: NonceStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Interval(60_000)
   async run(): Promise<void> {

@@ -50,15 +50,26 @@ export class NonceRepository {
     const res = await this.pool.query<{ consumer_key: string; token_hash: string; nonce: string }>({
       name: 'oauth_nonces_claim',
       text: CLAIM,
-      values: [unique.map((k) => k.consumerKey), unique.map((k) => k.tokenHash), unique.map((k) => k.nonce), retentionS],
+      values: [
+        unique.map((k) => k.consumerKey),
+        unique.map((k) => k.tokenHash),
+        unique.map((k) => k.nonce),
+        retentionS,
+      ],
     });
-    const fresh = new Set(res.rows.map((r) => keyOf({ consumerKey: r.consumer_key, tokenHash: r.token_hash, nonce: r.nonce })));
+    const fresh = new Set(
+      res.rows.map((r) => keyOf({ consumerKey: r.consumer_key, tokenHash: r.token_hash, nonce: r.nonce })),
+    );
     return keys.map((k) => fresh.delete(keyOf(k)));
   }
 
   /** Deletes up to `limit` rows older than `retentionS`; returns how many went. */
   async deleteExpired(retentionS: number, limit: number): Promise<number> {
-    const res = await this.pool.query({ name: 'oauth_nonces_delete_expired', text: DELETE_EXPIRED, values: [retentionS, limit] });
+    const res = await this.pool.query({
+      name: 'oauth_nonces_delete_expired',
+      text: DELETE_EXPIRED,
+      values: [retentionS, limit],
+    });
     return res.rowCount ?? 0;
   }
 }

@@ -1,6 +1,17 @@
 import * as crypto from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { baseStringUri, hmacSha1, parseFormEncoded, parseOAuthHeader, percentEncode, requestBaseString, requestOrigin, signatureBaseString, signaturesMatch, type Param } from './oauth1';
+import {
+  baseStringUri,
+  hmacSha1,
+  parseFormEncoded,
+  parseOAuthHeader,
+  percentEncode,
+  requestBaseString,
+  requestOrigin,
+  signatureBaseString,
+  signaturesMatch,
+  type Param,
+} from './oauth1';
 
 describe('percentEncode (RFC 5849 §3.6)', () => {
   it('leaves only unreserved characters as they are', () => {
@@ -70,17 +81,22 @@ describe('baseStringUri (§3.4.1.2) and requestOrigin', () => {
   it('lowercases scheme and host and drops the default port', () => {
     expect(baseStringUri('HTTP://Example.COM:80', '/r%20v/X')).toBe('http://example.com/r%20v/X');
     expect(baseStringUri('https://www.example.net:8080', '/')).toBe('https://www.example.net:8080/');
-    expect(baseStringUri('https://proxy.example.com:443', '/insights/engagement/totals')).toBe('https://proxy.example.com/insights/engagement/totals');
+    expect(baseStringUri('https://proxy.example.com:443', '/insights/engagement/totals')).toBe(
+      'https://proxy.example.com/insights/engagement/totals',
+    );
   });
 
   it('keeps a path prefix of PUBLIC_BASE_URL', () => {
-    expect(baseStringUri('https://proxy.example.com/handlemeter/', '/insights/engagement/totals')).toBe('https://proxy.example.com/handlemeter/insights/engagement/totals');
+    expect(baseStringUri('https://proxy.example.com/handlemeter/', '/insights/engagement/totals')).toBe(
+      'https://proxy.example.com/handlemeter/insights/engagement/totals',
+    );
   });
 
   it('takes the Host header only when it is a host and port', () => {
     expect(requestOrigin('http', '127.0.0.1:3000')).toBe('http://127.0.0.1:3000');
     expect(requestOrigin('http', '[::1]:3000')).toBe('http://[::1]:3000');
-    for (const bad of [undefined, '', 'evil.com/x', 'a@b', 'a b', 'host:port', 'x?y']) expect(requestOrigin('http', bad)).toBeNull();
+    for (const bad of [undefined, '', 'evil.com/x', 'a@b', 'a b', 'host:port', 'x?y'])
+      expect(requestOrigin('http', bad)).toBeNull();
   });
 });
 
@@ -117,22 +133,35 @@ describe('signatureBaseString and hmacSha1', () => {
       ['oauth_version', '1.0'],
     ];
     const base = signatureBaseString('POST', 'https://api.twitter.com/1.1/statuses/update.json', params);
-    expect(hmacSha1(base, 'kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw', 'LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE')).toBe('hCtSmYh+iHYCEqBWrE7C7hYmtUk=');
+    expect(
+      hmacSha1(base, 'kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw', 'LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE'),
+    ).toBe('hCtSmYh+iHYCEqBWrE7C7hYmtUk=');
   });
 
   it('verifies what the oauth-1.0a package signs, with awkward characters in every credential and a query string', () => {
     const odd = " +/=%&~!*'() é☃😀";
     const consumer = { key: `ck${odd}`, secret: `cs${odd}` };
     const token = { key: `123-tok${odd}`, secret: `ts${odd}` };
-    const signer = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: (b, k) => crypto.createHmac('sha1', k).update(b).digest('base64') });
+    const signer = new OAuth({
+      consumer,
+      signature_method: 'HMAC-SHA1',
+      hash_function: (b, k) => crypto.createHmac('sha1', k).update(b).digest('base64'),
+    });
     const url = 'http://127.0.0.1:4000/insights/engagement/totals?since=2026-01-01&note=a%20b%21';
     const header = signer.toHeader(signer.authorize({ url, method: 'POST' }, token)).Authorization;
 
     const oauth = parseOAuthHeader(header.slice('OAuth '.length))!;
     expect(oauth.get('oauth_consumer_key')).toBe(consumer.key);
     expect(oauth.get('oauth_token')).toBe(token.key);
-    const params: Param[] = [...parseFormEncoded(url.split('?')[1])!, ...[...oauth].filter(([k]) => k !== 'oauth_signature')];
-    const base = signatureBaseString('POST', baseStringUri('http://127.0.0.1:4000', '/insights/engagement/totals')!, params);
+    const params: Param[] = [
+      ...parseFormEncoded(url.split('?')[1])!,
+      ...[...oauth].filter(([k]) => k !== 'oauth_signature'),
+    ];
+    const base = signatureBaseString(
+      'POST',
+      baseStringUri('http://127.0.0.1:4000', '/insights/engagement/totals')!,
+      params,
+    );
     expect(signaturesMatch(hmacSha1(base, consumer.secret, token.secret), oauth.get('oauth_signature')!)).toBe(true);
     expect(signaturesMatch(hmacSha1(base, consumer.secret, 'other'), oauth.get('oauth_signature')!)).toBe(false);
   });
@@ -142,13 +171,21 @@ describe('signatureBaseString and hmacSha1', () => {
       'realm="Example", oauth_consumer_key="9djdj82h48djs9d2", oauth_token="kkk9d7dh3k39sjv7", oauth_signature_method="HMAC-SHA1", ' +
         'oauth_timestamp="137131201", oauth_nonce="7d8f3e4a", oauth_signature="djosJKDKJSD8743243%2Fjdk33klY%3D"',
     )!;
-    const base = requestBaseString('POST', 'http://Example.com:80', '/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b', header, 'c2&a3=2+q');
+    const base = requestBaseString(
+      'POST',
+      'http://Example.com:80',
+      '/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b',
+      header,
+      'c2&a3=2+q',
+    );
     expect(base).toBe(RFC_EXAMPLE_BASE);
   });
 
   it('requestBaseString: without a form body only the query and oauth_* are signed; bad escapes give null', () => {
     const oauth = new Map([['oauth_nonce', 'n']]);
-    expect(requestBaseString('post', 'https://h.example', '/p', oauth)).toBe('POST&https%3A%2F%2Fh.example%2Fp&oauth_nonce%3Dn');
+    expect(requestBaseString('post', 'https://h.example', '/p', oauth)).toBe(
+      'POST&https%3A%2F%2Fh.example%2Fp&oauth_nonce%3Dn',
+    );
     expect(requestBaseString('POST', 'https://h.example', '/p?x=%zz', oauth)).toBeNull();
     expect(requestBaseString('POST', 'https://h.example', '/p', oauth, 'a=%')).toBeNull();
     expect(requestBaseString('POST', 'not a url', '/p', oauth)).toBeNull();

@@ -98,7 +98,13 @@ export function signatureBaseString(method: string, baseUri: string, params: Par
  * application/x-www-form-urlencoded (a JSON body is never signed), and the header's oauth_*
  * parameters but `realm` and `oauth_signature`. Null when a part cannot be read.
  */
-export function requestBaseString(method: string, origin: string, target: string, oauth: Map<string, string>, formBody?: string): string | null {
+export function requestBaseString(
+  method: string,
+  origin: string,
+  target: string,
+  oauth: Map<string, string>,
+  formBody?: string,
+): string | null {
   const q = target.indexOf('?');
   const uri = baseStringUri(origin, q < 0 ? target : target.slice(0, q));
   const query = parseFormEncoded(q < 0 ? '' : target.slice(q + 1));
@@ -111,7 +117,9 @@ export function requestBaseString(method: string, origin: string, target: string
 
 /** §3.4.2: base64(HMAC-SHA1(enc(consumer secret) & enc(token secret), base string)). */
 export function hmacSha1(baseString: string, consumerSecret: string, tokenSecret: string): string {
-  return createHmac('sha1', `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`).update(baseString).digest('base64');
+  return createHmac('sha1', `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`)
+    .update(baseString)
+    .digest('base64');
 }
 
 /** Constant time in the contents; the length of an HMAC-SHA1 signature (28 base64 characters) is no secret. */

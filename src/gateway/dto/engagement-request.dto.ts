@@ -12,7 +12,14 @@ const TWEET_ID = { type: 'string', pattern: '^[0-9]{1,20}$', example: '186400000
 const MAX_GROUPINGS = 3;
 
 export class TotalsGroupingDto {
-  @ApiProperty({ type: 'array', items: { type: 'string', enum: ['tweet.id', 'engagement.type'] }, minItems: 1, maxItems: 2, example: ['tweet.id', 'engagement.type'], description: 'Nesting order of the answer.' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: ['tweet.id', 'engagement.type'] },
+    minItems: 1,
+    maxItems: 2,
+    example: ['tweet.id', 'engagement.type'],
+    description: 'Nesting order of the answer.',
+  })
   group_by: Array<'tweet.id' | 'engagement.type'>;
 }
 
@@ -23,7 +30,8 @@ export class TimeSeriesGroupingDto {
     minItems: 1,
     maxItems: 4,
     example: ['tweet.id', 'engagement.type', 'engagement.day'],
-    description: 'Nesting order of the answer. Four values only as [tweet.id, engagement.type, engagement.day, engagement.hour] or [engagement.type, tweet.id, engagement.day, engagement.hour].',
+    description:
+      'Nesting order of the answer. Four values only as [tweet.id, engagement.type, engagement.day, engagement.hour] or [engagement.type, tweet.id, engagement.day, engagement.hour].',
   })
   group_by: Array<'tweet.id' | 'engagement.type' | 'engagement.day' | 'engagement.hour'>;
 }
@@ -38,7 +46,13 @@ const groupings = (grouping: Type<unknown>) => ({
 
 @ApiExtraModels(TotalsGroupingDto)
 export class TotalsRequestDto {
-  @ApiProperty({ type: 'array', items: TWEET_ID, minItems: 1, maxItems: MAX_TWEET_IDS.totals, description: 'Tweet IDs as strings (they exceed 2^53).' })
+  @ApiProperty({
+    type: 'array',
+    items: TWEET_ID,
+    minItems: 1,
+    maxItems: MAX_TWEET_IDS.totals,
+    description: 'Tweet IDs as strings (they exceed 2^53).',
+  })
   tweet_ids: string[];
 
   @ApiProperty({
@@ -46,28 +60,50 @@ export class TotalsRequestDto {
     items: { type: 'string', enum: [...TOTALS_ENGAGEMENT_TYPES] },
     minItems: 1,
     example: ['favorites', 'impressions'],
-    description: 'impressions and engagements only for Tweets of the last 90 days, and only with a handle (X-Handle or drop-in OAuth); the other five also app-only.',
+    description:
+      'impressions and engagements only for Tweets of the last 90 days, and only with a handle (X-Handle or drop-in OAuth); the other five also app-only.',
   })
   engagement_types: string[];
 
-  @ApiProperty({ ...groupings(TotalsGroupingDto), example: { perTweet: { group_by: ['tweet.id', 'engagement.type'] } } })
+  @ApiProperty({
+    ...groupings(TotalsGroupingDto),
+    example: { perTweet: { group_by: ['tweet.id', 'engagement.type'] } },
+  })
   groupings: Record<string, TotalsGroupingDto>;
 }
 
 @ApiExtraModels(TimeSeriesGroupingDto)
 export class TwentyEightHourRequestDto {
-  @ApiProperty({ type: 'array', items: TWEET_ID, minItems: 1, maxItems: MAX_TWEET_IDS['28hr'], description: 'Tweet IDs as strings.' })
+  @ApiProperty({
+    type: 'array',
+    items: TWEET_ID,
+    minItems: 1,
+    maxItems: MAX_TWEET_IDS['28hr'],
+    description: 'Tweet IDs as strings.',
+  })
   tweet_ids: string[];
 
-  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...TIME_SERIES_ENGAGEMENT_TYPES] }, minItems: 1, example: ['impressions', 'engagements', 'url_clicks'] })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'string', enum: [...TIME_SERIES_ENGAGEMENT_TYPES] },
+    minItems: 1,
+    example: ['impressions', 'engagements', 'url_clicks'],
+  })
   engagement_types: string[];
 
-  @ApiProperty({ ...groupings(TimeSeriesGroupingDto), example: { hourly: { group_by: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] } } })
+  @ApiProperty({
+    ...groupings(TimeSeriesGroupingDto),
+    example: { hourly: { group_by: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] } },
+  })
   groupings: Record<string, TimeSeriesGroupingDto>;
 }
 
 export class HistoricalRequestDto extends TwentyEightHourRequestDto {
-  @ApiPropertyOptional({ example: '2026-11-01', description: 'YYYY-MM-DD or an ISO date-time with Z or an offset; with end, at most 28 days apart, not before 2014-09-01 nor 365 days ago. Both or neither (default: the last 4 weeks).' })
+  @ApiPropertyOptional({
+    example: '2026-11-01',
+    description:
+      'YYYY-MM-DD or an ISO date-time with Z or an offset; with end, at most 28 days apart, not before 2014-09-01 nor 365 days ago. Both or neither (default: the last 4 weeks).',
+  })
   start?: string;
 
   @ApiPropertyOptional({ example: '2026-11-15', description: 'Not in the future.' })
