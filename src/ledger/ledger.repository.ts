@@ -252,15 +252,16 @@ export class LedgerRepository {
   }
 
   /**
-   * Confirms the handles whose confirmation may have been lost (SQL.UNSETTLED_CONFIRMATIONS), with
-   * the counters locked first as every writer does. Run at start-up; returns how many.
+   * Confirms the handles whose confirmation may have been lost (SQL.UNSETTLED_CONFIRMATIONS): calls
+   * made between `withinMs` and `olderThanMs` ago. The counters are locked first as every writer
+   * does, and a handle is confirmed once however many instances sweep. Returns how many.
    */
-  async confirmUnsettled(olderThanMs: number): Promise<number> {
+  async confirmUnsettled(olderThanMs: number, withinMs: number): Promise<number> {
     return this.transaction(async (db) => {
       const rows = (
         await db.query<{ contract_id: string; period_start: Date; user_id: string; at: Date; app_id: string | null }>(
           SQL.UNSETTLED_CONFIRMATIONS,
-          [`${olderThanMs} milliseconds`],
+          [`${olderThanMs} milliseconds`, `${withinMs} milliseconds`],
         )
       ).rows;
       if (!rows.length) return 0;

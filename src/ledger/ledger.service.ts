@@ -6,8 +6,11 @@ import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.
 import { LedgerRepository, LedgerWriteError } from './ledger.repository';
 import { CallOutcome, Metering, PendingCall, WriteAheadResult } from './ledger.types';
 
-/** An outcome is retried this many times; a take-back until it succeeds (or the service stops). */
-const OUTCOME_ATTEMPTS = 5;
+/**
+ * An outcome is retried this many times; one that changes a count (keptUntilWritten), and a
+ * take-back, until it succeeds or the service stops.
+ */
+export const OUTCOME_ATTEMPTS = 5;
 const MAX_RETRY_DELAY_MS = 30_000;
 const WRITE_AHEAD_BATCH = 500;
 /**
@@ -42,9 +45,25 @@ export class LedgerService implements OnApplicationShutdown {
         OUTCOME_ATTEMPTS,
         () => this.repo.writeOutcomes(o),
         o,
-      ),
+      ).catch((e: unknown) => this.keepCounting(o, e)),
     1000,
     5,
+  );
+  /**
+   * The outcomes of a batch given up whose loss would change a count (keptUntilWritten), retried
+   * until written. If the service stops first, their calls are still "sent" in the call log, and
+   * under countPolicy `confirmed` the next sweep (UnsettledConfirmations) confirms their handles.
+   */
+  private readonly kept = new GroupCommitter<CallOutcome, void>(
+    (o) =>
+      this.retrying(
+        `${o.length} outcomes that change a count (their calls stay "sent"; under countPolicy confirmed the sweep of unsettled calls confirms their handles)`,
+        Infinity,
+        () => this.repo.writeOutcomes(o),
+        o,
+      ),
+    1000,
+    50,
   );
   private readonly takeBacks = new GroupCommitter<TakeBack, void>(
     (t) =>
@@ -60,6 +79,9 @@ export class LedgerService implements OnApplicationShutdown {
   /** Calls committed and on their way to X, whose outcome is still to come: shutdown waits for them. */
   private inFlight = 0;
   private stopping = false;
+  /** Resolves when the service stops: a retry waiting out its backoff makes its last attempt at once. */
+  private readonly stopped: Promise<void>;
+  private stop!: () => void;
 
   /** Contract ids whose count may have changed (a user-context call was committed): alerts listen. */
   readonly counted$ = new Subject<string>();
@@ -67,7 +89,9 @@ export class LedgerService implements OnApplicationShutdown {
   constructor(
     private readonly repo: LedgerRepository,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.stopped = new Promise((resolve) => (this.stop = resolve));
+  }
 
   /** Returns what a user-context call cost (null for an app-only call). */
   async begin(call: PendingCall): Promise<Metering | null> {
@@ -139,6 +163,7 @@ export class LedgerService implements OnApplicationShutdown {
   async flush(): Promise<void> {
     await this.writeAhead.idle();
     await this.outcomes.idle();
+    await this.kept.idle();
     await this.takeBacks.idle();
   }
 
@@ -149,7 +174,18 @@ export class LedgerService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     this.stopping = true;
+    this.stop();
     await this.flush();
+  }
+
+  /** A batch of outcomes given up: the ones whose loss would change a count are kept, the rest only lose detail. */
+  private keepCounting(batch: CallOutcome[], e: unknown): never {
+    const counting = batch.filter(keptUntilWritten);
+    if (counting.length) {
+      this.logger.warn(`${counting.length} of those outcomes change a count: kept, and retried until written`);
+      for (const o of counting) this.kept.submit(o).catch(() => undefined);
+    }
+    throw e;
   }
 
   private forget(batch: TakeBack[]): Promise<number> {
@@ -161,8 +197,8 @@ export class LedgerService implements OnApplicationShutdown {
   }
 
   /**
-   * The writes nobody waits on (an outcome is detail and, under countPolicy `confirmed`, a count;
-   * a take-back keeps a refused call off the bill): retried with backoff before giving up.
+   * The writes nobody waits on (an outcome is detail and sometimes a count; a take-back keeps a
+   * refused call off the bill): retried with backoff (up to MAX_RETRY_DELAY_MS apart) before giving up.
    */
   private async retrying<T>(
     what: string,
@@ -179,8 +215,29 @@ export class LedgerService implements OnApplicationShutdown {
           this.logger.error(`giving up on ${what} after ${attempt} attempts: ${(e as Error).message}`);
           throw e;
         }
-        await new Promise((r) => setTimeout(r, Math.min(MAX_RETRY_DELAY_MS, 200 * 2 ** attempt)));
+        await this.pause(Math.min(MAX_RETRY_DELAY_MS, 200 * 2 ** attempt));
       }
     }
   }
+
+  /** Waits `ms`, or less if the service stops meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      void this.stopped.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/**
+ * An outcome whose loss would change a count, not only detail: under countPolicy `confirmed` every
+ * user-context outcome (a 2xx is the count and X bills it; any other answer must be written too,
+ * or the sweep of calls left "sent" would confirm its handle as answer unknown), and an
+ * unreachable X under either policy (its handle is uncounted: X never saw the call).
+ */
+export function keptUntilWritten(o: CallOutcome): boolean {
+  return o.call.userId !== null && (o.call.billsConfirmed || o.outcome === 'unreachable');
 }
