@@ -258,21 +258,38 @@ export class LedgerRepository {
    */
   async confirmUnsettled(olderThanMs: number, withinMs: number): Promise<number> {
     return this.transaction(async (db) => {
-      const rows = (
-        await db.query<{ contract_id: string; period_start: Date; user_id: string; at: Date; app_id: string | null }>(
-          SQL.UNSETTLED_CONFIRMATIONS,
-          [`${olderThanMs} milliseconds`, `${withinMs} milliseconds`],
-        )
+      const found = (
+        await db.query<{
+          contract_id: string;
+          period_start: Date;
+          user_id: string;
+          at: Date;
+          app_id: string | null;
+          ids: string[];
+        }>(SQL.UNSETTLED_CONFIRMATIONS, [`${olderThanMs} milliseconds`, `${withinMs} milliseconds`])
       ).rows;
-      if (!rows.length) return 0;
+      if (!found.length) return 0;
       const periods = sortedPeriods(
-        rows.map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString() })),
+        found.map((r) => ({ contractId: r.contract_id, start: r.period_start.toISOString() })),
       );
       await db.query({
         name: 'ledger_lock_for_outcomes',
         text: SQL.LOCK_COUNTERS_FOR_OUTCOMES,
         values: [periods.map((p) => p.contractId), periods.map((p) => p.start)],
       });
+      // Looked at again under row locks: an outcome written meanwhile (a retry that got through
+      // at last, perhaps a 4xx) settles its call, and that handle is not confirmed for it.
+      const still = new Set(
+        (
+          await db.query<{ id: string }>({
+            name: 'ledger_still_sent',
+            text: SQL.STILL_SENT,
+            values: [found.flatMap((r) => r.ids)],
+          })
+        ).rows.map((r) => r.id),
+      );
+      const rows = found.filter((r) => r.ids.some((id) => still.has(id)));
+      if (!rows.length) return 0;
       await db.query({
         name: 'ledger_confirm_handles',
         text: SQL.CONFIRM_HANDLES,

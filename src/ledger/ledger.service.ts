@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
@@ -79,9 +80,8 @@ export class LedgerService implements OnApplicationShutdown {
   /** Calls committed and on their way to X, whose outcome is still to come: shutdown waits for them. */
   private inFlight = 0;
   private stopping = false;
-  /** Resolves when the service stops: a retry waiting out its backoff makes its last attempt at once. */
-  private readonly stopped: Promise<void>;
-  private stop!: () => void;
+  /** Aborted when the service stops: a retry waiting out its backoff makes its last attempt at once. */
+  private readonly stopped = new AbortController();
 
   /** Contract ids whose count may have changed (a user-context call was committed): alerts listen. */
   readonly counted$ = new Subject<string>();
@@ -89,9 +89,7 @@ export class LedgerService implements OnApplicationShutdown {
   constructor(
     private readonly repo: LedgerRepository,
     private readonly metrics: MetricsService,
-  ) {
-    this.stopped = new Promise((resolve) => (this.stop = resolve));
-  }
+  ) {}
 
   /** Returns what a user-context call cost (null for an app-only call). */
   async begin(call: PendingCall): Promise<Metering | null> {
@@ -174,7 +172,7 @@ export class LedgerService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     this.stopping = true;
-    this.stop();
+    this.stopped.abort();
     await this.flush();
   }
 
@@ -215,20 +213,11 @@ export class LedgerService implements OnApplicationShutdown {
           this.logger.error(`giving up on ${what} after ${attempt} attempts: ${(e as Error).message}`);
           throw e;
         }
-        await this.pause(Math.min(MAX_RETRY_DELAY_MS, 200 * 2 ** attempt));
+        await sleep(Math.min(MAX_RETRY_DELAY_MS, 200 * 2 ** attempt), undefined, {
+          signal: this.stopped.signal,
+        }).catch(() => undefined);
       }
     }
-  }
-
-  /** Waits `ms`, or less if the service stops meanwhile. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      void this.stopped.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
 

@@ -160,10 +160,12 @@ export const DROP_UNSENT_HANDLES = `
  * $2 and $1 ago and never got an outcome written (a crash, or a service stopped while the write
  * was still retried), and that are not confirmed yet. Their answer is unknown and X may have
  * billed them. `app_id`: the earliest such call's app, the one the confirmation is counted for
- * (period_activity). Read by time range (calls_contract_at): $2 bounds the months scanned.
+ * (period_activity); `ids`: the calls, to be looked at again under lock (STILL_SENT). Read by
+ * time range (calls_contract_at): $2 bounds the months scanned.
  */
 export const UNSETTLED_CONFIRMATIONS = `
-  SELECT c.contract_id, c.period_start, c.user_id, min(c.at) AS at, (array_agg(c.app_id ORDER BY c.at))[1] AS app_id
+  SELECT c.contract_id, c.period_start, c.user_id, min(c.at) AS at, (array_agg(c.app_id ORDER BY c.at))[1] AS app_id,
+         array_agg(c.id::text) AS ids
     FROM contracts k JOIN calls c ON c.contract_id = k.id
     JOIN period_handles ph ON ph.contract_id = c.contract_id AND ph.period_start = c.period_start AND ph.user_id = c.user_id
    WHERE k.count_policy = 'confirmed' AND c.outcome = 'sent' AND c.source = 'gateway' AND c.user_id IS NOT NULL

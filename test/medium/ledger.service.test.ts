@@ -125,8 +125,9 @@ describe('Ledger outcomes that change a count', () => {
     // client waits for the five attempts, then gets X's answer though nothing was written.
     const waited = ledger.complete(answer(ok, 200));
     expect(waited).toBeInstanceOf(Promise);
-    ledger.complete(answer(refused, 404));
-    ledger.complete(answer(plain, 200));
+    // Written behind their answers: nothing waits for them.
+    expect(ledger.complete(answer(refused, 404))).toBeUndefined();
+    expect(ledger.complete(answer(plain, 200))).toBeUndefined();
     await waited;
     expect(repo.outcomeWrites).toBe(OUTCOME_ATTEMPTS);
     expect(await confirmed(id)).toBe(0);
