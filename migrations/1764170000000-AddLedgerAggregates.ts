@@ -109,7 +109,7 @@ const ARG_TYPES = `uuid[], timestamptz[], uuid[], uuid[], timestamptz[], text[],
  * before this statement (`prior`, same snapshot) and after it (`seen`), so a first call that
  * moves earlier (a late commit from another instance, an older import) moves its count too.
  */
-const COUNT_CALLS_V2 = `
+export const COUNT_CALLS_V2 = `
   CREATE FUNCTION ledger_count_calls(${ARGS}) RETURNS TABLE (
     r_contract uuid, r_period timestamptz, r_user bigint, r_inserted boolean, r_was_confirmed boolean,
     r_attempted int, r_confirmed int, r_allowance int

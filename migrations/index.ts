@@ -15,6 +15,7 @@ import { CreateHandleConnections1764160001000 } from './1764160001000-CreateHand
 import { AddLedgerAggregates1764170000000 } from './1764170000000-AddLedgerAggregates';
 import { PartitionCallLog1764170001000 } from './1764170001000-PartitionCallLog';
 import { AddStatementChargeback1764170002000 } from './1764170002000-AddStatementChargeback';
+import { CountHandlesActivePerDay1764180000000 } from './1764180000000-CountHandlesActivePerDay';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AddLedgerAggregates1764170000000,
   PartitionCallLog1764170001000,
   AddStatementChargeback1764170002000,
+  CountHandlesActivePerDay1764180000000,
 ];

@@ -87,7 +87,7 @@ describe('usage: the handle roster and the projection', () => {
     expect(after.projection.exceedsAllowanceOn).toBe(day(0).toISODate());
   });
 
-  it("projects from the handles that came back: the days' distinct handles from the call log, imports included", async () => {
+  it("projects from the handles that came back: the days' distinct handles, kept by the ledger as it writes, imports included", async () => {
     // A period ~9 days in, in UTC. 30 weekly handles: days 0..6 bring 5 each (some through an
     // import), and those of days 0..1 come back on days 7..8, several calls a day.
     const now = DateTime.utc();

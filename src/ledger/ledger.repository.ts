@@ -176,11 +176,6 @@ export class LedgerRepository {
       const fresh = new Set(logged.rows.map((r: { external_id: string }) => r.external_id));
       const added = calls.filter((c) => fresh.has(c.externalId));
       if (!added.length) return 0;
-      await db.query({
-        name: 'ledger_count_imported_activity',
-        text: SQL.COUNT_IMPORTED_ACTIVITY,
-        values: [contractId, added.map((c) => c.period.start.toISOString()), added.map((c) => c.at.toISOString())],
-      });
       await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(added, false) });
       const confirmed = distinctHandles(
         added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })),
@@ -458,9 +453,9 @@ export class LedgerWriteError extends Error {
 }
 
 /**
- * The arguments of ledger_count_calls: the call rows (with `log`; none for calls already in the
- * log), one row per handle per period (ON CONFLICT cannot touch the same row twice in one
- * statement, so repeats are summed here), one row per period.
+ * The arguments of ledger_count_calls: the call rows (logged with `log`; imports log their own),
+ * one row per handle per period (ON CONFLICT cannot touch the same row twice in one statement, so
+ * repeats are summed here), one row per period.
  */
 function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
   const handles = new Map<
@@ -495,18 +490,17 @@ function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
         n: 1,
       });
   }
-  const logged = log ? calls : [];
   const hs = [...handles.values()];
   const ps = [...perPeriod.values()];
   return [
-    logged.map((c) => c.id),
-    logged.map((c) => c.at.toISOString()),
-    logged.map((c) => c.contractId),
-    logged.map((c) => c.appId),
-    logged.map((c) => c.period.start.toISOString()),
-    logged.map((c) => c.endpoint),
-    logged.map((c) => c.userId),
-    logged.map((c) => c.tweetCount),
+    calls.map((c) => c.id),
+    calls.map((c) => c.at.toISOString()),
+    calls.map((c) => c.contractId),
+    calls.map((c) => c.appId),
+    calls.map((c) => c.period.start.toISOString()),
+    calls.map((c) => c.endpoint),
+    calls.map((c) => c.userId),
+    calls.map((c) => c.tweetCount),
     hs.map((h) => h.contractId),
     hs.map((h) => h.start),
     hs.map((h) => h.userId),
@@ -519,6 +513,7 @@ function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
     ps.map((p) => p.period.end.toISOString()),
     ps.map((p) => p.period.key),
     ps.map((p) => p.n),
+    log,
   ];
 }
 

@@ -17,15 +17,16 @@ export const EXISTING_HANDLES = `
   WHERE (contract_id, period_start, user_id) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]))`;
 
 /**
- * Logs calls ($1..$8, possibly none), adds them to their periods' handle sets ($9..$15) and
- * counters ($16..$20), under the counter locks: the function ledger_count_calls, defined in
- * migrations/1764100000000-ReturnMeteringFromLedgerCountCalls.ts, so that this is one
- * statement. Returns one row per handle: inserted or not, the period's counts after, the allowance.
+ * Logs calls ($1..$8, when $21), adds them to their periods' handle sets ($9..$15) and counters
+ * ($16..$20), and keeps the aggregates (calls per slot, the handles' days), under the counter
+ * locks: the function ledger_count_calls, defined in
+ * migrations/1764180000000-CountHandlesActivePerDay.ts, so that this is one statement. Returns one
+ * row per handle: inserted or not, the period's counts after, the allowance.
  */
 export const COUNT_CALLS = `
   SELECT * FROM ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
                             $9::uuid[], $10::timestamptz[], $11::bigint[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::int[],
-                            $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[])`;
+                            $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[], $21::boolean)`;
 
 /**
  * Imported calls are logged once per external id (imported_calls: the partitioned call log cannot
@@ -44,13 +45,6 @@ export const LOG_IMPORTED_CALLS = `
   SELECT v.id, v.at, $1, v.period_start, v.endpoint, v.user_id, 0, 'import', v.external_id, 'answered', v.status
     FROM v JOIN fresh ON fresh.external_id = v.external_id
   RETURNING external_id`;
-
-/** Imported calls (no app) added to their periods' calls per slot, under the counter locks. */
-export const COUNT_IMPORTED_ACTIVITY = `
-  INSERT INTO period_activity AS a (contract_id, period_start, slot, app_id, calls)
-  SELECT $1::uuid, period_start, ledger_slot(at), ledger_no_app(), count(*)
-    FROM unnest($2::timestamptz[], $3::timestamptz[]) AS v (period_start, at) GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3
-  ON CONFLICT (contract_id, period_start, slot, app_id) DO UPDATE SET calls = a.calls + EXCLUDED.calls`;
 
 /** The months (first days, UTC) the call log needs a partition for, created when missing. */
 export const ENSURE_CALL_PARTITIONS = `SELECT call_log_ensure_partition(m) FROM unnest($1::date[]) AS m`;

@@ -146,7 +146,8 @@ export async function seedCalls(db: Client, p: SeedPeriod): Promise<void> {
 /**
  * The ledger's aggregates of the seeded period (what ledger_count_calls would have kept while
  * writing these rows): per 15-minute slot and app, the calls, handles first seen and first
- * confirmed, and the handles each app used; and the top handles.
+ * confirmed, and the handles each app used; and the top handles. For the open period (the one
+ * projected) also the handles' local days, from its call log.
  */
 export async function seedAggregates(db: Client, p: SeedPeriod): Promise<void> {
   await db.query(
@@ -168,6 +169,7 @@ export async function seedAggregates(db: Client, p: SeedPeriod): Promise<void> {
      SELECT contract_id, period_start, user_id, calls FROM period_handles WHERE contract_id = $1 AND period_start = $2 ORDER BY calls DESC, user_id LIMIT 100`,
     [p.contractId, p.start],
   );
+  if (p.upTo < p.end) await db.query('SELECT ledger_rebuild_active_days($1, $2)', [p.contractId, p.start]);
 }
 
 /** The call log's monthly partitions for the months from `from` to now. */

@@ -135,6 +135,48 @@ describe('LedgerRepository on PostgreSQL', () => {
     });
   });
 
+  describe('handles active per local day (the projection reads them, never the call log)', () => {
+    it("counts each handle once on each day of the contract's zone it is called, whatever the order the calls are written in", async () => {
+      // Tokyo (UTC+9): a period from 2026-11-01 00:00 local, which is 2026-10-31 15:00 UTC.
+      const [k] = await m.sql<{ id: string }>(
+        `INSERT INTO contracts (name, handle_allowance, overage_price_minor, currency, timezone, billing_day)
+         VALUES ('tokyo', 10, 100, 'USD', 'Asia/Tokyo', 1) RETURNING id`,
+      );
+      const tokyo = {
+        key: '2026-11',
+        start: new Date('2026-10-31T15:00:00Z'),
+        end: new Date('2026-11-30T15:00:00Z'),
+      };
+      await ledger.ensureCallPartitions([tokyo.start]);
+      const at = (iso: string, userId: string) => call(k.id, userId, { at: new Date(iso), period: tokyo });
+      // One UTC day, two local days: 14:00 UTC is 23:00 on the 10th in Tokyo, 15:30 UTC 00:30 on the 11th.
+      await ledger.writeAhead([at('2026-11-10T14:00:00Z', '1'), at('2026-11-10T14:30:00Z', '2')]);
+      await ledger.writeAhead([at('2026-11-10T16:00:00Z', '1'), at('2026-11-10T16:05:00Z', '1')]);
+      // Late writes of earlier calls on days the handles already have: nothing more.
+      await ledger.writeAhead([at('2026-11-10T15:30:00Z', '1'), at('2026-11-10T10:00:00Z', '1')]);
+      await ledger.writeAhead([at('2026-11-10T03:00:00Z', '2')]);
+
+      const perDay = await m.sql<{ day: string; n: number }>(
+        `SELECT to_char(slot AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD') AS day, sum(active)::int AS n
+           FROM period_activity WHERE contract_id = $1 GROUP BY 1 HAVING sum(active) > 0 ORDER BY 1`,
+        [k.id],
+      );
+      expect(perDay).toEqual([
+        { day: '2026-11-10', n: 2 },
+        { day: '2026-11-11', n: 1 },
+      ]);
+      const days = await m.sql<{ user_id: string; days: string }>(
+        `SELECT user_id::text, days::text FROM period_handles WHERE contract_id = $1 ORDER BY 1`,
+        [k.id],
+      );
+      // Local day 9 (the 10th) and day 10 (the 11th) of the period.
+      expect(days).toEqual([
+        { user_id: '1', days: String(2 ** 9 + 2 ** 10) },
+        { user_id: '2', days: String(2 ** 9) },
+      ]);
+    });
+  });
+
   describe('outcomes', () => {
     it('confirms a handle on its first 2xx, once', async () => {
       const id = await contract(10);

@@ -123,7 +123,10 @@ export function duplicates(keys: string[]): string[] {
 /**
  * The ledger's aggregates recomputed from the handle sets and the call log, compared key by key:
  * calls, first-seen and first-confirmed handles per (period, 15-minute slot, app), handles used
- * per (period, app), and the top handles' call counts (never above the handle's own).
+ * per (period, app), and the top handles' call counts (never above the handle's own). The local
+ * days a handle was called on, and the handles active per local day, are checked as bounds: a
+ * handle whose every call failed to reach X leaves the set (and may come back), a take-back
+ * deletes calls, and neither takes its day back (migrations/1764180000000-CountHandlesActivePerDay.ts).
  */
 const AGGREGATE_PROBLEMS = `
   WITH expected AS (
@@ -154,5 +157,22 @@ const AGGREGATE_PROBLEMS = `
     SELECT t.period_start::text || ' top handle ' || t.user_id || ': ' || t.calls || ' calls kept, ' || coalesce(h.calls::text, 'no row') || ' in the set' AS problem
       FROM period_top_handles t LEFT JOIN period_handles h USING (contract_id, period_start, user_id)
      WHERE t.contract_id = $1 AND (h.calls IS NULL OR t.calls > h.calls)
+  ), reached AS (
+    SELECT c.period_start, c.user_id, c.at, k.timezone FROM calls c JOIN contracts k ON k.id = c.contract_id
+     WHERE c.contract_id = $1 AND c.user_id IS NOT NULL AND c.outcome <> 'unreachable'
+  ), days AS (
+    SELECT h.period_start::text || ' handle ' || h.user_id || ': days ' || h.days || ', its calls say at least ' || d.days AS problem
+      FROM period_handles h
+      JOIN (SELECT period_start, user_id, bit_or(ledger_day_bit(at, period_start, timezone)) AS days FROM reached GROUP BY 1, 2) d
+        USING (period_start, user_id)
+     WHERE h.contract_id = $1 AND h.days & d.days <> d.days
+  ), active AS (
+    SELECT e.period_start::text || ' ' || e.day || ': ' || coalesce(k.n, 0) || ' handles active kept, the call log has ' || e.n AS problem
+      FROM (SELECT period_start, (at AT TIME ZONE timezone)::date AS day, count(DISTINCT user_id) AS n FROM reached GROUP BY 1, 2) e
+      LEFT JOIN (SELECT a.period_start, (a.slot AT TIME ZONE k.timezone)::date AS day, sum(a.active) AS n
+                   FROM period_activity a JOIN contracts k ON k.id = a.contract_id WHERE a.contract_id = $1 GROUP BY 1, 2) k
+        USING (period_start, day)
+     WHERE coalesce(k.n, 0) < e.n
   )
-  SELECT problem FROM slots UNION ALL SELECT problem FROM apps UNION ALL SELECT problem FROM top`;
+  SELECT problem FROM slots UNION ALL SELECT problem FROM apps UNION ALL SELECT problem FROM top
+  UNION ALL SELECT problem FROM days UNION ALL SELECT problem FROM active`;
