@@ -23,24 +23,27 @@ export class ReconciliationsRepository {
   /**
    * Handles worth a look when X's count differs from ours: ones X may not count (never confirmed),
    * ones a UTC-calendar-month bill would count differently (X's billing month is unconfirmed),
-   * and ones whose every call failed to reach X (we do not count them).
+   * and ones whose every call failed to reach X (we do not count them). The last two are
+   * questions about single calls, so they read the call log, by time range: the period's or the
+   * UTC month's partitions only (calls_contract_at).
    */
   async reviewCandidates(
     contractId: string,
-    periodStart: Date,
+    period: { start: Date; end: Date },
     frozen: boolean,
     utcStart: Date,
     utcEnd: Date,
   ): Promise<ReviewCandidate[]> {
     return this.ds.query(
       `WITH ours AS (${ours(frozen)}), utc AS (${UTC_MONTH_HANDLES}),
-            unsent AS (SELECT DISTINCT user_id FROM calls WHERE contract_id = $1 AND period_start = $2 AND outcome = 'unreachable'
-                         AND user_id IS NOT NULL AND user_id NOT IN (SELECT user_id FROM ours))
+            unsent AS (SELECT DISTINCT user_id FROM calls
+                        WHERE contract_id = $1 AND at >= $2 AND at < $5 AND period_start = $2 AND outcome = 'unreachable'
+                          AND user_id IS NOT NULL AND user_id NOT IN (SELECT user_id FROM ours))
        SELECT user_id::text, screen_name, 'not_confirmed' AS reason FROM ours WHERE NOT confirmed
        UNION ALL SELECT u.user_id::text, NULL, 'utc_month_only' FROM utc u WHERE u.user_id NOT IN (SELECT user_id FROM ours)
        UNION ALL SELECT o.user_id::text, o.screen_name, 'outside_utc_month' FROM ours o WHERE o.user_id NOT IN (SELECT user_id FROM utc)
        UNION ALL SELECT user_id::text, NULL, 'never_reached_x' FROM unsent`,
-      [contractId, periodStart, utcStart, utcEnd],
+      [contractId, period.start, utcStart, utcEnd, period.end],
     );
   }
 

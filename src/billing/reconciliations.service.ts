@@ -96,7 +96,7 @@ export class ReconciliationsService {
     ];
     const frozen = ours.period.closed;
     const [candidates, utcMonthHandles, utcCutoffHandles, boundary] = await Promise.all([
-      this.repo.reviewCandidates(contract.id, period.start, frozen, ...utcRange),
+      this.repo.reviewCandidates(contract.id, period, frozen, ...utcRange),
       this.repo.utcMonthCount(contract.id, ...utcRange),
       this.repo.countBetween(contract.id, ...cutoff, ours.countPolicy),
       this.repo.boundary(
