@@ -16,6 +16,13 @@ export function isUniqueViolation(e: unknown): boolean {
   return false;
 }
 
+/** An insert into a partitioned table (the call log) whose row fits no partition. */
+export function isMissingPartition(e: unknown): boolean {
+  for (const err of chain(e))
+    if (err.code === '23514' && /no partition of relation/.test(err.message ?? '')) return true;
+  return false;
+}
+
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

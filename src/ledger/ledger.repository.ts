@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
+import { isMissingPartition } from '../common/pg-errors';
 import { PG_POOL } from '../database/database.module';
 import * as SQL from './ledger.sql';
 import { CallOutcome, ImportedCall, Metering, PendingCall, WriteAheadResult } from './ledger.types';
@@ -40,7 +41,22 @@ export class LedgerRepository {
    * transaction. Without `block` calls that is one statement, a transaction by itself: the
    * write-ahead of the whole batch costs one round trip.
    */
-  writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
+  async writeAhead(calls: PendingCall[]): Promise<WriteAheadResult[]> {
+    try {
+      return await this.writeAheadOnce(calls);
+    } catch (e) {
+      if (!isMissingPartition(e)) throw e;
+      // The safety net for a month the scheduler did not make ahead (no instance ran it for two
+      // months, or a clock is far off): nothing of the batch was written, so the month is made now
+      // (an ATTACH, which does not hold up other calls' writes) and the batch written again. The
+      // call log has no DEFAULT partition to catch such rows: with one, PostgreSQL refuses the
+      // retention's DETACH ... CONCURRENTLY (CallLogService.dropExpired).
+      await this.ensureCallPartitions(calls.map((c) => c.at));
+      return this.writeAheadOnce(calls);
+    }
+  }
+
+  private writeAheadOnce(calls: PendingCall[]): Promise<WriteAheadResult[]> {
     if (!calls.some((c) => c.block && c.userId !== null)) {
       return this.transaction(async (db) => {
         const counted = await db.query<CountedHandle>({

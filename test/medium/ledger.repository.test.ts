@@ -135,6 +135,24 @@ describe('LedgerRepository on PostgreSQL', () => {
     });
   });
 
+  describe('the call log partitions', () => {
+    it('records a call into a month whose partition was never made ahead: the month is made and the call written', async () => {
+      const id = await contract(10);
+      const far = { key: '2031-05', start: new Date('2031-05-01T00:00:00Z'), end: new Date('2031-06-01T00:00:00Z') };
+      const partition = () =>
+        m.sql<{ name: string | null }>(`SELECT to_regclass('calls_2031_05')::text AS name`).then((r) => r[0].name);
+      expect(await partition()).toBeNull();
+      const c = call(id, '1', { at: new Date('2031-05-10T12:00:00Z'), period: far });
+      expect(await ledger.writeAhead([c, call(id, '2', { at: c.at, period: far })])).toEqual([
+        { ok: true, metering: expect.objectContaining({ handleNew: true, attempted: 2 }) },
+        { ok: true, metering: expect.objectContaining({ handleNew: true, attempted: 2 }) },
+      ]);
+      expect(await partition()).toBe('calls_2031_05');
+      expect(await loggedCalls(id)).toHaveLength(2);
+      expect(await counters(id)).toEqual({ attempted: 2, confirmed: 0, calls: 2 });
+    });
+  });
+
   describe('handles active per local day (the projection reads them, never the call log)', () => {
     it("counts each handle once on each day of the contract's zone it is called, whatever the order the calls are written in", async () => {
       // Tokyo (UTC+9): a period from 2026-11-01 00:00 local, which is 2026-10-31 15:00 UTC.
