@@ -11,7 +11,7 @@ import { ContractsModule } from './contracts/contracts.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlanningModule } from './planning/planning.module';
 import { ReportsModule } from './reports/reports.module';
@@ -39,8 +39,8 @@ export class AppModule {
         DashboardModule,
         PlanningModule,
         ConnectModule,
+        HealthModule,
       ],
-      controllers: [HealthController],
     };
   }
 }
