@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { DateTime } from 'luxon';
-import { seed, Seeded, totalsBody } from './support/fixtures';
+import { seed, Seeded, callTotals } from './support/fixtures';
 import { MailCatcher } from './support/mail-catcher';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -28,13 +28,7 @@ describe('alerts', () => {
   });
 
   const notify = () => ({ notify: { emails: ['finance@example.com', 'cfo@example.com'], webhookUrl: hooks.url } });
-  const call = (s: Seeded, i: number) =>
-    t
-      .http()
-      .post('/insights/engagement/totals')
-      .set('X-API-Key', s.clientKey)
-      .set('X-Handle', s.handles[i].userId)
-      .send(totalsBody());
+  const call = (s: Seeded, i: number) => callTotals(t, s, s.handles[i].userId);
   const checkAlerts = () => t.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
   const alertsOf = async (s: Seeded) =>
     (await t.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY).expect(200)).body;
@@ -189,13 +183,7 @@ describe('alerts across a restart', () => {
         notify: { emails: [], webhookUrl: `http://127.0.0.1:${port}/hook` },
       },
     });
-    await first
-      .http()
-      .post('/insights/engagement/totals')
-      .set('X-API-Key', s.clientKey)
-      .set('X-Handle', s.handles[0].userId)
-      .send(totalsBody())
-      .expect(200);
+    await callTotals(first, s).expect(200);
     await first.http().post('/jobs/check-alerts').set('X-API-Key', ADMIN_KEY).expect(200);
     const pending = (await first.http().get(`/contracts/${s.contractId}/alerts`).set('X-API-Key', ADMIN_KEY)).body;
     expect(pending[0].channels[0].status).toMatch(/pending|sending/);

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { periodContaining, previousPeriod } from '../src/billing/billing-period';
 import { launchChromium } from './support/browser';
-import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { expectStatus, seed, Seeded, callTotals } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -516,15 +516,7 @@ async function seedBusyContract(t: TestApp, webhookUrl: string): Promise<BusyCon
     200,
   );
   for (const i of [0, 0, 0, 1, 1, 2]) {
-    expectStatus(
-      await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[i].userId)
-        .send(totalsBody()),
-      200,
-    );
+    expectStatus(await callTotals(t, s, s.handles[i].userId), 200);
   }
   await t.settle();
   await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);

@@ -1,5 +1,5 @@
 import { periodContaining } from '../src/billing/billing-period';
-import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { expectStatus, seed, Seeded, callTotals } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 /** One source of truth: an alert, /usage and the dashboard show the same figures, even right after the count jumps. */
@@ -53,15 +53,7 @@ describe('finance figures agree', () => {
       await t.http().post(`/contracts/${s.contractId}/usage/import`).set(admin).send(importBody(176, 0)),
       200,
     );
-    expectStatus(
-      await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody()),
-      200,
-    );
+    expectStatus(await callTotals(t, s), 200);
     await t.settle();
     const early = await usageOf(s);
     expect(early.uniqueHandles).toBe(177);

@@ -1,11 +1,16 @@
-import * as net from 'node:net';
 import { XSimulator } from '../src/dev/x-simulator';
 import { withClient } from './support/database';
-import { seed, totalsBody } from './support/fixtures';
+import { callTotals, seed } from './support/fixtures';
 import { duplicates, ledgerProblems, readLedger } from './support/ledger-audit';
 import { TcpProxy } from './support/tcp-proxy';
 import { CallAnswer, drive, planCalls, receivedKeys, seededRandom } from './support/traffic';
-import { ADMIN_KEY, startTestApp, startTestAppBehindProxy, TestApp } from './support/test-app';
+import {
+  ADMIN_KEY,
+  startTestApp,
+  startTestAppBehindProxy,
+  startTestAppWithUnreachableX,
+  TestApp,
+} from './support/test-app';
 
 const calls = (t: TestApp, contractId: string) =>
   withClient(t.databaseUrl, (c) =>
@@ -26,24 +31,13 @@ describe('gateway faults', () => {
 
     it('refuses the call with 503 LEDGER_UNAVAILABLE and sends nothing to X; health says 503; both recover', async () => {
       const s = await seed(t);
-      const send = () =>
-        t
-          .http()
-          .post('/insights/engagement/totals')
-          .set('X-API-Key', s.clientKey)
-          .set('X-Handle', s.handles[0].userId)
-          .send(totalsBody());
+      const send = () => callTotals(t, s);
       // Warm: key and credentials are cached, so the refusal below comes from the ledger's write itself.
       expect((await send()).status).toBe(200);
       await t.settle();
       t.sim.reset();
       proxy.cut();
-      const res = await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody());
+      const res = await callTotals(t, s);
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ statusCode: 503, code: 'LEDGER_UNAVAILABLE' });
       expect(t.sim.received).toHaveLength(0);
@@ -51,12 +45,7 @@ describe('gateway faults', () => {
 
       await proxy.restore();
       await t.http().get('/health').expect(200);
-      const ok = await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody());
+      const ok = await callTotals(t, s);
       expect(ok.status).toBe(200);
       await t.settle();
       // Only the call that went out is in the ledger.
@@ -67,13 +56,7 @@ describe('gateway faults', () => {
 
     it('a write-ahead whose commit answer is lost is refused with 503 and taken back: not sent, not logged, not counted', async () => {
       const s = await seed(t, { handles: 2 });
-      const send = (h: number) =>
-        t
-          .http()
-          .post('/insights/engagement/totals')
-          .set('X-API-Key', s.clientKey)
-          .set('X-Handle', s.handles[h].userId)
-          .send(totalsBody());
+      const send = (h: number) => callTotals(t, s, s.handles[h].userId);
       expect((await send(0)).status).toBe(200);
       // The second handle's credentials are looked up before the body is checked: a bad body caches them, and is no call.
       await t
@@ -184,12 +167,7 @@ describe('gateway faults', () => {
     it('answers 504 UPSTREAM_TIMEOUT when X hangs, and counts the call (it may have reached X)', async () => {
       const s = await seed(t);
       t.sim.behaviour = { mode: 'hang', delayMs: 0 };
-      const res = await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody());
+      const res = await callTotals(t, s);
       expect(res.status).toBe(504);
       expect(res.body).toMatchObject({ statusCode: 504, code: 'UPSTREAM_TIMEOUT' });
       await t.settle();
@@ -207,12 +185,7 @@ describe('gateway faults', () => {
         own.sim.behaviour = { mode: 'normal', delayMs: 800 };
         // The client gives up once its call is at X: the HTTP server has no connection left to drain.
         // (A client that hangs up before its call has left is another story: not sent at all, see gateway-limits.)
-        const req = own
-          .http()
-          .post('/insights/engagement/totals')
-          .set('X-API-Key', s.clientKey)
-          .set('X-Handle', s.handles[0].userId)
-          .send(totalsBody());
+        const req = callTotals(own, s);
         const gone = req.then(
           () => undefined,
           () => undefined,
@@ -233,12 +206,7 @@ describe('gateway faults', () => {
     it('answers 502 UPSTREAM_FAILED when X drops the connection, and counts the call', async () => {
       const s = await seed(t);
       t.sim.behaviour = { mode: 'destroy', delayMs: 0 };
-      const res = await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody());
+      const res = await callTotals(t, s);
       expect(res.status).toBe(502);
       expect(res.body.code).toBe('UPSTREAM_FAILED');
       await t.settle();
@@ -249,31 +217,15 @@ describe('gateway faults', () => {
 
   describe('X unreachable', () => {
     let t: TestApp;
-    let sim: XSimulator;
+    let close: () => Promise<void>;
     beforeAll(async () => {
-      sim = await XSimulator.start();
-      // A port nobody listens on: the connection is refused before anything is sent.
-      const closed = await new Promise<number>((r) => {
-        const srv = net.createServer().listen(0, '127.0.0.1', () => {
-          const { port } = srv.address() as net.AddressInfo;
-          srv.close(() => r(port));
-        });
-      });
-      t = await startTestApp({ sim, config: { engagementApiBaseUrl: `http://127.0.0.1:${closed}` } });
+      ({ t, close } = await startTestAppWithUnreachableX());
     });
-    afterAll(async () => {
-      await t.close();
-      await sim.stop();
-    });
+    afterAll(() => close());
 
     it('answers 502 UPSTREAM_UNREACHABLE, logs the call as unreachable and does not count the handle', async () => {
       const s = await seed(t, { contract: { enforcement: 'block', handleAllowance: 1 } });
-      const res = await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody());
+      const res = await callTotals(t, s);
       expect(res.status).toBe(502);
       expect(res.body).toMatchObject({ statusCode: 502, code: 'UPSTREAM_UNREACHABLE' });
       await t.settle();

@@ -7,10 +7,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { XSimulator } from '../src/dev/x-simulator';
 import { withClient } from './support/database';
 import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
-import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+import { ADMIN_KEY, startTestApp, startTestAppWithUnreachableX, TestApp } from './support/test-app';
 
 const TOTALS = '/insights/engagement/totals';
 const MiB = 1024 * 1024;
@@ -314,21 +313,11 @@ describe('gateway limits', () => {
 
 describe('gateway limits: X unreachable', () => {
   let t: TestApp;
-  let sim: XSimulator;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    sim = await XSimulator.start();
-    const closed = await new Promise<number>((r) => {
-      const srv = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = srv.address() as net.AddressInfo;
-        srv.close(() => r(port));
-      });
-    });
-    t = await startTestApp({ sim, config: { engagementApiBaseUrl: `http://127.0.0.1:${closed}` } });
+    ({ t, close } = await startTestAppWithUnreachableX());
   });
-  afterAll(async () => {
-    await t.close();
-    await sim.stop();
-  });
+  afterAll(() => close());
 
   it('answers 502 only once the call is uncounted: a usage read right after it does not count the handle', async () => {
     const s = await seed(t, { handles: 5 });

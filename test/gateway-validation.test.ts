@@ -467,7 +467,7 @@ describe('gateway validation', () => {
       await expectSent({ endpoint: 'historical', body: seriesBody(window28Days()) });
     });
 
-    // docs/x-engagement-api.md §1: "with no start/end it defaults to the previous 4 weeks". The gateway must
+    // docs/x-api-facts.md §1: "with no start/end it defaults to the previous 4 weeks". The gateway must
     // pass it on, and X (here the simulator) must serve it.
     it('sends a request with neither start nor end (X serves the previous 4 weeks)', async () => {
       await expectSent({ endpoint: 'historical', body: seriesBody() });

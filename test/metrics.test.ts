@@ -5,7 +5,7 @@
  * failures, and each contract's unique handles against its allowance in the open period.
  */
 import { withClient } from './support/database';
-import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { expectStatus, seed, Seeded, totalsBody, callTotals } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 /** The value of one sample, `name{labels} value`, or undefined when the series is absent. */
@@ -108,13 +108,7 @@ describe('metrics', () => {
     for (const h of s.handles) expect((await call(h.userId)).status).toBe(200);
     // X refuses the other contract's call: attempted, not confirmed, so under `confirmed` not unique either.
     t.sim.behaviour = { mode: 'normal', delayMs: 0, forceStatus: 503 };
-    await t
-      .http()
-      .post('/insights/engagement/totals')
-      .set('X-API-Key', other.clientKey)
-      .set('X-Handle', other.handles[0].userId)
-      .send(totalsBody())
-      .expect(503);
+    await callTotals(t, other).expect(503);
 
     const text = await scrape();
     const mine = { contract_id: s.contractId, period };

@@ -44,7 +44,7 @@ export class ReconciliationsRepository {
     );
   }
 
-  /** What the count would be if X billed the UTC calendar month (docs/x-engagement-api.md: unconfirmed which it does). */
+  /** What the count would be if X billed the UTC calendar month (docs/x-api-facts.md: unconfirmed which it does). */
   async utcMonthCount(contractId: string, utcStart: Date, utcEnd: Date): Promise<number> {
     const [r] = await this.ds.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`,

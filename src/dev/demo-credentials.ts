@@ -41,7 +41,7 @@ export const SPARE_HANDLE: SimToken & { screenName: string } = {
   accessTokenSecret: 'sim-token-secret',
 };
 
-/** A Tweet ID created `agoMs` before now (X's snowflake layout, docs/x-engagement-api.md §5): never too old for /totals. */
+/** A Tweet ID created `agoMs` before now (X's snowflake layout, docs/x-api-facts.md §5): never too old for /totals. */
 export function tweetIdFromNow(agoMs = 3_600_000): string {
   return ((BigInt(Date.now() - agoMs) - 1288834974657n) << 22n).toString();
 }

@@ -1,5 +1,5 @@
 /**
- * X's 3-legged OAuth 1.0a sign-in, as the simulator serves it (docs/x-engagement-api.md):
+ * X's 3-legged OAuth 1.0a sign-in, as the simulator serves it (docs/x-api-facts.md):
  * `POST /oauth/request_token`, `GET /oauth/authorize` (the approval page a handle's owner sees,
  * with the buttons the tests click), `POST /oauth/access_token`. Signatures are verified with
  * the simulator's own RFC 5849 code (x-simulator.ts), never handlemeter's.

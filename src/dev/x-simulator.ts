@@ -1,5 +1,5 @@
 /**
- * A stand-in for X's enterprise Engagement API (facts: docs/x-engagement-api.md), used for
+ * A stand-in for X's enterprise Engagement API (facts: docs/x-api-facts.md), used for
  * development, the demo, integration tests and as the upstream of throughput benchmarks.
  *
  * OAuth 1.0a is verified with hand-written RFC 5849 code on purpose: sharing the gateway's signer

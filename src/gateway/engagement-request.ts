@@ -10,7 +10,7 @@ import { isTweetId, tweetCreatedMs } from './snowflake';
 
 /**
  * The gateway's pre-flight check of an Engagement API call against X's documented limits
- * (docs/x-engagement-api.md §1, §3, §5), so that a call X would refuse is never sent, nor billed.
+ * (docs/x-api-facts.md §1, §3, §5), so that a call X would refuse is never sent, nor billed.
  * Pure: no I/O, and the body is only read. It runs on every gateway call, so everything that
  * can be built once (sets, regexes) is built at load, and dates are parsed only on /historical.
  *

@@ -2,11 +2,11 @@ import { isDigitString, isTweetId, tweetCreatedAt, tweetCreatedMs, tweetIdAt, TW
 
 describe('snowflake Tweet IDs', () => {
   describe('tweetCreatedAt', () => {
-    it('reads the @X Tweet of May 12, 2020 (docs/x-engagement-api.md §5)', () => {
+    it('reads the @X Tweet of May 12, 2020 (docs/x-api-facts.md §5)', () => {
       expect(tweetCreatedAt('1260294888811347969').toISOString()).toBe('2020-05-12T19:44:51.296Z');
     });
 
-    it('reads the @TwitterDev Tweet of April 6, 2017 (docs/x-engagement-api.md §5)', () => {
+    it('reads the @TwitterDev Tweet of April 6, 2017 (docs/x-api-facts.md §5)', () => {
       expect(tweetCreatedAt('850006245121695744').toISOString()).toBe('2017-04-06T15:24:15.846Z');
     });
 

@@ -1,6 +1,6 @@
 /**
  * Tweet IDs are snowflakes: `((ms - twepoch) << 22) | datacenter << 17 | worker << 12 | seq`,
- * unsigned 64-bit (docs/x-engagement-api.md §5). They are handled as decimal strings throughout,
+ * unsigned 64-bit (docs/x-api-facts.md §5). They are handled as decimal strings throughout,
  * because JS numbers lose precision above 2^53.
  */
 

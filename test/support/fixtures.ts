@@ -97,6 +97,16 @@ export function totalsBody(metrics = ['impressions', 'favorites'], count = 1) {
   };
 }
 
+/** A /totals call through the gateway with the seeded app's client key, as one of its handles (default: the first). */
+export function callTotals(
+  t: SeedTarget,
+  s: Seeded,
+  handle: string = s.handles[0].userId,
+  body: object = totalsBody(),
+) {
+  return t.http().post('/insights/engagement/totals').set('X-API-Key', s.clientKey).set('X-Handle', handle).send(body);
+}
+
 export function expectStatus(res: { status: number; body: unknown }, status: number): void {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
 }

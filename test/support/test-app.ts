@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import * as crypto from 'node:crypto';
-import { AddressInfo } from 'node:net';
+import * as net from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -62,7 +62,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       for (const m of [r.method].flat()) routes.push({ method: m.toLowerCase(), path: r.url });
     });
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const { port } = app.getHttpServer().address() as net.AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const ledger = app.get(LedgerService);
   let stopped: Promise<void> | null = null;
@@ -109,6 +109,33 @@ export async function startTestAppBehindProxy(): Promise<ProxiedTestApp> {
       await t.close();
       await proxy.stop();
       await db.drop();
+    },
+  };
+}
+
+/**
+ * The real application whose X is a port nobody listens on: every connection is refused before
+ * anything is sent. `sim` is a simulator the seed registers credentials with (it never hears a call).
+ */
+export async function startTestAppWithUnreachableX(): Promise<{
+  t: TestApp;
+  sim: XSimulator;
+  close: () => Promise<void>;
+}> {
+  const sim = await XSimulator.start();
+  const closed = await new Promise<number>((r) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => r(port));
+    });
+  });
+  const t = await startTestApp({ sim, config: { engagementApiBaseUrl: `http://127.0.0.1:${closed}` } });
+  return {
+    t,
+    sim,
+    close: async () => {
+      await t.close();
+      await sim.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ForbiddenError, UnauthenticatedError } from '../../common/errors';
 
 /**
- * X's reasons, in X's words (docs/x-engagement-api.md §2), for the `errors` array a drop-in client's
+ * X's reasons, in X's words (docs/x-api-facts.md §2), for the `errors` array a drop-in client's
  * own error handling reads. One reason covers every credential problem (unknown consumer key,
  * unknown token, bad signature, malformed header), so a refusal never says which part was wrong.
  */

@@ -1,6 +1,6 @@
 /**
  * The gateway's request bodies as OpenAPI schemas, one per X endpoint with that endpoint's
- * limits (docs/x-engagement-api.md §1), so a generated client refuses what X would. For the
+ * limits (docs/x-api-facts.md §1), so a generated client refuses what X would. For the
  * document only: the gateway validates with validateEngagementRequest, which also checks what
  * a schema cannot say (the 90-day rule, 4-value grouping orders, the /historical window).
  */
