@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { csvField } from '../common/csv';
+import { toCsv } from '../common/csv';
 import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { formatMoney, multiply, parseAmount } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
@@ -176,12 +176,10 @@ export class ReconciliationsService {
   /** The handles to review as CSV, with the reason for each in words. */
   async reviewCsv(contractId: string, id: string): Promise<{ filename: string; body: string }> {
     const r = await this.get(contractId, id);
-    const rows = r.review.handles.map((h) =>
-      [h.userId, csvField(h.screenName ?? ''), h.reason, csvField(REASONS[h.reason] ?? h.reason)].join(','),
-    );
+    const rows = r.review.handles.map((h) => ({ ...h, explanation: REASONS[h.reason] ?? h.reason }));
     return {
       filename: `reconciliation-${r.period.key}-${r.id}.csv`,
-      body: ['userId,screenName,reason,explanation', ...rows].join('\n') + '\n',
+      body: toCsv(rows, ['userId', 'screenName', 'reason', 'explanation'], { header: true }),
     };
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+import { DateTime } from 'luxon';
 import { ImportRejectedError } from './billing.errors';
 import type { EngagementEndpoint } from '../gateway/engagement-request';
 
@@ -478,43 +479,22 @@ function checkAt(value: unknown, issues: Issue[], nowMs: number): Date | undefin
       `has no time zone, so the moment is ambiguous; add Z for UTC or the offset it was written in, ${AT_EXAMPLE}`,
     );
   }
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  // Date keeps milliseconds; finer digits are dropped.
-  const milli = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  const offsetHour = m[10] === undefined ? 0 : Number(m[10]);
-  const offsetMinute = m[11] === undefined ? 0 : Number(m[11]);
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59 ||
-    offsetHour > 23 ||
-    offsetMinute > 59
-  ) {
+  // Luxon takes RFC 3339's lower-case t and z, the comma and the offset without a colon, but not
+  // the space. It gets three fraction digits at most: finer ones are dropped, as the ledger's ids
+  // of imported calls were made that way (Luxon would round .5699999999999999999 up to 570 ms
+  // through a float, and refuse more than 30 digits).
+  const at = DateTime.fromISO(value.replace(' ', 'T').replace(/([.,]\d{3})\d+/, '$1'));
+  // Luxon knows the calendar (no 2026-02-29) and the clock, but lets ISO 8601's 24:00 (the end of
+  // a day) and any offset through, which no call's time has.
+  if (!at.isValid || m[4] === '24' || Number(m[10] ?? 0) > 23 || Number(m[11] ?? 0) > 59)
     return fail(`is not a real date-time: ${value}`);
-  }
-  const offsetMs = (m[9] === '-' ? -1 : 1) * (offsetHour * 60 + offsetMinute) * 60_000;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, milli) - offsetMs;
-  if (year < 2006 || ms < EARLIEST_AT_MS)
-    return fail(`is ${value}, before X began (2006-03-21); check the date and its column`);
+  const ms = at.toMillis();
+  if (ms < EARLIEST_AT_MS) return fail(`is ${value}, before X began (2006-03-21); check the date and its column`);
   if (ms > nowMs + FUTURE_SLACK_MS)
     return fail(
       `is ${new Date(ms).toISOString()}, in the future (now is ${new Date(nowMs).toISOString()}); only calls already made can be imported`,
     );
   return new Date(ms);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function checkUserId(value: unknown, issues: Issue[]): string | undefined {

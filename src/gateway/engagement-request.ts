@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { ValidationFailedError } from '../common/errors';
 import {
   InvalidDateRangeError,
@@ -107,11 +108,14 @@ const FOUR_VALUE_GROUP_BY_ORDERS: ReadonlySet<string> = new Set([
   'tweet.id,engagement.type,engagement.day,engagement.hour',
   'engagement.type,tweet.id,engagement.day,engagement.hour',
 ]);
-/** `YYYY-MM-DD`, or a date-time to the minute, second or millisecond with `Z` or a `±HH:MM` offset. */
+/**
+ * The forms taken: `YYYY-MM-DD`, or a date-time to the minute, second or millisecond with `Z` or
+ * a `±HH:MM` offset. Luxon reads much more of ISO 8601 (week dates, basic format, 24:00, any
+ * offset), so this says what is accepted; Luxon then knows the calendar.
+ */
 const DATE_OR_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:(Z)|([+-])(\d{2}):(\d{2})))?$/;
+  /^\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
 const PLAIN_NAME = /^[A-Za-z0-9_-]+$/;
-const DAYS_IN_400_YEARS = 146097;
 
 interface EndpointRules {
   maxTweetIds: number;
@@ -523,43 +527,8 @@ function checkHistoricalWindow(
 
 /** Epoch ms of a `YYYY-MM-DD` (UTC midnight) or an ISO 8601 date-time with a zone; undefined for anything else. */
 function parseInstant(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = DATE_OR_DATE_TIME.exec(value);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (m[4] === undefined) return utcMs(year, month, day, 0, 0, 0, 0);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  const milli = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offsetMinutes = 0;
-  if (m[8] === undefined) {
-    const offsetHour = Number(m[10]);
-    const offsetMinute = Number(m[11]);
-    if (offsetHour > 23 || offsetMinute > 59) return undefined;
-    offsetMinutes = (m[9] === '-' ? -1 : 1) * (offsetHour * 60 + offsetMinute);
-  }
-  return utcMs(year, month, day, hour, minute, second, milli) - offsetMinutes * 60_000;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/** Date.UTC reads years 0–99 as 1900–1999; shifting by a whole 400-year cycle avoids that. */
-function utcMs(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  milli: number,
-): number {
-  return Date.UTC(year + 400, month - 1, day, hour, minute, second, milli) - DAYS_IN_400_YEARS * DAY_MS;
+  if (typeof value !== 'string' || !DATE_OR_DATE_TIME.test(value)) return undefined;
+  // A date alone is midnight UTC; a date-time has its own zone. Invalid: no such day (2026-02-29) or minute.
+  const at = DateTime.fromISO(value, { zone: 'utc' });
+  return at.isValid ? at.toMillis() : undefined;
 }

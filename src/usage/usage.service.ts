@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
 import { StatementsRepository } from '../billing/statements.repository';
 import { fitsBigint } from '../common/bigint-id';
-import { csvField } from '../common/csv';
+import { toCsv } from '../common/csv';
 import { ValidationFailedError } from '../common/errors';
 import { ContractEntity } from '../contracts/contract.entity';
 import { ContractTermsRepository } from '../contracts/contract-terms.repository';
@@ -12,6 +12,17 @@ import { BillingPeriod } from '../billing/billing-period';
 import { LiveCounting, RosterRow, UsageRepository } from './usage.repository';
 
 const CSV_PAGE = 5000;
+/** The roster's fields in the JSON answer's order and names (toRosterEntry): the CSV's header. */
+const ROSTER_CSV_COLUMNS = [
+  'userId',
+  'screenName',
+  'firstSeen',
+  'lastSeen',
+  'calls',
+  'confirmed',
+  'firstAppId',
+  'overage',
+];
 
 @Injectable()
 export class UsageService {
@@ -51,18 +62,11 @@ export class UsageService {
     const live = await this.liveCounting(contract, period);
     const usage = this.usage;
     async function* lines() {
-      yield 'userId,screenName,firstSeen,lastSeen,calls,confirmed,firstAppId,overage\n';
+      yield toCsv([], ROSTER_CSV_COLUMNS, { header: true });
       let after: { firstSeen: Date; userId: string } | undefined;
       for (;;) {
         const rows = await usage.roster(contract.id, period.start, live, CSV_PAGE, after);
-        if (rows.length) {
-          yield rows
-            .map(
-              (r) =>
-                `${r.user_id},${csvField(r.screen_name ?? '')},${r.first_seen_at.toISOString()},${r.last_seen_at.toISOString()},${r.calls},${r.confirmed},${r.first_app_id ?? ''},${r.overage}\n`,
-            )
-            .join('');
-        }
+        if (rows.length) yield toCsv(rows.map(toRosterEntry), ROSTER_CSV_COLUMNS, { header: false });
         if (rows.length < CSV_PAGE) return;
         const last = rows[rows.length - 1];
         after = { firstSeen: last.first_seen_at, userId: last.user_id };
