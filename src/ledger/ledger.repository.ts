@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { isMissingPartition } from '../common/pg-errors';
 import { PG_POOL } from '../database/database.module';
+import { poolTransaction } from '../database/pool-transaction';
 import * as SQL from './ledger.sql';
 import { CallOutcome, ImportedCall, Metering, PendingCall, WriteAheadResult } from './ledger.types';
 
@@ -58,17 +59,21 @@ export class LedgerRepository {
 
   private writeAheadOnce(calls: PendingCall[]): Promise<WriteAheadResult[]> {
     if (!calls.some((c) => c.block && c.userId !== null)) {
-      return this.transaction(async (db) => {
-        const counted = await db.query<CountedHandle>({
-          name: 'ledger_count_calls',
-          text: SQL.COUNT_CALLS,
-          values: countingColumns(calls, true),
-        });
-        const metering = meteringOf(calls, counted.rows);
-        return calls.map((c) => ({ ok: true as const, metering: metering.get(c) ?? null }));
-      }, false);
+      return poolTransaction(
+        this.pool,
+        async (db) => {
+          const counted = await db.query<CountedHandle>({
+            name: 'ledger_count_calls',
+            text: SQL.COUNT_CALLS,
+            values: countingColumns(calls, true),
+          });
+          const metering = meteringOf(calls, counted.rows);
+          return calls.map((c) => ({ ok: true as const, metering: metering.get(c) ?? null }));
+        },
+        { begin: false },
+      );
     }
-    return this.transaction(async (db) => {
+    return poolTransaction(this.pool, async (db) => {
       const locked = await this.lockCounters(db, calls);
       const results = await this.decideBlocked(db, calls, locked);
       const admitted = calls.filter((_, i) => results[i].ok);
@@ -171,7 +176,7 @@ export class LedgerRepository {
   }
 
   private importSlice(contractId: string, calls: ImportedCall[]): Promise<number> {
-    return this.transaction(async (db) => {
+    return poolTransaction(this.pool, async (db) => {
       // Counter locks first, like every writer: two imports of the same calls then queue on them
       // instead of deadlocking on each other's imported_calls rows.
       await this.lockCounters(db, calls);
@@ -224,7 +229,7 @@ export class LedgerRepository {
       });
       return;
     }
-    await this.transaction(async (db) => {
+    await poolTransaction(this.pool, async (db) => {
       const periods = sortedPeriods(
         [...confirms, ...unsent.map((o) => o.call)].map((c) => ({
           contractId: c.contractId,
@@ -268,7 +273,7 @@ export class LedgerRepository {
    * does, and a handle is confirmed once however many instances sweep. Returns how many.
    */
   async confirmUnsettled(olderThanMs: number, withinMs: number): Promise<number> {
-    return this.transaction(async (db) => {
+    return poolTransaction(this.pool, async (db) => {
       const found = (
         await db.query<{
           contract_id: string;
@@ -366,7 +371,7 @@ export class LedgerRepository {
    */
   async forget(calls: PendingCall[], backendPids: number[]): Promise<number> {
     if (backendPids.length) await this.endBackends(backendPids);
-    return this.transaction(async (db) => {
+    return poolTransaction(this.pool, async (db) => {
       const periods = sortedPeriods(
         calls.map((c) => ({ contractId: c.contractId, start: c.period.start.toISOString() })),
       );
@@ -408,27 +413,6 @@ export class LedgerRepository {
     }
     throw new Error(`server processes ${pids.join(', ')} did not end`);
   }
-
-  /**
-   * `fn` on one pooled connection, in BEGIN/COMMIT unless `begin` is false (`fn` is then a single
-   * statement, a transaction by itself). A failure names the server process that ran it
-   * (LedgerWriteError): whether it committed may be unknown, and a take-back must end it first.
-   */
-  private async transaction<T>(fn: (db: PoolClient) => Promise<T>, begin = true): Promise<T> {
-    const db = await this.pool.connect();
-    try {
-      if (begin) await db.query('BEGIN');
-      const result = await fn(db);
-      if (begin) await db.query('COMMIT');
-      db.release();
-      return result;
-    } catch (e) {
-      if (begin) await db.query('ROLLBACK').catch(() => undefined);
-      // The connection may be the broken part: throw it away rather than return it to the pool.
-      db.release(true);
-      throw new LedgerWriteError(e as Error, (db as unknown as { processID?: number }).processID ?? null);
-    }
-  }
 }
 
 /**
@@ -457,16 +441,6 @@ function meteringOf(calls: PendingCall[], rows: CountedHandle[]): Map<PendingCal
 
 /** Calls per transaction of an import: a slice holds the counter locks for a few milliseconds. */
 export const IMPORT_SLICE = 200;
-
-/** A ledger write that failed (its `cause`), with the server process that ran it. */
-export class LedgerWriteError extends Error {
-  constructor(
-    cause: Error,
-    readonly backendPid: number | null,
-  ) {
-    super(cause.message, { cause });
-  }
-}
 
 /**
  * The arguments of ledger_count_calls: the call rows (logged with `log`; imports log their own),

@@ -2,9 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
+import { PoolWriteError } from '../database/pool-transaction';
 import { GroupCommitter, QueueFullError } from './group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
-import { LedgerRepository, LedgerWriteError } from './ledger.repository';
+import { LedgerRepository } from './ledger.repository';
 import { CallOutcome, Metering, PendingCall, WriteAheadResult } from './ledger.types';
 
 /**
@@ -111,7 +112,7 @@ export class LedgerService implements OnApplicationShutdown {
       this.logger.error(`write-ahead failed, call refused: ${(e as Error).message}`);
       // The error may have come after the commit (the connection broke while it ran): the call is
       // refused and never sent, so a record that did commit must not stay and be billed.
-      const backendPid = e instanceof LedgerWriteError ? e.backendPid : null;
+      const backendPid = e instanceof PoolWriteError ? e.backendPid : null;
       this.takeBacks.submit({ call, backendPid }).catch(() => undefined);
       throw new LedgerUnavailableError();
     }
