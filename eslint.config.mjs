@@ -29,6 +29,43 @@ export default tseslint.config(
     },
   },
   {
+    // docs/architecture.md, "Data access": one way to each pool, and every raw query's rows named.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.spec.ts', 'src/database/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'pg',
+              importNames: ['Pool', 'Client'],
+              allowTypeImports: true,
+              message: 'The raw pool is PG_POOL (src/database/database.module.ts): inject it, do not open another.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='driver']",
+          message: "TypeORM's driver is its own business: the raw pool is PG_POOL (src/database/database.module.ts).",
+        },
+        {
+          // A result that is used has a type argument; a statement whose result is dropped needs none.
+          selector:
+            "CallExpression[callee.property.name='query']:not([typeArguments]):not(ExpressionStatement > AwaitExpression > CallExpression):not(MemberExpression[property.name='catch'] > CallExpression.object)",
+          message: 'Name the rows a raw query returns: query<Row[]>(…) on TypeORM, query<Row>(…) on pg.',
+        },
+        {
+          selector: "CallExpression[callee.property.name='query'] > TSTypeParameterInstantiation TSTypeLiteral",
+          message: 'A row type has a name (type FooRow = { … }), declared beside the query.',
+        },
+      ],
+    },
+  },
+  {
     // supertest's `res.body` and JSON fixtures are `any` by design; a test's assertion is its type check.
     files: ['test/**/*.ts', 'src/**/*.spec.ts'],
     rules: {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { IdRow } from '../database/rows';
 
 export interface NewAlert {
   contractId: string;
@@ -31,6 +32,9 @@ export interface AlertRow {
   }[];
 }
 
+type ThresholdRow = { t: number };
+type ProjectionAlertsRow = { count: number; overage: number | null };
+
 @Injectable()
 export class AlertsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -41,7 +45,7 @@ export class AlertsRepository {
 
   /** Inserts the alert unless its dedupe key exists: returns its id only when this call raised it. */
   async raise(m: EntityManager, a: NewAlert): Promise<string | null> {
-    const rows = await m.query<{ id: string }[]>(
+    const rows = await m.query<IdRow[]>(
       `INSERT INTO alerts (contract_id, period_start, period_key, kind, threshold, dedupe_key, message, figures)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [a.contractId, a.periodStart, a.periodKey, a.kind, a.threshold, a.dedupeKey, a.message, a.figures],
@@ -51,7 +55,7 @@ export class AlertsRepository {
 
   raisedThresholds(contractId: string, periodStart: Date): Promise<number[]> {
     return this.ds
-      .query<{ t: number }[]>(
+      .query<ThresholdRow[]>(
         `SELECT threshold::float8 AS t FROM alerts WHERE contract_id = $1 AND period_start = $2 AND kind = 'threshold'`,
         [contractId, periodStart],
       )
@@ -63,7 +67,7 @@ export class AlertsRepository {
     contractId: string,
     periodStart: Date,
   ): Promise<{ count: number; overageHandles: number | null }> {
-    const [r] = await this.ds.query<{ count: number; overage: number | null }[]>(
+    const [r] = await this.ds.query<ProjectionAlertsRow[]>(
       `SELECT count(*)::int AS count,
               (SELECT (figures->'projection'->>'overageHandles')::int FROM alerts
                 WHERE contract_id = $1 AND period_start = $2 AND kind = 'projection' ORDER BY raised_at DESC LIMIT 1) AS overage
@@ -74,7 +78,7 @@ export class AlertsRepository {
   }
 
   list(contractId: string, limit: number): Promise<AlertRow[]> {
-    return this.ds.query(
+    return this.ds.query<AlertRow[]>(
       `SELECT a.id, a.period_key, a.kind, a.threshold::text, a.message, a.figures, a.raised_at,
               coalesce(json_agg(json_build_object('channel', o.channel, 'target', o.target, 'status', o.status, 'attempts', o.attempts,
                                                   'lastError', o.last_error, 'sentAt', o.sent_at) ORDER BY o.channel)

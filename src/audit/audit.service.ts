@@ -14,6 +14,17 @@ export interface AuditRecord {
   changes?: Record<string, unknown>;
 }
 
+type AuditEntryRow = {
+  id: string;
+  at: Date;
+  actor_key_id: string | null;
+  actor_key_name: string | null;
+  action: string;
+  entity: string;
+  entity_id: string;
+  changes: Record<string, unknown>;
+};
+
 @Injectable()
 export class AuditService {
   constructor(@InjectRepository(AuditEntryEntity) private readonly repo: Repository<AuditEntryEntity>) {}
@@ -37,16 +48,7 @@ export class AuditService {
       });
     }
     // The key's name beside its id: people read "Dana (finance)", not a UUID.
-    const rows: {
-      id: string;
-      at: Date;
-      actor_key_id: string | null;
-      actor_key_name: string | null;
-      action: string;
-      entity: string;
-      entity_id: string;
-      changes: Record<string, unknown>;
-    }[] = await this.repo.query(
+    const rows = await this.repo.query<AuditEntryRow[]>(
       `SELECT a.id::text, a.at, a.actor_key_id, k.name AS actor_key_name, a.action, a.entity, a.entity_id, a.changes
            FROM audit_log a LEFT JOIN api_keys k ON k.id = a.actor_key_id
           WHERE $1::bigint IS NULL OR a.id < $1::bigint ORDER BY a.id DESC LIMIT $2`,

@@ -4,6 +4,8 @@ import { EntityManager, IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity, Role } from './api-key.entity';
 import { DatabaseLock } from '../database/database-lock';
 
+type RevokedKeyRow = { id: string; name: string; key_hash: string };
+
 @Injectable()
 export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
@@ -47,7 +49,7 @@ export class ApiKeysRepository {
   /** Revokes every active client key bound to the app. */
   async revokeForApp(appId: string, m: EntityManager): Promise<{ id: string; name: string; keyHash: string }[]> {
     // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
-    const [rows]: [{ id: string; name: string; key_hash: string }[], number] = await m.query(
+    const [rows] = await m.query<[RevokedKeyRow[], number]>(
       `UPDATE api_keys SET revoked_at = now() WHERE app_id = $1 AND revoked_at IS NULL RETURNING id, name, key_hash`,
       [appId],
     );

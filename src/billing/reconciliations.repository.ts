@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { CountRow } from '../database/rows';
 
 export interface ReviewCandidate {
   user_id: string;
@@ -15,6 +16,8 @@ export interface ReviewCandidate {
 }
 
 type Handle = { user_id: string; screen_name: string | null };
+type InsertedRow = { id: string; created_at: Date };
+export type ReconciliationRow = { id: string; report: object; created_at: Date; created_by: string | null };
 
 @Injectable()
 export class ReconciliationsRepository {
@@ -34,7 +37,7 @@ export class ReconciliationsRepository {
     utcStart: Date,
     utcEnd: Date,
   ): Promise<ReviewCandidate[]> {
-    return this.ds.query(
+    return this.ds.query<ReviewCandidate[]>(
       `WITH ours AS (${ours(frozen)}), utc AS (${UTC_MONTH_HANDLES}),
             unsent AS (SELECT DISTINCT user_id FROM calls
                         WHERE contract_id = $1 AND at >= $2 AND at < $5 AND period_start = $2 AND outcome = 'unreachable'
@@ -49,7 +52,7 @@ export class ReconciliationsRepository {
 
   /** What the count would be if X billed the UTC calendar month (docs/x-api-facts.md: unconfirmed which it does). */
   async utcMonthCount(contractId: string, utcStart: Date, utcEnd: Date): Promise<number> {
-    const [r] = await this.ds.query<{ n: number }[]>(
+    const [r] = await this.ds.query<CountRow[]>(
       `SELECT count(*)::int AS n FROM (${UTC_MONTH_HANDLES.replace(/\$3/g, '$2').replace(/\$4/g, '$3')}) u`,
       [contractId, utcStart, utcEnd],
     );
@@ -59,7 +62,7 @@ export class ReconciliationsRepository {
   /** Distinct handles counted between two instants under a count policy, from the call log (any period key). */
   async countBetween(contractId: string, start: Date, end: Date, policy: 'attempted' | 'confirmed'): Promise<number> {
     const counted = policy === 'confirmed' ? `status BETWEEN 200 AND 299` : `outcome <> 'unreachable'`;
-    const [r] = await this.ds.query<{ n: number }[]>(
+    const [r] = await this.ds.query<CountRow[]>(
       `SELECT count(DISTINCT user_id)::int AS n FROM calls WHERE contract_id = $1 AND at >= $2 AND at < $3 AND user_id IS NOT NULL AND ${counted}`,
       [contractId, start, end],
     );
@@ -96,8 +99,8 @@ export class ReconciliationsRepository {
     basis: string;
     report: object;
     createdBy: string;
-  }): Promise<{ id: string; created_at: Date }> {
-    const [row] = await this.ds.query<{ id: string; created_at: Date }[]>(
+  }): Promise<InsertedRow> {
+    const [row] = await this.ds.query<InsertedRow[]>(
       `INSERT INTO reconciliations (contract_id, period_start, period_key, invoiced_handles, invoiced_amount_minor, currency, our_handles, basis, report, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, created_at`,
       [
@@ -116,19 +119,16 @@ export class ReconciliationsRepository {
     return row;
   }
 
-  async find(
-    contractId: string,
-    id: string,
-  ): Promise<{ id: string; report: object; created_at: Date; created_by: string | null } | null> {
-    const [row] = await this.ds.query<{ id: string; report: object; created_at: Date; created_by: string | null }[]>(
+  async find(contractId: string, id: string): Promise<ReconciliationRow | null> {
+    const [row] = await this.ds.query<ReconciliationRow[]>(
       'SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 AND id = $2',
       [contractId, id],
     );
     return row ?? null;
   }
 
-  list(contractId: string): Promise<{ id: string; report: object; created_at: Date; created_by: string | null }[]> {
-    return this.ds.query(
+  list(contractId: string): Promise<ReconciliationRow[]> {
+    return this.ds.query<ReconciliationRow[]>(
       'SELECT id, report, created_at, created_by FROM reconciliations WHERE contract_id = $1 ORDER BY created_at DESC, id',
       [contractId],
     );

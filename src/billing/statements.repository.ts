@@ -5,6 +5,7 @@ import { AggregatesRepository, countedAppSql, OverageBoundary, overageSql } from
 import { BillingPeriod } from './billing-period';
 import { Counts, Terms, UsageFigures } from './figures';
 import { DatabaseLock } from '../database/database-lock';
+import type { CountRow } from '../database/rows';
 
 export interface StatementRow {
   period_start: Date;
@@ -20,6 +21,20 @@ export interface StatementRow {
   calls: string;
   closed_at: Date;
 }
+
+type LockedRow = { locked: boolean };
+type EarliestRow = { s: Date | null };
+type CounterRow = { attempted_handles: number; confirmed_handles: number; calls: string };
+type CountsRow = { attempted: number; confirmed: number; calls: string };
+/** The last handle of a frozen slice (null when the slice was empty), and how many it held. */
+type FrozenSliceRow = CountRow & { at: string | null; user_id: string | null };
+export type StatementAppRow = {
+  app_id: string;
+  calls: string;
+  handles: number;
+  first_counted: number;
+  overage_handles: number;
+};
 
 export interface PeriodCountsRow {
   period_start: Date;
@@ -46,7 +61,7 @@ export class StatementsRepository {
    * gets false and moves on (the statement's key would refuse its copy anyway, after the work).
    */
   async tryLockClose(m: EntityManager, contractId: string, p: BillingPeriod): Promise<boolean> {
-    const [r] = await m.query<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [
+    const [r] = await m.query<LockedRow[]>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [
       DatabaseLock.PeriodClose,
       `${contractId}|${p.start.toISOString()}`,
     ]);
@@ -58,7 +73,7 @@ export class StatementsRepository {
    * ledger's writers for this period wait, so the figures and the frozen handle set agree.
    */
   async lockCounts(m: EntityManager, contractId: string, p: BillingPeriod): Promise<Counts> {
-    const [r] = await m.query<{ attempted_handles: number; confirmed_handles: number; calls: string }[]>(
+    const [r] = await m.query<CounterRow[]>(
       `INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key) VALUES ($1, $2, $3, $4)
        ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls
        RETURNING attempted_handles, confirmed_handles, calls::text`,
@@ -128,7 +143,7 @@ export class StatementsRepository {
     const b = boundary.kind === 'after' ? boundary : null;
     let after = null as { at: string; userId: string } | null;
     for (;;) {
-      const [slice]: { n: number; at: string | null; user_id: string | null }[] = await m.query(
+      const [slice] = await m.query<FrozenSliceRow[]>(
         `WITH slice AS (
            SELECT contract_id, period_start, user_id, screen_name, first_seen_at, last_seen_at, calls, confirmed_at IS NOT NULL AS confirmed,
                   ${countedAppSql(terms.countPolicy)} AS first_app_id, ${overageSql(terms.countPolicy, boundary, '$6', '$7')} AS overage
@@ -177,11 +192,8 @@ export class StatementsRepository {
   }
 
   /** A closed period's chargeback, as frozen with its statement. */
-  statementApps(
-    contractId: string,
-    periodStart: Date,
-  ): Promise<{ app_id: string; calls: string; handles: number; first_counted: number; overage_handles: number }[]> {
-    return this.ds.query(
+  statementApps(contractId: string, periodStart: Date): Promise<StatementAppRow[]> {
+    return this.ds.query<StatementAppRow[]>(
       'SELECT app_id, calls::text, handles, first_counted, overage_handles FROM statement_apps WHERE contract_id = $1 AND period_start = $2',
       [contractId, periodStart],
     );
@@ -189,15 +201,15 @@ export class StatementsRepository {
 
   statementStarts(contractId: string): Promise<Date[]> {
     return this.ds
-      .query('SELECT period_start FROM statements WHERE contract_id = $1', [contractId])
-      .then((rows: { period_start: Date }[]) => rows.map((r) => r.period_start));
+      .query<Pick<StatementRow, 'period_start'>[]>('SELECT period_start FROM statements WHERE contract_id = $1', [
+        contractId,
+      ])
+      .then((rows) => rows.map((r) => r.period_start));
   }
 
   earliestUsage(contractId: string): Promise<Date | null> {
     return this.ds
-      .query<{ s: Date | null }[]>('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [
-        contractId,
-      ])
+      .query<EarliestRow[]>('SELECT min(period_start) AS s FROM period_counters WHERE contract_id = $1', [contractId])
       .then((rows) => rows[0].s);
   }
 
@@ -222,7 +234,7 @@ export class StatementsRepository {
   }
 
   async counts(contractId: string, periodStart: Date): Promise<Counts | null> {
-    const rows = await this.ds.query<{ attempted: number; confirmed: number; calls: string }[]>(
+    const rows = await this.ds.query<CountsRow[]>(
       `SELECT attempted_handles AS attempted, confirmed_handles AS confirmed, calls::text AS calls FROM period_counters
         WHERE contract_id = $1 AND period_start = $2`,
       [contractId, periodStart],

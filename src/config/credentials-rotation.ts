@@ -28,6 +28,9 @@ export class UnreadableSecretsError extends Error {
   }
 }
 
+/** A row of a table with sealed columns: its id and those columns, by name. */
+type SealedRow = Record<string, string | null>;
+
 /**
  * Re-seals every stored secret under `box`'s current key, in one transaction: all of them or,
  * if any opens with none of the keys, none (UnreadableSecretsError names the rows, never a value).
@@ -38,9 +41,7 @@ export function rotateCredentials(ds: DataSource, box: SecretBox): Promise<Rotat
     const report: RotationReport = { resealed: 0, alreadyCurrent: 0, columns: {} };
     const unreadable: string[] = [];
     for (const { table, columns } of SEALED) {
-      const rows: Record<string, string | null>[] = await m.query(
-        `SELECT id, ${columns.join(', ')} FROM ${table} ORDER BY id FOR UPDATE`,
-      );
+      const rows = await m.query<SealedRow[]>(`SELECT id, ${columns.join(', ')} FROM ${table} ORDER BY id FOR UPDATE`);
       const changed: Record<string, string | null>[] = [];
       for (const c of columns) report.columns[`${table}.${c}`] = { resealed: 0, alreadyCurrent: 0 };
       for (const row of rows) {

@@ -34,6 +34,8 @@ interface ClaimRow {
 export type ConnectionOutcome = 'connected' | 'refused' | 'denied';
 
 /** handle_connections: one row per link asked for; its request token sealed until used or expired. */
+type InsertedConnectionRow = { id: string; expires_at: Date };
+
 @Injectable()
 export class ConnectionsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -47,7 +49,7 @@ export class ConnectionsRepository {
     createdBy: string;
     ttlSeconds: number;
   }): Promise<{ id: string; expiresAt: Date }> {
-    const [row] = await this.ds.query<{ id: string; expires_at: Date }[]>(
+    const [row] = await this.ds.query<InsertedConnectionRow[]>(
       `INSERT INTO handle_connections (app_id, request_token_hash, request_token_enc, request_token_secret_enc, oob, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING id, expires_at`,
       [c.appId, c.requestTokenHash, c.requestTokenEnc, c.requestTokenSecretEnc, c.oob, c.createdBy, c.ttlSeconds],

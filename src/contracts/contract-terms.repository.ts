@@ -4,6 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Terms } from '../billing/figures';
 import { ContractEntity } from './contract.entity';
 
+type TermsRow = {
+  handle_allowance: number;
+  overage_price_minor: string;
+  currency: string;
+  count_policy: Terms['countPolicy'];
+};
+
 /**
  * The history of the terms a bill depends on (allowance, price, count policy). A change applies
  * to the open period, so a period is billed on the last terms recorded before it ended.
@@ -23,9 +30,7 @@ export class ContractTermsRepository {
   }
 
   async inForce(contractId: string, periodEnd: Date, manager?: EntityManager): Promise<Terms> {
-    const rows = await (manager ?? this.ds).query<
-      { handle_allowance: number; overage_price_minor: string; currency: string; count_policy: Terms['countPolicy'] }[]
-    >(
+    const rows = await (manager ?? this.ds).query<TermsRow[]>(
       `SELECT handle_allowance, overage_price_minor::text, currency, count_policy FROM contract_terms
         WHERE contract_id = $1 AND effective_from < $2 ORDER BY effective_from DESC LIMIT 1`,
       [contractId, periodEnd],

@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SecretBox, urlHint } from '../common/secret-box';
 
+/** A row holding a webhook URL written before URLs were sealed. */
+type StoredUrlRow = { id: string; url: string };
+
 /**
  * A one-off upgrade, run at every start until there is nothing left: webhook URLs written before
  * they were sealed (migration SealWebhookUrls) are sealed in contracts and the outbox, and shown
@@ -20,7 +23,7 @@ export class WebhookUrlUpgrade implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const n = await this.ds.transaction(async (m) => {
-      const contracts: { id: string; url: string }[] = await m.query(
+      const contracts = await m.query<StoredUrlRow[]>(
         `SELECT id, notify_webhook_url_enc AS url FROM contracts WHERE notify_webhook_url_enc IS NOT NULL AND notify_webhook_url_enc NOT LIKE 'v1.%' FOR UPDATE`,
       );
       for (const c of contracts) {
@@ -30,7 +33,7 @@ export class WebhookUrlUpgrade implements OnApplicationBootstrap {
           urlHint(c.url),
         ]);
       }
-      const outbox: { id: string; url: string }[] = await m.query(
+      const outbox = await m.query<StoredUrlRow[]>(
         `SELECT id, target AS url FROM outbox WHERE channel = 'webhook' AND target_enc IS NULL FOR UPDATE`,
       );
       for (const o of outbox)
@@ -39,7 +42,7 @@ export class WebhookUrlUpgrade implements OnApplicationBootstrap {
           this.box.seal(o.url),
           urlHint(o.url),
         ]);
-      const audit: { id: string; url: string }[] = await m.query(
+      const audit = await m.query<StoredUrlRow[]>(
         `SELECT id, changes->'notify'->>'webhookUrl' AS url FROM audit_log
           WHERE entity = 'contract' AND changes->'notify'->>'webhookUrl' IS NOT NULL AND position('/…' in changes->'notify'->>'webhookUrl') = 0 FOR UPDATE`,
       );

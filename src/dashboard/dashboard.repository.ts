@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
+import type { DayCount } from '../forecast/forecast.repository';
 
 export interface OpenCountsRow {
   contract_id: string;
@@ -25,7 +26,7 @@ export class DashboardRepository {
 
   /** Each contract's counter row for the period given beside it: the contract list in one query. */
   openCounts(contractIds: string[], periodStarts: Date[]): Promise<OpenCountsRow[]> {
-    return this.ds.query(
+    return this.ds.query<OpenCountsRow[]>(
       `SELECT pc.contract_id, pc.attempted_handles AS attempted, pc.confirmed_handles AS confirmed, pc.calls::text AS calls
          FROM period_counters pc JOIN unnest($1::uuid[], $2::timestamptz[]) AS v (contract_id, period_start)
            ON pc.contract_id = v.contract_id AND pc.period_start = v.period_start`,
@@ -37,14 +38,9 @@ export class DashboardRepository {
    * Handles first counted on each local day of the period (first confirmed, under countPolicy
    * confirmed), from the ledger's 15-minute slots: every zone's days start on a slot boundary.
    */
-  newHandlesPerDay(
-    contractId: string,
-    periodStart: Date,
-    timezone: string,
-    policy: CountPolicy,
-  ): Promise<{ day: string; n: number }[]> {
+  newHandlesPerDay(contractId: string, periodStart: Date, timezone: string, policy: CountPolicy): Promise<DayCount[]> {
     const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
-    return this.ds.query(
+    return this.ds.query<DayCount[]>(
       `SELECT to_char(slot AT TIME ZONE $3, 'YYYY-MM-DD') AS day, sum(${n})::int AS n
          FROM period_activity WHERE contract_id = $1 AND period_start = $2
         GROUP BY 1 HAVING sum(${n}) <> 0`,
@@ -54,7 +50,7 @@ export class DashboardRepository {
 
   /** The busiest handles, from the few the ledger keeps ranked (period_top_handles) rather than by sorting the set. */
   topHandles(contractId: string, periodStart: Date, limit: number): Promise<TopHandleRow[]> {
-    return this.ds.query(
+    return this.ds.query<TopHandleRow[]>(
       `SELECT h.user_id::text, h.screen_name, h.calls, h.first_seen_at, h.confirmed_at IS NOT NULL AS confirmed
          FROM (SELECT user_id FROM period_top_handles WHERE contract_id = $1 AND period_start = $2 ORDER BY calls DESC, user_id LIMIT $3 * 2) t
          JOIN period_handles h ON h.contract_id = $1 AND h.period_start = $2 AND h.user_id = t.user_id

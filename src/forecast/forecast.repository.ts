@@ -31,8 +31,12 @@ function boundParam(b: Bound): string {
   return b === Infinity ? 'infinity' : new Date(b).toISOString();
 }
 
+/** A count in width_bucket's bucket `b`. */
+type BucketCountRow = { b: number; n: number };
+type CountAndRecentRow = { total: number; recent: BucketCountRow[] };
+
 /** Interval i (from bounds[i] to bounds[i + 1]) is width_bucket's bucket i + 1. */
-function countsOf(rows: { b: number; n: number }[], intervals: number): number[] {
+function countsOf(rows: BucketCountRow[], intervals: number): number[] {
   const out = new Array<number>(intervals).fill(0);
   for (const r of rows) if (r.b >= 1 && r.b <= intervals) out[r.b - 1] += r.n;
   return out;
@@ -55,7 +59,7 @@ export class ForecastRepository {
     policy: CountPolicy,
     bounds: Bound[],
   ): Promise<{ total: number; recent: number[] }> {
-    const [row] = await this.ds.query<{ total: number; recent: { b: number; n: number }[] }[]>(
+    const [row] = await this.ds.query<CountAndRecentRow[]>(
       `SELECT coalesce((SELECT ${policy}_handles FROM period_counters WHERE contract_id = $1 AND period_start = $2), 0) AS total,
               (SELECT coalesce(json_agg(json_build_object('b', b, 'n', n)), '[]')
                  FROM (SELECT ${BUCKET} AS b, sum(${COUNTED[policy]})::int AS n FROM period_activity WHERE ${SLOTS_IN_BOUNDS} GROUP BY 1) per_day) AS recent`,
@@ -72,7 +76,7 @@ export class ForecastRepository {
    * so one read of a few thousand rows, cold or warm; app-only calls name no handle.
    */
   async activeBetween(contractId: string, periodStart: Date, bounds: Bound[]): Promise<number[]> {
-    const rows: { b: number; n: number }[] = await this.ds.query(
+    const rows = await this.ds.query<BucketCountRow[]>(
       `SELECT ${BUCKET} AS b, sum(active)::int AS n FROM period_activity WHERE ${SLOTS_IN_BOUNDS} GROUP BY 1`,
       [contractId, periodStart, bounds.map(boundParam)],
     );
@@ -83,7 +87,7 @@ export class ForecastRepository {
   history(contractId: string, before: Date, policy: CountPolicy, limit: number): Promise<PastDayCount[]> {
     const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
     // Days without a handle are left out, and so a period without one (as when they were counted from the frozen set).
-    return this.ds.query(
+    return this.ds.query<PastDayCount[]>(
       `WITH recent AS (
          SELECT period_start, period_end FROM statements WHERE contract_id = $1 AND period_start < $2 ORDER BY period_start DESC LIMIT $3
        )

@@ -33,6 +33,12 @@ export interface AppActivity {
   counted: number;
 }
 
+type AppActivityRow = { app_id: string; calls: string; handles: number; counted: number };
+type SlotCountRow = { slot: Date; n: number };
+/** A handle's place in counting order: its counted-at as text (exact to the microsecond) and user ID. */
+type BoundaryHandleRow = { at: string; user_id: string };
+type AppCountRow = { app_id: string; n: number };
+
 /**
  * Reads of the ledger's aggregates (period_activity, kept by ledger_count_calls and the other
  * ledger statements as they write): a period's figures per app and per 15-minute slot, a few
@@ -43,7 +49,7 @@ export class AggregatesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async perApp(contractId: string, periodStart: Date, policy: CountPolicy, m?: EntityManager): Promise<AppActivity[]> {
-    const rows: { app_id: string; calls: string; handles: number; counted: number }[] = await (m ?? this.ds).query(
+    const rows = await (m ?? this.ds).query<AppActivityRow[]>(
       `SELECT app_id, sum(calls)::text AS calls, sum(handles)::int AS handles, sum(${COUNTED[policy].slotColumn})::int AS counted
          FROM period_activity WHERE contract_id = $1 AND period_start = $2 GROUP BY app_id`,
       [contractId, periodStart],
@@ -57,8 +63,8 @@ export class AggregatesRepository {
     periodStart: Date,
     policy: CountPolicy,
     m?: EntityManager,
-  ): Promise<{ slot: Date; n: number }[]> {
-    return (m ?? this.ds).query(
+  ): Promise<SlotCountRow[]> {
+    return (m ?? this.ds).query<SlotCountRow[]>(
       `SELECT slot, sum(${COUNTED[policy].slotColumn})::int AS n FROM period_activity
         WHERE contract_id = $1 AND period_start = $2 GROUP BY slot HAVING sum(${COUNTED[policy].slotColumn}) <> 0 ORDER BY slot`,
       [contractId, periodStart],
@@ -78,7 +84,7 @@ export class AggregatesRepository {
     for (const s of await this.countedPerSlot(contractId, periodStart, policy, m)) {
       if (before + s.n >= allowance) {
         const c = COUNTED[policy];
-        const [row]: { at: string; user_id: string }[] = await (m ?? this.ds).query(
+        const [row] = await (m ?? this.ds).query<BoundaryHandleRow[]>(
           `SELECT ${c.at}::text AS at, user_id::text FROM period_handles
             WHERE contract_id = $1 AND period_start = $2 AND ${c.at} >= $3 AND ${c.at} < $3::timestamptz + interval '15 minutes'
             ORDER BY ${c.at}, user_id OFFSET $4 LIMIT 1`,
@@ -107,7 +113,7 @@ export class AggregatesRepository {
     if (b.kind === 'all')
       return new Map((await this.perApp(contractId, periodStart, policy, m)).map((a) => [a.appId, a.counted]));
     const c = COUNTED[policy];
-    const rows: { app_id: string; n: number }[] = await (m ?? this.ds).query(
+    const rows = await (m ?? this.ds).query<AppCountRow[]>(
       `SELECT app_id, sum(n)::int AS n FROM (
          SELECT app_id, ${c.slotColumn} AS n FROM period_activity WHERE contract_id = $1 AND period_start = $2 AND slot > $3
          UNION ALL

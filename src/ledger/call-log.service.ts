@@ -31,7 +31,7 @@ export class CallLogService implements OnApplicationBootstrap {
   async createAhead(now = new Date()): Promise<string[]> {
     const first = DateTime.fromJSDate(now, { zone: 'utc' }).startOf('month');
     const months = Array.from({ length: MONTHS_AHEAD + 1 }, (_, i) => first.plus({ months: i }).toISODate()!);
-    const rows: { m: string; created: boolean }[] = await this.ds.query(
+    const rows = await this.ds.query<EnsuredPartitionRow[]>(
       `SELECT to_char(m, 'YYYY_MM') AS m, call_log_ensure_partition(m) AS created FROM unnest($1::date[]) AS m`,
       [months],
     );
@@ -66,7 +66,7 @@ export class CallLogService implements OnApplicationBootstrap {
 
   /** The call log's partitions with their month bounds, oldest first. */
   async partitions(): Promise<{ name: string; from: Date; to: Date }[]> {
-    const rows: { name: string }[] = await this.ds.query(
+    const rows = await this.ds.query<PartitionRow[]>(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'calls'::regclass AND c.relname ~ '^calls_[0-9]{4}_[0-9]{2}$' ORDER BY 1`,
     );
@@ -78,7 +78,7 @@ export class CallLogService implements OnApplicationBootstrap {
 
   /** True when every period with calls between `from` and `to` has its statement. */
   private async allClosed(from: Date, to: Date): Promise<boolean> {
-    const [r] = await this.ds.query<{ closed: boolean }[]>(
+    const [r] = await this.ds.query<AllClosedRow[]>(
       `SELECT NOT EXISTS (
          SELECT 1 FROM period_counters pc
           WHERE pc.period_start < $2 AND pc.period_end > $1
@@ -89,6 +89,11 @@ export class CallLogService implements OnApplicationBootstrap {
     return r.closed;
   }
 }
+
+/** A month (YYYY_MM) and whether its partition was made just now. */
+type EnsuredPartitionRow = { m: string; created: boolean };
+type PartitionRow = { name: string };
+type AllClosedRow = { closed: boolean };
 
 function quoteIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;

@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { isMissingPartition } from '../common/pg-errors';
 import { PG_POOL } from '../database/database.module';
 import { poolTransaction } from '../database/pool-transaction';
+import type { CountRow, IdRow } from '../database/rows';
 import * as SQL from './ledger.sql';
 import { CallOutcome, ImportedCall, Metering, PendingCall, WriteAheadResult } from './ledger.types';
 
@@ -20,6 +21,20 @@ type CountedHandle = {
   r_confirmed: number;
   r_allowance: number;
 };
+type ExistingHandleRow = { contract_id: string; period_start: Date; user_id: string };
+/** An imported call that was new (its external id not seen before). */
+type LoggedImportRow = { external_id: string };
+/** A handle whose confirmation may have been lost: its first unsettled 2xx and the calls still `sent`. */
+type UnsettledRow = {
+  contract_id: string;
+  period_start: Date;
+  user_id: string;
+  at: Date;
+  app_id: string | null;
+  ids: string[];
+};
+/** The calls taken back, per handle (user_id null: app-only calls). */
+type ForgottenRow = { contract_id: string; period_start: Date; user_id: string | null; n: number };
 const periodKey = (contractId: string, start: string) => `${contractId}|${start}`;
 const handleKey = (contractId: string, start: string, userId: string) => `${contractId}|${start}|${userId}`;
 
@@ -122,7 +137,7 @@ export class LedgerRepository {
         { count: r.attempted_handles, allowance: r.allowance },
       ]),
     );
-    const existing = await db.query<{ contract_id: string; period_start: Date; user_id: string }>({
+    const existing = await db.query<ExistingHandleRow>({
       name: 'ledger_existing_handles',
       text: SQL.EXISTING_HANDLES,
       values: [
@@ -180,7 +195,7 @@ export class LedgerRepository {
       // Counter locks first, like every writer: two imports of the same calls then queue on them
       // instead of deadlocking on each other's imported_calls rows.
       await this.lockCounters(db, calls);
-      const logged = await db.query({
+      const logged = await db.query<LoggedImportRow>({
         name: 'ledger_log_imported',
         text: SQL.LOG_IMPORTED_CALLS,
         values: [
@@ -194,7 +209,7 @@ export class LedgerRepository {
           calls.map((c) => c.status),
         ],
       });
-      const fresh = new Set(logged.rows.map((r: { external_id: string }) => r.external_id));
+      const fresh = new Set(logged.rows.map((r) => r.external_id));
       const added = calls.filter((c) => fresh.has(c.externalId));
       if (!added.length) return 0;
       await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(added, false) });
@@ -245,7 +260,7 @@ export class LedgerRepository {
       const stillSent = unsent.length
         ? new Set(
             (
-              await db.query<{ id: string }>({
+              await db.query<IdRow>({
                 name: 'ledger_still_sent',
                 text: SQL.STILL_SENT,
                 values: [unsent.map((o) => o.call.id)],
@@ -275,14 +290,10 @@ export class LedgerRepository {
   async confirmUnsettled(olderThanMs: number, withinMs: number): Promise<number> {
     return poolTransaction(this.pool, async (db) => {
       const found = (
-        await db.query<{
-          contract_id: string;
-          period_start: Date;
-          user_id: string;
-          at: Date;
-          app_id: string | null;
-          ids: string[];
-        }>(SQL.UNSETTLED_CONFIRMATIONS, [`${olderThanMs} milliseconds`, `${withinMs} milliseconds`])
+        await db.query<UnsettledRow>(SQL.UNSETTLED_CONFIRMATIONS, [
+          `${olderThanMs} milliseconds`,
+          `${withinMs} milliseconds`,
+        ])
       ).rows;
       if (!found.length) return 0;
       const periods = sortedPeriods(
@@ -297,7 +308,7 @@ export class LedgerRepository {
       // at last, perhaps a 4xx) settles its call, and that handle is not confirmed for it.
       const still = new Set(
         (
-          await db.query<{ id: string }>({
+          await db.query<IdRow>({
             name: 'ledger_still_sent',
             text: SQL.STILL_SENT,
             values: [found.flatMap((r) => r.ids)],
@@ -380,7 +391,7 @@ export class LedgerRepository {
         text: SQL.LOCK_COUNTERS_FOR_OUTCOMES,
         values: [periods.map((p) => p.contractId), periods.map((p) => p.start)],
       });
-      const gone = await db.query<{ contract_id: string; period_start: Date; user_id: string | null; n: number }>({
+      const gone = await db.query<ForgottenRow>({
         name: 'ledger_forget_calls',
         text: SQL.FORGET_CALLS,
         values: [calls.map((c) => c.id)],
@@ -403,7 +414,7 @@ export class LedgerRepository {
   private async endBackends(pids: number[]): Promise<void> {
     await this.pool.query({ name: 'ledger_end_backends', text: SQL.END_BACKENDS, values: [pids] });
     for (let i = 0; i < 100; i++) {
-      const alive = await this.pool.query<{ n: number }>({
+      const alive = await this.pool.query<CountRow>({
         name: 'ledger_backends_alive',
         text: SQL.BACKENDS_ALIVE,
         values: [pids],

@@ -17,7 +17,7 @@ export class MetricsRepository {
 
   /** Every contract's open period that has a counter row (a period without calls has none yet). One query per scrape. */
   openPeriods(): Promise<OpenPeriodRow[]> {
-    return this.ds.query(
+    return this.ds.query<OpenPeriodRow[]>(
       `SELECT pc.contract_id, pc.period_key, c.count_policy, c.handle_allowance, pc.attempted_handles, pc.confirmed_handles
          FROM period_counters pc JOIN contracts c ON c.id = pc.contract_id
         WHERE pc.period_start <= now() AND pc.period_end > now()`,

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
 import { HandleRef } from './preflight-request';
+/** The i-th reference (1-based), the handle it names, and whether that handle counts in the period already. */
+type ResolvedRefRow = { i: number; user_id: string; counted: boolean };
 
 /**
  * The preflight's one question, read-only, over two tables it does not own: which handle each
@@ -29,9 +31,9 @@ export class PreflightRepository {
     if (!appIds.length || !refs.length) return [];
     // The planner's cost for 10,000 probes is past jit_above_cost, and compiling the plan takes
     // far longer than running it (about 0.5 s against a few tens of ms).
-    const rows: { i: number; user_id: string; counted: boolean }[] = await this.ds.transaction(async (m) => {
+    const rows = await this.ds.transaction(async (m) => {
       await m.query('SET LOCAL jit = off');
-      return m.query(
+      return m.query<ResolvedRefRow[]>(
         `WITH resolved AS (
            SELECT r.i, coalesce(by_id.user_id, by_name.user_id) AS user_id
              FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS r (name, uid, i)

@@ -26,7 +26,7 @@ export class ReportsRepository {
    * ledger's aggregates at the close, not from the call log): the same on every delivery attempt.
    */
   callsPerApp(contractId: string, periodStart: Date): Promise<AppCallsRow[]> {
-    return this.ds.query(
+    return this.ds.query<AppCallsRow[]>(
       `SELECT s.app_id, coalesce(a.name, 'deleted app') AS name, s.calls::int AS calls
          FROM statement_apps s LEFT JOIN apps a ON a.id = s.app_id
         WHERE s.contract_id = $1 AND s.period_start = $2 AND s.app_id <> $3 AND s.calls > 0
@@ -37,7 +37,7 @@ export class ReportsRepository {
 
   /** The busiest handles of a closed period, from the handle set frozen with its statement. */
   topHandles(contractId: string, periodStart: Date, limit: number): Promise<TopHandleRow[]> {
-    return this.ds.query(
+    return this.ds.query<TopHandleRow[]>(
       `SELECT user_id::text, screen_name, calls, confirmed FROM statement_handles
         WHERE contract_id = $1 AND period_start = $2 ORDER BY calls DESC, user_id LIMIT $3`,
       [contractId, periodStart, limit],

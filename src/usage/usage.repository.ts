@@ -21,6 +21,15 @@ export interface RosterRow {
   overage: boolean;
 }
 
+export interface RateLimitRow {
+  app_id: string;
+  app_name: string;
+  contract_id: string;
+  per_minute_limit: number | null;
+  per_minute_remaining: number | null;
+  seen_at: Date;
+}
+
 /** How the live set's rows are marked: the app that counted each handle and the overage boundary, under the period's policy. */
 export interface LiveCounting {
   policy: CountPolicy;
@@ -63,7 +72,7 @@ export class UsageRepository {
     const b = live?.boundary.kind === 'after' ? live.boundary : null;
     // Ordered by the table's columns: a bare `user_id` would name the text output column, which
     // sorts "10" before "9" and so disagrees with the numeric keyset (handles skipped at a page edge).
-    return this.ds.query(
+    return this.ds.query<RosterRow[]>(
       `SELECT h.user_id::text AS user_id, h.screen_name, h.first_seen_at, h.last_seen_at, h.calls, ${confirmed} AS confirmed,
               ${app} AS first_app_id, ${overage} AS overage
          FROM ${table} h
@@ -82,17 +91,8 @@ export class UsageRepository {
     );
   }
 
-  rateLimits(): Promise<
-    {
-      app_id: string;
-      app_name: string;
-      contract_id: string;
-      per_minute_limit: number | null;
-      per_minute_remaining: number | null;
-      seen_at: Date;
-    }[]
-  > {
-    return this.ds.query(
+  rateLimits(): Promise<RateLimitRow[]> {
+    return this.ds.query<RateLimitRow[]>(
       `SELECT r.app_id, a.name AS app_name, a.contract_id, r.per_minute_limit, r.per_minute_remaining, r.seen_at
          FROM app_rate_limits r JOIN apps a ON a.id = r.app_id ORDER BY a.name, r.app_id`,
     );

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
+import type { NoRow } from '../../database/rows';
 import { PG_POOL } from '../../database/database.module';
 
 /** One OAuth 1.0a nonce as X scopes it: per consumer key and access token (by its SHA-256). */
@@ -31,6 +32,8 @@ const DELETE_EXPIRED = `
   DELETE FROM oauth_nonces WHERE ctid = ANY (ARRAY(
     SELECT ctid FROM oauth_nonces WHERE seen_at < now() - make_interval(secs => $1) LIMIT $2))`;
 
+type NonceRow = { consumer_key: string; token_hash: string; nonce: string };
+
 const keyOf = (k: NonceKey): string => `${k.consumerKey}\u0000${k.tokenHash}\u0000${k.nonce}`;
 
 /** The shared nonce store (table oauth_nonces), in plain SQL on the hot path's own pool, like the ledger's writes. */
@@ -47,7 +50,7 @@ export class NonceRepository {
     for (const k of keys) if (!first.has(keyOf(k))) first.set(keyOf(k), k);
     // One order for every writer, so two instances' batches never wait on each other in a cycle.
     const unique = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
-    const res = await this.pool.query<{ consumer_key: string; token_hash: string; nonce: string }>({
+    const res = await this.pool.query<NonceRow>({
       name: 'oauth_nonces_claim',
       text: CLAIM,
       values: [
@@ -65,7 +68,7 @@ export class NonceRepository {
 
   /** Deletes up to `limit` rows older than `retentionS`; returns how many went. */
   async deleteExpired(retentionS: number, limit: number): Promise<number> {
-    const res = await this.pool.query({
+    const res = await this.pool.query<NoRow>({
       name: 'oauth_nonces_delete_expired',
       text: DELETE_EXPIRED,
       values: [retentionS, limit],
