@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ContractsModule } from '../contracts/contracts.module';
 import { LedgerModule } from '../ledger/ledger.module';
-import { LedgerInterceptor } from '../ledger/ledger.interceptor';
+import { LedgerInterceptor } from './ledger.interceptor';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 import { XClient } from './x-client';
