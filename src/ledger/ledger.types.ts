@@ -49,6 +49,13 @@ export interface CallOutcome {
 }
 
 /** A call from before handlemeter was in the path (usage import). */
+/** A period's counters as they stand: distinct handles attempted and confirmed, and calls. */
+export interface PeriodCounts {
+  attempted: number;
+  confirmed: number;
+  calls: number;
+}
+
 export interface ImportedCall extends PendingCall {
   externalId: string;
   status: number;
