@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /**
- * What module-cycles.spec.ts does not see: a module hands out services, never its repositories,
- * and the ledger's tables are written in src/ledger only (issue 15; docs/architecture.md "Which
- * module owns which table").
+ * What module-cycles.spec.ts does not see: a module hands out services, never its repositories;
+ * the ledger's tables are written in src/ledger only (issue 15; docs/architecture.md "Which
+ * module owns which table"); and src/dev stays development code.
  */
 const SRC = __dirname;
 const LEDGER_TABLES = [
@@ -42,6 +42,15 @@ describe('module boundaries', () => {
       .filter((f) => !f.path.startsWith('ledger/'))
       .flatMap((f) => [...f.text.matchAll(write)].map((m) => `${f.path}: ${m[0]}`));
     expect(writers).toEqual([]);
+  });
+
+  it('nothing outside src/dev imports it, so the production build (which leaves src/dev out) does not pull it in', () => {
+    const importers = files
+      .filter((f) => !f.path.startsWith('dev/'))
+      .flatMap((f) => [...f.text.matchAll(/from\s+'(\.[^']*)'/g)].map((m) => ({ path: f.path, target: m[1] })))
+      .filter(({ path, target }) => relative(SRC, join(SRC, path, '..', target)).startsWith('dev/'))
+      .map(({ path, target }) => `${path}: ${target}`);
+    expect(importers).toEqual([]);
   });
 
   it('the counter-row upsert is written once', () => {
