@@ -48,7 +48,6 @@ export interface CallOutcome {
   answeredAt: Date;
 }
 
-/** A call from before handlemeter was in the path (usage import). */
 /** A period's counters as they stand: distinct handles attempted and confirmed, and calls. */
 export interface PeriodCounts {
   attempted: number;
@@ -56,6 +55,7 @@ export interface PeriodCounts {
   calls: number;
 }
 
+/** A call from before handlemeter was in the path (usage import). */
 export interface ImportedCall extends PendingCall {
   externalId: string;
   status: number;
