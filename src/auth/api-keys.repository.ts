@@ -4,6 +4,7 @@ import { EntityManager, IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity, Role } from './api-key.entity';
 import { DatabaseLock } from '../database/database-lock';
 
+type LiveRow = { live: boolean };
 type RevokedKeyRow = { id: string; name: string; key_hash: string };
 
 @Injectable()
@@ -44,6 +45,18 @@ export class ApiKeysRepository {
 
   async revoke(id: string): Promise<void> {
     await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+  }
+
+  /**
+   * A client key may be bound to a live app only. A read of the apps module's table, as a
+   * foreign key would make (api_keys.app_id references apps), that also sees a deletion.
+   */
+  async isLiveApp(appId: string): Promise<boolean> {
+    const [row] = await this.repo.query<LiveRow[]>(
+      `SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1 AND deleted_at IS NULL) AS live`,
+      [appId],
+    );
+    return row.live;
   }
 
   /** Revokes every active client key bound to the app. */
