@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
-import type { DayCount } from '../forecast/forecast.repository';
 
 export interface OpenCountsRow {
   contract_id: string;
@@ -18,6 +17,9 @@ export interface TopHandleRow {
   first_seen_at: Date;
   confirmed: boolean;
 }
+
+/** A local day (YYYY-MM-DD) and a count. */
+export type DayCountRow = { day: string; n: number };
 
 /** The dashboard's reads of the live ledger (closed periods come from their statements through PeriodsService). */
 @Injectable()
@@ -38,9 +40,9 @@ export class DashboardRepository {
    * Handles first counted on each local day of the period (first confirmed, under countPolicy
    * confirmed), from the ledger's 15-minute slots: every zone's days start on a slot boundary.
    */
-  newHandlesPerDay(contractId: string, periodStart: Date, timezone: string, policy: CountPolicy): Promise<DayCount[]> {
+  newHandlesPerDay(contractId: string, periodStart: Date, timezone: string, policy: CountPolicy): Promise<DayCountRow[]> {
     const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
-    return this.ds.query<DayCount[]>(
+    return this.ds.query<DayCountRow[]>(
       `SELECT to_char(slot AT TIME ZONE $3, 'YYYY-MM-DD') AS day, sum(${n})::int AS n
          FROM period_activity WHERE contract_id = $1 AND period_start = $2
         GROUP BY 1 HAVING sum(${n}) <> 0`,
