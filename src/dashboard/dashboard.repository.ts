@@ -40,7 +40,12 @@ export class DashboardRepository {
    * Handles first counted on each local day of the period (first confirmed, under countPolicy
    * confirmed), from the ledger's 15-minute slots: every zone's days start on a slot boundary.
    */
-  newHandlesPerDay(contractId: string, periodStart: Date, timezone: string, policy: CountPolicy): Promise<DayCountRow[]> {
+  newHandlesPerDay(
+    contractId: string,
+    periodStart: Date,
+    timezone: string,
+    policy: CountPolicy,
+  ): Promise<DayCountRow[]> {
     const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
     return this.ds.query<DayCountRow[]>(
       `SELECT to_char(slot AT TIME ZONE $3, 'YYYY-MM-DD') AS day, sum(${n})::int AS n
