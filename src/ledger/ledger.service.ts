@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
 import { PoolWriteError } from '../database/pool-transaction';
-import { GroupCommitter, QueueFullError } from './group-commit';
+import { GroupCommitter, QueueFullError } from '../database/group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
 import { LedgerRepository } from './ledger.repository';
 import type { EntityManager } from 'typeorm';
