@@ -89,7 +89,7 @@ export class LedgerRepository {
           const counted = await db.query<CountedHandle>({
             name: 'ledger_count_calls',
             text: SQL.COUNT_CALLS,
-            values: countingColumns(calls, true),
+            values: SQL.countCallsValues(countingBatch(calls, true)),
           });
           const metering = meteringOf(calls, counted.rows);
           return calls.map((c) => ({ ok: true as const, metering: metering.get(c) ?? null }));
@@ -105,7 +105,7 @@ export class LedgerRepository {
       const counted = await db.query<CountedHandle>({
         name: 'ledger_count_calls',
         text: SQL.COUNT_CALLS,
-        values: countingColumns(admitted, true),
+        values: SQL.countCallsValues(countingBatch(admitted, true)),
       });
       const metering = meteringOf(admitted, counted.rows);
       return results.map((r, i) => (r.ok ? { ok: true as const, metering: metering.get(calls[i]) ?? null } : r));
@@ -231,7 +231,11 @@ export class LedgerRepository {
       const fresh = new Set(logged.rows.map((r) => r.external_id));
       const added = calls.filter((c) => fresh.has(c.externalId));
       if (!added.length) return 0;
-      await db.query({ name: 'ledger_count_calls', text: SQL.COUNT_CALLS, values: countingColumns(added, false) });
+      await db.query({
+        name: 'ledger_count_calls',
+        text: SQL.COUNT_CALLS,
+        values: SQL.countCallsValues(countingBatch(added, false)),
+      });
       const confirmed = distinctHandles(
         added.filter((c) => c.status >= 200 && c.status < 300).map((c) => ({ call: c, answeredAt: c.at })),
       );
@@ -472,69 +476,37 @@ function meteringOf(calls: PendingCall[], rows: CountedHandle[]): Map<PendingCal
 /** Calls per transaction of an import: a slice holds the counter locks for a few milliseconds. */
 export const IMPORT_SLICE = 200;
 
-/**
- * The arguments of ledger_count_calls: the call rows (logged with `log`; imports log their own),
- * one row per handle per period (ON CONFLICT cannot touch the same row twice in one statement, so
- * repeats are summed here), one row per period.
- */
-function countingColumns(calls: PendingCall[], log: boolean): unknown[] {
-  const handles = new Map<
-    string,
-    { contractId: string; start: string; userId: string; screenName: string | null; first: Date; last: Date; n: number }
-  >();
-  const perPeriod = new Map<string, { contractId: string; start: string; period: PendingCall['period']; n: number }>();
+/** A batch of calls as ledger_count_calls' rows: the calls, their handles per period (repeats summed), their periods. */
+function countingBatch(calls: PendingCall[], log: boolean): SQL.CountingBatch {
+  const handles = new Map<string, SQL.BatchHandle>();
+  const periods = new Map<string, SQL.BatchPeriod>();
   for (const c of calls) {
     const start = c.period.start.toISOString();
     const pk = periodKey(c.contractId, start);
-    const p =
-      perPeriod.get(pk) ?? perPeriod.set(pk, { contractId: c.contractId, start, period: c.period, n: 0 }).get(pk)!;
-    p.n++;
+    const p = periods.get(pk) ?? periods.set(pk, { contractId: c.contractId, period: c.period, calls: 0 }).get(pk)!;
+    p.calls++;
     if (c.userId === null) continue;
     const hk = handleKey(c.contractId, start, c.userId);
     const h = handles.get(hk);
     if (h) {
-      h.n++;
-      if (c.at < h.first) h.first = c.at;
-      if (c.at >= h.last) {
-        h.last = c.at;
+      h.calls++;
+      if (c.at < h.firstAt) h.firstAt = c.at;
+      if (c.at >= h.lastAt) {
+        h.lastAt = c.at;
         h.screenName = c.screenName;
       }
     } else
       handles.set(hk, {
         contractId: c.contractId,
-        start,
+        periodStart: start,
         userId: c.userId,
         screenName: c.screenName,
-        first: c.at,
-        last: c.at,
-        n: 1,
+        firstAt: c.at,
+        lastAt: c.at,
+        calls: 1,
       });
   }
-  const hs = [...handles.values()];
-  const ps = [...perPeriod.values()];
-  return [
-    calls.map((c) => c.id),
-    calls.map((c) => c.at.toISOString()),
-    calls.map((c) => c.contractId),
-    calls.map((c) => c.appId),
-    calls.map((c) => c.period.start.toISOString()),
-    calls.map((c) => c.endpoint),
-    calls.map((c) => c.userId),
-    calls.map((c) => c.tweetCount),
-    hs.map((h) => h.contractId),
-    hs.map((h) => h.start),
-    hs.map((h) => h.userId),
-    hs.map((h) => h.screenName),
-    hs.map((h) => h.first.toISOString()),
-    hs.map((h) => h.last.toISOString()),
-    hs.map((h) => h.n),
-    ps.map((p) => p.contractId),
-    ps.map((p) => p.start),
-    ps.map((p) => p.period.end.toISOString()),
-    ps.map((p) => p.period.key),
-    ps.map((p) => p.n),
-    log,
-  ];
+  return { calls, handles: [...handles.values()], periods: [...periods.values()], log };
 }
 
 /** WRITE_OUTCOMES_AND_RATE_LIMITS' arguments. */

@@ -1,3 +1,5 @@
+import type { PendingCall } from './ledger.types';
+
 /**
  * The ledger's statements. Every batch locks its (contract, period) counter rows first, in sorted
  * order, before touching any handle row: one lock order for every writer means no deadlocks, and
@@ -22,14 +24,71 @@ export const EXISTING_HANDLES = `
 /**
  * Logs calls ($1..$8, when $21), adds them to their periods' handle sets ($9..$15) and counters
  * ($16..$20), and keeps the aggregates (calls per slot, the handles' days), under the counter
- * locks: the function ledger_count_calls, defined in
- * migrations/1764180000000-CountHandlesActivePerDay.ts, so that this is one statement. Returns one
- * row per handle: inserted or not, the period's counts after, the allowance.
+ * locks: the function ledger_count_calls (its text: migrations/schema.sql), so that this is one
+ * statement. Returns one row per handle: inserted or not, the period's counts after, the
+ * allowance. Its arguments come from one CountingBatch, through countCallsValues below.
  */
 export const COUNT_CALLS = `
   SELECT * FROM ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
                             $9::uuid[], $10::timestamptz[], $11::bigint[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::int[],
                             $16::uuid[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::int[], $21::boolean)`;
+
+/** One batch of ledger_count_calls, as rows: built in one place (countingBatch), mapped to its arguments in one other (countCallsValues). */
+export interface CountingBatch {
+  /** The calls, logged when `log` (an import logs its own first). */
+  calls: PendingCall[];
+  /** One row per handle per period: ON CONFLICT cannot touch a row twice in one statement, so a batch's repeats are summed. */
+  handles: BatchHandle[];
+  /** One row per period, with its calls. */
+  periods: BatchPeriod[];
+  log: boolean;
+}
+
+export interface BatchHandle {
+  contractId: string;
+  /** ISO instant: the key of the period the handle is counted in. */
+  periodStart: string;
+  userId: string;
+  /** The screen name of the handle's latest call in the batch. */
+  screenName: string | null;
+  firstAt: Date;
+  lastAt: Date;
+  calls: number;
+}
+
+export interface BatchPeriod {
+  contractId: string;
+  period: PendingCall['period'];
+  calls: number;
+}
+
+/** COUNT_CALLS' positional arguments, $1 to $21 in order. */
+export function countCallsValues(b: CountingBatch): unknown[] {
+  const { calls, handles, periods } = b;
+  return [
+    calls.map((c) => c.id),
+    calls.map((c) => c.at.toISOString()),
+    calls.map((c) => c.contractId),
+    calls.map((c) => c.appId),
+    calls.map((c) => c.period.start.toISOString()),
+    calls.map((c) => c.endpoint),
+    calls.map((c) => c.userId),
+    calls.map((c) => c.tweetCount),
+    handles.map((h) => h.contractId),
+    handles.map((h) => h.periodStart),
+    handles.map((h) => h.userId),
+    handles.map((h) => h.screenName),
+    handles.map((h) => h.firstAt.toISOString()),
+    handles.map((h) => h.lastAt.toISOString()),
+    handles.map((h) => h.calls),
+    periods.map((p) => p.contractId),
+    periods.map((p) => p.period.start.toISOString()),
+    periods.map((p) => p.period.end.toISOString()),
+    periods.map((p) => p.period.key),
+    periods.map((p) => p.calls),
+    b.log,
+  ];
+}
 
 /**
  * Imported calls are logged once per external id (imported_calls: the partitioned call log cannot
