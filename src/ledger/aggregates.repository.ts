@@ -65,47 +65,33 @@ export class AggregatesRepository {
     );
   }
 
-  /** The slot counts locate the boundary's slot; within it, the handle set's index the exact handle. */
-  async overageBoundary(
+  /** The `offset`-th handle (from 0) counted within the 15-minute slot, in counting order; null when there is none. */
+  async handleInSlot(
     contractId: string,
     periodStart: Date,
     policy: CountPolicy,
-    allowance: number,
+    slot: Date,
+    offset: number,
     m?: EntityManager,
-  ): Promise<OverageBoundary> {
-    if (allowance <= 0) return { kind: 'all' };
-    let before = 0;
-    for (const s of await this.countedPerSlot(contractId, periodStart, policy, m)) {
-      if (before + s.n >= allowance) {
-        const c = COUNTED[policy];
-        const [row]: { at: string; user_id: string }[] = await (m ?? this.ds).query(
-          `SELECT ${c.at}::text AS at, user_id::text FROM period_handles
-            WHERE contract_id = $1 AND period_start = $2 AND ${c.at} >= $3 AND ${c.at} < $3::timestamptz + interval '15 minutes'
-            ORDER BY ${c.at}, user_id OFFSET $4 LIMIT 1`,
-          [contractId, periodStart, s.slot, allowance - before - 1],
-        );
-        if (!row)
-          throw new Error(
-            `ledger aggregates disagree with the handle set of ${contractId} ${periodStart.toISOString()} at ${s.slot.toISOString()}`,
-          );
-        return { kind: 'after', slot: s.slot, at: row.at, userId: row.user_id };
-      }
-      before += s.n;
-    }
-    return { kind: 'none' };
+  ): Promise<{ at: string; userId: string } | null> {
+    const c = COUNTED[policy];
+    const [row]: { at: string; user_id: string }[] = await (m ?? this.ds).query(
+      `SELECT ${c.at}::text AS at, user_id::text FROM period_handles
+        WHERE contract_id = $1 AND period_start = $2 AND ${c.at} >= $3 AND ${c.at} < $3::timestamptz + interval '15 minutes'
+        ORDER BY ${c.at}, user_id OFFSET $4 LIMIT 1`,
+      [contractId, periodStart, slot, offset],
+    );
+    return row ? { at: row.at, userId: row.user_id } : null;
   }
 
-  /** Overage handles per app (the app whose call counted them). */
-  async overagePerApp(
+  /** Handles counted per app after a boundary inside the period (the app whose call counted them). */
+  async overagePerAppAfter(
     contractId: string,
     periodStart: Date,
     policy: CountPolicy,
-    b: OverageBoundary,
+    b: Extract<OverageBoundary, { kind: 'after' }>,
     m?: EntityManager,
   ): Promise<Map<string, number>> {
-    if (b.kind === 'none') return new Map();
-    if (b.kind === 'all')
-      return new Map((await this.perApp(contractId, periodStart, policy, m)).map((a) => [a.appId, a.counted]));
     const c = COUNTED[policy];
     const rows: { app_id: string; n: number }[] = await (m ?? this.ds).query(
       `SELECT app_id, sum(n)::int AS n FROM (
