@@ -36,6 +36,17 @@ describe('module boundaries', () => {
     expect(exported).toEqual([]);
   });
 
+  it("no module imports another module's repository file", () => {
+    const moduleOf = (path: string) => path.split('/')[0];
+    const reaching = files
+      .flatMap((f) =>
+        [...f.text.matchAll(/from\s+'(\.[^']*\.repository)'/g)].map((m) => ({ path: f.path, target: m[1] })),
+      )
+      .filter(({ path, target }) => moduleOf(relative(SRC, join(SRC, path, '..', target))) !== moduleOf(path))
+      .map(({ path, target }) => `${path}: ${target}`);
+    expect(reaching).toEqual([]);
+  });
+
   it('only src/ledger writes the ledger tables', () => {
     const write = new RegExp(`(INSERT INTO|UPDATE|DELETE FROM)\\s+(${LEDGER_TABLES.join('|')})\\b`, 'g');
     const writers = files

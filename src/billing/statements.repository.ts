@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { countedAppSql, OverageBoundary, overageSql } from '../ledger/aggregates.repository';
+import { countedAppSql, OverageBoundary, overageSql } from '../ledger/counting-order';
 import { AggregatesService } from '../ledger/aggregates.service';
 import { BillingPeriod } from '../periods/billing-period';
 import { Terms } from '../contracts/terms';

@@ -2,28 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
-
-/** The id period_activity and statement_apps give calls and handles with no app (imported history). */
-export const NO_APP = '00000000-0000-0000-0000-000000000000';
-
-/** Where a policy's counting order looks: the instant a handle was counted, and the app whose call counted it. */
-const COUNTED: Record<CountPolicy, { at: string; app: string; slotColumn: string; where: string }> = {
-  attempted: { at: 'first_seen_at', app: 'first_app_id', slotColumn: 'first_seen', where: 'true' },
-  confirmed: {
-    at: 'confirmed_at',
-    app: 'confirmed_app_id',
-    slotColumn: 'confirmed',
-    where: 'confirmed_at IS NOT NULL',
-  },
-};
-
-/**
- * The last handle within the allowance, in counting order ((counted at, user ID)): every handle
- * counted after it is overage. `all`: an allowance of 0 (every counted handle is overage);
- * `none`: the count has not passed the allowance.
- */
-export type OverageBoundary =
-  { kind: 'none' } | { kind: 'all' } | { kind: 'after'; slot: Date; at: string; userId: string };
+import { COUNTED, NO_APP, OverageBoundary } from './counting-order';
 
 export interface AppActivity {
   appId: string;
@@ -106,18 +85,4 @@ export class AggregatesRepository {
     );
     return new Map(rows.filter((r) => r.n !== 0).map((r) => [r.app_id, r.n]));
   }
-}
-
-/** SQL for "this handle row is overage", given a boundary, over period_handles aliased `h` (the parameters: the boundary's at and user ID, null unless `after`). */
-export function overageSql(policy: CountPolicy, b: OverageBoundary, atParam: string, userParam: string): string {
-  const c = COUNTED[policy];
-  // The parameters are named either way: PostgreSQL refuses a parameter it cannot type.
-  const unused = `(${atParam}::timestamptz IS NULL AND ${userParam}::bigint IS NULL)`;
-  if (b.kind === 'none') return `(${unused} AND false)`;
-  if (b.kind === 'all') return `(${unused} AND h.${c.where === 'true' ? 'user_id IS NOT NULL' : c.where})`;
-  return `(h.${c.at} IS NOT NULL AND (h.${c.at}, h.user_id) > (${atParam}::timestamptz, ${userParam}::bigint))`;
-}
-
-export function countedAppSql(policy: CountPolicy): string {
-  return `h.${COUNTED[policy].app}`;
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
-import { AggregatesRepository, AppActivity, OverageBoundary } from './aggregates.repository';
+import { AggregatesRepository, AppActivity } from './aggregates.repository';
+import { OverageBoundary } from './counting-order';
 
 /**
  * What other modules read of the ledger's aggregates (a period's figures per app, where its

@@ -3,7 +3,7 @@ import { PeriodsService } from '../billing/periods.service';
 import { formatMoney, Money, multiply } from '../common/money';
 import { AppsService } from '../contracts/apps.service';
 import { ContractsService } from '../contracts/contracts.service';
-import { NO_APP } from '../ledger/aggregates.repository';
+import { NO_APP } from '../ledger/counting-order';
 import { AggregatesService } from '../ledger/aggregates.service';
 
 export interface AppUsage {
