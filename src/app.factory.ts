@@ -9,7 +9,7 @@ import { installBodyLimits, DEFAULT_BODY_LIMIT } from './common/body-limit';
 import { installBodyParsers } from './common/body-parsers';
 import { answerUnparsableRequest } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
-import { installRequestId, requestIdOf } from './common/request-id';
+import { installRequestId, requestIdOf } from './logging/request-id';
 import { validationPipe } from './common/validation';
 
 /** Builds the configured application; main.ts, the demo and the tests all start it this way. */

@@ -1,4 +1,4 @@
-import { periodContaining } from '../src/billing/billing-period';
+import { periodContaining } from '../src/periods/billing-period';
 import { withClient } from './support/database';
 import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { periodContaining, previousPeriod } from '../src/billing/billing-period';
+import { periodContaining, previousPeriod } from '../src/periods/billing-period';
 import { APP_CONFIG, AppConfig } from '../src/config/app-config';
 import { CallLogService } from '../src/ledger/call-log.service';
 import { withClient } from './support/database';

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { nextPeriod, periodContaining } from '../src/billing/billing-period';
+import { nextPeriod, periodContaining } from '../src/periods/billing-period';
 import { CloseService } from '../src/billing/close.service';
 import { parseAmount } from '../src/common/money';
 import { readLedger } from './support/ledger-audit';

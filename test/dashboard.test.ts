@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { periodContaining, previousPeriod } from '../src/billing/billing-period';
+import { periodContaining, previousPeriod } from '../src/periods/billing-period';
 import { launchChromium } from './support/browser';
 import { expectStatus, seed, Seeded, callTotals } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';

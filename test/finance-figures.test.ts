@@ -1,4 +1,4 @@
-import { periodContaining } from '../src/billing/billing-period';
+import { periodContaining } from '../src/periods/billing-period';
 import { expectStatus, seed, Seeded, callTotals } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 

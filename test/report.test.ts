@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { APP_CONFIG, AppConfig } from '../src/config/app-config';
 import { OutboxRepository } from '../src/outbox/outbox.repository';
-import { BillingPeriod, nextPeriod, periodContaining, previousPeriod } from '../src/billing/billing-period';
+import { BillingPeriod, nextPeriod, periodContaining, previousPeriod } from '../src/periods/billing-period';
 import { CloseService } from '../src/billing/close.service';
 import { withClient } from './support/database';
 import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
-import { periodContaining } from '../src/billing/billing-period';
+import { periodContaining } from '../src/periods/billing-period';
 import { ActiveDays } from '../src/forecast/active-days';
 import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { periodContaining } from '../billing/billing-period';
+import { periodContaining } from '../periods/billing-period';
 import { PeriodsService } from '../billing/periods.service';
 import { ContractEntity } from '../contracts/contract.entity';
 import { ContractsRepository } from '../contracts/contracts.repository';

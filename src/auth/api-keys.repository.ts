@@ -44,6 +44,18 @@ export class ApiKeysRepository {
     await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
   }
 
+  /**
+   * A client key may be bound to a live app only. A read of the apps module's table, as a
+   * foreign key would make (api_keys.app_id references apps), that also sees a deletion.
+   */
+  async isLiveApp(appId: string): Promise<boolean> {
+    const [row] = await this.repo.query<{ live: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM apps WHERE id = $1 AND deleted_at IS NULL) AS live`,
+      [appId],
+    );
+    return row.live;
+  }
+
   /** Revokes every active client key bound to the app. */
   async revokeForApp(appId: string, m: EntityManager): Promise<{ id: string; name: string; keyHash: string }[]> {
     // TypeORM answers an UPDATE ... RETURNING with [rows, affected].

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import * as crypto from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { API_KEY_FORMAT, APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { hint, sha256 } from '../common/secret-box';
 import { TtlCache } from '../common/ttl-cache';
-import { AppsService } from '../contracts/apps.service';
+import { EntityManager } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import { hashBootstrapKey, verifyBootstrapKey } from './bootstrap-key-hash';
@@ -13,7 +13,7 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { Principal } from './principal';
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
+export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ApiKeys');
   /**
    * Every request authenticates; revocations on this instance clear it at once. Keyed by the key's
@@ -25,28 +25,29 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
 
   constructor(
     private readonly keys: ApiKeysRepository,
-    private readonly apps: AppsService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A deleted app's client keys are revoked in the deletion's transaction, and stop working on this instance at once. */
-  onModuleInit(): void {
-    this.apps.onDelete(async (appId, actorKeyId, m) => {
-      const revoked = await this.keys.revokeForApp(appId, m);
-      for (const k of revoked)
-        await this.audit.record(
-          {
-            actorKeyId,
-            action: 'revoke',
-            entity: 'api_key',
-            entityId: k.id,
-            changes: { name: k.name, role: 'client', reason: 'its app was deleted', appId },
-          },
-          m,
-        );
-      return () => revoked.forEach((k) => this.cache.delete(k.keyHash));
-    });
+  /**
+   * A deleted app's client keys, revoked in the deletion's transaction `m` (the apps module calls
+   * this). Returns what to run once it has committed, so that they stop working on this instance
+   * at once (clearing the cache earlier would let a request re-cache a key still active).
+   */
+  async revokeForDeletedApp(appId: string, actorKeyId: string, m: EntityManager): Promise<() => void> {
+    const revoked = await this.keys.revokeForApp(appId, m);
+    for (const k of revoked)
+      await this.audit.record(
+        {
+          actorKeyId,
+          action: 'revoke',
+          entity: 'api_key',
+          entityId: k.id,
+          changes: { name: k.name, role: 'client', reason: 'its app was deleted', appId },
+        },
+        m,
+      );
+    return () => revoked.forEach((k) => this.cache.delete(k.keyHash));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -127,7 +128,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnModuleInit {
         { appId: 'only for role client' },
       );
     }
-    if (dto.appId) await this.apps.getApp(dto.appId);
+    if (dto.appId && !(await this.keys.isLiveApp(dto.appId))) throw new NotFoundError('App', dto.appId);
     const key = newKey();
     const saved = await this.keys.insert({
       name: dto.name,

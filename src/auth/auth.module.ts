@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ContractsModule } from '../contracts/contracts.module';
-import { DropInModule } from '../gateway/drop-in/drop-in.module';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysController } from './api-keys.controller';
@@ -11,7 +9,7 @@ import { ApiKeysService } from './api-keys.service';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity]), ContractsModule, DropInModule],
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
   controllers: [ApiKeysController],
   // ApiKeyGuard is also a provider of its own: the usage import runs it before its body is read (app.factory.ts).
   providers: [

@@ -4,8 +4,8 @@ import { ContractTermsRepository } from '../contracts/contract-terms.repository'
 import { ContractsRepository } from '../contracts/contracts.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxService } from '../outbox/outbox.service';
-import { reportDelivery } from '../reports/report-delivery';
-import { BillingPeriod, nextPeriod, periodContaining } from './billing-period';
+import { reportDelivery } from './report-delivery';
+import { BillingPeriod, nextPeriod, periodContaining } from '../periods/billing-period';
 import { figures } from './figures';
 import { StatementsRepository } from './statements.repository';
 

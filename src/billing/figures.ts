@@ -1,13 +1,6 @@
 import { formatMoney, Money, multiply } from '../common/money';
 import { CountPolicy } from '../contracts/contract.entity';
-
-/** The contract terms a bill depends on, as in force for one period. */
-export interface Terms {
-  allowance: number;
-  overagePriceMinor: bigint;
-  currency: string;
-  countPolicy: CountPolicy;
-}
+import { Terms } from '../contracts/terms';
 
 export interface Counts {
   attempted: number;

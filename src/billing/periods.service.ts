@@ -5,8 +5,9 @@ import { ContractEntity } from '../contracts/contract.entity';
 import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsService } from '../contracts/contracts.service';
 import { ForecastService } from '../forecast/forecast.service';
-import { BillingPeriod, InvalidPeriodKeyError, periodByKey, periodContaining } from './billing-period';
-import { Counts, figures, Terms, UsageFigures } from './figures';
+import { BillingPeriod, InvalidPeriodKeyError, periodByKey, periodContaining } from '../periods/billing-period';
+import { Terms } from '../contracts/terms';
+import { Counts, figures, UsageFigures } from './figures';
 import { StatementRow, StatementsRepository } from './statements.repository';
 
 const NO_COUNTS: Counts = { attempted: 0, confirmed: 0, calls: 0 };

@@ -5,7 +5,7 @@ import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from
 import { formatMoney, multiply, parseAmount } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
 import { CreateReconciliationDto } from './dto/reconciliation.dto';
-import { localDate } from './billing-period';
+import { localDate } from '../periods/billing-period';
 import { PeriodsService } from './periods.service';
 import { ReconciliationsRepository, ReviewCandidate } from './reconciliations.repository';
 

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AggregatesRepository, countedAppSql, OverageBoundary, overageSql } from '../ledger/aggregates.repository';
-import { BillingPeriod } from './billing-period';
-import { Counts, Terms, UsageFigures } from './figures';
+import { BillingPeriod } from '../periods/billing-period';
+import { Terms } from '../contracts/terms';
+import { Counts, UsageFigures } from './figures';
 import { DatabaseLock } from '../database/database-lock';
 
 export interface StatementRow {

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { ContractsService } from '../contracts/contracts.service';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { LedgerService } from '../ledger/ledger.service';
-import { PeriodClock } from './billing-period';
+import { PeriodClock } from '../periods/billing-period';
 import { parseUsageImport } from './usage-import.parser';
 
 /** Onboarding: calls made before handlemeter was in the path, counted as if they had gone through the gateway. */

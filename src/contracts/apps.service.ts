@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { ApiKeysService } from '../auth/api-keys.service';
 import { fitsBigint } from '../common/bigint-id';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { isUniqueViolation } from '../common/pg-errors';
@@ -10,25 +11,15 @@ import { ContractsRepository } from './contracts.repository';
 import { ContractsService } from './contracts.service';
 import { CredentialsCache } from './credentials-cache';
 import { CreateAppDto, UpdateAppDto } from './dto/app.dto';
-import { EntityManager } from 'typeorm';
 import { CreateHandleDto } from './dto/handle.dto';
 import { HandleEntity } from './handle.entity';
 import { HandlesRepository } from './handles.repository';
 
-/**
- * What else goes when an app is deleted, in the same transaction: the auth module revokes the
- * client keys bound to it (it owns api_keys; it registers itself here at start-up).
- */
-export type AppDeletionHook = (appId: string, actorKeyId: string, m: EntityManager) => Promise<AfterCommit>;
-/** Run once the deletion has committed (clearing a cache earlier would let a reader re-cache the old row). */
-export type AfterCommit = () => void;
-
 /** Apps (X consumer credentials) and their handles (user access tokens). Secrets go in sealed and never come out. */
 @Injectable()
 export class AppsService {
-  private readonly deletionHooks: AppDeletionHook[] = [];
-
   constructor(
+    private readonly apiKeys: ApiKeysService,
     private readonly apps: AppsRepository,
     private readonly handles: HandlesRepository,
     private readonly contractsRepo: ContractsRepository,
@@ -83,10 +74,6 @@ export class AppsService {
     return (await this.apps.listByContract(contractId, includeDeleted)).map(toAppView);
   }
 
-  onDelete(hook: AppDeletionHook): void {
-    this.deletionHooks.push(hook);
-  }
-
   /** Rename, rotate the consumer secret or the bearer token (null removes it); the gateway uses the new ones at once. */
   async updateApp(appId: string, dto: UpdateAppDto, actorKeyId: string) {
     const app = await this.getApp(appId);
@@ -139,8 +126,8 @@ export class AppsService {
     const after = await this.contractsRepo.transaction(async (m) => {
       await this.apps.destroy(appId, m);
       const handles = await this.handles.destroyAllTokens(appId, m);
-      const done: AfterCommit[] = [];
-      for (const hook of this.deletionHooks) done.push(await hook(appId, actorKeyId, m));
+      // The client keys bound to it go in the same transaction (the auth module owns api_keys).
+      const keysRevoked = await this.apiKeys.revokeForDeletedApp(appId, actorKeyId, m);
       await this.audit.record(
         {
           actorKeyId,
@@ -156,10 +143,10 @@ export class AppsService {
         },
         m,
       );
-      return done;
+      return keysRevoked;
     });
     this.credentials.invalidateApp(appId);
-    for (const f of after) f();
+    after();
   }
 
   async getApp(appId: string): Promise<AppEntity> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BillingPeriod, PeriodClock } from '../billing/billing-period';
+import { BillingPeriod, PeriodClock } from '../periods/billing-period';
 import { TtlCache } from '../common/ttl-cache';
 import { CountPolicy, Enforcement } from './contract.entity';
 import { ContractsRepository } from './contracts.repository';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Terms } from '../billing/figures';
+import { Terms } from './terms';
 import { ContractEntity } from './contract.entity';
 
 /**

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { AppEntity } from './app.entity';
 import { AppsRepository } from './apps.repository';
@@ -16,7 +17,7 @@ import { HandlesRepository } from './handles.repository';
 import { WebhookUrlUpgrade } from './webhook-url-upgrade';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ContractEntity, AppEntity, HandleEntity]), OutboxModule],
+  imports: [TypeOrmModule.forFeature([ContractEntity, AppEntity, HandleEntity]), AuthModule, OutboxModule],
   controllers: [ContractsController],
   providers: [
     ContractTermsRepository,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { isValidTimezone } from '../billing/billing-period';
+import { isValidTimezone } from '../periods/billing-period';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/errors';
 import { formatMoney, parseAmount } from '../common/money';
 import { SecretBox, urlHint } from '../common/secret-box';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { AlertsService } from '../alerts/alerts.service';
-import { BillingPeriod, localDate, periodContaining } from '../billing/billing-period';
+import { BillingPeriod, localDate, periodContaining } from '../periods/billing-period';
 import { figures } from '../billing/figures';
 import { PeriodsService } from '../billing/periods.service';
 import { ContractEntity } from '../contracts/contract.entity';

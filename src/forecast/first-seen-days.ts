@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BillingPeriod } from '../billing/billing-period';
+import { BillingPeriod } from '../periods/billing-period';
 import { CountPolicy } from '../contracts/contract.entity';
 import { Bound, ForecastRepository } from './forecast.repository';
 import { localDayStarts } from './period-days';

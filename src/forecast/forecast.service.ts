@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { BillingPeriod } from '../billing/billing-period';
-import { Terms } from '../billing/figures';
+import { BillingPeriod } from '../periods/billing-period';
+import { Terms } from '../contracts/terms';
 import { formatMoney, Money, multiply } from '../common/money';
 import { TtlCache } from '../common/ttl-cache';
 import { ActiveDays } from './active-days';

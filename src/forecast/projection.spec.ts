@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { BillingCycle, BillingPeriod, periodByKey, previousPeriod } from '../billing/billing-period';
+import { BillingCycle, BillingPeriod, periodByKey, previousPeriod } from '../periods/billing-period';
 import { Projection, ProjectionInput, projectPeriod } from './projection';
 
 const UTC: BillingCycle = { timezone: 'UTC', billingDay: 1 };

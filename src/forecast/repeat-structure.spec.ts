@@ -1,4 +1,4 @@
-import { periodByKey } from '../billing/billing-period';
+import { periodByKey } from '../periods/billing-period';
 import { ProjectionInput, projectPeriod } from './projection';
 import { repeatStructureEstimate } from './repeat-structure';
 import { seededRandom } from './seeded-random';

@@ -6,7 +6,7 @@ import { BodyLimit, GATEWAY_BODY_LIMIT } from '../common/body-limit';
 import { ApiErrors } from '../common/openapi';
 import { Roles } from '../auth/roles.decorator';
 import type { RawBodyRequest } from '../common/body-parsers';
-import { LedgerInterceptor } from '../ledger/ledger.interceptor';
+import { LedgerInterceptor } from './ledger.interceptor';
 import { AcceptsDropIn } from './drop-in/drop-in.decorator';
 import { HistoricalRequestDto, TotalsRequestDto, TwentyEightHourRequestDto } from './dto/engagement-request.dto';
 import { EngagementEndpoint } from './engagement-request';
@@ -109,7 +109,7 @@ export class GatewayController {
 
   /*
    * Each handler prepares the call: the rest of its way (write ahead, send, record, answer) is
-   * read in one place, LedgerInterceptor (ledger/ledger.interceptor.ts), which also writes X's
+   * read in one place, LedgerInterceptor (ledger.interceptor.ts), which also writes X's
    * answer (@Res).
    */
   @EngagementRoute(

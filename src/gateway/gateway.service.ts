@@ -17,7 +17,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Turns an HTTP request into a GatewayCall: which app, which handle, is the body within X's
- * limits. Step 1 of a call (ledger/ledger.interceptor.ts reads the whole way): everything here
+ * limits. Step 1 of a call (ledger.interceptor.ts reads the whole way): everything here
  * runs before the ledger, so a refusal here is not a call. Credentials and contracts come from
  * in-memory caches; nothing here waits on the database once they are warm.
  */

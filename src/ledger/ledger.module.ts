@@ -9,7 +9,6 @@ import { UnsettledConfirmations } from './unsettled-confirmations';
 
 @Module({
   controllers: [CallLogController],
-  // LedgerInterceptor is the gateway's (GatewayModule provides it): it needs the gateway's XClient.
   providers: [
     LedgerRepository,
     AggregatesRepository,

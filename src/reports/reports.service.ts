@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { localDate } from '../billing/billing-period';
+import { localDate } from '../periods/billing-period';
 import { PeriodsService } from '../billing/periods.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ContractsService } from '../contracts/contracts.service';
@@ -24,7 +24,7 @@ const TOP_HANDLES = 10;
 const MIN_GZIP_BYTES_PER_HANDLE = 12;
 
 /**
- * The monthly report: queued by the close with its statement (report-delivery.ts), rendered here
+ * The monthly report: queued by the close with its statement (billing/report-delivery.ts), rendered here
  * when the outbox delivers it, from inputs that never change once the period is closed.
  */
 @Injectable()

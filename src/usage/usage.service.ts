@@ -8,7 +8,7 @@ import { ContractEntity } from '../contracts/contract.entity';
 import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsService } from '../contracts/contracts.service';
 import { AggregatesRepository } from '../ledger/aggregates.repository';
-import { BillingPeriod } from '../billing/billing-period';
+import { BillingPeriod } from '../periods/billing-period';
 import { LiveCounting, RosterRow, UsageRepository } from './usage.repository';
 
 const CSV_PAGE = 5000;

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { BillingCycle, BillingPeriod, nextPeriod, periodByKey } from '../../src/billing/billing-period';
+import { BillingCycle, BillingPeriod, nextPeriod, periodByKey } from '../../src/periods/billing-period';
 
 /**
  * Synthetic traffic for the projection backtest, handle by handle: each handle has a way of being

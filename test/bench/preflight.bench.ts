@@ -12,7 +12,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { periodContaining } from '../../src/billing/billing-period';
+import { periodContaining } from '../../src/periods/billing-period';
 import { withClient } from '../support/database';
 import { expectStatus, seed } from '../support/fixtures';
 import { ADMIN_KEY, startTestApp } from '../support/test-app';

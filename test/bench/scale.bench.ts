@@ -39,7 +39,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { periodContaining, previousPeriod } from '../../src/billing/billing-period';
+import { periodContaining, previousPeriod } from '../../src/periods/billing-period';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import {
   countSeeded,

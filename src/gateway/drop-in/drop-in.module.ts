@@ -5,10 +5,11 @@ import { NonceCleanupScheduler } from './nonce-cleanup.scheduler';
 import { NonceStore } from './nonce-store';
 import { NonceRepository } from './nonce.repository';
 
-/** Gateway authentication by a client's own X credentials; the global guard uses DropInAuthService. */
+/** Gateway authentication by a client's own X credentials: DropInGuard, which @AcceptsDropIn puts on a route. */
 @Module({
   imports: [ContractsModule],
   providers: [NonceRepository, NonceStore, NonceCleanupScheduler, DropInAuthService],
+  // Nest builds DropInGuard in the module of the controller it guards, from DropInAuthService and AuthFailureLimiter.
   exports: [DropInAuthService, NonceStore],
 })
 export class DropInModule {}

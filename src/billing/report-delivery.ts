@@ -1,4 +1,4 @@
-import { BillingPeriod, nextPeriod } from '../billing/billing-period';
+import { BillingPeriod, nextPeriod } from '../periods/billing-period';
 import { ContractEntity } from '../contracts/contract.entity';
 import { NewOutboxRow } from '../outbox/outbox.types';
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { logWhenDone } from '../logging/access-log';
-import { RequestContext, requestContext } from '../logging/request-context';
+import { logWhenDone } from './access-log';
+import { RequestContext, requestContext } from './request-context';
 
 const SANE_ID = /^[A-Za-z0-9._-]{1,100}$/;
 const CONTEXT = Symbol('requestContext');

@@ -1,13 +1,13 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, Observable } from 'rxjs';
-import { writeAnswer } from '../gateway/answer';
-import type { GatewayRequest } from '../gateway/gateway.controller';
-import { GatewayCall, UpstreamAnswer } from '../gateway/gateway.types';
-import { UpstreamError } from '../gateway/upstream.errors';
-import { XClient } from '../gateway/x-client';
-import { LedgerService } from './ledger.service';
-import { CallOutcome, PendingCall } from './ledger.types';
+import { writeAnswer } from './answer';
+import type { GatewayRequest } from './gateway.controller';
+import { GatewayCall, UpstreamAnswer } from './gateway.types';
+import { UpstreamError } from './upstream.errors';
+import { XClient } from './x-client';
+import { LedgerService } from '../ledger/ledger.service';
+import { CallOutcome, PendingCall } from '../ledger/ledger.types';
 
 /**
  * One gateway call, top to bottom, under the rule handlemeter is built on: the call's record is
