@@ -2,9 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { periodContaining } from '../periods/billing-period';
 import { PeriodsService } from '../billing/periods.service';
 import { ContractEntity } from '../contracts/contract.entity';
-import { ContractsRepository } from '../contracts/contracts.repository';
 import { ContractsService } from '../contracts/contracts.service';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxService } from '../outbox/outbox.service';
 import { alertDeliveries, AlertFacts, projectionMessage, thresholdMessage } from './alert-messages';
 import { AlertsRepository, NewAlert } from './alerts.repository';
@@ -17,18 +15,16 @@ export class AlertsService {
   private readonly logger = new Logger('Alerts');
 
   constructor(
-    private readonly contracts: ContractsRepository,
-    private readonly contractsService: ContractsService,
+    private readonly contracts: ContractsService,
     private readonly periods: PeriodsService,
     private readonly alerts: AlertsRepository,
-    private readonly outboxRepo: OutboxRepository,
     private readonly outbox: OutboxService,
   ) {}
 
   /** Every contract's open period; returns how many alerts were raised. */
   async checkAll(now = new Date()): Promise<number> {
     let raised = 0;
-    for (const c of await this.contracts.list()) {
+    for (const c of await this.contracts.entities()) {
       try {
         raised += await this.evaluate(c, now);
       } catch (e) {
@@ -39,12 +35,12 @@ export class AlertsService {
   }
 
   async checkContract(contractId: string): Promise<number> {
-    const c = await this.contracts.findById(contractId);
+    const c = await this.contracts.findEntity(contractId);
     return c ? this.evaluate(c, new Date()) : 0;
   }
 
   async list(contractId: string, limit = 200) {
-    await this.contractsService.getEntity(contractId);
+    await this.contracts.getEntity(contractId);
     return (await this.alerts.list(contractId, limit)).map((a) => ({
       id: a.id,
       kind: a.kind,
@@ -128,7 +124,7 @@ export class AlertsService {
         const id = await this.alerts.raise(m, a);
         if (!id) continue;
         n++;
-        await this.outboxRepo.enqueue(
+        await this.outbox.enqueue(
           m,
           alertDeliveries(contract, id, a.message, {
             id,

@@ -24,6 +24,6 @@ import { ReconciliationsService } from './reconciliations.service';
     ReconciliationsRepository,
     ReconciliationsService,
   ],
-  exports: [PeriodsService, StatementsRepository, ReconciliationsService],
+  exports: [PeriodsService, ReconciliationsService],
 })
 export class BillingModule {}

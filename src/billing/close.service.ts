@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ContractEntity } from '../contracts/contract.entity';
-import { ContractTermsRepository } from '../contracts/contract-terms.repository';
-import { ContractsRepository } from '../contracts/contracts.repository';
-import { OutboxRepository } from '../outbox/outbox.repository';
+import { ContractsService } from '../contracts/contracts.service';
+import { LedgerService } from '../ledger/ledger.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { reportDelivery } from './report-delivery';
 import { BillingPeriod, nextPeriod, periodContaining } from '../periods/billing-period';
@@ -26,10 +25,9 @@ export class CloseService {
   private readonly logger = new Logger('Close');
 
   constructor(
-    private readonly contracts: ContractsRepository,
+    private readonly contracts: ContractsService,
+    private readonly ledger: LedgerService,
     private readonly statements: StatementsRepository,
-    private readonly terms: ContractTermsRepository,
-    private readonly outboxRepo: OutboxRepository,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -40,7 +38,7 @@ export class CloseService {
    */
   async closeEndedPeriods(now = new Date()): Promise<ClosedPeriod[]> {
     const closed: ClosedPeriod[] = [];
-    for (const contract of await this.contracts.list()) {
+    for (const contract of await this.contracts.entities()) {
       for (const period of await this.periodsToClose(contract, now)) {
         if (await this.close(contract, period, now)) {
           closed.push({ contractId: contract.id, period: period.key });
@@ -75,11 +73,11 @@ export class CloseService {
   private close(contract: ContractEntity, period: BillingPeriod, now: Date): Promise<boolean> {
     return this.statements.transaction(async (m) => {
       if (!(await this.statements.tryLockClose(m, contract.id, period))) return false;
-      const counts = await this.statements.lockCounts(m, contract.id, period);
-      const terms = await this.terms.inForce(contract.id, period.end, m);
+      const counts = await this.ledger.lockPeriodCounts(m, contract.id, period);
+      const terms = await this.contracts.termsInForce(contract.id, period.end, m);
       if (!(await this.statements.insertStatement(m, contract.id, period, terms, figures(terms, counts)))) return false;
       const report = reportDelivery(contract, period, now);
-      if (report) await this.outboxRepo.enqueue(m, [report]);
+      if (report) await this.outbox.enqueue(m, [report]);
       return true;
     });
   }

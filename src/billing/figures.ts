@@ -1,12 +1,10 @@
 import { formatMoney, Money, multiply } from '../common/money';
 import { CountPolicy } from '../contracts/contract.entity';
 import { Terms } from '../contracts/terms';
+import { PeriodCounts } from '../ledger/ledger.types';
 
-export interface Counts {
-  attempted: number;
-  confirmed: number;
-  calls: number;
-}
+/** What a bill counts: the ledger's counters of the period. */
+export type Counts = PeriodCounts;
 
 export interface UsageFigures {
   countPolicy: CountPolicy;

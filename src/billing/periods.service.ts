@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError, ValidationFailedError } from '../common/errors';
 import { formatMoney, multiply } from '../common/money';
 import { ContractEntity } from '../contracts/contract.entity';
-import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsService } from '../contracts/contracts.service';
 import { ForecastService } from '../forecast/forecast.service';
 import { BillingPeriod, InvalidPeriodKeyError, periodByKey, periodContaining } from '../periods/billing-period';
@@ -18,7 +17,6 @@ export class PeriodsService {
   constructor(
     private readonly contracts: ContractsService,
     private readonly statements: StatementsRepository,
-    private readonly terms: ContractTermsRepository,
     private readonly forecast: ForecastService,
   ) {}
 
@@ -41,6 +39,30 @@ export class PeriodsService {
       closedAt: row.closed_at,
       restatement: restatement(row, live),
     };
+  }
+
+  /** For other modules: a period's statement as written, null until it is closed. */
+  statementRow(contractId: string, periodStart: Date): Promise<StatementRow | null> {
+    return this.statements.statement(contractId, periodStart);
+  }
+
+  /** For other modules: every statement of a contract, in no order. */
+  statementRows(contractId: string): Promise<StatementRow[]> {
+    return this.statements.statements(contractId);
+  }
+
+  /** For other modules: a closed period's chargeback, as frozen with its statement. */
+  statementApps(contractId: string, periodStart: Date) {
+    return this.statements.statementApps(contractId, periodStart);
+  }
+
+  isClosed(contractId: string, periodStart: Date): Promise<boolean> {
+    return this.statements.isClosed(contractId, periodStart);
+  }
+
+  /** A period's counts as they stand (null before its first call). */
+  liveCounts(contractId: string, periodStart: Date): Promise<Counts | null> {
+    return this.statements.counts(contractId, periodStart);
   }
 
   /** The open period, then every period with calls or a statement, newest first. */
@@ -75,7 +97,7 @@ export class PeriodsService {
           restatement: restatement(stmt, live),
         });
       } else {
-        const terms = await this.terms.inForce(contract.id, p.end);
+        const terms = await this.contracts.termsInForce(contract.id, p.end);
         out.push({
           key: p.key,
           start: p.start,
@@ -125,7 +147,7 @@ export class PeriodsService {
         projection: null,
       };
     }
-    const terms = await this.terms.inForce(contract.id, period.end);
+    const terms = await this.contracts.termsInForce(contract.id, period.end);
     const f = figures(terms, live);
     // Only an open period has a future to project; one that ended and awaits its close has its final count.
     // The projection is the one of the count shown beside it (see ForecastService).

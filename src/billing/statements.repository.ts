@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AggregatesRepository, countedAppSql, OverageBoundary, overageSql } from '../ledger/aggregates.repository';
+import { countedAppSql, OverageBoundary, overageSql } from '../ledger/counting-order';
+import { AggregatesService } from '../ledger/aggregates.service';
 import { BillingPeriod } from '../periods/billing-period';
 import { Terms } from '../contracts/terms';
 import { Counts, UsageFigures } from './figures';
@@ -35,7 +36,7 @@ export interface PeriodCountsRow {
 export class StatementsRepository {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
-    private readonly aggregates: AggregatesRepository,
+    private readonly aggregates: AggregatesService,
   ) {}
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
@@ -52,20 +53,6 @@ export class StatementsRepository {
       `${contractId}|${p.start.toISOString()}`,
     ]);
     return r.locked;
-  }
-
-  /**
-   * Locks the period's counter row (creating a zero one for a period without calls): the
-   * ledger's writers for this period wait, so the figures and the frozen handle set agree.
-   */
-  async lockCounts(m: EntityManager, contractId: string, p: BillingPeriod): Promise<Counts> {
-    const [r] = await m.query<{ attempted_handles: number; confirmed_handles: number; calls: string }[]>(
-      `INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls
-       RETURNING attempted_handles, confirmed_handles, calls::text`,
-      [contractId, p.start, p.end, p.key],
-    );
-    return { attempted: r.attempted_handles, confirmed: r.confirmed_handles, calls: Number(r.calls) };
   }
 
   /** Writes the statement unless one exists; true when this call wrote it (and froze the handle set). */

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { ContractsService } from '../contracts/contracts.service';
-import { LedgerRepository } from '../ledger/ledger.repository';
 import { LedgerService } from '../ledger/ledger.service';
 import { PeriodClock } from '../periods/billing-period';
 import { parseUsageImport } from './usage-import.parser';
@@ -12,8 +11,7 @@ import { parseUsageImport } from './usage-import.parser';
 export class UsageImportService {
   constructor(
     private readonly contracts: ContractsService,
-    private readonly ledger: LedgerRepository,
-    private readonly ledgerService: LedgerService,
+    private readonly ledger: LedgerService,
     private readonly audit: AuditService,
   ) {}
 
@@ -46,8 +44,6 @@ export class UsageImportService {
       })),
     );
     const result = { imported, duplicates: rows.length - imported + duplicatesInRequest };
-    // The count may have jumped: alerts are checked now, as after a gateway call, not at the next minute.
-    if (imported) this.ledgerService.counted$.next(contract.id);
     // Imports change what finance is billed for, so they are in the audit log like contract changes.
     await this.audit.record({
       actorKeyId,

@@ -149,6 +149,11 @@ export class AppsService {
     after();
   }
 
+  /** A contract's live apps, for what is broken down or checked per app (chargeback, preflight). */
+  liveApps(contractId: string): Promise<AppEntity[]> {
+    return this.apps.listByContract(contractId);
+  }
+
   async getApp(appId: string): Promise<AppEntity> {
     const app = await this.apps.findById(appId);
     if (!app) throw new NotFoundError('App', appId);

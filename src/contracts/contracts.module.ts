@@ -30,15 +30,6 @@ import { WebhookUrlUpgrade } from './webhook-url-upgrade';
     CredentialsCache,
     WebhookUrlUpgrade,
   ],
-  exports: [
-    ContractTermsRepository,
-    ContractsRepository,
-    ContractsService,
-    AppsService,
-    ContractCache,
-    CredentialsCache,
-    AppsRepository,
-    HandlesRepository,
-  ],
+  exports: [ContractsService, AppsService, ContractCache, CredentialsCache],
 })
 export class ContractsModule {}

@@ -10,6 +10,8 @@ import { ContractsRepository } from './contracts.repository';
 import { CreateContractDto, UpdateContractDto } from './dto/contract.dto';
 import { ContractCache } from './contract-cache';
 import { ContractTermsRepository } from './contract-terms.repository';
+import { Terms } from './terms';
+import { EntityManager } from 'typeorm';
 
 export interface ContractView {
   id: string;
@@ -75,9 +77,23 @@ export class ContractsService {
   }
 
   async getEntity(id: string): Promise<ContractEntity> {
-    const c = await this.contracts.findById(id);
+    const c = await this.findEntity(id);
     if (!c) throw new NotFoundError('Contract', id);
     return c;
+  }
+
+  findEntity(id: string): Promise<ContractEntity | null> {
+    return this.contracts.findById(id);
+  }
+
+  /** Every contract, for the jobs that go through them all (the close, alerts) and the dashboard's list. */
+  entities(): Promise<ContractEntity[]> {
+    return this.contracts.list();
+  }
+
+  /** The terms a period ending at `periodEnd` is billed on; in the caller's transaction `m` when given. */
+  termsInForce(contractId: string, periodEnd: Date, m?: EntityManager): Promise<Terms> {
+    return this.terms.inForce(contractId, periodEnd, m);
   }
 
   /** A change applies to the open period; statements already written never change. */

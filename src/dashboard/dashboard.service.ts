@@ -5,7 +5,6 @@ import { BillingPeriod, localDate, periodContaining } from '../periods/billing-p
 import { figures } from '../billing/figures';
 import { PeriodsService } from '../billing/periods.service';
 import { ContractEntity } from '../contracts/contract.entity';
-import { ContractsRepository } from '../contracts/contracts.repository';
 import { ContractsService } from '../contracts/contracts.service';
 import { localDays } from '../forecast/period-days';
 import { AuditService } from '../audit/audit.service';
@@ -29,7 +28,6 @@ const ALERTS = 20;
 export class DashboardService {
   constructor(
     private readonly contracts: ContractsService,
-    private readonly contractsRepo: ContractsRepository,
     private readonly periods: PeriodsService,
     private readonly alerts: AlertsService,
     private readonly usage: UsageService,
@@ -93,7 +91,7 @@ export class DashboardService {
   }
 
   async contractList(now = new Date()): Promise<ContractListItem[]> {
-    const all = await this.contractsRepo.list();
+    const all = await this.contracts.entities();
     const open = all.map((c) => periodContaining(now, { timezone: c.timezone, billingDay: c.billingDay }));
     const rows = await this.repo.openCounts(
       all.map((c) => c.id),

@@ -2,28 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
-
-/** The id period_activity and statement_apps give calls and handles with no app (imported history). */
-export const NO_APP = '00000000-0000-0000-0000-000000000000';
-
-/** Where a policy's counting order looks: the instant a handle was counted, and the app whose call counted it. */
-const COUNTED: Record<CountPolicy, { at: string; app: string; slotColumn: string; where: string }> = {
-  attempted: { at: 'first_seen_at', app: 'first_app_id', slotColumn: 'first_seen', where: 'true' },
-  confirmed: {
-    at: 'confirmed_at',
-    app: 'confirmed_app_id',
-    slotColumn: 'confirmed',
-    where: 'confirmed_at IS NOT NULL',
-  },
-};
-
-/**
- * The last handle within the allowance, in counting order ((counted at, user ID)): every handle
- * counted after it is overage. `all`: an allowance of 0 (every counted handle is overage);
- * `none`: the count has not passed the allowance.
- */
-export type OverageBoundary =
-  { kind: 'none' } | { kind: 'all' } | { kind: 'after'; slot: Date; at: string; userId: string };
+import { COUNTED, NO_APP, OverageBoundary } from './counting-order';
 
 export interface AppActivity {
   appId: string;
@@ -65,47 +44,33 @@ export class AggregatesRepository {
     );
   }
 
-  /** The slot counts locate the boundary's slot; within it, the handle set's index the exact handle. */
-  async overageBoundary(
+  /** The `offset`-th handle (from 0) counted within the 15-minute slot, in counting order; null when there is none. */
+  async handleInSlot(
     contractId: string,
     periodStart: Date,
     policy: CountPolicy,
-    allowance: number,
+    slot: Date,
+    offset: number,
     m?: EntityManager,
-  ): Promise<OverageBoundary> {
-    if (allowance <= 0) return { kind: 'all' };
-    let before = 0;
-    for (const s of await this.countedPerSlot(contractId, periodStart, policy, m)) {
-      if (before + s.n >= allowance) {
-        const c = COUNTED[policy];
-        const [row]: { at: string; user_id: string }[] = await (m ?? this.ds).query(
-          `SELECT ${c.at}::text AS at, user_id::text FROM period_handles
-            WHERE contract_id = $1 AND period_start = $2 AND ${c.at} >= $3 AND ${c.at} < $3::timestamptz + interval '15 minutes'
-            ORDER BY ${c.at}, user_id OFFSET $4 LIMIT 1`,
-          [contractId, periodStart, s.slot, allowance - before - 1],
-        );
-        if (!row)
-          throw new Error(
-            `ledger aggregates disagree with the handle set of ${contractId} ${periodStart.toISOString()} at ${s.slot.toISOString()}`,
-          );
-        return { kind: 'after', slot: s.slot, at: row.at, userId: row.user_id };
-      }
-      before += s.n;
-    }
-    return { kind: 'none' };
+  ): Promise<{ at: string; userId: string } | null> {
+    const c = COUNTED[policy];
+    const [row]: { at: string; user_id: string }[] = await (m ?? this.ds).query(
+      `SELECT ${c.at}::text AS at, user_id::text FROM period_handles
+        WHERE contract_id = $1 AND period_start = $2 AND ${c.at} >= $3 AND ${c.at} < $3::timestamptz + interval '15 minutes'
+        ORDER BY ${c.at}, user_id OFFSET $4 LIMIT 1`,
+      [contractId, periodStart, slot, offset],
+    );
+    return row ? { at: row.at, userId: row.user_id } : null;
   }
 
-  /** Overage handles per app (the app whose call counted them). */
-  async overagePerApp(
+  /** Handles counted per app after a boundary inside the period (the app whose call counted them). */
+  async overagePerAppAfter(
     contractId: string,
     periodStart: Date,
     policy: CountPolicy,
-    b: OverageBoundary,
+    b: Extract<OverageBoundary, { kind: 'after' }>,
     m?: EntityManager,
   ): Promise<Map<string, number>> {
-    if (b.kind === 'none') return new Map();
-    if (b.kind === 'all')
-      return new Map((await this.perApp(contractId, periodStart, policy, m)).map((a) => [a.appId, a.counted]));
     const c = COUNTED[policy];
     const rows: { app_id: string; n: number }[] = await (m ?? this.ds).query(
       `SELECT app_id, sum(n)::int AS n FROM (
@@ -120,18 +85,4 @@ export class AggregatesRepository {
     );
     return new Map(rows.filter((r) => r.n !== 0).map((r) => [r.app_id, r.n]));
   }
-}
-
-/** SQL for "this handle row is overage", given a boundary, over period_handles aliased `h` (the parameters: the boundary's at and user ID, null unless `after`). */
-export function overageSql(policy: CountPolicy, b: OverageBoundary, atParam: string, userParam: string): string {
-  const c = COUNTED[policy];
-  // The parameters are named either way: PostgreSQL refuses a parameter it cannot type.
-  const unused = `(${atParam}::timestamptz IS NULL AND ${userParam}::bigint IS NULL)`;
-  if (b.kind === 'none') return `(${unused} AND false)`;
-  if (b.kind === 'all') return `(${unused} AND h.${c.where === 'true' ? 'user_id IS NOT NULL' : c.where})`;
-  return `(h.${c.at} IS NOT NULL AND (h.${c.at}, h.user_id) > (${atParam}::timestamptz, ${userParam}::bigint))`;
-}
-
-export function countedAppSql(policy: CountPolicy): string {
-  return `h.${COUNTED[policy].app}`;
 }

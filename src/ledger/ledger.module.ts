@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AggregatesRepository } from './aggregates.repository';
+import { AggregatesService } from './aggregates.service';
 import { CallLogController } from './call-log.controller';
 import { CallLogScheduler } from './call-log.scheduler';
 import { CallLogService } from './call-log.service';
@@ -12,11 +13,12 @@ import { UnsettledConfirmations } from './unsettled-confirmations';
   providers: [
     LedgerRepository,
     AggregatesRepository,
+    AggregatesService,
     CallLogService,
     CallLogScheduler,
     LedgerService,
     UnsettledConfirmations,
   ],
-  exports: [LedgerService, LedgerRepository, AggregatesRepository, CallLogService],
+  exports: [LedgerService, AggregatesService, CallLogService],
 })
 export class LedgerModule {}

@@ -3,11 +3,20 @@ import type { Pool, PoolClient } from 'pg';
 import { isMissingPartition } from '../common/pg-errors';
 import { PG_POOL } from '../database/database.module';
 import * as SQL from './ledger.sql';
-import { CallOutcome, ImportedCall, Metering, PendingCall, WriteAheadResult } from './ledger.types';
+import type { EntityManager } from 'typeorm';
+import type { BillingPeriod } from '../periods/billing-period';
+import { CallOutcome, ImportedCall, Metering, PendingCall, PeriodCounts, WriteAheadResult } from './ledger.types';
 
 type PeriodRef = { contractId: string; start: string };
 type UncountedHandle = { contractId: string; start: string; userId: string; n: number };
-type CounterLock = { contract_id: string; period_start: Date; attempted_handles: number; allowance: number };
+type CounterLock = {
+  contract_id: string;
+  period_start: Date;
+  attempted_handles: number;
+  confirmed_handles: number;
+  calls: string;
+  allowance: number;
+};
 /** One handle of a write-ahead batch, as ledger_count_calls returns it. */
 type CountedHandle = {
   r_contract: string;
@@ -141,6 +150,16 @@ export class LedgerRepository {
       }
     });
     return results;
+  }
+
+  /**
+   * Locks one period's counter row in the caller's transaction `m` (creating a zero one for a
+   * period without calls): the ledger's writers for this period wait until it ends, so what the
+   * caller reads meanwhile agrees with the counts returned (the close freezes a period this way).
+   */
+  async lockPeriodCounts(m: EntityManager, contractId: string, p: BillingPeriod): Promise<PeriodCounts> {
+    const [r] = await m.query<CounterLock[]>(SQL.LOCK_COUNTERS, [[contractId], [p.start], [p.end], [p.key]]);
+    return { attempted: r.attempted_handles, confirmed: r.confirmed_handles, calls: Number(r.calls) };
   }
 
   /**

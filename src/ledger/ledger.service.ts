@@ -5,7 +5,9 @@ import { MetricsService } from '../metrics/metrics.service';
 import { GroupCommitter, QueueFullError } from './group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
 import { LedgerRepository, LedgerWriteError } from './ledger.repository';
-import { CallOutcome, Metering, PendingCall, WriteAheadResult } from './ledger.types';
+import type { EntityManager } from 'typeorm';
+import type { BillingPeriod } from '../periods/billing-period';
+import { CallOutcome, ImportedCall, Metering, PendingCall, PeriodCounts, WriteAheadResult } from './ledger.types';
 
 /**
  * An outcome is retried this many times; one that changes a count (keptUntilWritten), and a
@@ -155,6 +157,22 @@ export class LedgerService implements OnApplicationShutdown {
   /** A committed call that ended in an error of ours rather than X's answer: nothing to record, but no longer in flight. */
   abandon(): void {
     this.inFlight--;
+  }
+
+  /**
+   * Calls made before handlemeter was in the path (the usage import), counted as the gateway
+   * counts; returns how many were new. The count may have jumped: alerts are checked now, as
+   * after a gateway call, not at the next minute.
+   */
+  async importCalls(contractId: string, calls: ImportedCall[]): Promise<number> {
+    const imported = await this.repo.importCalls(contractId, calls);
+    if (imported) this.counted$.next(contractId);
+    return imported;
+  }
+
+  /** Locks a period's counters in the caller's transaction `m` and returns them (the close's freeze). */
+  lockPeriodCounts(m: EntityManager, contractId: string, p: BillingPeriod): Promise<PeriodCounts> {
+    return this.repo.lockPeriodCounts(m, contractId, p);
   }
 
   /** For tests and shutdown: every outcome submitted so far is written. */

@@ -4,12 +4,15 @@
  * a locked counter makes the "is there room for a new handle" decision exact under concurrency.
  */
 
-/** Creates missing counter rows and locks all of the batch's; returns the count and allowance under the lock. */
+/**
+ * Creates missing counter rows and locks all of the batch's; returns the counts and allowance
+ * under the lock. The one counter-row upsert in src/ (the close locks a period's row with it too).
+ */
 export const LOCK_COUNTERS = `
   INSERT INTO period_counters AS pc (contract_id, period_start, period_end, period_key)
   SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[]) ORDER BY 1, 2
   ON CONFLICT (contract_id, period_start) DO UPDATE SET calls = pc.calls
-  RETURNING contract_id, period_start, attempted_handles,
+  RETURNING contract_id, period_start, attempted_handles, confirmed_handles, calls::text AS calls,
             (SELECT handle_allowance FROM contracts c WHERE c.id = pc.contract_id) AS allowance`;
 
 export const EXISTING_HANDLES = `

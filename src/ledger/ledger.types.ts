@@ -48,6 +48,13 @@ export interface CallOutcome {
   answeredAt: Date;
 }
 
+/** A period's counters as they stand: distinct handles attempted and confirmed, and calls. */
+export interface PeriodCounts {
+  attempted: number;
+  confirmed: number;
+  calls: number;
+}
+
 /** A call from before handlemeter was in the path (usage import). */
 export interface ImportedCall extends PendingCall {
   externalId: string;

@@ -17,6 +17,6 @@ import { WebhookTransport } from './webhook.transport';
     HostResolver,
     WebhookTargetPolicy,
   ],
-  exports: [OutboxRepository, OutboxService, WebhookTargetPolicy],
+  exports: [OutboxService, WebhookTargetPolicy],
 })
 export class OutboxModule {}

@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { SecretBox } from '../common/secret-box';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MailTransport } from './mail.transport';
+import { EntityManager } from 'typeorm';
 import { OutboxRepository } from './outbox.repository';
 import {
   ClaimedRow,
+  NewOutboxRow,
   DeferredEmailPayload,
   EmailPayload,
   EmailRenderer,
@@ -36,6 +38,11 @@ export class OutboxService implements OnApplicationShutdown {
     private readonly box: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Queues messages in the caller's transaction `m`: a message exists exactly when the event that raised it does. */
+  enqueue(m: EntityManager, rows: NewOutboxRow[]): Promise<void> {
+    return this.repo.enqueue(m, rows);
+  }
 
   /** Deliver what is due now; concurrent calls coalesce into one more pass. */
   deliverDue(): Promise<void> {

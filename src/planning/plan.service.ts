@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
-import { StatementsRepository } from '../billing/statements.repository';
 import { formatMoney, parseAmount } from '../common/money';
 import { ContractsService } from '../contracts/contracts.service';
 import { defaultAllowances, PlanPeriod, planOptions } from './plan-options';
@@ -18,14 +17,13 @@ export class PlanService {
   constructor(
     private readonly contracts: ContractsService,
     private readonly periods: PeriodsService,
-    private readonly statements: StatementsRepository,
   ) {}
 
   async plan(contractId: string, allowances?: number[]) {
     const contract = await this.contracts.getEntity(contractId);
     const open = this.periods.resolve(contract);
     const [rows, usage] = await Promise.all([
-      this.statements.statements(contract.id),
+      this.periods.statementRows(contract.id),
       this.periods.view(contract, open),
     ]);
     const closed = rows

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { PeriodsService } from '../billing/periods.service';
-import { StatementsRepository } from '../billing/statements.repository';
 import { ForbiddenError } from '../common/errors';
 import { formatMoney } from '../common/money';
-import { AppsRepository } from '../contracts/apps.repository';
-import { ContractTermsRepository } from '../contracts/contract-terms.repository';
+import { AppsService } from '../contracts/apps.service';
 import { ContractsService } from '../contracts/contracts.service';
 import { parsePreflightBody } from './preflight-request';
 import { preflightFigures } from './preflight-figures';
@@ -20,11 +18,9 @@ import { PreflightRepository } from './preflight.repository';
 export class PreflightService {
   constructor(
     private readonly contracts: ContractsService,
-    private readonly apps: AppsRepository,
+    private readonly apps: AppsService,
     private readonly repo: PreflightRepository,
     private readonly periods: PeriodsService,
-    private readonly statements: StatementsRepository,
-    private readonly terms: ContractTermsRepository,
   ) {}
 
   async preflight(contractId: string, body: unknown, who: Principal) {
@@ -33,8 +29,8 @@ export class PreflightService {
     const appIds = await this.appsFor(contract.id, who);
     const period = this.periods.resolve(contract);
     const [terms, counts] = await Promise.all([
-      this.terms.inForce(contract.id, period.end),
-      this.statements.counts(contract.id, period.start),
+      this.contracts.termsInForce(contract.id, period.end),
+      this.periods.liveCounts(contract.id, period.start),
     ]);
     const resolved = await this.repo.resolve(contract.id, period.start, terms.countPolicy, appIds, refs);
     // Two references to one handle (its name and its user ID) are one handle.
@@ -74,7 +70,7 @@ export class PreflightService {
 
   /** Whose handles count as registered: a client key's own app (the only one its gateway calls can use), else every app of the contract. */
   private async appsFor(contractId: string, who: Principal): Promise<string[]> {
-    const ids = (await this.apps.listByContract(contractId)).map((a) => a.id);
+    const ids = (await this.apps.liveApps(contractId)).map((a) => a.id);
     if (who.role !== 'client') return ids;
     if (!who.appId || !ids.includes(who.appId))
       throw new ForbiddenError(

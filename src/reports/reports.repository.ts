@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NO_APP } from '../ledger/aggregates.repository';
+import { NO_APP } from '../ledger/counting-order';
 
 export interface AppCallsRow {
   app_id: string;

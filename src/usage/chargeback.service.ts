@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
-import { StatementsRepository } from '../billing/statements.repository';
 import { formatMoney, Money, multiply } from '../common/money';
-import { AppsRepository } from '../contracts/apps.repository';
-import { ContractTermsRepository } from '../contracts/contract-terms.repository';
+import { AppsService } from '../contracts/apps.service';
 import { ContractsService } from '../contracts/contracts.service';
-import { AggregatesRepository, NO_APP } from '../ledger/aggregates.repository';
+import { NO_APP } from '../ledger/counting-order';
+import { AggregatesService } from '../ledger/aggregates.service';
 
 export interface AppUsage {
   /** null: calls and handles that came with no app (imported history) */
@@ -38,24 +37,22 @@ export class ChargebackService {
   constructor(
     private readonly contracts: ContractsService,
     private readonly periods: PeriodsService,
-    private readonly statements: StatementsRepository,
-    private readonly terms: ContractTermsRepository,
-    private readonly aggregates: AggregatesRepository,
-    private readonly apps: AppsRepository,
+    private readonly aggregates: AggregatesService,
+    private readonly apps: AppsService,
   ) {}
 
   async perApp(contractId: string, periodKey?: string): Promise<AppUsage[]> {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract, periodKey);
     const [statement, apps] = await Promise.all([
-      this.statements.statement(contract.id, period.start),
-      this.apps.listByContract(contract.id),
+      this.periods.statementRow(contract.id, period.start),
+      this.apps.liveApps(contract.id),
     ]);
     let figures: AppFigures[];
     let price: bigint;
     let currency: string;
     if (statement) {
-      figures = (await this.statements.statementApps(contract.id, period.start)).map((r) => ({
+      figures = (await this.periods.statementApps(contract.id, period.start)).map((r) => ({
         appId: r.app_id,
         calls: Number(r.calls),
         handles: r.handles,
@@ -65,7 +62,7 @@ export class ChargebackService {
       price = BigInt(statement.overage_price_minor);
       currency = statement.currency;
     } else {
-      const terms = await this.terms.inForce(contract.id, period.end);
+      const terms = await this.contracts.termsInForce(contract.id, period.end);
       const [perApp, boundary] = await Promise.all([
         this.aggregates.perApp(contract.id, period.start, terms.countPolicy),
         this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance),

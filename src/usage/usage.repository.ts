@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CountPolicy } from '../contracts/contract.entity';
-import { countedAppSql, OverageBoundary, overageSql } from '../ledger/aggregates.repository';
+import { countedAppSql, OverageBoundary, overageSql } from '../ledger/counting-order';
 
 export interface CounterRow {
   attempted: number;

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
-import { StatementsRepository } from '../billing/statements.repository';
 import { fitsBigint } from '../common/bigint-id';
 import { toCsv } from '../common/csv';
 import { ValidationFailedError } from '../common/errors';
 import { ContractEntity } from '../contracts/contract.entity';
-import { ContractTermsRepository } from '../contracts/contract-terms.repository';
 import { ContractsService } from '../contracts/contracts.service';
-import { AggregatesRepository } from '../ledger/aggregates.repository';
+import { AggregatesService } from '../ledger/aggregates.service';
 import { BillingPeriod } from '../periods/billing-period';
 import { LiveCounting, RosterRow, UsageRepository } from './usage.repository';
 
@@ -30,9 +28,7 @@ export class UsageService {
     private readonly contracts: ContractsService,
     private readonly usage: UsageRepository,
     private readonly periods: PeriodsService,
-    private readonly statements: StatementsRepository,
-    private readonly terms: ContractTermsRepository,
-    private readonly aggregates: AggregatesRepository,
+    private readonly aggregates: AggregatesService,
   ) {}
 
   /** The figures finance asks for: unique handles (per countPolicy), allowance, overage and its cost, calls. */
@@ -77,8 +73,8 @@ export class UsageService {
 
   /** Null once the period is closed (its frozen set carries its marks); else the open set's counting order and overage boundary. */
   private async liveCounting(contract: ContractEntity, period: BillingPeriod): Promise<LiveCounting | null> {
-    if (await this.statements.isClosed(contract.id, period.start)) return null;
-    const terms = await this.terms.inForce(contract.id, period.end);
+    if (await this.periods.isClosed(contract.id, period.start)) return null;
+    const terms = await this.contracts.termsInForce(contract.id, period.end);
     return {
       policy: terms.countPolicy,
       boundary: await this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance),
