@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { MetricsService } from '../metrics/metrics.service';
-import { GroupCommitter, QueueFullError } from './group-commit';
+import { GroupCommitter, QueueFullError } from '../database/group-commit';
 import { HandleAllowanceExhaustedError, LedgerUnavailableError } from './ledger.errors';
 import { LedgerRepository, LedgerWriteError } from './ledger.repository';
 import type { EntityManager } from 'typeorm';

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { GroupCommitter } from '../../ledger/group-commit';
+import { GroupCommitter } from '../../database/group-commit';
 import { NonceKey, NonceRepository } from './nonce.repository';
 
 /** How far oauth_timestamp may be from our clock, either way (docs/api.md: 5 minutes). */
