@@ -127,9 +127,21 @@ describe('README', () => {
         '/contracts -H',
         '/apps/',
         '/api-keys',
+        '/preflight',
+        '/plan',
+        '/handles/connect',
       ]) {
         expect(all).toContain(path);
       }
+    });
+
+    it('shows the decisions before spending: a preflight, the renewal plan and a link to connect a handle', () => {
+      const printed = demoOutput.join('');
+      expect(printed).toMatch(/Preflight of \[.*\]: 3 already counted, 0 new, not registered \["@someone_else"\]/);
+      expect(printed).toMatch(/Renewal plan, .*: 3: USD [\d.]+, 4: USD [\d.]+, 5: USD [\d.]+/);
+      expect(printed).toMatch(
+        /Connect @acme_devs .*\n +http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?oauth_token=\S+\n/,
+      );
     });
 
     it('runs: every command exits 0 and prints what the README shows', () => {

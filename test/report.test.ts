@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import type { ParsedMail } from 'mailparser';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
@@ -5,8 +6,9 @@ import { APP_CONFIG, AppConfig } from '../src/config/app-config';
 import { OutboxRepository } from '../src/outbox/outbox.repository';
 import { BillingPeriod, nextPeriod, periodContaining, previousPeriod } from '../src/periods/billing-period';
 import { CloseService } from '../src/billing/close.service';
+import { parseAmount } from '../src/common/money';
 import { withClient } from './support/database';
-import { expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
+import { addApp, addHandle, expectStatus, seed, Seeded, SeededHandle, totalsBody } from './support/fixtures';
 import { MailCatcher } from './support/mail-catcher';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -103,7 +105,8 @@ describe('monthly report', () => {
       /Overage cost +USD 37\.05\n/,
       /Calls +6\n/,
       /Counted +attempted \(attempted 5, confirmed by X 4\)\n/,
-      /\(imported, no app\) +6 calls\n/,
+      // Imported calls came through no app: the chargeback's line for them (handles used are kept per app only).
+      /\nimported \(no app\) +6 +0 +5 +3 +USD 37\.05\nanalytics +0 +0 +0 +0 +USD 0\.00\n/,
       /@alpha \(9101\) +2 calls\n/,
       /\n9103 +1 call \(never confirmed by X\)\n/,
     ]) {
@@ -122,7 +125,10 @@ describe('monthly report', () => {
     const csv = (
       await t.http().get(`/contracts/${s.contractId}/periods/${last.key}/handles?format=csv`).set(admin).expect(200)
     ).text;
-    expect(m.attachments).toHaveLength(1);
+    expect(m.attachments.map((a) => a.filename)).toEqual([
+      `handles-${s.contractId}-${last.key}.csv.gz`,
+      `apps-${s.contractId}-${last.key}.csv`,
+    ]);
     const [file] = m.attachments;
     expect(file.filename).toBe(`handles-${s.contractId}-${last.key}.csv.gz`);
     expect(file.contentType).toBe('application/gzip');
@@ -178,7 +184,7 @@ describe('monthly report', () => {
     await deliverAll();
     const m = mail.messages.find((x) => addresses(x).includes('ops@example.com'))!;
     expect(m.subject).toContain(`report for ${open.key}: 3 of 500 handles, overage USD 0.00`);
-    expect(m.text).toMatch(/BUSIEST APPS\nanalytics\s+6 calls\n\nBUSIEST HANDLES\n/);
+    expect(m.text).toMatch(/\nanalytics +6 +3 +3 +0 +USD 0\.00\nTotal +6 +3 +0 +USD 0\.00\n\nBUSIEST HANDLES\n/);
     const [first, second, third] = s.handles;
     expect(m.text).toMatch(
       new RegExp(
@@ -186,6 +192,139 @@ describe('monthly report', () => {
       ),
     );
     expect(m.text).toContain('This is the first closed period.');
+  });
+
+  it('carries the chargeback: row for row the API answer, adding up to the statement to the cent, in the text, the HTML and a CSV', async () => {
+    const to = 'chargeback@example.com';
+    const s = await seed(t, {
+      handles: 3,
+      contract: {
+        name: 'Chargeback Co',
+        handleAllowance: 2,
+        overagePrice: { amount: '12.35', currency: 'USD' },
+        ...cycle,
+        notify: { emails: [to], webhookUrl: null },
+      },
+    });
+    const b = await addApp(t, s.contractId, 'billing');
+    const [b0, b1] = [await addHandle(t, b.appId), await addHandle(t, b.appId)];
+    const [a0, a1, a2] = s.handles;
+    const call = async (key: string, h: SeededHandle) => {
+      expectStatus(
+        await t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', key)
+          .set('X-Handle', h.userId)
+          .send(totalsBody()),
+        200,
+      );
+      await t.settle();
+    };
+    // Counted in this order: a0, a1 (the allowance of 2), then b0, b1, a2 and an imported handle: 4 over at USD 12.35.
+    for (const [key, h] of [
+      [s.clientKey, a0],
+      [s.clientKey, a1],
+      [b.clientKey, b0],
+      [b.clientKey, b1],
+      [s.clientKey, a2],
+      [b.clientKey, b0],
+    ] as const)
+      await call(key, h);
+    await importCalls(s, [{ id: 'cb1', at: new Date().toISOString(), userId: '9301', endpoint: 'totals' }]);
+    const open = periodContaining(new Date(), cycle);
+    await t.app.get(CloseService).closeEndedPeriods(new Date(nextPeriod(open, cycle).start.getTime() + 120_000));
+    await deliverAll();
+    // The contract's alerts (2 handles allowed) go to the same address: pick the report.
+    const isReport = (x: ParsedMail) => addresses(x).includes(to) && x.subject!.includes(`report for ${open.key}`);
+    for (let n = 1; !mail.messages.some(isReport); n++) await mail.waitFor(n);
+    const m = mail.messages.find(isReport)!;
+
+    const statement = (await t.http().get(`/contracts/${s.contractId}/statements/${open.key}`).set(admin).expect(200))
+      .body;
+    expect(statement).toMatchObject({
+      uniqueHandles: 6,
+      overageHandles: 4,
+      overageCost: { amount: '49.40', currency: 'USD' },
+      calls: 7,
+    });
+    const api = (await t.http().get(`/contracts/${s.contractId}/apps/usage?period=${open.key}`).set(admin).expect(200))
+      .body as {
+      appId: string | null;
+      name: string;
+      calls: number;
+      handles: number;
+      firstCountedHandles: number;
+      overageHandles: number;
+      overageCost: { amount: string; currency: string };
+    }[];
+    const cost = (amount: string) => ({ amount, currency: 'USD' });
+    expect(api).toEqual([
+      {
+        appId: s.appId,
+        name: 'analytics',
+        calls: 3,
+        handles: 3,
+        firstCountedHandles: 3,
+        overageHandles: 1,
+        overageCost: cost('12.35'),
+      },
+      {
+        appId: b.appId,
+        name: 'billing',
+        calls: 3,
+        handles: 2,
+        firstCountedHandles: 2,
+        overageHandles: 2,
+        overageCost: cost('24.70'),
+      },
+      {
+        appId: null,
+        name: 'imported (no app)',
+        calls: 1,
+        handles: 0,
+        firstCountedHandles: 1,
+        overageHandles: 1,
+        overageCost: cost('12.35'),
+      },
+    ]);
+
+    // The CSV attachment is the API's answer, line for line, the cost as the exact decimal string.
+    const file = m.attachments.find((a) => a.filename === `apps-${s.contractId}-${open.key}.csv`)!;
+    expect(file.contentType).toBe('text/csv');
+    const rows = parse<Record<string, string>>(file.content.toString('utf8'), { columns: true });
+    expect(rows).toEqual(
+      api.map((a) => ({
+        appId: a.appId ?? '',
+        name: a.name,
+        calls: String(a.calls),
+        handles: String(a.handles),
+        firstCountedHandles: String(a.firstCountedHandles),
+        overageHandles: String(a.overageHandles),
+        overageCost: a.overageCost.amount,
+        currency: a.overageCost.currency,
+      })),
+    );
+    // Its lines add up to the statement: calls, handles counted first, overage handles, and cost to the cent.
+    const sum = (f: (r: Record<string, string>) => bigint) => rows.reduce((n, r) => n + f(r), 0n);
+    expect(sum((r) => BigInt(r.calls))).toBe(BigInt(statement.calls));
+    expect(sum((r) => BigInt(r.firstCountedHandles))).toBe(BigInt(statement.uniqueHandles));
+    expect(sum((r) => BigInt(r.overageHandles))).toBe(BigInt(statement.overageHandles));
+    expect(sum((r) => parseAmount(r.overageCost))).toBe(parseAmount(statement.overageCost.amount));
+
+    // The text and the HTML show the same lines, then the statement's total.
+    for (const a of api) {
+      const figures = [a.calls, a.handles, a.firstCountedHandles, a.overageHandles];
+      expect(m.text).toMatch(
+        new RegExp(`\n${literal(a.name)} +${figures.join(' +')} +USD ${literal(a.overageCost.amount)}\n`),
+      );
+      expect(m.html).toMatch(
+        new RegExp(
+          `>${literal(a.name)}</td>${[...figures, `USD ${a.overageCost.amount}`].map((f) => `<td[^>]*>${literal(String(f))}</td>`).join('')}`,
+        ),
+      );
+    }
+    expect(m.text).toMatch(/\nTotal +7 +6 +4 +USD 49\.40\n/);
   });
 });
 
@@ -221,7 +360,8 @@ describe('monthly report of a large roster', () => {
         .expect(200);
       await t.http().post('/jobs/close-periods').set('X-API-Key', ADMIN_KEY).expect(200);
       const [m] = await mail.waitFor(1);
-      expect(m.attachments).toHaveLength(0);
+      // The roster is linked; only the chargeback, a few lines, is attached.
+      expect(m.attachments.map((a) => a.filename)).toEqual([`apps-${s.contractId}-${last.key}.csv`]);
       const link = /https:\/\/meter\.example(\/reports\/\S+\/handles\.csv\.gz\?expires=\d+&signature=[\w-]+)/.exec(
         m.text!,
       );
@@ -401,4 +541,8 @@ async function brokenSmtp(): Promise<{ port: number; close: () => Promise<void> 
   const srv = net.createServer((socket) => socket.destroy());
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return { port: (srv.address() as net.AddressInfo).port, close: () => new Promise((r) => srv.close(() => r())) };
+}
+
+function literal(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -41,6 +41,12 @@ export const SPARE_HANDLE: SimToken & { screenName: string } = {
   accessTokenSecret: 'sim-token-secret',
 };
 
+/**
+ * Who is signed in at the simulator's sign-in page (X's authorize page): the owner who approves a
+ * connect link, so the handle it connects. Registered by no one until then.
+ */
+export const CONNECT_OWNER = { userId: '1004', screenName: 'acme_devs' };
+
 /** A Tweet ID created `agoMs` before now (X's snowflake layout, docs/x-api-facts.md §5): never too old for /totals. */
 export function tweetIdFromNow(agoMs = 3_600_000): string {
   return ((BigInt(Date.now() - agoMs) - 1288834974657n) << 22n).toString();

@@ -2,10 +2,12 @@
  * What the demo puts in a fresh database, one small step per thing a newcomer should see: a
  * contract with an app, handles and keys; three closed months (one over its allowance) with
  * their statements and report emails; a reconciliation that does not match X's invoice; an open
- * month past its first alert threshold. A feature that wants to be seen in the demo adds a step
+ * month past its first alert threshold; then it prints the decisions before spending (a preflight,
+ * the renewal plan, a link to connect a handle). A feature that wants to be seen in the demo adds a step
  * to SEED_STEPS.
  */
 import { DEMO_APP, DEMO_HANDLES, tweetIdFromNow } from './demo-credentials';
+import { showDecisions } from './demo-decisions';
 
 export interface DemoState {
   admin: string;
@@ -140,6 +142,7 @@ export const SEED_STEPS: Array<(api: DemoApi, s: DemoState) => Promise<void>> = 
   seedPastMonths,
   reconcileLastMonth,
   seedOpenMonth,
+  showDecisions,
 ];
 
 /** One /totals call through the gateway in `handle`'s user context, on a Tweet from the last hour. */

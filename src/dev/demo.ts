@@ -14,7 +14,7 @@ import { loadConfig } from '../config/app-config';
 import { DataDirLock, lockDataDir } from '../database/data-dir-lock';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../database/embedded-postgres';
 import { AppLogger } from '../logging/app-logger';
-import { DEMO_APP, DEMO_HANDLES, SPARE_APP, SPARE_HANDLE } from './demo-credentials';
+import { CONNECT_OWNER, DEMO_APP, DEMO_HANDLES, SPARE_APP, SPARE_HANDLE } from './demo-credentials';
 import { createContract, DemoApi, DemoState, gatewayCall, SEED_STEPS } from './demo-seed';
 import { XSimulator } from './x-simulator';
 
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     tokens: [...DEMO_HANDLES, SPARE_HANDLE],
     perMinuteLimit: 600,
   });
+  sim.oauth.account = { ...CONNECT_OWNER };
   const stateFile = path.join(env.dataDir, 'demo-keys.json');
   const saved = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState) : null;
   const adminKey = env.adminApiKey ?? saved?.admin ?? `hm_demo_admin_${crypto.randomBytes(16).toString('hex')}`;
@@ -85,7 +86,14 @@ async function stillValid(api: DemoApi, s: DemoState): Promise<boolean> {
 /** The tour's variables, for `. ./.data/demo.env` in another terminal. */
 function writeEnvFile(dataDir: string, base: string, s: DemoState): string {
   const file = path.join(dataDir, 'demo.env');
-  const vars = { HM: base, ADMIN_KEY: s.admin, FINANCE_KEY: s.finance, CLIENT_KEY: s.client, CONTRACT: s.contractId };
+  const vars = {
+    HM: base,
+    ADMIN_KEY: s.admin,
+    FINANCE_KEY: s.finance,
+    CLIENT_KEY: s.client,
+    CONTRACT: s.contractId,
+    APP: s.appId,
+  };
   const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${v}`);
   fs.writeFileSync(
     file,
@@ -116,6 +124,7 @@ function banner(base: string, s: DemoState, envFile: string): string {
     FINANCE_KEY=${s.finance}
     CLIENT_KEY=${s.client}
     CONTRACT=${s.contractId}
+    APP=${s.appId}
 
   X credentials the simulator accepts, not yet registered (the README's "Set up your own contract"):
     consumer key ${SPARE_APP.consumerKey}, consumer secret ${SPARE_APP.consumerSecret}

@@ -1,5 +1,13 @@
 import { figures } from '../billing/figures';
-import { renderReport, ReportData } from './report-email';
+import { formatMoney } from '../common/money';
+import { AppUsage } from '../usage/chargeback.service';
+import { appsCsv, renderReport, ReportData } from './report-email';
+
+/** An app's chargeback line; its overage cost at the tests' USD 12.35. */
+function app(over: Partial<AppUsage>): AppUsage {
+  const a = { appId: 'a', name: 'app', calls: 1, handles: 1, firstCountedHandles: 1, overageHandles: 0, ...over };
+  return { ...a, overageCost: formatMoney(1235n * BigInt(a.overageHandles), 'USD'), ...over };
+}
 
 describe('renderReport', () => {
   const terms = { allowance: 2, overagePriceMinor: 1235n, currency: 'USD', countPolicy: 'attempted' as const };
@@ -13,7 +21,6 @@ describe('renderReport', () => {
     },
     earlier: [],
     apps: [],
-    callsWithoutApp: 0,
     handles: [],
     csvFilename: 'handles-c1-2026-11.csv.gz',
     csvLink: null,
@@ -36,7 +43,7 @@ describe('renderReport', () => {
     const r = renderReport(
       base({
         contractName: '<b>Evil</b>',
-        apps: [{ name: 'a<script>', calls: 1 }],
+        apps: [app({ name: 'a<script>', calls: 1 })],
         handles: [{ userId: '1', screenName: 'x"y', calls: 1, confirmed: true }],
       }),
     );
@@ -45,7 +52,29 @@ describe('renderReport', () => {
     expect(r.html).not.toContain('a<script>');
     expect(r.html).toContain('@x&quot;y');
     expect(r.text).toContain('<b>Evil</b>: monthly report for period 2026-11');
-    expect(r.text).toMatch(/a<script> +1 call\n/);
+    expect(r.text).toMatch(/a<script> +1 +1 +1 +0 +USD 0\.00\n/);
+  });
+
+  it('shows the chargeback with its total, and attaches it as CSV with exact amounts and spreadsheet formulas defused', () => {
+    const f = figures(terms, { attempted: 5, confirmed: 5, calls: 1_234 });
+    const r = base({
+      statement: { ...f, closedAt: new Date('2026-12-01T00:01:00Z') },
+      apps: [
+        app({ appId: 'a1', name: 'analytics', calls: 1_200, handles: 5, firstCountedHandles: 4, overageHandles: 2 }),
+        app({ appId: 'a2', name: '=cmd()', calls: 34, handles: 2, firstCountedHandles: 1, overageHandles: 1 }),
+      ],
+    });
+    const text = renderReport(r).text;
+    expect(text).toMatch(/App +Calls +Handles used +Counted first +Overage +Overage cost\n/);
+    expect(text).toMatch(/analytics +1,200 +5 +4 +2 +USD 24\.70\n/);
+    expect(text).toMatch(/Total +1,234 +5 +3 +USD 37\.05\n/);
+    const csv = appsCsv(r);
+    expect(csv.filename).toBe('apps-c1-2026-11.csv');
+    expect(csv.body).toBe(
+      'appId,name,calls,handles,firstCountedHandles,overageHandles,overageCost,currency\n' +
+        'a1,analytics,1200,5,4,2,24.70,USD\n' +
+        "a2,'=cmd(),34,2,1,1,12.35,USD\n",
+    );
   });
 
   it('shows each period’s change from the one before, and links the dashboard when it knows where it is', () => {

@@ -1,6 +1,8 @@
 import { UsageFigures } from '../billing/figures';
+import { toCsv } from '../common/csv';
 import { html, Html } from '../common/html';
 import { Money } from '../common/money';
+import { AppUsage } from '../usage/chargeback.service';
 
 /** Everything a monthly report says, gathered by ReportsService from the statement and its frozen handle set. */
 export interface ReportData {
@@ -10,9 +12,8 @@ export interface ReportData {
   statement: UsageFigures & { closedAt: Date };
   /** up to six earlier statements, newest first */
   earlier: PeriodLine[];
-  /** busiest apps by calls, and the period's calls through no app (imported ones) */
-  apps: { name: string; calls: number }[];
-  callsWithoutApp: number;
+  /** the chargeback, busiest app first: the lines of GET /contracts/:id/apps/usage, which add up to the statement */
+  apps: AppUsage[];
   handles: { userId: string; screenName: string | null; calls: number; confirmed: boolean }[];
   csvFilename: string;
   /** a signed, expiring download link of the roster when it is too large to attach, else null (it is attached) */
@@ -102,10 +103,11 @@ function text(d: ReportData): string {
         ]),
       );
   } else out.push('This is the first closed period.');
-  out.push('', 'BUSIEST APPS');
-  if (!d.apps.length && !d.callsWithoutApp) out.push('No calls in this period.');
-  for (const a of d.apps) out.push(`${a.name.padEnd(24)} ${calls(a.calls)}`);
-  if (d.callsWithoutApp) out.push(`${'(imported, no app)'.padEnd(24)} ${calls(d.callsWithoutApp)}`);
+  out.push('', 'CHARGEBACK: WHICH APP COUNTED THE HANDLES');
+  if (!d.apps.length) out.push('No calls in this period.');
+  else
+    for (const cells of [APP_COLUMNS, ...chargeback(d)])
+      out.push(cells.map((c, i) => (i === 0 ? c.padEnd(APP_WIDTHS[0]) : c.padStart(APP_WIDTHS[i]))).join(' '));
   out.push('', 'BUSIEST HANDLES');
   if (!d.handles.length) out.push('No handles in this period.');
   for (const h of d.handles)
@@ -146,12 +148,12 @@ ${comparison(d).map((l) => html`<tr>${cells([l.key, count(l.uniqueHandles), l.ch
 </table>`
     : html`<p style="margin:0;color:#4b5563;">This is the first closed period.</p>`
 }
-<h2 style="${H2}">Busiest apps</h2>
+<h2 style="${H2}">Chargeback: which app counted the handles</h2>
 ${
-  d.apps.length || d.callsWithoutApp
-    ? html`<table cellspacing="0" cellpadding="0" style="border-collapse:collapse;">
-${d.apps.map((a) => html`<tr>${cells([a.name, calls(a.calls)])}</tr>`)}
-${d.callsWithoutApp ? html`<tr>${cells(['(imported, no app)', calls(d.callsWithoutApp)])}</tr>` : ''}
+  d.apps.length
+    ? html`<table cellspacing="0" cellpadding="0" style="border-collapse:collapse;width:100%;">
+<tr>${APP_COLUMNS.map((h, i) => html`<th style="${TH}${i ? 'text-align:right;' : ''}">${h}</th>`)}</tr>
+${chargeback(d).map((line) => html`<tr>${cells(line)}</tr>`)}
 </table>`
     : html`<p style="margin:0;color:#4b5563;">No calls in this period.</p>`
 }
@@ -170,11 +172,48 @@ ${d.dashboardUrl ? html`<p style="margin:8px 0 0;"><a href="${d.dashboardUrl}" s
 `;
 }
 
+const APP_COLUMNS = ['App', 'Calls', 'Handles used', 'Counted first', 'Overage', 'Overage cost'];
+/** The text part's column widths: the table stays within 80 characters. */
+const APP_WIDTHS = [18, 8, 12, 13, 9, 14];
+
+/**
+ * A line per app, then the total, which is the statement's: the apps' first-counted handles add up
+ * to its unique handles, their overage to its overage. Handles used do not add up (two apps can use
+ * one handle), so the total leaves that cell empty.
+ */
+function chargeback(d: ReportData): string[][] {
+  const s = d.statement;
+  return [
+    ...d.apps.map((a) => [
+      a.name,
+      count(a.calls),
+      count(a.handles),
+      count(a.firstCountedHandles),
+      count(a.overageHandles),
+      money(a.overageCost),
+    ]),
+    ['Total', count(s.calls), '', count(s.uniqueHandles), count(s.overageHandles), money(s.overageCost)],
+  ];
+}
+
+/** The chargeback attachment: the fields of GET /contracts/:id/apps/usage, the cost as its exact decimal string. */
+export function appsCsv(d: Pick<ReportData, 'contractId' | 'period' | 'apps'>): { filename: string; body: string } {
+  return {
+    filename: `apps-${d.contractId}-${d.period.key}.csv`,
+    body: toCsv(
+      d.apps.map((a) => ({ ...a, overageCost: a.overageCost.amount, currency: a.overageCost.currency })),
+      ['appId', 'name', 'calls', 'handles', 'firstCountedHandles', 'overageHandles', 'overageCost', 'currency'],
+      { header: true },
+    ),
+  };
+}
+
 function attachmentNote(d: ReportData): string {
   const columns = `the same columns as GET /contracts/${d.contractId}/periods/${d.period.key}/handles?format=csv`;
+  const apps = `The chargeback is attached as ${appsCsv(d).filename} (CSV, the fields of GET /contracts/${d.contractId}/apps/usage?period=${d.period.key}).`;
   if (d.csvLink)
-    return `The period's ${count(d.statement.attemptedHandles)} handles are too many to attach: download them as ${d.csvFilename} (gzipped CSV, ${columns}) from ${d.csvLink} (the link expires), or from the dashboard.`;
-  return `The period's ${count(d.statement.attemptedHandles)} handles are attached as ${d.csvFilename} (gzipped CSV, ${columns}).`;
+    return `The period's ${count(d.statement.attemptedHandles)} handles are too many to attach: download them as ${d.csvFilename} (gzipped CSV, ${columns}) from ${d.csvLink} (the link expires), or from the dashboard. ${apps}`;
+  return `The period's ${count(d.statement.attemptedHandles)} handles are attached as ${d.csvFilename} (gzipped CSV, ${columns}). ${apps}`;
 }
 
 function handleName(h: { userId: string; screenName: string | null }): string {

@@ -8,13 +8,13 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ContractsService } from '../contracts/contracts.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { EmailPayload, ReportRef } from '../outbox/outbox.types';
+import { ChargebackService } from '../usage/chargeback.service';
 import { UsageService } from '../usage/usage.service';
-import { renderReport, ReportData } from './report-email';
+import { appsCsv, renderReport, ReportData } from './report-email';
 import { ReportLinks } from './report-links';
 import { ReportsRepository } from './reports.repository';
 
 const EARLIER_PERIODS = 6;
-const TOP_APPS = 5;
 const TOP_HANDLES = 10;
 /**
  * Fewer gzipped bytes than any handle's CSV line takes (its user ID, two timestamps and an app
@@ -33,6 +33,7 @@ export class ReportsService implements OnModuleInit {
     private readonly contracts: ContractsService,
     private readonly periods: PeriodsService,
     private readonly usage: UsageService,
+    private readonly chargeback: ChargebackService,
     private readonly repo: ReportsRepository,
     private readonly outbox: OutboxService,
     private readonly links: ReportLinks,
@@ -46,7 +47,9 @@ export class ReportsService implements OnModuleInit {
   /**
    * The roster travels gzipped: attached while it stays under REPORT_ATTACH_MAX_BYTES (so with the
    * text, the HTML and base64 no mail passes 5 MB), else replaced by a signed, expiring download
-   * link. Either way it is the frozen handle set, read page by page, never whole in memory.
+   * link. Either way it is the frozen handle set, read page by page, never whole in memory. The
+   * chargeback (a line per app) is always attached as CSV too: it is a few lines, and finance
+   * pastes it into the spreadsheet that bills each team.
    */
   async email(ref: ReportRef, to: string[]): Promise<EmailPayload> {
     const [data, csv] = await Promise.all([this.gather(ref), this.usage.rosterCsv(ref.contractId, ref.periodKey)]);
@@ -56,7 +59,13 @@ export class ReportsService implements OnModuleInit {
     const filename = `${csv.filename}.gz`;
     const link = gz ? null : this.links.link(ref.contractId, ref.periodKey);
     const mail = renderReport({ ...data, csvFilename: filename, csvLink: link });
-    return { to, ...mail, attachments: gz ? [{ filename, content: gz, contentType: 'application/gzip' }] : [] };
+    const apps = appsCsv(data);
+    const roster = gz ? [{ filename, content: gz, contentType: 'application/gzip' }] : [];
+    return {
+      to,
+      ...mail,
+      attachments: [...roster, { filename: apps.filename, content: apps.body, contentType: 'text/csv; charset=utf-8' }],
+    };
   }
 
   async gather(ref: ReportRef): Promise<Omit<ReportData, 'csvFilename' | 'csvLink'>> {
@@ -67,10 +76,10 @@ export class ReportsService implements OnModuleInit {
     ]);
     const { period } = statement;
     const [apps, handles] = await Promise.all([
-      this.repo.callsPerApp(contract.id, period.start),
+      // The chargeback of GET /contracts/:id/apps/usage: of a closed period, what was frozen with the statement.
+      this.chargeback.perApp(contract.id, period.key),
       this.repo.topHandles(contract.id, period.start, TOP_HANDLES),
     ]);
-    const appCalls = apps.reduce((sum, a) => sum + a.calls, 0);
     const earlier = periods
       .filter((p) => p.closed && p.start.getTime() < period.start.getTime())
       .slice(0, EARLIER_PERIODS);
@@ -93,9 +102,7 @@ export class ReportsService implements OnModuleInit {
         overageCost: p.overageCost,
         calls: p.calls,
       })),
-      apps: apps.slice(0, TOP_APPS).map((a) => ({ name: a.name, calls: a.calls })),
-      // The statement's call count is frozen at the close; what no app made is the imported history.
-      callsWithoutApp: Math.max(0, statement.calls - appCalls),
+      apps,
       handles: handles.map((h) => ({
         userId: h.user_id,
         screenName: h.screen_name,

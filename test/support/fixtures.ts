@@ -38,30 +38,37 @@ export async function seed(
     ...opts.contract,
   });
   expectStatus(contract, 201);
+  const app = await addApp(t, contract.body.id, 'analytics');
+  const handles: SeededHandle[] = [];
+  for (let i = 0; i < (opts.handles ?? 1); i++) handles.push(await addHandle(t, app.appId));
+  return { contractId: contract.body.id, ...app, handles };
+}
+
+/** An app of the contract with its client key, created through the API and known to the simulator. */
+export async function addApp(
+  t: SeedTarget,
+  contractId: string,
+  name: string,
+): Promise<Omit<Seeded, 'contractId' | 'handles'>> {
+  const admin = (r: ReturnType<ReturnType<SeedTarget['http']>['post']>) => r.set('X-API-Key', ADMIN_KEY);
   const consumerKey = `ck_${crypto.randomBytes(6).toString('hex')}`;
   const consumerSecret = `cs_${crypto.randomBytes(16).toString('hex')}`;
   const bearerToken = `AAAA${crypto.randomBytes(24).toString('hex')}`;
-  const app = await admin(t.http().post(`/contracts/${contract.body.id}/apps`)).send({
-    name: 'analytics',
+  const app = await admin(t.http().post(`/contracts/${contractId}/apps`)).send({
+    name,
     consumerKey,
     consumerSecret,
     bearerToken,
   });
   expectStatus(app, 201);
   t.sim.addApp({ consumerKey, consumerSecret, bearerToken });
-  const handles: SeededHandle[] = [];
-  for (let i = 0; i < (opts.handles ?? 1); i++) handles.push(await addHandle(t, app.body.id));
-  const key = await admin(t.http().post('/api-keys')).send({ name: 'client', role: 'client', appId: app.body.id });
-  expectStatus(key, 201);
-  return {
-    contractId: contract.body.id,
+  const key = await admin(t.http().post('/api-keys')).send({
+    name: `client of ${name}`,
+    role: 'client',
     appId: app.body.id,
-    consumerKey,
-    consumerSecret,
-    bearerToken,
-    clientKey: key.body.key,
-    handles,
-  };
+  });
+  expectStatus(key, 201);
+  return { appId: app.body.id, consumerKey, consumerSecret, bearerToken, clientKey: key.body.key };
 }
 
 export async function addHandle(t: SeedTarget, appId: string): Promise<SeededHandle> {
