@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { Client } from 'pg';
 import { periodContaining } from '../src/periods/billing-period';
 import { ActiveDays } from '../src/forecast/active-days';
 import { seed } from './support/fixtures';
@@ -127,4 +128,24 @@ describe('usage: the handle roster and the projection', () => {
     expect(body.projection.uniqueHandles).toBeGreaterThanOrEqual(body.projection.low);
     expect(body.projection.high).toBeGreaterThanOrEqual(body.projection.uniqueHandles);
   });
+
+  it("answers 503 DATABASE_TIMEOUT, not 500, when PostgreSQL stops a read at the read pool's statement timeout", async () => {
+    const s = await seed(t);
+    // Another session holds the counter table, so the usage read waits on it until the read
+    // pool's statement_timeout (10 s) has PostgreSQL cancel it: a real timeout, a real SQLSTATE 57014.
+    const locker = new Client({ connectionString: t.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE period_counters IN ACCESS EXCLUSIVE MODE');
+      const res = await get(`/contracts/${s.contractId}/usage`);
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 503, code: 'DATABASE_TIMEOUT' });
+      expect(res.body.message).toMatch(/Retry/);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    // The same read, the table free again: the service is fine.
+    await get(`/contracts/${s.contractId}/usage`).expect(200);
+  }, 30_000);
 });

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from './error-codes';
 import { DomainError } from './errors';
-import { isDatabaseUnavailable } from './pg-errors';
+import { isDatabaseUnavailable, isStatementCancelled } from './pg-errors';
 
 /** Nest's and Fastify's own HTTP errors (unknown route, unparsable JSON, body too large) in the contract's codes. */
 const HTTP_CODES: Record<number, ErrorCode> = {
@@ -64,20 +64,31 @@ export class ErrorFilter implements ExceptionFilter {
         return { statusCode, code: HTTP_CODES[statusCode] ?? 'BAD_REQUEST', message, details: {} };
       }
     }
-    if (isDatabaseUnavailable(error)) {
-      this.logger.warn(`${req.method} ${path}: database unavailable: ${(error as Error).message}`);
-      // On the gateway the outage means the call cannot be recorded, so it was not sent: the contract's LEDGER_UNAVAILABLE.
-      return path.startsWith('/insights/')
+    const unavailable = isDatabaseUnavailable(error);
+    if (unavailable || isStatementCancelled(error)) {
+      this.logger.warn(
+        `${req.method} ${path}: ${unavailable ? 'database unavailable' : 'statement cancelled'}: ${(error as Error).message}`,
+      );
+      // On the gateway either means the call cannot be recorded, so it was not sent: the contract's LEDGER_UNAVAILABLE.
+      if (path.startsWith('/insights/'))
+        return {
+          statusCode: 503,
+          code: 'LEDGER_UNAVAILABLE',
+          message: 'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.',
+          details: {},
+        };
+      return unavailable
         ? {
             statusCode: 503,
-            code: 'LEDGER_UNAVAILABLE',
-            message: 'The usage ledger cannot be written right now, so the call was not sent to X. Retry shortly.',
+            code: 'DATABASE_UNAVAILABLE',
+            message: 'The database cannot be reached right now. Retry shortly.',
             details: {},
           }
         : {
             statusCode: 503,
-            code: 'DATABASE_UNAVAILABLE',
-            message: 'The database cannot be reached right now. Retry shortly.',
+            code: 'DATABASE_TIMEOUT',
+            message:
+              'The database stopped this request: it ran longer than its time limit (busy, or too large a read). Retry shortly.',
             details: {},
           };
     }

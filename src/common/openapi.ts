@@ -13,7 +13,7 @@ const MEANING: Record<number, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE: a body of a type this route does not take.',
   429: 'TOO_MANY_FAILED_ATTEMPTS: too many failed authentications from this address; see Retry-After.',
   502: 'UPSTREAM_UNREACHABLE / UPSTREAM_FAILED: X could not be reached, or the connection broke.',
-  503: 'The database or the usage ledger is unavailable; nothing was done.',
+  503: 'DATABASE_UNAVAILABLE / DATABASE_TIMEOUT / LEDGER_UNAVAILABLE: the database could not be reached or stopped the query at its time limit; nothing was done.',
   504: 'UPSTREAM_TIMEOUT: X did not answer in time (the call may have reached X, so it counts).',
 };
 

@@ -44,3 +44,12 @@ export function isDatabaseUnavailable(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * PostgreSQL cancelled the statement (SQLSTATE 57014): it ran past the pool's statement_timeout,
+ * or an operator cancelled it. The database is up and the request was valid: a 503 to retry, not a bug.
+ */
+export function isStatementCancelled(e: unknown): boolean {
+  for (const err of chain(e)) if (err.code === '57014') return true;
+  return false;
+}

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
-import { isDatabaseUnavailable } from '../common/pg-errors';
+import { isDatabaseUnavailable, isStatementCancelled } from '../common/pg-errors';
 import { SignInRefusedError, SignInRequiredError } from './dashboard.errors';
 import { securityHeaders } from './security-headers';
 import { DashboardSession } from './sessions.service';
@@ -37,6 +37,11 @@ export class DashboardErrorFilter implements ExceptionFilter {
       return [error.getStatus(), errorPage(error.getStatus(), error.message, session)];
     if (isDatabaseUnavailable(error))
       return [503, errorPage(503, 'The database cannot be reached right now. Try again shortly.', session)];
+    if (isStatementCancelled(error))
+      return [
+        503,
+        errorPage(503, 'The database took too long over this page and stopped. Try again shortly.', session),
+      ];
     this.logger.error(`${req.method} ${req.url.split('?', 1)[0]} failed: ${(error as Error)?.stack ?? String(error)}`);
     return [
       500,

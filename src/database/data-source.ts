@@ -24,6 +24,12 @@ class ListenedClient extends Client {
  * (PG_POOL, below), so however these are busy, a gateway call does not wait for them.
  */
 const READ_POOL_SIZE = 12;
+/**
+ * Connections the read pool opens at start-up and keeps however idle: a new one costs a
+ * PostgreSQL backend and its password exchange, tens of milliseconds on a busy machine, which the
+ * first reads after a start (or after a quiet spell) would otherwise each pay.
+ */
+export const READ_POOL_KEPT = 4;
 const READ_STATEMENT_TIMEOUT_MS = 10_000;
 /** The ledger's batches are set-based: a few connections carry hundreds of calls a second each. */
 const WRITE_POOL_SIZE = 8;
@@ -56,6 +62,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     extra: {
       Client: ListenedClient,
       max: READ_POOL_SIZE,
+      min: READ_POOL_KEPT,
       // An unreachable database must fail a request fast (503), not hang it.
       connectionTimeoutMillis: 5000,
       statement_timeout: READ_STATEMENT_TIMEOUT_MS,

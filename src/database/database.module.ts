@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/co
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, writePoolConfig } from './data-source';
+import { dataSourceOptions, READ_POOL_KEPT, writePoolConfig } from './data-source';
 import { runMigrationsLocked } from './migrate';
 
 /**
@@ -31,6 +31,7 @@ export class DatabaseModule implements OnApplicationShutdown {
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize();
             await runMigrationsLocked(ds);
+            await openKeptConnections(ds);
             return ds;
           },
         }),
@@ -51,4 +52,14 @@ function writePool(url: string): Pool {
   // needed. Without a listener the event would crash the process.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** Opens the read pool's kept connections (READ_POOL_KEPT) before the service answers, all at once so each is a new one. */
+async function openKeptConnections(ds: DataSource): Promise<void> {
+  const runners = Array.from({ length: READ_POOL_KEPT }, () => ds.createQueryRunner());
+  try {
+    await Promise.all(runners.map((r) => r.connect()));
+  } finally {
+    await Promise.all(runners.map((r) => r.release()));
+  }
 }

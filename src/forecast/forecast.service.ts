@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BillingPeriod } from '../periods/billing-period';
 import { Terms } from '../contracts/terms';
 import { formatMoney, Money, multiply } from '../common/money';
@@ -9,6 +9,7 @@ import { DayCount, ForecastRepository, PastDayCount } from './forecast.repositor
 import { localDays } from './period-days';
 import { projectPeriod, Projection } from './projection';
 import { agreeWithCount, fitToCount } from './stated-count';
+import { warmUpProjection } from './warm-up';
 
 /** Earlier periods used for the shape of a month. */
 const HISTORY_PERIODS = 12;
@@ -39,7 +40,7 @@ export interface ProjectionView {
  * `fresh` (an alert being raised) recomputes it now and keeps that for the others.
  */
 @Injectable()
-export class ForecastService {
+export class ForecastService implements OnApplicationBootstrap {
   private readonly cache = new TtlCache<string, ProjectionView>(15_000);
 
   constructor(
@@ -47,6 +48,11 @@ export class ForecastService {
     private readonly firstSeen: FirstSeenDays,
     private readonly active: ActiveDays,
   ) {}
+
+  /** Before the service answers: the first projection after a start should cost what the others do. */
+  onApplicationBootstrap(): void {
+    warmUpProjection();
+  }
 
   project(
     contractId: string,
