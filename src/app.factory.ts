@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { installFastAsyncResourceBind } from './common/async-resource-bind';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AppConfig } from './config/app-config';
 import { installBodyLimits, DEFAULT_BODY_LIMIT } from './common/body-limit';
@@ -17,6 +18,8 @@ export async function createApp(
   config: AppConfig,
   logger: LoggerService | false = new Logger(),
 ): Promise<INestApplication> {
+  // Before Nest wires its interceptors: see async-resource-bind.ts.
+  installFastAsyncResourceBind();
   const adapter = new FastifyAdapter({
     bodyLimit: DEFAULT_BODY_LIMIT,
     genReqId: requestIdOf,
