@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedRequest, isDropIn } from '../auth/principal';
+import { ACCESS_LOG_CONTEXT } from './app-logger';
 
-const logger = new Logger('Http');
+const logger = new Logger(ACCESS_LOG_CONTEXT);
 
 /** What the gateway leaves on a request for this line: the id of the call it recorded. */
 export type LoggedRequest = FastifyRequest & AuthenticatedRequest & { callId?: string };
