@@ -24,9 +24,10 @@ export const EXISTING_HANDLES = `
 /**
  * Logs calls ($1..$8, when $21), adds them to their periods' handle sets ($9..$15) and counters
  * ($16..$20), and keeps the aggregates (calls per slot, the handles' days), under the counter
- * locks: the function ledger_count_calls (its text: migrations/schema.sql), so that this is one
- * statement. Returns one row per handle: inserted or not, the period's counts after, the
- * allowance. Its arguments come from one CountingBatch, through countCallsValues below.
+ * locks: the function ledger_count_calls (its current text: migrations/schema.sql, the schema
+ * snapshot; migrations/*.ts hold its history), so that this is one statement. Returns one row per
+ * handle: inserted or not, the period's counts after, the allowance. Its arguments come from one
+ * CountingBatch, through countCallsValues below.
  */
 export const COUNT_CALLS = `
   SELECT * FROM ledger_count_calls($1::uuid[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::bigint[], $8::int[],
