@@ -9,19 +9,38 @@ describe('bodyProblem', () => {
     return v;
   };
 
-  it('refuses a body nested deeper than the limit, however deep, without overflowing the stack', () => {
-    expect(bodyProblem(nest(MAX_BODY_DEPTH), true)).toBeNull();
-    expect(bodyProblem(nest(MAX_BODY_DEPTH + 1), true)).toMatchObject({ field: 'body' });
-    expect(bodyProblem(nest(200_000), false)).toMatchObject({ field: 'body' });
+  it('refuses a body nested deeper than the limit, however deep, without overflowing the stack', async () => {
+    expect(await bodyProblem(nest(MAX_BODY_DEPTH), true)).toBeNull();
+    expect(await bodyProblem(nest(MAX_BODY_DEPTH + 1), true)).toMatchObject({ field: 'body' });
+    expect(await bodyProblem(nest(200_000), false)).toMatchObject({ field: 'body' });
   });
 
-  it('names the field holding a NUL or an unpaired surrogate, when text is checked', () => {
-    expect(bodyProblem({ name: 'a\u0000b' }, true)).toMatchObject({ field: 'name' });
-    expect(bodyProblem({ notify: { emails: ['ok', '\ud800'] } }, true)).toMatchObject({ field: 'notify.emails.1' });
-    expect(bodyProblem({ name: '\udc00x' }, true)).toMatchObject({ field: 'name' });
-    expect(bodyProblem({ name: 'a\u0000b' }, false)).toBeNull();
+  it('names the field holding a NUL or an unpaired surrogate, when text is checked', async () => {
+    expect(await bodyProblem({ name: 'a\u0000b' }, true)).toMatchObject({ field: 'name' });
+    expect(await bodyProblem({ notify: { emails: ['ok', '\ud800'] } }, true)).toMatchObject({
+      field: 'notify.emails.1',
+    });
+    expect(await bodyProblem({ name: '\udc00x' }, true)).toMatchObject({ field: 'name' });
+    expect(await bodyProblem({ name: 'a\u0000b' }, false)).toBeNull();
     // A surrogate pair is one character (𝕏), not a problem.
-    expect(bodyProblem({ name: '𝕏 é \u202e' }, true)).toBeNull();
+    expect(await bodyProblem({ name: '𝕏 é \u202e' }, true)).toBeNull();
+  });
+
+  it('walks a large body in turns, letting the event loop run between them (a 50,000-row import is one)', async () => {
+    const calls = Array.from({ length: 20_000 }, (_, i) => ({ id: `c${i}`, at: '2026-10-03T14:00:00Z', userId: '12' }));
+    calls[0].id = 'a\u0000b';
+    let turns = 0;
+    let running = true;
+    const tick = (): void => {
+      if (!running) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const problem = await bodyProblem({ calls }, true);
+    running = false;
+    expect(problem).toMatchObject({ field: 'calls.0.id' });
+    expect(turns).toBeGreaterThan(5);
   });
 });
 
