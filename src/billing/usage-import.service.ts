@@ -5,6 +5,13 @@ import { ContractsService } from '../contracts/contracts.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { PeriodClock } from '../periods/billing-period';
 import { parseUsageImport } from './usage-import.parser';
+import { mapInTurns } from '../common/event-loop';
+
+/**
+ * Rows mapped to ledger calls between two yields to the event loop: a few milliseconds even when
+ * rows jump between periods, each jump being Luxon's zone arithmetic (PeriodClock).
+ */
+const ROWS_PER_TURN = 250;
 
 /** Onboarding: calls made before handlemeter was in the path, counted as if they had gone through the gateway. */
 @Injectable()
@@ -23,26 +30,25 @@ export class UsageImportService {
     actorKeyId: string,
   ): Promise<{ imported: number; duplicates: number }> {
     const contract = await this.contracts.getEntity(contractId);
-    const { rows, duplicatesInRequest } = parseUsageImport(kind, body, new Date());
+    const { rows, duplicatesInRequest } = await parseUsageImport(kind, body, new Date());
     const clock = new PeriodClock({ timezone: contract.timezone, billingDay: contract.billingDay });
-    const imported = await this.ledger.importCalls(
-      contract.id,
-      rows.map((r) => ({
-        id: randomUUID(),
-        at: r.at,
-        contractId: contract.id,
-        appId: null,
-        period: clock.periodOf(r.at),
-        endpoint: r.endpoint,
-        userId: r.userId,
-        screenName: r.screenName,
-        tweetCount: 0,
-        block: false,
-        billsConfirmed: false,
-        externalId: r.externalId,
-        status: r.status,
-      })),
-    );
+    // In turns, as the parse: 50,000 rows in one go (a UUID and a period each) would hold the gateway's calls meanwhile.
+    const calls = await mapInTurns(rows, ROWS_PER_TURN, (r) => ({
+      id: randomUUID(),
+      at: r.at,
+      contractId: contract.id,
+      appId: null,
+      period: clock.periodOf(r.at),
+      endpoint: r.endpoint,
+      userId: r.userId,
+      screenName: r.screenName,
+      tweetCount: 0,
+      block: false,
+      billsConfirmed: false,
+      externalId: r.externalId,
+      status: r.status,
+    }));
+    const imported = await this.ledger.importCalls(contract.id, calls);
     const result = { imported, duplicates: rows.length - imported + duplicatesInRequest };
     // Imports change what finance is billed for, so they are in the audit log like contract changes.
     await this.audit.record({
