@@ -10,4 +10,6 @@ export enum DatabaseLock {
   AdminKeyBootstrap = 7_112_002,
   /** Transaction lock class, keyed by contract and period: one instance closes a period (billing). */
   PeriodClose = 7_112_003,
+  /** Transaction lock class, keyed by contract: one slice of the contract's usage imports at a time (ledger). */
+  UsageImport = 7_112_004,
 }

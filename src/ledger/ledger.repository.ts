@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { isMissingPartition } from '../common/pg-errors';
 import { PG_POOL } from '../database/database.module';
+import { DatabaseLock } from '../database/database-lock';
 import { poolTransaction } from '../database/pool-transaction';
 import type { CountRow, IdRow } from '../database/rows';
 import * as SQL from './ledger.sql';
@@ -188,9 +189,10 @@ export class LedgerRepository {
    * Returns how many were new.
    *
    * Applied in slices of IMPORT_SLICE calls, each its own short transaction: a slice holds its
-   * periods' counter locks for milliseconds, and gateway calls waiting for them go between two
-   * slices, instead of waiting out a 50k-row import. A failure part-way leaves the slices before
-   * it committed; posting the import again completes it (those calls are duplicates by their ids).
+   * periods' counter locks for a few milliseconds, and gateway calls waiting for them go between
+   * two slices, instead of waiting out a 50k-row import. A failure part-way leaves the slices
+   * before it committed; posting the import again completes it (those calls are duplicates by
+   * their ids).
    */
   async importCalls(contractId: string, calls: ImportedCall[]): Promise<number> {
     await this.ensureCallPartitions(calls.map((c) => c.at));
@@ -204,16 +206,35 @@ export class LedgerRepository {
 
   /** Creates the call log's partitions for the months of these instants, where missing. */
   async ensureCallPartitions(ats: Date[]): Promise<void> {
-    const months = [...new Set(ats.map((d) => `${d.toISOString().slice(0, 7)}-01`))];
-    if (months.length)
-      await this.pool.query({ name: 'ledger_ensure_partitions', text: SQL.ENSURE_CALL_PARTITIONS, values: [months] });
+    // Months as numbers: an import's 50,000 instants, each printed as ISO text, held the event loop ~40 ms.
+    const months = new Set<number>();
+    for (const d of ats) months.add(d.getUTCFullYear() * 12 + d.getUTCMonth());
+    const firstDays = [...months].map((m) =>
+      new Date(Date.UTC(Math.floor(m / 12), m % 12, 1)).toISOString().slice(0, 10),
+    );
+    if (firstDays.length)
+      await this.pool.query({
+        name: 'ledger_ensure_partitions',
+        text: SQL.ENSURE_CALL_PARTITIONS,
+        values: [firstDays],
+      });
   }
 
+  /**
+   * One slice: its calls logged, then counted. The counters are locked only for the counting
+   * (ledger_count_calls locks them first, as every writer does), so the gateway's write-ahead,
+   * which waits for them, does not wait out the logging too. The contract's import lock comes
+   * before anything else: slices of two imports of one contract (a file posted twice at once)
+   * take turns rather than wait on each other's uncommitted imported_calls rows, and a slice
+   * waiting for its turn holds no other lock. Imports of other contracts are not held up.
+   */
   private importSlice(contractId: string, calls: ImportedCall[]): Promise<number> {
     return poolTransaction(this.pool, async (db) => {
-      // Counter locks first, like every writer: two imports of the same calls then queue on them
-      // instead of deadlocking on each other's imported_calls rows.
-      await this.lockCounters(db, calls);
+      await db.query({
+        name: 'ledger_lock_contract_import',
+        text: SQL.LOCK_CONTRACT_IMPORT,
+        values: [DatabaseLock.UsageImport, contractId],
+      });
       const logged = await db.query<LoggedImportRow>({
         name: 'ledger_log_imported',
         text: SQL.LOG_IMPORTED_CALLS,
@@ -473,8 +494,14 @@ function meteringOf(calls: PendingCall[], rows: CountedHandle[]): Map<PendingCal
   return out;
 }
 
-/** Calls per transaction of an import: a slice holds the counter locks for a few milliseconds. */
-export const IMPORT_SLICE = 200;
+/**
+ * Calls per transaction of an import. The counting of a slice holds its periods' counter locks,
+ * and the gateway's write-ahead waits for them: at 200, a 50,000-row import held them ~60 ms a
+ * slice at 1M handles, and the gateway's p99 was 318 ms meanwhile (docs/benchmarks.md, the aims
+ * of issue 13). At 25 the hold is a few milliseconds; the price is the import's time, about
+ * twice as long, as each slice is a transaction of its own.
+ */
+export const IMPORT_SLICE = 25;
 
 /** A batch of calls as ledger_count_calls' rows: the calls, their handles per period (repeats summed), their periods. */
 function countingBatch(calls: PendingCall[], log: boolean): SQL.CountingBatch {

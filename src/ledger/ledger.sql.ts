@@ -109,6 +109,12 @@ export const LOG_IMPORTED_CALLS = `
     FROM v JOIN fresh ON fresh.external_id = v.external_id
   RETURNING external_id`;
 
+/**
+ * An import slice's lock on its contract (the class DatabaseLock.UsageImport, keyed by the
+ * contract), held until the slice's transaction ends.
+ */
+export const LOCK_CONTRACT_IMPORT = `SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))`;
+
 /** The months (first days, UTC) the call log needs a partition for, created when missing. */
 export const ENSURE_CALL_PARTITIONS = `SELECT call_log_ensure_partition(m) FROM unnest($1::date[]) AS m`;
 

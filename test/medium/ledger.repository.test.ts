@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { LedgerRepository } from '../../src/ledger/ledger.repository';
-import { CallOutcome, PendingCall } from '../../src/ledger/ledger.types';
+import { DatabaseLock } from '../../src/database/database-lock';
+import { IMPORT_SLICE, LedgerRepository } from '../../src/ledger/ledger.repository';
+import { CallOutcome, ImportedCall, PendingCall } from '../../src/ledger/ledger.types';
 import { Medium, startMedium } from '../support/medium';
 
 /**
@@ -235,6 +236,74 @@ describe('LedgerRepository on PostgreSQL', () => {
       await ledger.writeOutcomes([outcome(b, { outcome: 'unreachable', status: null })]);
       expect(await handles(id)).toEqual([{ user_id: '1', calls: 1, confirmed: true }]);
       expect(await counters(id)).toEqual({ attempted: 1, confirmed: 1, calls: 2 });
+    });
+  });
+
+  describe('imports', () => {
+    /** `n` calls of an onboarding import, over `handles` handles; every third one answered 4xx. */
+    function imported(contractId: string, n: number, handles: number): ImportedCall[] {
+      return Array.from({ length: n }, (_, i) => ({
+        ...call(contractId, String(100 + (i % handles)), { tweetCount: 0 }),
+        at: new Date(Date.UTC(2026, 10, 10, 12, 0, i)),
+        externalId: `log-${i}`,
+        status: i % 3 === 2 ? 404 : 200,
+      }));
+    }
+    /** The same calls in another request: new ids, the same external ids. */
+    const again = (calls: ImportedCall[]): ImportedCall[] => calls.map((c) => ({ ...c, id: randomUUID() }));
+
+    it('counts calls of several slices once each, and changes nothing when posted again', async () => {
+      const id = await contract(100);
+      // 3 handles: 100 and 101 have 2xx calls, 102 only 404s (every third call), so it is attempted, not confirmed.
+      const calls = imported(id, 3 * IMPORT_SLICE + 7, 3);
+      expect(await ledger.importCalls(id, calls)).toBe(calls.length);
+      const after = { attempted: 3, confirmed: 2, calls: calls.length };
+      expect(await counters(id)).toEqual(after);
+      expect((await handles(id)).map((h) => [h.user_id, h.confirmed])).toEqual([
+        ['100', true],
+        ['101', true],
+        ['102', false],
+      ]);
+      expect(await ledger.importCalls(id, again(calls))).toBe(0);
+      expect(await counters(id)).toEqual(after);
+      expect(await loggedCalls(id)).toHaveLength(calls.length);
+    });
+
+    it('takes two imports of the same calls at once in turns: neither fails, each call is counted once', async () => {
+      const id = await contract(100);
+      const calls = imported(id, 4 * IMPORT_SLICE, 7);
+      // The second in the opposite order, so that their slices overlap differently all the way.
+      const added = await Promise.all([ledger.importCalls(id, calls), ledger.importCalls(id, again(calls).reverse())]);
+      expect(added[0] + added[1]).toBe(calls.length);
+      expect(await counters(id)).toMatchObject({ attempted: 7, calls: calls.length });
+      expect(await loggedCalls(id)).toHaveLength(calls.length);
+    });
+
+    it("holds no counter lock while it waits for its turn: the gateway's write-ahead in the period goes through", async () => {
+      const id = await contract(100);
+      // Another import's slice of this contract, in progress.
+      const other = new Client({ connectionString: m.databaseUrl });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [DatabaseLock.UsageImport, id]);
+        const calls = imported(id, 2 * IMPORT_SLICE, 5);
+        const pending = ledger.importCalls(id, calls);
+        while ((await m.sql('SELECT 1 FROM pg_locks WHERE locktype = $1 AND NOT granted', ['advisory'])).length === 0)
+          await new Promise((r) => setTimeout(r, 10));
+        const gateway = ledger.writeAhead([call(id, '77')]);
+        const waited = await Promise.race([
+          gateway.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), 5000)),
+        ]);
+        await other.query('COMMIT');
+        expect(waited).toBe(false);
+        expect(await pending).toBe(calls.length);
+        await gateway;
+        expect(await counters(id)).toEqual({ attempted: 6, confirmed: 5, calls: calls.length + 1 });
+      } finally {
+        await other.end();
+      }
     });
   });
 
