@@ -193,13 +193,18 @@ export class LedgerRepository {
    * two slices, instead of waiting out a 50k-row import. A failure part-way leaves the slices
    * before it committed; posting the import again completes it (those calls are duplicates by
    * their ids).
+   *
+   * Only the last slice's commit waits for the WAL flush: a commit holds its locks until it has
+   * flushed, so the others (synchronous_commit off) let go of the counters an fsync earlier. The
+   * last flush covers every slice before it, so when this returns the whole import is durable;
+   * a crash before that can lose only slices of an import that never answered, to be posted again.
    */
   async importCalls(contractId: string, calls: ImportedCall[]): Promise<number> {
     await this.ensureCallPartitions(calls.map((c) => c.at));
     let added = 0;
     for (let i = 0; i < calls.length; i += IMPORT_SLICE) {
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-      added += await this.importSlice(contractId, calls.slice(i, i + IMPORT_SLICE));
+      added += await this.importSlice(contractId, calls.slice(i, i + IMPORT_SLICE), i + IMPORT_SLICE >= calls.length);
     }
     return added;
   }
@@ -228,12 +233,12 @@ export class LedgerRepository {
    * take turns rather than wait on each other's uncommitted imported_calls rows, and a slice
    * waiting for its turn holds no other lock. Imports of other contracts are not held up.
    */
-  private importSlice(contractId: string, calls: ImportedCall[]): Promise<number> {
+  private importSlice(contractId: string, calls: ImportedCall[], last: boolean): Promise<number> {
     return poolTransaction(this.pool, async (db) => {
       await db.query({
-        name: 'ledger_lock_contract_import',
-        text: SQL.LOCK_CONTRACT_IMPORT,
-        values: [DatabaseLock.UsageImport, contractId],
+        name: 'ledger_begin_import_slice',
+        text: SQL.BEGIN_IMPORT_SLICE,
+        values: [DatabaseLock.UsageImport, contractId, last ? 'on' : 'off'],
       });
       const logged = await db.query<LoggedImportRow>({
         name: 'ledger_log_imported',

@@ -110,10 +110,12 @@ export const LOG_IMPORTED_CALLS = `
   RETURNING external_id`;
 
 /**
- * An import slice's lock on its contract (the class DatabaseLock.UsageImport, keyed by the
- * contract), held until the slice's transaction ends.
+ * The start of an import slice: its lock on the contract (the class DatabaseLock.UsageImport,
+ * keyed by the contract, $1 and $2), held until the slice's transaction ends, and whether its
+ * commit waits for the WAL flush ($3, synchronous_commit for this transaction only).
  */
-export const LOCK_CONTRACT_IMPORT = `SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))`;
+export const BEGIN_IMPORT_SLICE = `
+  SELECT pg_advisory_xact_lock($1::int, hashtext($2::text)), set_config('synchronous_commit', $3::text, true)`;
 
 /** The months (first days, UTC) the call log needs a partition for, created when missing. */
 export const ENSURE_CALL_PARTITIONS = `SELECT call_log_ensure_partition(m) FROM unnest($1::date[]) AS m`;
