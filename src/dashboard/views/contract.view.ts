@@ -1,5 +1,6 @@
 import { html, Html } from '../../common/html';
 import { Money } from '../../common/money';
+import type { ProjectionView } from '../../forecast/forecast.service';
 import type { DashboardSession } from '../sessions.service';
 import { chart, ChartInput } from './chart';
 import { count, localTime, money, moneyRange, page } from './layout';
@@ -18,16 +19,7 @@ export interface ContractPageData {
     calls: number;
     asOf: Date;
   };
-  projection: {
-    uniqueHandles: number;
-    low: number;
-    high: number;
-    overageHandles: number;
-    overageCost: Money;
-    overageCostRange: { low: Money; high: Money };
-    exceedsAllowanceOn: string | null;
-    confidence: string;
-  } | null;
+  projection: ProjectionView | null;
   /** null when the period has no handles yet: the empty state */
   chart: ChartInput | null;
   /** Chargeback: which app counted which handles (GET /contracts/:id/apps/usage). */
