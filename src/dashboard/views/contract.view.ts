@@ -1,3 +1,4 @@
+import type { PeriodStatus } from '../../billing/periods.service';
 import { html, Html } from '../../common/html';
 import { Money } from '../../common/money';
 import type { ProjectionView } from '../../forecast/forecast.service';
@@ -5,8 +6,6 @@ import type { AppUsage } from '../../usage/chargeback.service';
 import type { DashboardSession } from '../sessions.service';
 import { chart, ChartInput } from './chart';
 import { count, localTime, money, moneyRange, page } from './layout';
-
-type PeriodStatus = 'open' | 'ended' | 'closed';
 
 export interface ContractPageData {
   contract: { id: string; name: string; timezone: string; countPolicy: string; enforcement: string };
