@@ -10,6 +10,7 @@ import { localDays } from '../forecast/period-days';
 import { AuditService } from '../audit/audit.service';
 import { REASONS, ReconciliationsService } from '../billing/reconciliations.service';
 import { ValidationFailedError } from '../common/errors';
+import { MAX_HANDLE_COUNT } from '../common/validation';
 import { TtlCache } from '../common/ttl-cache';
 import { ChargebackService } from '../usage/chargeback.service';
 import { UsageService } from '../usage/usage.service';
@@ -58,7 +59,7 @@ export class DashboardService {
   /** The form's strings, checked as the API's body would be (the same service decides). */
   reconcile(contractId: string, form: ReconcileFormDto, actorKeyId: string) {
     const handles = form.invoicedHandles.trim();
-    if (!/^\d{1,9}$/.test(handles) || Number(handles) > 100_000_000) {
+    if (!/^\d{1,9}$/.test(handles) || Number(handles) > MAX_HANDLE_COUNT) {
       throw new ValidationFailedError("Enter the number of handles on X's invoice as a whole number, such as 538.", {
         invoicedHandles: 'must be a whole number from 0 to 100,000,000',
       });
