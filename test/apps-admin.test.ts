@@ -3,7 +3,7 @@ import { expectStatus, seed, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
 /** Apps change and go: rotate, rename, delete — at once at the gateway, audited, history kept. */
-describe('apps: PATCH and DELETE', () => {
+describe('apps: PATCH and DELETE; handles: POST', () => {
   let t: TestApp;
   let financeKey: string;
   beforeAll(async () => {
@@ -160,6 +160,41 @@ describe('apps: PATCH and DELETE', () => {
       .set(admin)
       .send({ name: 'analytics again', consumerKey: s.consumerKey, consumerSecret: s.consumerSecret });
     expectStatus(again, 201);
+  });
+
+  it('registers a handle once: the same user again is 409 naming it, and the audit names the secret fields only', async () => {
+    const s = await seed(t);
+    const [h] = s.handles;
+    const again = await t
+      .http()
+      .post(`/apps/${s.appId}/handles`)
+      .set(admin)
+      .send({
+        screenName: `@${h.screenName}`,
+        accessToken: `${h.userId}-${rnd(12)}`,
+        accessTokenSecret: `ats_${rnd()}`,
+      });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      code: 'CONFLICT',
+      message: `This app already has a handle with user ID ${h.userId}, screen name @${h.screenName}, or this access token.`,
+      details: { userId: h.userId, screenName: h.screenName },
+    });
+    const listed = (await t.http().get(`/apps/${s.appId}/handles`).set(admin).expect(200)).body as { id: string }[];
+    expect(listed).toHaveLength(1);
+    const entries = await auditOf(listed[0].id);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        action: 'create',
+        changes: {
+          appId: s.appId,
+          userId: h.userId,
+          screenName: h.screenName,
+          secrets: ['accessToken', 'accessTokenSecret'],
+        },
+      }),
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(h.accessTokenSecret);
   });
 
   it('lets finance list apps, never with a secret, and not change them', async () => {

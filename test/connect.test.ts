@@ -149,6 +149,26 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
     expect(now[0]).toMatchObject({ id: before.id, screenName: 'owner_two_renamed' });
     expect(now[0].tokenHint).not.toBe(before.tokenHint);
     expect((await callAs('@owner_two_renamed')).status).toBe(200);
+    // Audited as a create and then an update of the same handle, naming the secret fields only.
+    const entries = (
+      (await t.http().get('/audit-log?limit=1000').set(admin).expect(200)).body.entries as {
+        entityId: string;
+        action: string;
+        changes: Record<string, unknown>;
+      }[]
+    ).filter((e) => e.entityId === before.id);
+    const secrets = ['accessToken', 'accessTokenSecret'];
+    const changes = (screenName: string) => ({
+      appId: s.appId,
+      userId: '7770002',
+      screenName,
+      via: 'connect',
+      secrets,
+    });
+    expect(entries.map((e) => ({ action: e.action, changes: e.changes })).reverse()).toEqual([
+      { action: 'create', changes: changes('owner_two') },
+      { action: 'update', changes: changes('owner_two_renamed') },
+    ]);
   });
 
   it('the PIN flow: the owner reads a PIN on X, the admin sends it; a PIN works once', async () => {

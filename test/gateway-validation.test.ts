@@ -6,6 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { Response } from 'supertest';
+import { TIME_SERIES_ENGAGEMENT_TYPES, TOTALS_ENGAGEMENT_TYPES } from '../src/gateway/engagement-request';
 import { withClient } from './support/database';
 import { addHandle, expectStatus, seed, Seeded, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
@@ -364,6 +365,21 @@ describe('gateway validation', () => {
       });
       expect(Object.keys(res.body)).toEqual(expect.arrayContaining(['series', 'days', 'totals']));
     });
+  });
+
+  // The simulator keeps its own reading of X's rules (src/dev/x-simulator.ts), so the gateway's
+  // tables are checked against it here: a metric the gateway lets through that X refuses fails.
+  describe("the gateway's metrics are X's", () => {
+    it.each([
+      ['totals', TOTALS_ENGAGEMENT_TYPES],
+      ['28hr', TIME_SERIES_ENGAGEMENT_TYPES],
+      ['historical', TIME_SERIES_ENGAGEMENT_TYPES],
+    ] as const)(
+      'sends /%s with every engagement type the gateway accepts there, and X serves them',
+      async (endpoint, types) => {
+        await expectSent({ endpoint, body: body({}, [...types]) });
+      },
+    );
   });
 
   describe('TOO_MANY_TWEET_IDS', () => {

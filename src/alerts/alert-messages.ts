@@ -1,5 +1,6 @@
 import { displayCount as n, displayMoney, Money } from '../common/money';
 import { ContractEntity } from '../contracts/contract.entity';
+import type { ProjectionView } from '../forecast/forecast.service';
 import { NewOutboxRow } from '../outbox/outbox.types';
 
 export interface AlertFacts {
@@ -7,15 +8,7 @@ export interface AlertFacts {
   periodKey: string;
   uniqueHandles: number;
   allowance: number;
-  projection: {
-    uniqueHandles: number;
-    low: number;
-    high: number;
-    overageHandles: number;
-    overageCost: Money;
-    overageCostRange: { low: Money; high: Money };
-    exceedsAllowanceOn: string | null;
-  } | null;
+  projection: ProjectionView | null;
 }
 
 export function thresholdMessage(f: AlertFacts, threshold: number): string {

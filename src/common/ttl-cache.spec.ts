@@ -84,4 +84,22 @@ describe('TtlCache', () => {
     await expect(cache.get('k', () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
     expect(await cache.get('k', async () => 'ok')).toBe('ok');
   });
+
+  it('with a TTL of 0 shares a load only among the gets that arrive while it runs, and keeps nothing', async () => {
+    const cache = new TtlCache<string, number>(0, 10, 0);
+    let loads = 0;
+    let release!: () => void;
+    const load = () => {
+      loads++;
+      return new Promise<number>((resolve) => (release = () => resolve(loads)));
+    };
+    const first = cache.get('page', load);
+    const second = cache.get('page', load);
+    release();
+    expect(await Promise.all([first, second])).toEqual([1, 1]);
+    const third = cache.get('page', load);
+    release();
+    expect(await third).toBe(2);
+    expect(loads).toBe(2);
+  });
 });

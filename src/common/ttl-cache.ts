@@ -8,6 +8,8 @@
  * gateway's calls must not queue behind that reload when the database is busy with reads (a
  * finance or dashboard burst), and the reload's answer replaces the entry as soon as it comes.
  * Past `maxStaleMs` (or after a local delete) a get waits for the load, as a first miss does.
+ *
+ * With a TTL of 0 nothing is kept: only gets that arrive while a load runs share it.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: V; expires: number }>();
@@ -49,6 +51,7 @@ export class TtlCache<K, V> {
         // Kept only if no delete() came while it loaded: the value might be from before that change.
         if (this.loading.get(key) === pending) {
           this.loading.delete(key);
+          if (this.ttlMs === 0) return value;
           // Full: the oldest entry goes (Map keeps insertion order), not all of them, so a stream of
           // unknown keys cannot keep emptying the cache for everyone else.
           this.entries.delete(key);

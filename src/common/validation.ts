@@ -1,5 +1,6 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidateBy, ValidationOptions } from 'class-validator';
+import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsObject, Max, Min, ValidateBy, ValidateNested, ValidationOptions } from 'class-validator';
 import { ValidationFailedError } from './errors';
 import { yieldToEventLoop } from './event-loop';
 
@@ -161,4 +162,20 @@ export function HasAtMostDecimals(places: number, options?: ValidationOptions): 
     },
     options,
   );
+}
+
+/**
+ * A field holding one object of the DTO class `type`, validated field by field. IsObject first:
+ * ValidateNested alone lets an array through (it checks each element, and [] has none).
+ */
+export function IsNestedObject(type: () => new () => object, options: ValidationOptions): PropertyDecorator {
+  return applyDecorators(IsObject(options), ValidateNested(options), Type(type));
+}
+
+/** The most unique handles a figure of one period may state (an allowance, an invoice's count). */
+export const MAX_HANDLE_COUNT = 100_000_000;
+
+/** A number of unique handles: a whole number from 0 to MAX_HANDLE_COUNT. */
+export function IsHandleCount(options: ValidationOptions): PropertyDecorator {
+  return applyDecorators(IsInt(options), Min(0, options), Max(MAX_HANDLE_COUNT, options));
 }

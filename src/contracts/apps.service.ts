@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { fitsBigint } from '../common/bigint-id';
@@ -168,35 +169,21 @@ export class AppsService {
     await this.getApp(appId);
     const userId = dto.userId ?? userIdFromToken(dto.accessToken);
     const screenName = dto.screenName.replace(/^@/, '');
-    try {
-      const handle = await this.contractsRepo.transaction(async (m) => {
-        const h = await this.handles.insert(
+    return this.saveHandle(
+      appId,
+      async (m) => ({
+        handle: await this.handles.insert(
           { appId, userId, ...this.sealedHandle(screenName, dto.accessToken, dto.accessTokenSecret) },
           m,
-        );
-        await this.audit.record(
-          {
-            actorKeyId,
-            action: 'create',
-            entity: 'handle',
-            entityId: h.id,
-            changes: { appId, userId, screenName, secrets: ['accessToken', 'accessTokenSecret'] },
-          },
-          m,
-        );
-        return h;
-      });
-      this.credentials.invalidateApp(appId);
-      return toHandleView(handle);
-    } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw new ConflictError(
-          `This app already has a handle with user ID ${userId}, screen name @${screenName}, or this access token.`,
-          { userId, screenName },
-        );
-      }
-      throw e;
-    }
+        ),
+        action: 'create',
+      }),
+      { actorKeyId, changes: { appId, userId, screenName } },
+      {
+        message: `This app already has a handle with user ID ${userId}, screen name @${screenName}, or this access token.`,
+        details: { userId, screenName },
+      },
+    );
   }
 
   /**
@@ -207,25 +194,48 @@ export class AppsService {
     await this.getApp(appId);
     const screenName = t.screenName.replace(/^@/, '');
     const sealed = this.sealedHandle(screenName, t.accessToken, t.accessTokenSecret);
+    return this.saveHandle(
+      appId,
+      async (m) => {
+        const existing = await this.handles.findLiveByUserIdForUpdate(appId, t.userId, m);
+        return existing
+          ? { handle: await this.handles.replaceTokens(existing.id, sealed, m), action: 'update' }
+          : { handle: await this.handles.insert({ appId, userId: t.userId, ...sealed }, m), action: 'create' };
+      },
+      { actorKeyId, changes: { appId, userId: t.userId, screenName, via: 'connect' } },
+      {
+        message: `This app already has another handle with screen name @${screenName}, or this access token.`,
+        details: { userId: t.userId, screenName },
+      },
+    );
+  }
+
+  async listHandles(appId: string) {
+    await this.getApp(appId);
+    return (await this.handles.listLive(appId)).map(toHandleView);
+  }
+
+  /**
+   * A handle written with its audit row in one transaction, then the app's cached credentials
+   * dropped so the gateway signs with the new tokens at once. A unique violation (the app has
+   * this user, screen name or access token already) is `conflict`.
+   */
+  private async saveHandle(
+    appId: string,
+    write: (m: EntityManager) => Promise<{ handle: HandleEntity; action: 'create' | 'update' }>,
+    audit: { actorKeyId: string | null; changes: Record<string, unknown> },
+    conflict: { message: string; details: Record<string, unknown> },
+  ) {
     try {
       const handle = await this.contractsRepo.transaction(async (m) => {
-        const existing = await this.handles.findLiveByUserIdForUpdate(appId, t.userId, m);
-        const h = existing
-          ? await this.handles.replaceTokens(existing.id, sealed, m)
-          : await this.handles.insert({ appId, userId: t.userId, ...sealed }, m);
+        const { handle: h, action } = await write(m);
         await this.audit.record(
           {
-            actorKeyId,
-            action: existing ? 'update' : 'create',
+            actorKeyId: audit.actorKeyId,
+            action,
             entity: 'handle',
             entityId: h.id,
-            changes: {
-              appId,
-              userId: t.userId,
-              screenName,
-              via: 'connect',
-              secrets: ['accessToken', 'accessTokenSecret'],
-            },
+            changes: { ...audit.changes, secrets: ['accessToken', 'accessTokenSecret'] },
           },
           m,
         );
@@ -234,19 +244,9 @@ export class AppsService {
       this.credentials.invalidateApp(appId);
       return toHandleView(handle);
     } catch (e) {
-      if (isUniqueViolation(e)) {
-        throw new ConflictError(
-          `This app already has another handle with screen name @${screenName}, or this access token.`,
-          { userId: t.userId, screenName },
-        );
-      }
+      if (isUniqueViolation(e)) throw new ConflictError(conflict.message, conflict.details);
       throw e;
     }
-  }
-
-  async listHandles(appId: string) {
-    await this.getApp(appId);
-    return (await this.handles.listLive(appId)).map(toHandleView);
   }
 
   private sealedHandle(screenName: string, accessToken: string, accessTokenSecret: string) {

@@ -10,6 +10,8 @@ import { localDays } from '../forecast/period-days';
 import { AuditService } from '../audit/audit.service';
 import { REASONS, ReconciliationsService } from '../billing/reconciliations.service';
 import { ValidationFailedError } from '../common/errors';
+import { MAX_HANDLE_COUNT } from '../common/validation';
+import { TtlCache } from '../common/ttl-cache';
 import { ChargebackService } from '../usage/chargeback.service';
 import { UsageService } from '../usage/usage.service';
 import { ReconcileFormDto } from './dto/reconcile-form.dto';
@@ -26,6 +28,9 @@ const ALERTS = 20;
 /** What the dashboard's pages show, from the same services the API answers with, so the page and the API agree. */
 @Injectable()
 export class DashboardService {
+  /** Contract pages being read, by contract: see contractPage. */
+  private readonly pages = new TtlCache<string, ContractPageData>(0, 1_000, 0);
+
   constructor(
     private readonly contracts: ContractsService,
     private readonly periods: PeriodsService,
@@ -54,7 +59,7 @@ export class DashboardService {
   /** The form's strings, checked as the API's body would be (the same service decides). */
   reconcile(contractId: string, form: ReconcileFormDto, actorKeyId: string) {
     const handles = form.invoicedHandles.trim();
-    if (!/^\d{1,9}$/.test(handles) || Number(handles) > 100_000_000) {
+    if (!/^\d{1,9}$/.test(handles) || Number(handles) > MAX_HANDLE_COUNT) {
       throw new ValidationFailedError("Enter the number of handles on X's invoice as a whole number, such as 538.", {
         invoicedHandles: 'must be a whole number from 0 to 100,000,000',
       });
@@ -124,7 +129,16 @@ export class DashboardService {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async contractPage(contractId: string, now = new Date()): Promise<ContractPageData> {
+  /**
+   * The contract page's figures, shared by the requests for it that arrive while they are being
+   * read: a crowd on one contract (month end, a meeting) costs one set of reads, not one per
+   * person, and leaves the database and the cores to the gateway. Nothing is kept afterwards: a
+   * request that arrives after a read finished starts a new one.
+   */
+  contractPage(contractId: string): Promise<ContractPageData> {
+    return this.pages.get(contractId, () => this.readContractPage(contractId, new Date()));
+  }
+  private async readContractPage(contractId: string, now: Date): Promise<ContractPageData> {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract);
     const [usage, perDay, top, alerts, periods, apps] = await Promise.all([

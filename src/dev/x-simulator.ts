@@ -3,7 +3,11 @@
  * development, the demo, integration tests and as the upstream of throughput benchmarks.
  *
  * OAuth 1.0a is verified with hand-written RFC 5849 code on purpose: sharing the gateway's signer
- * (or the oauth-1.0a package) would let one signing bug pass on both sides.
+ * (or the oauth-1.0a package) would let one signing bug pass on both sides. For the same reason the
+ * request rules below (metrics per endpoint, Tweet ID limits, groupings) are the simulator's own
+ * reading of docs/x-api-facts.md, not the gateway's tables (src/gateway/engagement-request.ts):
+ * a metric the gateway lets through by mistake is refused here as X would, and
+ * test/gateway-validation.test.ts sends every metric the gateway accepts to check the two agree.
  *
  * Plain node:http and no per-request logging, because benchmarks measure the gateway, not this.
  */
@@ -180,6 +184,7 @@ function buildGrouping(groupBy: string[], tweets: string[], metrics: string[], h
 }
 
 // ---------------------------------------------------------------- request rules
+// X's, read from docs/x-api-facts.md apart from the gateway's tables on purpose (see the top of the file).
 
 const PUBLIC_METRICS = ['favorites', 'retweets', 'quote_tweets', 'replies', 'video_views'];
 const TIMED_METRICS = [

@@ -14,6 +14,7 @@ import { warmUpProjection } from './warm-up';
 /** Earlier periods used for the shape of a month. */
 const HISTORY_PERIODS = 12;
 
+/** A projection as the API answers it; the alerts' messages and the dashboard's contract page read this same type. */
 export interface ProjectionView {
   uniqueHandles: number;
   low: number;

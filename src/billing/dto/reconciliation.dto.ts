@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
+import { IsHandleCount, IsNestedObject } from '../../common/validation';
 import { MoneyDto } from '../../contracts/dto/contract.dto';
 
 const INVOICED = { message: "must be the whole number of unique handles on X's invoice, from 0 to 100,000,000" };
@@ -12,16 +12,11 @@ export class CreateReconciliationDto {
   period: string;
 
   @ApiProperty({ example: 538, description: "Unique handles on X's invoice." })
-  @IsInt(INVOICED)
-  @Min(0, INVOICED)
-  @Max(100_000_000, INVOICED)
+  @IsHandleCount(INVOICED)
   invoicedHandles: number;
 
   @ApiPropertyOptional({ type: MoneyDto, description: "The overage amount on X's invoice." })
-  // IsObject: ValidateNested alone lets an array through.
   @IsOptional()
-  @IsObject(AMOUNT)
-  @ValidateNested(AMOUNT)
-  @Type(() => MoneyDto)
+  @IsNestedObject(() => MoneyDto, AMOUNT)
   invoicedAmount?: MoneyDto;
 }

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -8,7 +7,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -17,9 +15,8 @@ import {
   MaxLength,
   Min,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
-import { HasAtMostDecimals } from '../../common/validation';
+import { HasAtMostDecimals, IsHandleCount, IsNestedObject } from '../../common/validation';
 import { CountPolicy, Enforcement } from '../contract.entity';
 
 // One phrase per field, on each of its rules: a field that breaks several still reads as one sentence (common/validation.ts).
@@ -76,16 +73,11 @@ export class CreateContractDto {
   name: string;
 
   @ApiProperty({ example: 500, description: 'Unique handles per billing period included in the contract.' })
-  @IsInt(ALLOWANCE)
-  @Min(0, ALLOWANCE)
-  @Max(100_000_000, ALLOWANCE)
+  @IsHandleCount(ALLOWANCE)
   handleAllowance: number;
 
   @ApiProperty({ type: MoneyDto, description: 'Price of each handle over the allowance.' })
-  // IsObject: ValidateNested alone lets an array through (it checks each element: none for []).
-  @IsObject(PRICE)
-  @ValidateNested(PRICE)
-  @Type(() => MoneyDto)
+  @IsNestedObject(() => MoneyDto, PRICE)
   overagePrice: MoneyDto;
 
   @ApiPropertyOptional({ example: 'UTC', default: 'UTC', description: 'IANA time zone the billing periods follow.' })
@@ -131,9 +123,7 @@ export class CreateContractDto {
 
   @ApiPropertyOptional({ type: NotifyDto })
   @IsOptional()
-  @IsObject(NOTIFY)
-  @ValidateNested(NOTIFY)
-  @Type(() => NotifyDto)
+  @IsNestedObject(() => NotifyDto, NOTIFY)
   notify?: NotifyDto;
 }
 

@@ -1,10 +1,11 @@
+import type { PeriodStatus } from '../../billing/periods.service';
 import { html, Html } from '../../common/html';
 import { Money } from '../../common/money';
+import type { ProjectionView } from '../../forecast/forecast.service';
+import type { AppUsage } from '../../usage/chargeback.service';
 import type { DashboardSession } from '../sessions.service';
 import { chart, ChartInput } from './chart';
 import { count, localTime, money, moneyRange, page } from './layout';
-
-type PeriodStatus = 'open' | 'ended' | 'closed';
 
 export interface ContractPageData {
   contract: { id: string; name: string; timezone: string; countPolicy: string; enforcement: string };
@@ -18,20 +19,11 @@ export interface ContractPageData {
     calls: number;
     asOf: Date;
   };
-  projection: {
-    uniqueHandles: number;
-    low: number;
-    high: number;
-    overageHandles: number;
-    overageCost: Money;
-    overageCostRange: { low: Money; high: Money };
-    exceedsAllowanceOn: string | null;
-    confidence: string;
-  } | null;
+  projection: ProjectionView | null;
   /** null when the period has no handles yet: the empty state */
   chart: ChartInput | null;
   /** Chargeback: which app counted which handles (GET /contracts/:id/apps/usage). */
-  apps: AppUsageRow[];
+  apps: AppUsage[];
   topHandles: { userId: string; screenName: string | null; calls: number; firstSeen: Date; confirmed: boolean }[];
   alerts: {
     kind: string;
@@ -152,18 +144,7 @@ ${d.periods.map(
 }
 
 /** Chargeback: what each app of the contract used this period (GET /contracts/:id/apps/usage). */
-export interface AppUsageRow {
-  /** null: imported history, which came with no app */
-  appId: string | null;
-  name: string;
-  calls: number;
-  handles: number;
-  firstCountedHandles: number;
-  overageHandles: number;
-  overageCost: Money;
-}
-
-export function appsTable(rows: AppUsageRow[]): Html {
+export function appsTable(rows: AppUsage[]): Html {
   if (!rows.length) return html`<div class="empty" data-empty="apps">No app has made a call this period.</div>`;
   return scroll(html`<table class="apps"><thead><tr><th>App</th><th class="num">Calls</th><th class="num">Handles used</th><th class="num">Counted first</th><th class="num">Overage handles</th><th class="num">Overage cost</th></tr></thead><tbody>
 ${rows.map((a) => html`<tr data-app="${a.appId ?? 'imported'}"><td>${a.name}</td><td class="num">${count(a.calls)}</td><td class="num">${count(a.handles)}</td><td class="num">${count(a.firstCountedHandles)}</td><td class="num">${count(a.overageHandles)}</td><td class="num">${money(a.overageCost)}</td></tr>`)}
