@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { turnsDuring } from '../../test/support/event-loop-turns';
 import {
   contentExternalId,
   ImportRejection,
@@ -537,24 +538,6 @@ describe('externalId derivation', () => {
 });
 
 describe('parseUsageImport, in turns (the process serves the gateway meanwhile)', () => {
-  /** How often a callback that keeps rescheduling itself with setImmediate ran while `work` ran. */
-  async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-    let turns = 0;
-    let running = true;
-    const tick = (): void => {
-      if (!running) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-    try {
-      await work();
-    } finally {
-      running = false;
-    }
-    return turns;
-  }
-
   const ROWS = 20_000;
   const base = Date.parse('2026-10-01T00:00:00Z');
   const calls = Array.from({ length: ROWS }, (_, i) => ({

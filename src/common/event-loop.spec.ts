@@ -1,22 +1,5 @@
+import { turnsDuring } from '../../test/support/event-loop-turns';
 import { mapInTurns, yieldToEventLoop } from './event-loop';
-
-/** How often a callback that keeps rescheduling itself with setImmediate ran while `work` ran. */
-async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-  let turns = 0;
-  let running = true;
-  const tick = (): void => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    await work();
-  } finally {
-    running = false;
-  }
-  return turns;
-}
 
 describe('yieldToEventLoop', () => {
   it('lets what was waiting for the event loop run first', async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { validateSync } from 'class-validator';
+import { turnsDuring } from '../../test/support/event-loop-turns';
 import { bodyProblem, HasAtMostDecimals, looksLikePlaceholder, MAX_BODY_DEPTH } from './validation';
 
 describe('bodyProblem', () => {
@@ -29,16 +30,8 @@ describe('bodyProblem', () => {
   it('walks a large body in turns, letting the event loop run between them (a 50,000-row import is one)', async () => {
     const calls = Array.from({ length: 20_000 }, (_, i) => ({ id: `c${i}`, at: '2026-10-03T14:00:00Z', userId: '12' }));
     calls[0].id = 'a\u0000b';
-    let turns = 0;
-    let running = true;
-    const tick = (): void => {
-      if (!running) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-    const problem = await bodyProblem({ calls }, true);
-    running = false;
+    let problem: unknown;
+    const turns = await turnsDuring(async () => (problem = await bodyProblem({ calls }, true)));
     expect(problem).toMatchObject({ field: 'calls.0.id' });
     expect(turns).toBeGreaterThan(5);
   });
