@@ -1,5 +1,5 @@
 /**
- * What keeps the gateway up and honest (api.md, issue 10): bounded input, refused before it costs
+ * What keeps the gateway up and honest (docs/api.md, "The gateway"; issue 10): bounded input, refused before it costs
  * anything; reads that cannot hold up calls; a client that hung up is neither sent nor counted; an
  * unreachable X is uncounted before its 502; the metering headers on every user-context answer.
  */

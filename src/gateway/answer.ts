@@ -4,7 +4,7 @@ import { UpstreamAnswer } from './gateway.types';
 
 /**
  * X's status, bytes and x-per-minute-* headers, written as they came, and for a user-context
- * call what it cost (api.md, "What keeps the gateway up and honest"):
+ * call what it cost (docs/api.md, "The gateway"):
  * - X-Handlemeter-Handle-New: `true` when this call brought the handle into the period's count;
  * - X-Handlemeter-Unique-Handles: the period's count after it;
  * - X-Handlemeter-Allowance-Remaining: the allowance minus that count, never below 0.

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
+import { yieldToEventLoop } from '../common/event-loop';
 import { isMissingPartition } from '../common/pg-errors';
 import { PG_POOL } from '../database/database.module';
 import { DatabaseLock } from '../database/database-lock';
@@ -203,7 +204,7 @@ export class LedgerRepository {
     await this.ensureCallPartitions(calls.map((c) => c.at));
     let added = 0;
     for (let i = 0; i < calls.length; i += IMPORT_SLICE) {
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i > 0) await yieldToEventLoop();
       added += await this.importSlice(contractId, calls.slice(i, i + IMPORT_SLICE), i + IMPORT_SLICE >= calls.length);
     }
     return added;
