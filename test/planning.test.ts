@@ -117,6 +117,33 @@ describe('planning: preflight and renewal plan', () => {
       });
     });
 
+    it('counts as the contract counts: under countPolicy confirmed, a handle X refused is still new', async () => {
+      const s = await seed(t, { handles: 2, contract: { handleAllowance: 10 } });
+      const body = totalsBody(['impressions']);
+      t.sim.unownedTweetIds.add(body.tweet_ids[0]);
+      const refused = await t
+        .http()
+        .post('/insights/engagement/totals')
+        .set('X-API-Key', s.clientKey)
+        .set('X-Handle', s.handles[0].userId)
+        .send(body);
+      expect(refused.status).toBe(403);
+      expect((await callAs(s.clientKey, s.handles[1].userId)).status).toBe(200);
+      await t.settle();
+      const ask = async () =>
+        (
+          await t
+            .http()
+            .post(`/contracts/${s.contractId}/preflight`)
+            .set('X-API-Key', financeKey)
+            .send({ handles: [`@${s.handles[0].screenName}`, s.handles[1].userId] })
+            .expect(200)
+        ).body;
+      expect(await ask()).toMatchObject({ countPolicy: 'attempted', handles: 2, alreadyCounted: 2, new: 0 });
+      await t.http().patch(`/contracts/${s.contractId}`).set(admin).send({ countPolicy: 'confirmed' }).expect(200);
+      expect(await ask()).toMatchObject({ countPolicy: 'confirmed', handles: 2, alreadyCounted: 1, new: 1 });
+    });
+
     it('a client key sees its own app’s handles and no other contract; bad bodies are refused before their items are read', async () => {
       const a = await seed(t, { handles: 1 });
       const b = await seed(t, { handles: 1 });

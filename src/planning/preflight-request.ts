@@ -7,19 +7,24 @@ const MAX_PROBLEMS = 20;
 const SCREEN_NAME = /^[A-Za-z0-9_]{1,50}$/;
 const USER_ID = /^[1-9]\d{0,18}$/;
 
-/** One distinct handle reference: as sent, its lowercased screen name, and its user ID when it may be one. */
-export interface HandleRef {
-  ref: string;
-  name: string;
-  userId: string | null;
+/**
+ * A batch's references as sent (duplicates kept: the database counts distinct handles, and
+ * only the few that name nothing need their duplicates dropped), with, for each, its lowercased
+ * screen name and its user ID when it may be one (null otherwise). Columns, not an object per
+ * reference: a full batch is 10,000 of them, and the preflight has 100 ms.
+ */
+export interface HandleRefs {
+  refs: string[];
+  names: string[];
+  userIds: (string | null)[];
 }
 
 /**
- * `{ "handles": [...] }` → distinct references, in the order first sent. The array's length is
- * checked before any item is read; then each item must be `@name`, `name` or a numeric user ID
- * (the X-Handle forms), and at most 20 problems are listed, with `total`.
+ * `{ "handles": [...] }` → the references. The array's length is checked before any item is
+ * read; then each item must be `@name`, `name` or a numeric user ID (the X-Handle forms), and at
+ * most 20 problems are listed, with `total`.
  */
-export function parsePreflightBody(body: unknown): HandleRef[] {
+export function parsePreflightBody(body: unknown): HandleRefs {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid('The body must be a JSON object such as {"handles": ["@acme", "1234"]}.', {
       body: 'must be a JSON object',
@@ -44,31 +49,40 @@ export function parsePreflightBody(body: unknown): HandleRef[] {
   }
   const fields: Record<string, string> = {};
   let total = 0;
-  const seen = new Map<string, HandleRef>();
-  handles.forEach((h: unknown, i) => {
-    const ref = parseRef(h);
-    if (ref === null) {
+  const out: HandleRefs = { refs: [], names: [], userIds: [] };
+  for (let i = 0; i < handles.length; i++) {
+    const h: unknown = handles[i];
+    const at = typeof h === 'string' && h.startsWith('@');
+    const name = typeof h === 'string' ? (at ? h.slice(1) : h) : '';
+    if (!SCREEN_NAME.test(name)) {
       if (++total <= MAX_PROBLEMS)
         fields[`handles.${i}`] = 'must be "@name", "name" (letters, digits, _; at most 50) or a numeric user ID';
-    } else if (!seen.has(ref.ref.toLowerCase())) {
-      seen.set(ref.ref.toLowerCase(), ref);
+      continue;
     }
-  });
+    out.refs.push(h as string);
+    out.names.push(name.toLowerCase());
+    out.userIds.push(!at && USER_ID.test(name) && fitsBigint(name) ? name : null);
+  }
   if (total)
     throw invalid(
       `${total} handle reference(s) are not "@name", "name" or a numeric user ID; the first is handles.${Object.keys(fields)[0].slice(8)}.`,
       fields,
       { total },
     );
-  return [...seen.values()];
+  return out;
 }
 
-function parseRef(h: unknown): HandleRef | null {
-  if (typeof h !== 'string') return null;
-  const at = h.startsWith('@');
-  const name = at ? h.slice(1) : h;
-  if (!SCREEN_NAME.test(name)) return null;
-  return { ref: h, name: name.toLowerCase(), userId: !at && USER_ID.test(name) && fitsBigint(name) ? name : null };
+/** The references among `refs` at `indexes`, once each (case-insensitively), in the order given. */
+export function distinctRefs(refs: string[], indexes: number[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const i of indexes) {
+    const key = refs[i].toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(refs[i]);
+  }
+  return out;
 }
 
 function invalid(

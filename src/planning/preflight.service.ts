@@ -5,7 +5,7 @@ import { ForbiddenError } from '../common/errors';
 import { formatMoney } from '../common/money';
 import { AppsService } from '../contracts/apps.service';
 import { ContractsService } from '../contracts/contracts.service';
-import { parsePreflightBody } from './preflight-request';
+import { distinctRefs, parsePreflightBody } from './preflight-request';
 import { preflightFigures } from './preflight-figures';
 import { PreflightRepository } from './preflight.repository';
 
@@ -32,12 +32,9 @@ export class PreflightService {
       this.contracts.termsInForce(contract.id, period.end),
       this.periods.liveCounts(contract.id, period.start),
     ]);
-    const resolved = await this.repo.resolve(contract.id, period.start, terms.countPolicy, appIds, refs);
-    // Two references to one handle (its name and its user ID) are one handle.
-    const named = new Set(resolved.map((r) => r.i));
-    const userIds = new Set(resolved.map((r) => r.userId));
-    const counted = new Set(resolved.filter((r) => r.counted).map((r) => r.userId));
-    const notRegistered = refs.filter((_, i) => !named.has(i)).map((r) => r.ref);
+    const found = await this.repo.resolve(contract.id, period.start, terms.countPolicy, appIds, refs);
+    // A handle named twice (by name and by user ID) is one handle; so is a reference sent twice.
+    const notRegistered = distinctRefs(refs.refs, found.unresolved);
     const uniqueHandles = terms.countPolicy === 'confirmed' ? (counts?.confirmed ?? 0) : (counts?.attempted ?? 0);
     const f = preflightFigures({
       uniqueHandles,
@@ -45,15 +42,15 @@ export class PreflightService {
       overagePriceMinor: terms.overagePriceMinor,
       currency: terms.currency,
       enforcement: contract.enforcement,
-      alreadyCounted: counted.size,
-      new: userIds.size - counted.size,
+      alreadyCounted: found.counted,
+      new: found.handles - found.counted,
     });
     return {
       contractId: contract.id,
       period: period.key,
-      handles: userIds.size + notRegistered.length,
-      alreadyCounted: counted.size,
-      new: userIds.size - counted.size,
+      handles: found.handles + notRegistered.length,
+      alreadyCounted: found.counted,
+      new: found.handles - found.counted,
       notRegistered,
       overageHandles: f.overageHandles,
       overageCost: f.overageCost,

@@ -1,16 +1,21 @@
 import { preflightFigures } from './preflight-figures';
-import { parsePreflightBody } from './preflight-request';
+import { distinctRefs, parsePreflightBody } from './preflight-request';
 
 describe('preflight request', () => {
-  it('reads "@name", "name" and user IDs, once each (case-insensitively), in the order sent', () => {
-    expect(parsePreflightBody({ handles: ['@Acme', '1234', 'acme', '@acme', 'bob_1', '0123'] })).toEqual([
-      { ref: '@Acme', name: 'acme', userId: null },
-      { ref: '1234', name: '1234', userId: '1234' },
-      { ref: 'acme', name: 'acme', userId: null },
-      { ref: 'bob_1', name: 'bob_1', userId: null },
-      { ref: '0123', name: '0123', userId: null }, // a leading zero is no user ID, but may be a name
-    ]);
-    expect(parsePreflightBody({ handles: ['99999999999999999999'] })[0].userId).toBeNull(); // past bigint
+  it('reads "@name", "name" and user IDs in the order sent, each with its lowercased name and its user ID if it may be one', () => {
+    expect(parsePreflightBody({ handles: ['@Acme', '1234', 'acme', '@acme', 'bob_1', '0123', '@1234'] })).toEqual({
+      refs: ['@Acme', '1234', 'acme', '@acme', 'bob_1', '0123', '@1234'],
+      names: ['acme', '1234', 'acme', 'acme', 'bob_1', '0123', '1234'],
+      // A leading zero is no user ID, but may be a name; "@1234" is a name only.
+      userIds: [null, '1234', null, null, null, null, null],
+    });
+    expect(parsePreflightBody({ handles: ['99999999999999999999'] }).userIds).toEqual([null]); // past bigint
+  });
+
+  it('lists references that name nothing once each, case-insensitively, in the order sent', () => {
+    const refs = ['@Nobody', 'x', '@nobody', 'NOBODY', 'nobody', '@NoBody'];
+    expect(distinctRefs(refs, [0, 2, 3, 4, 5])).toEqual(['@Nobody', 'NOBODY']);
+    expect(distinctRefs(refs, [])).toEqual([]);
   });
 
   it('refuses a long array before reading its items, and lists at most 20 bad items with the total', () => {
