@@ -361,6 +361,14 @@ describe('dashboard sessions and headers', () => {
     expect(res.text).toContain('name="key"');
   });
 
+  it('ends a session at sign-out: its cookie, kept by someone else, no longer opens a page', async () => {
+    const { key } = await newKey('finance');
+    const cookie = cookieOf(await signIn(key));
+    expect((await contractPage(cookie)).status).toBe(200);
+    await t.http().post('/dashboard/logout').set('Cookie', cookie).set('Origin', t.url).expect(303);
+    expect((await contractPage(cookie)).status).toBe(401);
+  });
+
   it('asks to sign in for every page and download without a session, and keeps the page to return to', async () => {
     for (const p of [
       `/dashboard/contracts/${s.contractId}`,

@@ -22,6 +22,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   private readonly cache = new TtlCache<string, Principal | null>(5_000);
   /** ADMIN_API_KEY's row and SHA-256, matched in memory: its stored hash is a slow one. */
   private bootstrap: { id: string; keyHash: string } | null = null;
+  /** Caches of what a key grants (the dashboard's sessions), dropped with this one's. */
+  private readonly dependentCaches: { clear(): void }[] = [];
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -164,7 +166,17 @@ export class ApiKeysService implements OnApplicationBootstrap {
       changes: { name: k.name, role: k.role },
     });
     // Cached by the SHA-256 of the key, which for the bootstrap key is not the stored hash: drop all (revocations are rare).
+    this.clearCaches();
+  }
+
+  /** `cache` holds what a key grants; a revocation or restore on this instance clears it at once, as it clears this service's own. */
+  clearsWithKeys(cache: { clear(): void }): void {
+    this.dependentCaches.push(cache);
+  }
+
+  private clearCaches(): void {
     this.cache.clear();
+    for (const c of this.dependentCaches) c.clear();
   }
 
   /**
@@ -188,7 +200,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
       entityId: id,
       changes: { name: k.name, role: k.role, revokedAt: k.revokedAt },
     });
-    this.cache.clear();
+    this.clearCaches();
     return toKeyView({ ...k, revokedAt: null });
   }
 }

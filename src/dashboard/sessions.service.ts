@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import * as crypto from 'node:crypto';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { sha256 } from '../common/secret-box';
+import { TtlCache } from '../common/ttl-cache';
 import { SignInRefusedError } from './dashboard.errors';
 import { SessionRow, SessionsRepository } from './sessions.repository';
 
@@ -21,10 +22,25 @@ export interface DashboardSession {
  */
 @Injectable()
 export class SessionsService {
+  /**
+   * Sessions by their token's SHA-256, as read, for 5 s (as API keys are): every dashboard page and
+   * download checks its session, and a crowd on the pages would otherwise cost a query each, on
+   * the cores the gateway needs. Sign-out and a key's revocation on this instance drop entries at
+   * once (other instances within 5 s); expiry is checked on every use. Unknown tokens are cached
+   * too (never for a token that later becomes valid: a sign-in makes a new random one).
+   */
+  private readonly cache = new TtlCache<string, { session: DashboardSession; expiresAt: number } | null>(
+    5_000,
+    10_000,
+    0,
+  );
+
   constructor(
     private readonly keys: ApiKeysService,
     private readonly repo: SessionsRepository,
-  ) {}
+  ) {
+    keys.clearsWithKeys(this.cache);
+  }
 
   async signIn(rawKey: string | undefined): Promise<{ token: string; maxAgeSeconds: number }> {
     const key = rawKey?.trim();
@@ -45,12 +61,19 @@ export class SessionsService {
 
   async find(token: string | undefined): Promise<DashboardSession | null> {
     if (!token) return null;
-    const row = await this.repo.findActive(sha256(token));
-    return row ? toSession(row) : null;
+    const hash = sha256(token);
+    const found = await this.cache.get(hash, async () => {
+      const row = await this.repo.findActive(hash);
+      return row ? { session: toSession(row), expiresAt: new Date(row.expires_at).getTime() } : null;
+    });
+    return found && found.expiresAt > Date.now() ? found.session : null;
   }
 
   async signOut(token: string | undefined): Promise<void> {
-    if (token) await this.repo.delete(sha256(token));
+    if (!token) return;
+    const hash = sha256(token);
+    await this.repo.delete(hash);
+    this.cache.delete(hash);
   }
 }
 
