@@ -131,9 +131,12 @@ export class PeriodsService {
 
   /** `fresh`: an alert is being raised from these figures, so the projection is computed now, not taken from the cache. */
   async view(contract: ContractEntity, period: BillingPeriod, opts: { fresh?: boolean } = {}) {
-    const [row, counts] = await Promise.all([
+    // The terms are needed only until the close, but reading them beside the rest costs less
+    // than a round trip after it (the first read after a start pays each one cold).
+    const [row, counts, terms] = await Promise.all([
       this.statements.statement(contract.id, period.start),
       this.statements.counts(contract.id, period.start),
+      this.contracts.termsInForce(contract.id, period.end),
     ]);
     const live = counts ?? NO_COUNTS;
     const base = { contractId: contract.id, asOf: new Date() };
@@ -147,7 +150,6 @@ export class PeriodsService {
         projection: null,
       };
     }
-    const terms = await this.contracts.termsInForce(contract.id, period.end);
     const f = figures(terms, live);
     // Only an open period has a future to project; one that ended and awaits its close has its final count.
     // The projection is the one of the count shown beside it (see ForecastService).

@@ -13,7 +13,7 @@ export interface AppActivity {
 }
 
 type AppActivityRow = { app_id: string; calls: string; handles: number; counted: number };
-type SlotCountRow = { slot: Date; n: number };
+type SlotReachingRow = { slot: Date; before: number };
 /** A handle's place in counting order: its counted-at as text (exact to the microsecond) and user ID. */
 type BoundaryHandleRow = { at: string; user_id: string };
 type AppCountRow = { app_id: string; n: number };
@@ -36,18 +36,29 @@ export class AggregatesRepository {
     return rows.map((r) => ({ appId: r.app_id, calls: Number(r.calls), handles: r.handles, counted: r.counted }));
   }
 
-  /** Handles counted per 15-minute slot, in slot order (slots with none left out). */
-  async countedPerSlot(
+  /**
+   * The first 15-minute slot by whose end `allowance` handles were counted, and how many were
+   * counted before it; null when the period has not counted that many. Summed in the database:
+   * a period's slots are a few thousand rows, and only this one is needed.
+   */
+  async slotReaching(
     contractId: string,
     periodStart: Date,
     policy: CountPolicy,
+    allowance: number,
     m?: EntityManager,
-  ): Promise<SlotCountRow[]> {
-    return (m ?? this.ds).query<SlotCountRow[]>(
-      `SELECT slot, sum(${COUNTED[policy].slotColumn})::int AS n FROM period_activity
-        WHERE contract_id = $1 AND period_start = $2 GROUP BY slot HAVING sum(${COUNTED[policy].slotColumn}) <> 0 ORDER BY slot`,
-      [contractId, periodStart],
+  ): Promise<{ slot: Date; before: number } | null> {
+    const [row] = await (m ?? this.ds).query<SlotReachingRow[]>(
+      `SELECT slot, (running - n)::int AS before FROM (
+         SELECT slot, n, sum(n) OVER (ORDER BY slot) AS running FROM (
+           SELECT slot, sum(${COUNTED[policy].slotColumn}) AS n FROM period_activity
+            WHERE contract_id = $1 AND period_start = $2 GROUP BY slot HAVING sum(${COUNTED[policy].slotColumn}) <> 0
+         ) per_slot
+       ) cumulative
+       WHERE running >= $3 ORDER BY slot LIMIT 1`,
+      [contractId, periodStart, allowance],
     );
+    return row ?? null;
   }
 
   /** The `offset`-th handle (from 0) counted within the 15-minute slot, in counting order; null when there is none. */

@@ -26,19 +26,15 @@ export class AggregatesService {
     m?: EntityManager,
   ): Promise<OverageBoundary> {
     if (allowance <= 0) return { kind: 'all' };
-    let before = 0;
-    for (const s of await this.repo.countedPerSlot(contractId, periodStart, policy, m)) {
-      if (before + s.n >= allowance) {
-        const last = await this.repo.handleInSlot(contractId, periodStart, policy, s.slot, allowance - before - 1, m);
-        if (!last)
-          throw new Error(
-            `ledger aggregates disagree with the handle set of ${contractId} ${periodStart.toISOString()} at ${s.slot.toISOString()}`,
-          );
-        return { kind: 'after', slot: s.slot, ...last };
-      }
-      before += s.n;
-    }
-    return { kind: 'none' };
+    const reached = await this.repo.slotReaching(contractId, periodStart, policy, allowance, m);
+    if (!reached) return { kind: 'none' };
+    const { slot, before } = reached;
+    const last = await this.repo.handleInSlot(contractId, periodStart, policy, slot, allowance - before - 1, m);
+    if (!last)
+      throw new Error(
+        `ledger aggregates disagree with the handle set of ${contractId} ${periodStart.toISOString()} at ${slot.toISOString()}`,
+      );
+    return { kind: 'after', slot, ...last };
   }
 
   /** Overage handles per app (the app whose call counted them). */
