@@ -2,6 +2,7 @@
  * The issue's aims (test/bench/scale.bench.ts): one line each, `aim <name> <measured> <target> met|missed`,
  * and the runs under load that measure the gateway while something heavy happens beside it.
  */
+import { request } from 'undici';
 import * as S from './scale-support';
 
 const DASHBOARD_READERS = S.knob('BENCH_SCALE_DASHBOARD_READERS', 40);
@@ -64,7 +65,8 @@ export class GatewayLoad {
       n += this.concurrency;
       const base = (BigInt(Date.now() - 60_000 - 1288834974657) << 22n).toString();
       const t0 = performance.now();
-      const res = await fetch(`${this.base}/insights/engagement/totals`, {
+      // undici's request rather than fetch: see S.html.
+      const res = await request(`${this.base}/insights/engagement/totals`, {
         method: 'POST',
         headers: { 'x-api-key': c.key, 'x-handle': handle, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -73,9 +75,10 @@ export class GatewayLoad {
           groupings: { g: { group_by: ['tweet.id', 'engagement.type'] } },
         }),
       });
-      const text = await res.text();
+      const text = await res.body.text();
       this.latencies.push(performance.now() - t0);
-      if (res.status !== 200 && this.failures.length < 5) this.failures.push(`${res.status}: ${text.slice(0, 200)}`);
+      if (res.statusCode !== 200 && this.failures.length < 5)
+        this.failures.push(`${res.statusCode}: ${text.slice(0, 200)}`);
     }
   }
 }
@@ -102,11 +105,18 @@ export async function withGateway<T>(
   }
 }
 
-/** DASHBOARD_READERS people on the contract page at once, DASHBOARD_ROUNDS pages each. */
-export async function dashboardCrowd(url: string, cookie: string): Promise<number[]> {
+/** Dashboard sessions for DASHBOARD_READERS people: each signs in with the finance key (untimed). */
+export async function dashboardReaders(base: string, financeKey: string): Promise<string[]> {
+  const cookies: string[] = [];
+  for (let i = 0; i < DASHBOARD_READERS; i++) cookies.push(await S.dashboardSession(base, financeKey));
+  return cookies;
+}
+
+/** Each of those people on the contract page at once, DASHBOARD_ROUNDS pages each, in their own session. */
+export async function dashboardCrowd(url: string, cookies: string[]): Promise<number[]> {
   const times: number[] = [];
   await Promise.all(
-    Array.from({ length: DASHBOARD_READERS }, async () => {
+    cookies.map(async (cookie) => {
       for (let r = 0; r < DASHBOARD_ROUNDS; r++) times.push((await S.html(url, cookie)).ms);
     }),
   );

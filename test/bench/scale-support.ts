@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as readline from 'node:readline';
 import { Client } from 'pg';
+import { request as undiciRequest } from 'undici';
+import type { SimulatorOptions } from '../../src/dev/x-simulator';
 
 export const log = (m: string): void =>
   void process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -236,13 +238,49 @@ export async function dashboardSession(base: string, key: string): Promise<strin
   return cookie;
 }
 
-/** A page of the dashboard, timed to its last byte. */
+/**
+ * A page of the dashboard, timed to its last byte. On undici's request, not fetch: forty readers
+ * at once through fetch's web streams cost this process half a core, taken from the service
+ * and from the X simulator's answers on this 2-core machine.
+ */
 export async function html(url: string, cookie: string): Promise<{ ms: number; body: string }> {
   const t0 = performance.now();
-  const res = await fetch(url, { headers: { cookie } });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`GET ${url}: expected 200, got ${res.status}: ${body.slice(0, 300)}`);
+  const res = await undiciRequest(url, { headers: { cookie } });
+  const body = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`GET ${url}: expected 200, got ${res.statusCode}: ${body.slice(0, 300)}`);
   return { ms: performance.now() - t0, body };
+}
+
+/**
+ * The X simulator in a process of its own (dist/src/dev/x-simulator.main.js), as X is: its answers
+ * do not wait behind this process's load generators. Resolves once it prints its URL.
+ */
+export async function startSimulator(
+  dist: string,
+  config: SimulatorOptions,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SIMULATOR_CONFIG: JSON.stringify(config) };
+  for (const k of ['NODE_OPTIONS', 'DATABASE_URL', 'TEST_DATABASE_URL']) delete env[k];
+  const proc = spawn(process.execPath, [`${dist}/src/dev/x-simulator.main.js`], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tail: string[] = [];
+  readline.createInterface({ input: proc.stderr }).on('line', (l) => tail.push(l));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    readline
+      .createInterface({ input: proc.stdout })
+      .once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
+    void exited.then(() => reject(new Error(`the X simulator exited: ${tail.slice(-10).join('\n')}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** A CSV download, timed to its last byte; rows counted as they stream (`keep` also returns the text). */

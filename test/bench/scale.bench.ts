@@ -32,6 +32,7 @@
  *   BENCH_SCALE_CSV_RUNS=3         downloads of each CSV export
  *   BENCH_SCALE_PAGE=1000          page size of the roster walk
  *   BENCH_VERBOSE=1                echo the service's output
+ *   BENCH_SERVICE_NODE_OPTIONS     NODE_OPTIONS for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  *   TMPDIR                         where the database goes (~30 GB at the default figures; checked before the seed)
  */
 import * as crypto from 'node:crypto';
@@ -54,8 +55,15 @@ import {
 } from './scale-seed';
 import * as S from './scale-support';
 import { ScaleReads } from './scale-reads';
-import { Aims, bigImport, dashboardCrowd, GatewayClient, percentile, withGateway } from './scale-aims';
-import { XSimulator } from '../../src/dev/x-simulator';
+import {
+  Aims,
+  bigImport,
+  dashboardCrowd,
+  dashboardReaders,
+  GatewayClient,
+  percentile,
+  withGateway,
+} from './scale-aims';
 import { freePort } from '../support/service-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -113,8 +121,32 @@ async function main(): Promise<number> {
   S.log(`work directory ${work}: ${S.gb(free)} free, ~${S.gb(needed)} needed; load average ${loadAtStart}`);
 
   let db: EmbeddedDatabase | null = null;
-  // X, for the gateway calls made while heavy reads, an import and a drop run beside them.
-  const sim = await XSimulator.start({ perMinuteLimit: 1_000_000_000, maxReceived: 1000 });
+  // X, for the gateway calls made while heavy reads, an import and a drop run beside them: its apps
+  // and the registered handles' tokens, made up front for its process.
+  const userIdBase = 1_400_000_000_000_000_000n;
+  const simApps = Array.from({ length: APPS }, (_, a) => ({
+    consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`,
+    consumerSecret: crypto.randomBytes(16).toString('hex'),
+    bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}`,
+  }));
+  // A few registered handles per app, among the seeded ones of that app (the seed gives user ID u to app u mod APPS).
+  const simTokens = simApps.map((_, a) =>
+    Array.from({ length: 3 }, (_unused, j) => {
+      let u = userIdBase + 1n + BigInt(j * APPS);
+      while (Number(u % BigInt(APPS)) !== a) u++;
+      return {
+        accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`,
+        accessTokenSecret: crypto.randomBytes(16).toString('hex'),
+        userId: String(u),
+      };
+    }),
+  );
+  const sim = await S.startSimulator(DIST, {
+    perMinuteLimit: 1_000_000_000,
+    maxReceived: 1000,
+    apps: simApps,
+    tokens: simTokens.flat(),
+  });
   const clients: GatewayClient[] = [];
   let svc: S.Service | null = null;
   const pgDir = path.join(work, 'pg');
@@ -154,6 +186,8 @@ async function main(): Promise<number> {
       NODE_PATH: path.join(ROOT, 'node_modules'),
     };
     for (const k of ['TEST_DATABASE_URL', 'NODE_OPTIONS']) delete env[k];
+    // For profiling the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (one profile per start).
+    if (process.env.BENCH_SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
     svc = new S.Service(main, env, work, VERBOSE); // cwd: the temporary directory, so no developer's .env is read
     await svc.ready(base);
   };
@@ -186,15 +220,9 @@ async function main(): Promise<number> {
         },
       })
     ).body;
-    const userIdBase = 1_400_000_000_000_000_000n;
     const appIds: string[] = [];
     for (let a = 0; a < APPS; a++) {
-      const simApp = {
-        consumerKey: `ck_scale_${a}_${crypto.randomBytes(6).toString('hex')}`,
-        consumerSecret: crypto.randomBytes(16).toString('hex'),
-        bearerToken: `AAAA${crypto.randomBytes(24).toString('hex')}`,
-      };
-      sim.addApp(simApp);
+      const simApp = simApps[a];
       const app = (
         await S.expectJson<{ id: string }>(`${base}/contracts/${contract.id}/apps`, ADMIN_KEY, 201, {
           method: 'POST',
@@ -212,20 +240,11 @@ async function main(): Promise<number> {
         handles: [],
       };
       clients.push(client);
-      // A few registered handles, among the seeded ones of this app (the seed gives user ID u to app u mod APPS).
-      for (let j = 0; j < 3; j++) {
-        let u = userIdBase + 1n + BigInt(j * APPS);
-        while (Number(u % BigInt(APPS)) !== a) u++;
-        const token = {
-          accessToken: `${u}-${crypto.randomBytes(12).toString('hex')}`,
-          accessTokenSecret: crypto.randomBytes(16).toString('hex'),
-          userId: String(u),
-        };
-        sim.addToken(token);
-        client.handles.push(String(u));
+      for (const token of simTokens[a]) {
+        client.handles.push(token.userId);
         await S.expectJson(`${base}/apps/${app.id}/handles`, ADMIN_KEY, 201, {
           method: 'POST',
-          body: { screenName: `@h${u}`, ...token },
+          body: { screenName: `@h${token.userId}`, ...token },
         });
       }
     }
@@ -381,9 +400,9 @@ async function main(): Promise<number> {
     reads.note(
       `gateway alone: ${alone.gateway.length} calls, p50 ${S.ms(percentile(alone.gateway, 50))}, p99 ${S.ms(percentile(alone.gateway, 99))}`,
     );
-    const cookie = await S.dashboardSession(base, financeKey);
+    const cookies = await dashboardReaders(base, financeKey);
     const crowd = await withGateway(base, clients, () =>
-      dashboardCrowd(`${base}/dashboard/contracts/${contract.id}`, cookie),
+      dashboardCrowd(`${base}/dashboard/contracts/${contract.id}`, cookies),
     );
     aims.add('dashboard-contract-p95-40-readers', percentile(crowd.result, 95), 500, `${crowd.result.length} pages`);
     aims.add('gateway-p99-during-dashboard', percentile(crowd.gateway, 99), 50, `${crowd.gateway.length} calls`);
