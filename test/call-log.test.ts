@@ -151,6 +151,48 @@ describe('call log partitions and retention', () => {
     expect((await t.http().get(`/contracts/${s.contractId}/usage`).set(admin).expect(200)).body.calls).toBe(1);
   });
 
+  it('records every outcome without touching an old month: its detach can hold it exclusively meanwhile', async () => {
+    const s = await seed(t, { handles: 3, contract: { timezone: 'UTC', billingDay: 1, countPolicy: 'confirmed' } });
+    const old = monthsAgo(30);
+    await t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin)
+      .send({ calls: [{ id: 'y1', at: old.toISOString(), userId: '82', endpoint: 'totals' }] })
+      .expect(200);
+    // What DETACH ... CONCURRENTLY holds in its second step: the old month, exclusively. A gateway
+    // statement that locked every month (an UPDATE by call ID alone) would queue behind it, and
+    // every call after it behind that.
+    const detach = new Client({ connectionString: t.databaseUrl });
+    await detach.connect();
+    try {
+      await detach.query('BEGIN');
+      await detach.query(`LOCK TABLE ${partitionName(old)} IN ACCESS EXCLUSIVE MODE`);
+      const call = (userId: string) =>
+        t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', s.clientKey)
+          .set('X-Handle', userId)
+          .send(totalsBody());
+      // Enough answered calls for the outcome statement's plan to be cached (answers and confirmations),
+      // then one X never answers (the uncount reads the calls still `sent`).
+      for (let i = 0; i < 8; i++) {
+        expectStatus(await call(s.handles[i % 2].userId), 200);
+        await t.settle();
+      }
+      t.sim.behaviour = { mode: 'destroy', delayMs: 0 };
+      expectStatus(await call(s.handles[2].userId), 502);
+      t.sim.behaviour = { mode: 'normal', delayMs: 0 };
+      await t.settle();
+      await detach.query('COMMIT');
+    } finally {
+      await detach.end();
+    }
+    const usage = (await t.http().get(`/contracts/${s.contractId}/usage`).set(admin).expect(200)).body;
+    expect({ unique: usage.uniqueHandles, confirmed: usage.confirmedHandles }).toEqual({ unique: 2, confirmed: 2 });
+  });
+
   it('applies a large import in slices: gateway calls go through between them, and every figure adds up', async () => {
     const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
     const open = periodContaining(new Date(), { timezone: 'UTC', billingDay: 1 });

@@ -287,11 +287,8 @@ export class LedgerRepository {
     );
     const unsent = outcomes.filter((o) => o.call.userId !== null && o.outcome === 'unreachable');
     if (!confirms.length && !unsent.length) {
-      await this.pool.query({
-        name: 'ledger_write_outcomes_only',
-        text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS,
-        values: outcomeValues(outcomes),
-      });
+      // Unnamed, as every statement here that reaches the call log by ID: see SQL.monthsFrom.
+      await this.pool.query(SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, outcomeValues(outcomes));
       return;
     }
     await poolTransaction(this.pool, async (db) => {
@@ -310,19 +307,14 @@ export class LedgerRepository {
       const stillSent = unsent.length
         ? new Set(
             (
-              await db.query<IdRow>({
-                name: 'ledger_still_sent',
-                text: SQL.STILL_SENT,
-                values: [unsent.map((o) => o.call.id)],
-              })
+              await db.query<IdRow>(SQL.STILL_SENT, [
+                unsent.map((o) => o.call.id),
+                SQL.monthsFrom(unsent.map((o) => o.call.at)),
+              ])
             ).rows.map((r) => r.id),
           )
         : new Set<string>();
-      await db.query({
-        name: 'ledger_write_outcomes_only',
-        text: SQL.WRITE_OUTCOMES_AND_RATE_LIMITS,
-        values: outcomeValues(outcomes),
-      });
+      await db.query(SQL.WRITE_OUTCOMES_AND_RATE_LIMITS, outcomeValues(outcomes));
       if (confirms.length) await this.confirm(db, confirms);
       await this.uncount(
         db,
@@ -341,8 +333,8 @@ export class LedgerRepository {
     return poolTransaction(this.pool, async (db) => {
       const found = (
         await db.query<UnsettledRow>(SQL.UNSETTLED_CONFIRMATIONS, [
-          `${olderThanMs} milliseconds`,
-          `${withinMs} milliseconds`,
+          new Date(Date.now() - olderThanMs).toISOString(),
+          new Date(Date.now() - withinMs).toISOString(),
         ])
       ).rows;
       if (!found.length) return 0;
@@ -358,11 +350,7 @@ export class LedgerRepository {
       // at last, perhaps a 4xx) settles its call, and that handle is not confirmed for it.
       const still = new Set(
         (
-          await db.query<IdRow>({
-            name: 'ledger_still_sent',
-            text: SQL.STILL_SENT,
-            values: [found.flatMap((r) => r.ids)],
-          })
+          await db.query<IdRow>(SQL.STILL_SENT, [found.flatMap((r) => r.ids), SQL.monthsFrom(found.map((r) => r.at))])
         ).rows.map((r) => r.id),
       );
       const rows = found.filter((r) => r.ids.some((id) => still.has(id)));
@@ -441,11 +429,10 @@ export class LedgerRepository {
         text: SQL.LOCK_COUNTERS_FOR_OUTCOMES,
         values: [periods.map((p) => p.contractId), periods.map((p) => p.start)],
       });
-      const gone = await db.query<ForgottenRow>({
-        name: 'ledger_forget_calls',
-        text: SQL.FORGET_CALLS,
-        values: [calls.map((c) => c.id)],
-      });
+      const gone = await db.query<ForgottenRow>(SQL.FORGET_CALLS, [
+        calls.map((c) => c.id),
+        SQL.monthsFrom(calls.map((c) => c.at)),
+      ]);
       await this.uncountHandles(
         db,
         gone.rows
@@ -544,7 +531,13 @@ function countingBatch(calls: PendingCall[], log: boolean): SQL.CountingBatch {
 
 /** WRITE_OUTCOMES_AND_RATE_LIMITS' arguments. */
 function outcomeValues(outcomes: CallOutcome[]): unknown[] {
-  return [...outcomeColumns(outcomes), ...rateLimitColumns(outcomes), outcomes.map((o) => o.call.at.toISOString())];
+  const ats = outcomes.map((o) => o.call.at);
+  return [
+    ...outcomeColumns(outcomes),
+    ...rateLimitColumns(outcomes),
+    ats.map((a) => a.toISOString()),
+    SQL.monthsFrom(ats),
+  ];
 }
 
 function outcomeColumns(outcomes: CallOutcome[]): unknown[] {

@@ -125,14 +125,18 @@ export const LOCK_COUNTERS_FOR_OUTCOMES = `
   WHERE (contract_id, period_start) IN (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]))
   ORDER BY contract_id, period_start FOR UPDATE`;
 
-/** The calls' answers ($1..$6, and $11 the calls' `at`: the call log's partition key) and each app's latest rate limit ($7..$10), in one statement. */
+/**
+ * The calls' answers ($1..$6, and $11 the calls' `at`: the call log's partition key) and each
+ * app's latest rate limit ($7..$10), in one statement. $12, the batch's earliest `at`, lets the
+ * planner leave out (and not lock) every older month: see monthsFrom.
+ */
 export const WRITE_OUTCOMES_AND_RATE_LIMITS = `
   WITH answered AS (
     UPDATE calls c SET outcome = v.outcome, status = v.status, latency_ms = v.latency_ms,
                        rate_limit_limit = v.rl_limit, rate_limit_remaining = v.rl_remaining
       FROM unnest($1::uuid[], $2::text[], $3::smallint[], $4::int[], $5::int[], $6::int[], $11::timestamptz[])
            AS v (id, outcome, status, latency_ms, rl_limit, rl_remaining, at)
-     WHERE c.id = v.id AND c.at = v.at
+     WHERE c.id = v.id AND c.at = v.at AND c.at >= $12::timestamptz
   )
   INSERT INTO app_rate_limits AS r (app_id, per_minute_limit, per_minute_remaining, seen_at)
   SELECT * FROM unnest($7::uuid[], $8::int[], $9::int[], $10::timestamptz[]) ORDER BY 1
@@ -164,7 +168,7 @@ export const CONFIRM_HANDLES = `
  */
 export const FORGET_CALLS = `
   WITH gone AS (
-    DELETE FROM calls WHERE id = ANY($1::uuid[]) AND outcome = 'sent' AND source = 'gateway'
+    DELETE FROM calls WHERE id = ANY($1::uuid[]) AND at >= $2::timestamptz AND outcome = 'sent' AND source = 'gateway'
     RETURNING contract_id, period_start, user_id, at, app_id
   ), activity AS (
     UPDATE period_activity a SET calls = a.calls - g.n
@@ -178,7 +182,21 @@ export const FORGET_CALLS = `
   )
   SELECT contract_id, period_start, user_id::text AS user_id, count(*)::int AS n FROM gone GROUP BY 1, 2, 3`;
 
-export const STILL_SENT = `SELECT id::text AS id FROM calls WHERE id = ANY($1::uuid[]) AND outcome = 'sent' FOR UPDATE`;
+/** $2: the calls' earliest `at` (see monthsFrom). */
+export const STILL_SENT = `SELECT id::text AS id FROM calls WHERE id = ANY($1::uuid[]) AND at >= $2::timestamptz AND outcome = 'sent' FOR UPDATE`;
+
+/**
+ * How the gateway's statements on the call log name the months they touch. A statement that finds
+ * calls by ID alone locks every month of the log, and a month being dropped past retention is held
+ * exclusively by the second step of its DETACH ... CONCURRENTLY: such a statement would wait for
+ * it, and every call behind that statement. With a lower bound on `at` given as a parameter of an
+ * unnamed statement (planned with its values), the planner prunes the older months and never
+ * locks them. Named (prepared) statements may run a generic plan, which locks every month before
+ * pruning, so these statements are sent unnamed.
+ */
+export function monthsFrom(ats: Date[]): string {
+  return new Date(Math.min(...ats.map((a) => a.getTime()))).toISOString();
+}
 
 /** Our own server processes only: a pid that is not one of this database's handlemeter sessions is left alone. */
 export const END_BACKENDS = `
@@ -226,7 +244,8 @@ export const DROP_UNSENT_HANDLES = `
  * was still retried), and that are not confirmed yet. Their answer is unknown and X may have
  * billed them. `app_id`: the earliest such call's app, the one the confirmation is counted for
  * (period_activity); `ids`: the calls, to be looked at again under lock (STILL_SENT). Read by
- * time range (calls_contract_at): $2 bounds the months scanned.
+ * time range (calls_contract_at): $2 bounds the months scanned, an instant rather than
+ * now() - interval so that the planner prunes (and does not lock) the older months.
  */
 export const UNSETTLED_CONFIRMATIONS = `
   SELECT c.contract_id, c.period_start, c.user_id, min(c.at) AS at, (array_agg(c.app_id ORDER BY c.at))[1] AS app_id,
@@ -234,6 +253,6 @@ export const UNSETTLED_CONFIRMATIONS = `
     FROM contracts k JOIN calls c ON c.contract_id = k.id
     JOIN period_handles ph ON ph.contract_id = c.contract_id AND ph.period_start = c.period_start AND ph.user_id = c.user_id
    WHERE k.count_policy = 'confirmed' AND c.outcome = 'sent' AND c.source = 'gateway' AND c.user_id IS NOT NULL
-     AND c.at >= now() - $2::interval AND c.at < now() - $1::interval AND ph.confirmed_at IS NULL
+     AND c.at >= $2::timestamptz AND c.at < $1::timestamptz AND ph.confirmed_at IS NULL
      AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.contract_id = c.contract_id AND s.period_start = c.period_start)
    GROUP BY 1, 2, 3`;
