@@ -11,6 +11,7 @@ import { installBodyParsers } from './common/body-parsers';
 import { answerUnparsableRequest } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
 import { installRequestId, requestIdOf } from './logging/request-id';
+import { installDashboardPageTurns } from './dashboard/page-turns';
 import { validationPipe } from './common/validation';
 
 /** Builds the configured application; main.ts, the demo and the tests all start it this way. */
@@ -36,6 +37,7 @@ export async function createApp(
   installBodyParsers(fastify);
   installBodyLimits(fastify, () => app.get(ApiKeyGuard));
   installRequestId(fastify);
+  installDashboardPageTurns(fastify);
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ErrorFilter());
   const doc = new DocumentBuilder()

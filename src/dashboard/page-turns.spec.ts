@@ -1,0 +1,82 @@
+import Fastify, { FastifyInstance } from 'fastify';
+import { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { installDashboardPageTurns, MAX_WAITING, PAGES_AT_ONCE } from './page-turns';
+
+describe('dashboard page turns', () => {
+  let app: FastifyInstance;
+  let base: string;
+  const entered: string[] = [];
+  let release: (() => void)[] = [];
+  const held = () =>
+    new Promise<void>((resolve) => {
+      release.push(resolve);
+    });
+
+  beforeAll(async () => {
+    app = Fastify();
+    installDashboardPageTurns(app);
+    app.get('/dashboard/contracts/:id', async (req) => {
+      entered.push((req.params as { id: string }).id);
+      await held();
+      return 'page';
+    });
+    app.get('/dashboard/contracts/:id/handles.csv', async () => 'csv');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => app.close());
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ok()).toBe(true);
+  };
+
+  it('serves PAGES_AT_ONCE pages at a time, the others in arrival order; downloads take no turn', async () => {
+    const pages = Array.from({ length: PAGES_AT_ONCE + 3 }, (_, i) =>
+      request(`${base}/dashboard/contracts/p${i}`).then((r) => r.body.text()),
+    );
+    await until(() => entered.length === PAGES_AT_ONCE);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(entered).toHaveLength(PAGES_AT_ONCE);
+    expect(await (await request(`${base}/dashboard/contracts/x/handles.csv`)).body.text()).toBe('csv');
+
+    release.shift()!();
+    await until(() => entered.length === PAGES_AT_ONCE + 1);
+    expect(entered[PAGES_AT_ONCE]).toBe(`p${PAGES_AT_ONCE}`);
+    while (entered.length < PAGES_AT_ONCE + 3 || release.length) {
+      release.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await Promise.all(pages)).toEqual(pages.map(() => 'page'));
+    expect(entered.slice(PAGES_AT_ONCE)).toEqual([0, 1, 2].map((i) => `p${PAGES_AT_ONCE + i}`));
+  });
+
+  it('lets a reader who left while waiting give up its place, and answers 503 past the queue’s bound', async () => {
+    entered.length = 0;
+    release = [];
+    const first = Array.from({ length: PAGES_AT_ONCE }, (_, i) =>
+      request(`${base}/dashboard/contracts/a${i}`).then((r) => r.body.text()),
+    );
+    await until(() => entered.length === PAGES_AT_ONCE);
+    const gone = new AbortController();
+    const leaving = request(`${base}/dashboard/contracts/gone`, { signal: gone.signal }).catch(() => 'aborted');
+    await new Promise((r) => setTimeout(r, 50));
+    gone.abort();
+    expect(await leaving).toBe('aborted');
+    const queued = Array.from({ length: MAX_WAITING }, (_, i) =>
+      request(`${base}/dashboard/contracts/q${i}`).then((r) => r.statusCode),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const refused = await request(`${base}/dashboard/contracts/over`);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(await refused.body.text()).toContain('Reload the page in a moment');
+    while (release.length || entered.length < PAGES_AT_ONCE + MAX_WAITING) {
+      release.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(new Set(await Promise.all(queued))).toEqual(new Set([200]));
+    await Promise.all(first);
+    expect(entered).not.toContain('gone');
+  }, 30_000);
+});
