@@ -16,6 +16,7 @@ import { AddLedgerAggregates1764170000000 } from './1764170000000-AddLedgerAggre
 import { PartitionCallLog1764170001000 } from './1764170001000-PartitionCallLog';
 import { AddStatementChargeback1764170002000 } from './1764170002000-AddStatementChargeback';
 import { CountHandlesActivePerDay1764180000000 } from './1764180000000-CountHandlesActivePerDay';
+import { DropCallLogForeignKeys1764190000000 } from './1764190000000-DropCallLogForeignKeys';
 
 /** Every migration, in order. Listed rather than globbed so ts-node, Jest and dist load the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   PartitionCallLog1764170001000,
   AddStatementChargeback1764170002000,
   CountHandlesActivePerDay1764180000000,
+  DropCallLogForeignKeys1764190000000,
 ];

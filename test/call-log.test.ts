@@ -151,6 +151,39 @@ describe('call log partitions and retention', () => {
     expect((await t.http().get(`/contracts/${s.contractId}/usage`).set(admin).expect(200)).body.calls).toBe(1);
   });
 
+  it('drops a month while a transaction that read a contract is open, and calls go through meanwhile', async () => {
+    const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
+    const old = monthsAgo(31);
+    await t
+      .http()
+      .post(`/contracts/${s.contractId}/usage/import`)
+      .set(admin)
+      .send({ calls: [{ id: 'w1', at: old.toISOString(), userId: '84', endpoint: 'totals' }] })
+      .expect(200);
+    await t.http().post('/jobs/close-periods').set(admin).expect(200);
+    // Any reader of contracts (the gateway reads them on every call). Dropping a table with a
+    // foreign key to contracts would wait for it, exclusively, and every call would queue behind.
+    const reader = new Client({ connectionString: t.databaseUrl });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM contracts');
+      expect(await t.app.get(CallLogService).dropExpired()).toContain(partitionName(old));
+      expectStatus(
+        await t
+          .http()
+          .post('/insights/engagement/totals')
+          .set('X-API-Key', s.clientKey)
+          .set('X-Handle', s.handles[0].userId)
+          .send(totalsBody()),
+        200,
+      );
+      await reader.query('COMMIT');
+    } finally {
+      await reader.end();
+    }
+  });
+
   it('records every outcome without touching an old month: its detach can hold it exclusively meanwhile', async () => {
     const s = await seed(t, { handles: 3, contract: { timezone: 'UTC', billingDay: 1, countPolicy: 'confirmed' } });
     const old = monthsAgo(30);
