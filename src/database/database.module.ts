@@ -65,10 +65,10 @@ async function openKeptConnections(ds: DataSource): Promise<void> {
   const runners = Array.from({ length: READ_POOL_KEPT }, () => ds.createQueryRunner());
   try {
     await Promise.all(runners.map((r) => r.connect()));
-    const tables: { t: string }[] = await runners[0].query(
+    const tables = (await runners[0].query(
       `SELECT quote_ident(relname) AS t FROM pg_class
         WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1`,
-    );
+    )) as { t: string }[];
     const lookAtEach = tables.map((r) => `SELECT 1 FROM ${r.t} LIMIT 0`).join('; ');
     if (lookAtEach) await Promise.all(runners.map((r) => r.query(lookAtEach)));
   } finally {
