@@ -23,6 +23,23 @@ describe('call log partitions and retention', () => {
       ),
     ).then((r) => r.rows.map((x) => x.relname as string));
 
+  /** One imported call `monthsBack` months ago, for a month the contract has history in. */
+  const importOld = (contractId: string, monthsBack: number, id: string, userId: string) =>
+    t
+      .http()
+      .post(`/contracts/${contractId}/usage/import`)
+      .set(admin)
+      .send({ calls: [{ id, at: monthsAgo(monthsBack).toISOString(), userId, endpoint: 'totals' }] })
+      .expect(200);
+  const closePeriods = () => t.http().post('/jobs/close-periods').set(admin).expect(200);
+  const gatewayCall = (s: { clientKey: string }, userId: string) =>
+    t
+      .http()
+      .post('/insights/engagement/totals')
+      .set('X-API-Key', s.clientKey)
+      .set('X-Handle', userId)
+      .send(totalsBody());
+
   beforeAll(async () => {
     t = await startTestApp();
   });
@@ -111,13 +128,8 @@ describe('call log partitions and retention', () => {
   it('drops a month without holding up calls into the current one', async () => {
     const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
     const old = monthsAgo(30);
-    await t
-      .http()
-      .post(`/contracts/${s.contractId}/usage/import`)
-      .set(admin)
-      .send({ calls: [{ id: 'x1', at: old.toISOString(), userId: '81', endpoint: 'totals' }] })
-      .expect(200);
-    await t.http().post('/jobs/close-periods').set(admin).expect(200);
+    await importOld(s.contractId, 30, 'x1', '81');
+    await closePeriods();
 
     // A reader of the old month in a long transaction: the detach waits for it (CONCURRENTLY), the gateway does not wait for the detach.
     const reader = new Client({ connectionString: t.databaseUrl });
@@ -132,15 +144,7 @@ describe('call log partitions and retention', () => {
         .finally(() => (done = true));
       await new Promise((r) => setTimeout(r, 500));
       expect(done).toBe(false);
-      expectStatus(
-        await t
-          .http()
-          .post('/insights/engagement/totals')
-          .set('X-API-Key', s.clientKey)
-          .set('X-Handle', s.handles[0].userId)
-          .send(totalsBody()),
-        200,
-      );
+      expectStatus(await gatewayCall(s, s.handles[0].userId), 200);
       await t.settle();
       expect(done).toBe(false);
       await reader.query('COMMIT');
@@ -154,13 +158,8 @@ describe('call log partitions and retention', () => {
   it('drops a month while a transaction that read a contract is open, and calls go through meanwhile', async () => {
     const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
     const old = monthsAgo(31);
-    await t
-      .http()
-      .post(`/contracts/${s.contractId}/usage/import`)
-      .set(admin)
-      .send({ calls: [{ id: 'w1', at: old.toISOString(), userId: '84', endpoint: 'totals' }] })
-      .expect(200);
-    await t.http().post('/jobs/close-periods').set(admin).expect(200);
+    await importOld(s.contractId, 31, 'w1', '84');
+    await closePeriods();
     // Any reader of contracts (the gateway reads them on every call). Dropping a table with a
     // foreign key to contracts would wait for it, exclusively, and every call would queue behind.
     const reader = new Client({ connectionString: t.databaseUrl });
@@ -169,15 +168,7 @@ describe('call log partitions and retention', () => {
       await reader.query('BEGIN');
       await reader.query('SELECT count(*) FROM contracts');
       expect(await t.app.get(CallLogService).dropExpired()).toContain(partitionName(old));
-      expectStatus(
-        await t
-          .http()
-          .post('/insights/engagement/totals')
-          .set('X-API-Key', s.clientKey)
-          .set('X-Handle', s.handles[0].userId)
-          .send(totalsBody()),
-        200,
-      );
+      expectStatus(await gatewayCall(s, s.handles[0].userId), 200);
       await reader.query('COMMIT');
     } finally {
       await reader.end();
@@ -187,12 +178,7 @@ describe('call log partitions and retention', () => {
   it('records every outcome without touching an old month: its detach can hold it exclusively meanwhile', async () => {
     const s = await seed(t, { handles: 3, contract: { timezone: 'UTC', billingDay: 1, countPolicy: 'confirmed' } });
     const old = monthsAgo(30);
-    await t
-      .http()
-      .post(`/contracts/${s.contractId}/usage/import`)
-      .set(admin)
-      .send({ calls: [{ id: 'y1', at: old.toISOString(), userId: '82', endpoint: 'totals' }] })
-      .expect(200);
+    await importOld(s.contractId, 30, 'y1', '82');
     // What DETACH ... CONCURRENTLY holds in its second step: the old month, exclusively. A gateway
     // statement that locked every month (an UPDATE by call ID alone) would queue behind it, and
     // every call after it behind that.
@@ -201,13 +187,7 @@ describe('call log partitions and retention', () => {
     try {
       await detach.query('BEGIN');
       await detach.query(`LOCK TABLE ${partitionName(old)} IN ACCESS EXCLUSIVE MODE`);
-      const call = (userId: string) =>
-        t
-          .http()
-          .post('/insights/engagement/totals')
-          .set('X-API-Key', s.clientKey)
-          .set('X-Handle', userId)
-          .send(totalsBody());
+      const call = (userId: string) => gatewayCall(s, userId);
       // Enough answered calls for the outcome statement's plan to be cached (answers and confirmations),
       // then one X never answers (the uncount reads the calls still `sent`).
       for (let i = 0; i < 8; i++) {
