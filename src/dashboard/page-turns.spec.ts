@@ -70,6 +70,8 @@ describe('dashboard page turns', () => {
     const refused = await request(`${base}/dashboard/contracts/over`);
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(refused.headers['cache-control']).toBe('no-store');
     expect(await refused.body.text()).toContain('Reload the page in a moment');
     while (release.length || entered.length < PAGES_AT_ONCE + MAX_WAITING) {
       release.shift()?.();

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { securityHeaders } from './security-headers';
 import { errorPage } from './views/layout';
 
 /**
@@ -8,8 +9,10 @@ import { errorPage } from './views/layout';
  * render, and forty of them queued ahead of a gateway call are its latency. Taking turns, a
  * gateway call waits behind at most PAGES_AT_ONCE pages' work, while the pages still share their
  * reads (DashboardService.contractPage) and are served in arrival order. Eight, measured
- * (docs/benchmarks.md): four kept the gateway's p99 lowest but let the pages' p95 pass 500 ms;
- * unlimited, the gateway's p99 was 2-3 times eight's. The queue is bounded:
+ * (docs/benchmarks.md): four kept the gateway's p99 lowest but put the pages' p95 well past
+ * 500 ms (588 ms); eight keeps it near that (398-513 ms), and unlimited, the gateway's p99 was
+ * 2-3 times eight's. A turn ends when the page has been rendered and handed to the socket (or
+ * its client left): sending it is the network's time, not the service's. The queue is bounded:
  * past MAX_WAITING a page is answered 503 at once, before anything is read. Downloads (CSV) and
  * the stylesheet take no turn: a long export must not hold up a person's page.
  */
@@ -19,6 +22,7 @@ export const MAX_WAITING = 500;
 export function installDashboardPageTurns(fastify: FastifyInstance): void {
   let running = 0;
   const waiting: (() => void)[] = [];
+  const turnEnds = new WeakMap<FastifyRequest, () => void>();
   // A finished page hands its turn to the first one waiting.
   const next = (): void => {
     const start = waiting.shift();
@@ -27,9 +31,15 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
   };
   fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (!isPage(req)) return done();
-    // The turn passes on once the answer is sent or the client has gone, whichever comes first.
     const start = (): void => {
-      reply.raw.once('close', next);
+      let ended = false;
+      const end = (): void => {
+        if (ended) return;
+        ended = true;
+        next();
+      };
+      turnEnds.set(req, end);
+      reply.raw.once('close', end);
       done();
     };
     if (running < PAGES_AT_ONCE) {
@@ -37,6 +47,7 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       return start();
     }
     if (waiting.length >= MAX_WAITING) {
+      securityHeaders(reply);
       void reply
         .code(503)
         .header('Retry-After', '2')
@@ -51,10 +62,14 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       if (i >= 0) waiting.splice(i, 1);
     });
   });
+  fastify.addHook('onSend', (req: FastifyRequest, _reply: FastifyReply, payload: unknown, done) => {
+    turnEnds.get(req)?.();
+    done(null, payload);
+  });
 }
 
 function isPage(req: FastifyRequest): boolean {
-  if (req.method !== 'GET') return false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = req.url.split('?', 1)[0];
   return (
     (path === '/dashboard' || path.startsWith('/dashboard/')) &&

@@ -1,7 +1,7 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { dataSourceOptions, READ_POOL_KEPT, writePoolConfig } from './data-source';
 import { runMigrationsLocked } from './migrate';
 
@@ -65,13 +65,20 @@ async function openKeptConnections(ds: DataSource): Promise<void> {
   const runners = Array.from({ length: READ_POOL_KEPT }, () => ds.createQueryRunner());
   try {
     await Promise.all(runners.map((r) => r.connect()));
-    const tables = (await runners[0].query(
-      `SELECT quote_ident(relname) AS t FROM pg_class
-        WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1`,
-    )) as { t: string }[];
-    const lookAtEach = tables.map((r) => `SELECT 1 FROM ${r.t} LIMIT 0`).join('; ');
-    if (lookAtEach) await Promise.all(runners.map((r) => r.query(lookAtEach)));
+    await lookAtEveryTable(runners).catch((e: unknown) =>
+      // Only a head start: the reads work without it.
+      new Logger('Database').warn(`warming the read pool's connections failed: ${(e as Error).message}`),
+    );
   } finally {
     await Promise.all(runners.map((r) => r.release()));
   }
+}
+
+async function lookAtEveryTable(runners: QueryRunner[]): Promise<void> {
+  const tables = (await runners[0].query(
+    `SELECT quote_ident(relname) AS t FROM pg_class
+      WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1`,
+  )) as { t: string }[];
+  const lookAtEach = tables.map((r) => `SELECT 1 FROM ${r.t} LIMIT 0`).join('; ');
+  if (lookAtEach) await Promise.all(runners.map((r) => r.query(lookAtEach)));
 }

@@ -195,7 +195,10 @@ export const STILL_SENT = `SELECT id::text AS id FROM calls WHERE id = ANY($1::u
  * pruning, so these statements are sent unnamed.
  */
 export function monthsFrom(ats: Date[]): string {
-  return new Date(Math.min(...ats.map((a) => a.getTime()))).toISOString();
+  if (!ats.length) throw new Error('monthsFrom: no calls');
+  let earliest = ats[0].getTime();
+  for (const a of ats) earliest = Math.min(earliest, a.getTime());
+  return new Date(earliest).toISOString();
 }
 
 /** Our own server processes only: a pid that is not one of this database's handlemeter sessions is left alone. */

@@ -29,5 +29,6 @@ describe('localTime', () => {
     expect(localTime(new Date('2026-11-01T05:30:00Z'), 'America/New_York')).toBe('2026-11-01 01:30 EDT');
     expect(localTime('2026-11-01T06:30:00Z', 'America/New_York')).toBe('2026-11-01 01:30 EST');
     expect(localTime('2026-07-01T00:00:00Z', 'Asia/Kolkata')).toBe('2026-07-01 05:30 GMT+5:30');
+    expect(localTime('not a time', 'UTC')).toBe('—'); // shown as missing, not a 500 page
   });
 });

@@ -80,8 +80,10 @@ export function localTime(at: Date | string, timezone: string): string {
     });
     LOCAL_TIME.set(timezone, f);
   }
+  const instant = new Date(at);
+  if (Number.isNaN(instant.getTime())) return '—';
   const part: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
-  for (const p of f.formatToParts(new Date(at))) part[p.type] = p.value;
+  for (const p of f.formatToParts(instant)) part[p.type] = p.value;
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
 }
 const LOCAL_TIME = new Map<string, Intl.DateTimeFormat>();
