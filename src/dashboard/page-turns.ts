@@ -19,6 +19,7 @@ import { errorPage } from './views/layout';
 export const PAGES_AT_ONCE = 8;
 export const MAX_WAITING = 500;
 
+/** Before `app.init()`, which registers the routes: the hooks go on the pages' routes only, so no other request pays for them. */
 export function installDashboardPageTurns(fastify: FastifyInstance): void {
   let running = 0;
   const waiting: (() => void)[] = [];
@@ -29,8 +30,7 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
     if (start) start();
     else running--;
   };
-  fastify.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (!isPage(req)) return done();
+  const takeTurn = (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const start = (): void => {
       let ended = false;
       const end = (): void => {
@@ -61,19 +61,31 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       const i = waiting.indexOf(start);
       if (i >= 0) waiting.splice(i, 1);
     });
-  });
-  fastify.addHook('onSend', (req: FastifyRequest, _reply: FastifyReply, payload: unknown, done) => {
+  };
+  const endTurn = (
+    req: FastifyRequest,
+    _reply: FastifyReply,
+    payload: unknown,
+    done: (err: null, p: unknown) => void,
+  ) => {
     turnEnds.get(req)?.();
     done(null, payload);
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (!isPage(route.method, route.url)) return;
+    const listOf = <T>(h: T | T[] | undefined): T[] => (h ? (Array.isArray(h) ? h : [h]) : []);
+    route.onRequest = [takeTurn, ...listOf(route.onRequest)] as typeof route.onRequest;
+    route.onSend = [...listOf(route.onSend), endTurn] as typeof route.onSend;
   });
 }
 
-function isPage(req: FastifyRequest): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const path = req.url.split('?', 1)[0];
+/** GET (and HEAD) pages under /dashboard; downloads and the stylesheet are not pages. */
+function isPage(method: string | string[], url: string): boolean {
+  const methods = Array.isArray(method) ? method : [method];
   return (
-    (path === '/dashboard' || path.startsWith('/dashboard/')) &&
-    !path.endsWith('.csv') &&
-    !path.startsWith('/dashboard/assets/')
+    methods.some((m) => m === 'GET' || m === 'HEAD') &&
+    (url === '/dashboard' || url.startsWith('/dashboard/')) &&
+    !url.endsWith('.csv') &&
+    !url.startsWith('/dashboard/assets/')
   );
 }
