@@ -16,8 +16,18 @@ describe('planning: preflight and renewal plan', () => {
   afterAll(() => t.close());
 
   const admin = { 'X-API-Key': ADMIN_KEY };
-  const callAs = (clientKey: string, handle: string) =>
-    t.http().post('/insights/engagement/totals').set('X-API-Key', clientKey).set('X-Handle', handle).send(totalsBody());
+  const callAs = (clientKey: string, handle: string, body: object = totalsBody()) =>
+    t.http().post('/insights/engagement/totals').set('X-API-Key', clientKey).set('X-Handle', handle).send(body);
+  /** A finance key's preflight of `handles`, which must answer 200. */
+  const preflight = async (contractId: string, handles: string[]) =>
+    (
+      await t
+        .http()
+        .post(`/contracts/${contractId}/preflight`)
+        .set('X-API-Key', financeKey)
+        .send({ handles })
+        .expect(200)
+    ).body;
   const usage = async (contractId: string) =>
     (await t.http().get(`/contracts/${contractId}/usage`).set(admin).expect(200)).body;
 
@@ -80,15 +90,11 @@ describe('planning: preflight and renewal plan', () => {
       });
       expect((await callAs(s.clientKey, s.handles[0].userId)).status).toBe(200);
       await t.settle();
-      const ask = async () =>
-        (
-          await t
-            .http()
-            .post(`/contracts/${s.contractId}/preflight`)
-            .set('X-API-Key', financeKey)
-            .send({ handles: s.handles.map((h) => h.userId) })
-            .expect(200)
-        ).body;
+      const ask = () =>
+        preflight(
+          s.contractId,
+          s.handles.map((h) => h.userId),
+        );
       expect(await ask()).toMatchObject({
         handles: 3,
         alreadyCounted: 1,
@@ -121,24 +127,10 @@ describe('planning: preflight and renewal plan', () => {
       const s = await seed(t, { handles: 2, contract: { handleAllowance: 10 } });
       const body = totalsBody(['impressions']);
       t.sim.unownedTweetIds.add(body.tweet_ids[0]);
-      const refused = await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(body);
-      expect(refused.status).toBe(403);
+      expect((await callAs(s.clientKey, s.handles[0].userId, body)).status).toBe(403);
       expect((await callAs(s.clientKey, s.handles[1].userId)).status).toBe(200);
       await t.settle();
-      const ask = async () =>
-        (
-          await t
-            .http()
-            .post(`/contracts/${s.contractId}/preflight`)
-            .set('X-API-Key', financeKey)
-            .send({ handles: [`@${s.handles[0].screenName}`, s.handles[1].userId] })
-            .expect(200)
-        ).body;
+      const ask = () => preflight(s.contractId, [`@${s.handles[0].screenName}`, s.handles[1].userId]);
       expect(await ask()).toMatchObject({ countPolicy: 'attempted', handles: 2, alreadyCounted: 2, new: 0 });
       await t.http().patch(`/contracts/${s.contractId}`).set(admin).send({ countPolicy: 'confirmed' }).expect(200);
       expect(await ask()).toMatchObject({ countPolicy: 'confirmed', handles: 2, alreadyCounted: 1, new: 1 });
