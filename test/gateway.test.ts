@@ -264,3 +264,28 @@ describe('gateway', () => {
     expect((await call(s, `@${h.screenName}`)).status).toBe(200);
   });
 });
+
+describe("gateway: the database's connections", () => {
+  it('are open before the first call and stay open through a quiet spell, so no call waits for a new one', async () => {
+    const fresh = await startTestApp();
+    try {
+      const open = (applicationName: string) =>
+        withClient(fresh.databaseUrl, async (c) => {
+          const { rows } = await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+            [applicationName],
+          );
+          return rows[0].n;
+        });
+      // The ledger's own pool, all of it; the reads' pool, the connections it keeps.
+      expect(await open('handlemeter-ledger')).toBe(8);
+      expect(await open('handlemeter')).toBeGreaterThanOrEqual(8);
+      // Past the pools' idle timeout (10 s): still there.
+      await new Promise((r) => setTimeout(r, 11_000));
+      expect(await open('handlemeter-ledger')).toBe(8);
+      expect(await open('handlemeter')).toBeGreaterThanOrEqual(8);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

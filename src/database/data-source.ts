@@ -34,6 +34,11 @@ export const READ_POOL_KEPT = 8;
 const READ_STATEMENT_TIMEOUT_MS = 10_000;
 /** The ledger's batches are set-based: a few connections carry hundreds of calls a second each. */
 const WRITE_POOL_SIZE = 8;
+/**
+ * All of them opened at start-up and kept: otherwise the first calls after a start, or after ten
+ * quiet seconds, each waited for a new backend (see openKeptConnections).
+ */
+export const WRITE_POOL_KEPT = WRITE_POOL_SIZE;
 const WRITE_STATEMENT_TIMEOUT_MS = 15_000;
 
 /** The ledger's own pool (PG_POOL in database.module.ts). */
@@ -42,6 +47,7 @@ export function writePoolConfig(url: string): PoolConfig {
     connectionString: url,
     Client: ListenedClient,
     max: WRITE_POOL_SIZE,
+    min: WRITE_POOL_KEPT,
     // An unreachable database must fail a call fast (503), not hang it.
     connectionTimeoutMillis: 5000,
     statement_timeout: WRITE_STATEMENT_TIMEOUT_MS,

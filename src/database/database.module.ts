@@ -1,8 +1,8 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Pool } from 'pg';
-import { DataSource, QueryRunner } from 'typeorm';
-import { dataSourceOptions, READ_POOL_KEPT, writePoolConfig } from './data-source';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, READ_POOL_KEPT, WRITE_POOL_KEPT, writePoolConfig } from './data-source';
 import { runMigrationsLocked } from './migrate';
 
 /**
@@ -31,12 +31,23 @@ export class DatabaseModule implements OnApplicationShutdown {
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize();
             await runMigrationsLocked(ds);
-            await openKeptConnections(ds);
+            await openKeptConnections(readPoolOf(ds), READ_POOL_KEPT);
             return ds;
           },
         }),
       ],
-      providers: [{ provide: PG_POOL, useFactory: () => writePool(url) }],
+      providers: [
+        {
+          provide: PG_POOL,
+          // After the data source: its migrations make the tables the kept connections look at.
+          inject: [getDataSourceToken()],
+          useFactory: async () => {
+            const pool = writePool(url);
+            await openKeptConnections(pool, WRITE_POOL_KEPT);
+            return pool;
+          },
+        },
+      ],
       exports: [PG_POOL],
     };
   }
@@ -54,31 +65,36 @@ function writePool(url: string): Pool {
   return pool;
 }
 
+/** TypeORM's pool of pg connections (its postgres driver's `master`). */
+function readPoolOf(ds: DataSource): Pool {
+  return (ds.driver as unknown as { master: Pool }).master;
+}
+
 /**
- * Opens the read pool's kept connections (READ_POOL_KEPT) before the service answers, all at once
- * so each is a new one, and has each look at every table once. A new PostgreSQL backend builds
- * its cache of each table's and index's description on first use (1-6 ms a query, measured
- * against a warm one); without this the first reads after a start, whose queries fan out over
- * several connections, each paid it.
+ * Opens a pool's kept connections (its `min`) before the service answers, all at once so each is
+ * a new one, and has each look at every table once. A new PostgreSQL backend costs its start and
+ * password exchange (15-25 ms on this machine) and builds its cache of each table's and index's
+ * description on first use (1-6 ms a query, measured against a warm one); without this the first
+ * reads after a start, whose queries fan out over several connections, and the gateway's first
+ * calls each paid it.
  */
-async function openKeptConnections(ds: DataSource): Promise<void> {
-  const runners = Array.from({ length: READ_POOL_KEPT }, () => ds.createQueryRunner());
+async function openKeptConnections(pool: Pool, kept: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: kept }, () => pool.connect()));
   try {
-    await Promise.all(runners.map((r) => r.connect()));
-    await lookAtEveryTable(runners).catch((e: unknown) =>
-      // Only a head start: the reads work without it.
-      new Logger('Database').warn(`warming the read pool's connections failed: ${(e as Error).message}`),
+    await lookAtEveryTable(clients).catch((e: unknown) =>
+      // Only a head start: the reads and writes work without it.
+      new Logger('Database').warn(`warming the database connections failed: ${(e as Error).message}`),
     );
   } finally {
-    await Promise.all(runners.map((r) => r.release()));
+    clients.forEach((c) => c.release());
   }
 }
 
-async function lookAtEveryTable(runners: QueryRunner[]): Promise<void> {
-  const tables = (await runners[0].query(
+async function lookAtEveryTable(clients: PoolClient[]): Promise<void> {
+  const { rows } = await clients[0].query<{ t: string }>(
     `SELECT quote_ident(relname) AS t FROM pg_class
       WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1`,
-  )) as { t: string }[];
-  const lookAtEach = tables.map((r) => `SELECT 1 FROM ${r.t} LIMIT 0`).join('; ');
-  if (lookAtEach) await Promise.all(runners.map((r) => r.query(lookAtEach)));
+  );
+  const lookAtEach = rows.map((r) => `SELECT 1 FROM ${r.t} LIMIT 0`).join('; ');
+  if (lookAtEach) await Promise.all(clients.map((c) => c.query(lookAtEach)));
 }
