@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { ContractsService } from '../contracts/contracts.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { PeriodClock } from '../periods/billing-period';
 import { parseUsageImport } from './usage-import.parser';
 import { mapInTurns } from '../common/event-loop';
+import { newCallId } from '../ledger/call-id';
 
 /**
  * Rows mapped to ledger calls between two yields to the event loop: a few milliseconds even when
@@ -34,7 +34,7 @@ export class UsageImportService {
     const clock = new PeriodClock({ timezone: contract.timezone, billingDay: contract.billingDay });
     // In turns, as the parse: 50,000 rows in one go (a UUID and a period each) would hold the gateway's calls meanwhile.
     const calls = await mapInTurns(rows, ROWS_PER_TURN, (r) => ({
-      id: randomUUID(),
+      id: newCallId(),
       at: r.at,
       contractId: contract.id,
       appId: null,

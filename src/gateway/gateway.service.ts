@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { mediaType } from '../common/body-parsers';
 import { AnyPrincipal, DropInPrincipal, isDropIn, Principal } from '../auth/principal';
@@ -10,6 +9,7 @@ import { DropInHandleMismatchError } from './drop-in/drop-in.errors';
 import { isEngagementEndpoint, validateEngagementRequest } from './engagement-request';
 import { HandleNotRegisteredError, UserContextRequiredError } from './gateway.errors';
 import { GatewayCall } from './gateway.types';
+import { newCallId } from '../ledger/call-id';
 
 type CallContext = { app: AppCredentials; handle: HandleCredentials | null };
 
@@ -55,7 +55,7 @@ export class GatewayService {
       app,
       handle,
       pending: {
-        id: randomUUID(),
+        id: newCallId(),
         at,
         contractId: contract.id,
         appId: app.id,
