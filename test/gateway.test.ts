@@ -1,3 +1,4 @@
+import { POOL_IDLE_TIMEOUT_MS } from '../src/database/data-source';
 import { withClient } from './support/database';
 import { addHandle, seed, Seeded, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
@@ -266,7 +267,7 @@ describe('gateway', () => {
 });
 
 describe("gateway: the database's connections", () => {
-  it('are open before the first call and stay open through a quiet spell, so no call waits for a new one', async () => {
+  it('are open before the first call and stay open through a quiet spell, so the first calls wait for no new one', async () => {
     const fresh = await startTestApp();
     try {
       const open = (applicationName: string) =>
@@ -280,8 +281,8 @@ describe("gateway: the database's connections", () => {
       // The ledger's own pool, all of it; the reads' pool, the connections it keeps.
       expect(await open('handlemeter-ledger')).toBe(8);
       expect(await open('handlemeter')).toBeGreaterThanOrEqual(8);
-      // Past the pools' idle timeout (10 s): still there.
-      await new Promise((r) => setTimeout(r, 11_000));
+      // Past the pools' idle timeout: still there.
+      await new Promise((r) => setTimeout(r, POOL_IDLE_TIMEOUT_MS + 1000));
       expect(await open('handlemeter-ledger')).toBe(8);
       expect(await open('handlemeter')).toBeGreaterThanOrEqual(8);
     } finally {

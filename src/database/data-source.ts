@@ -30,15 +30,23 @@ const READ_POOL_SIZE = 12;
  * after a start (or after a quiet spell) would otherwise each pay. Eight: the dashboard's contract
  * page reads over six at once, and its usage figures over three more.
  */
-export const READ_POOL_KEPT = 8;
+const READ_POOL_KEPT = 8;
 const READ_STATEMENT_TIMEOUT_MS = 10_000;
 /** The ledger's batches are set-based: a few connections carry hundreds of calls a second each. */
 const WRITE_POOL_SIZE = 8;
 /**
- * All of them opened at start-up and kept: otherwise the first calls after a start, or after ten
- * quiet seconds, each waited for a new backend (see openKeptConnections).
+ * All of them opened at start-up and kept: otherwise the first calls after a start, or after a
+ * quiet spell (POOL_IDLE_TIMEOUT_MS), each waited for a new backend (see openKeptConnections).
  */
-export const WRITE_POOL_KEPT = WRITE_POOL_SIZE;
+const WRITE_POOL_KEPT = WRITE_POOL_SIZE;
+/** A connection above its pool's `min` that has been idle this long is closed. */
+export const POOL_IDLE_TIMEOUT_MS = 10_000;
+/**
+ * Both pools keep connections idle indefinitely: TCP keepalive (probes after 30 idle seconds)
+ * keeps a NAT or firewall on the way from dropping them silently, and finds out when one has,
+ * instead of the next call waiting for its statement timeout on a dead connection.
+ */
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 30_000 } as const;
 const WRITE_STATEMENT_TIMEOUT_MS = 15_000;
 
 /** The ledger's own pool (PG_POOL in database.module.ts). */
@@ -48,6 +56,8 @@ export function writePoolConfig(url: string): PoolConfig {
     Client: ListenedClient,
     max: WRITE_POOL_SIZE,
     min: WRITE_POOL_KEPT,
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
+    ...KEEPALIVE,
     // An unreachable database must fail a call fast (503), not hang it.
     connectionTimeoutMillis: 5000,
     statement_timeout: WRITE_STATEMENT_TIMEOUT_MS,
@@ -70,6 +80,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
       Client: ListenedClient,
       max: READ_POOL_SIZE,
       min: READ_POOL_KEPT,
+      idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
+      ...KEEPALIVE,
       // An unreachable database must fail a request fast (503), not hang it.
       connectionTimeoutMillis: 5000,
       statement_timeout: READ_STATEMENT_TIMEOUT_MS,

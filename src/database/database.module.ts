@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@n
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, READ_POOL_KEPT, WRITE_POOL_KEPT, writePoolConfig } from './data-source';
+import { dataSourceOptions, writePoolConfig } from './data-source';
 import { runMigrationsLocked } from './migrate';
 
 /**
@@ -31,7 +31,8 @@ export class DatabaseModule implements OnApplicationShutdown {
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize();
             await runMigrationsLocked(ds);
-            await openKeptConnections(readPoolOf(ds), READ_POOL_KEPT);
+            const reads = readPoolOf(ds);
+            if (reads) await openKeptConnections(reads);
             return ds;
           },
         }),
@@ -43,7 +44,7 @@ export class DatabaseModule implements OnApplicationShutdown {
           inject: [getDataSourceToken()],
           useFactory: async () => {
             const pool = writePool(url);
-            await openKeptConnections(pool, WRITE_POOL_KEPT);
+            await openKeptConnections(pool);
             return pool;
           },
         },
@@ -65,33 +66,43 @@ function writePool(url: string): Pool {
   return pool;
 }
 
-/** TypeORM's pool of pg connections (its postgres driver's `master`). */
-function readPoolOf(ds: DataSource): Pool {
-  return (ds.driver as unknown as { master: Pool }).master;
+/** TypeORM's pool of pg connections (its postgres driver's `master`), if it still keeps it there. */
+function readPoolOf(ds: DataSource): Pool | null {
+  const master = (ds.driver as unknown as { master?: unknown }).master;
+  if (master instanceof Pool) return master;
+  new Logger('Database').warn("TypeORM's driver has no pg Pool at `master`: the read pool is not warmed at start-up");
+  return null;
 }
 
 /**
- * Opens a pool's kept connections (its `min`) before the service answers, all at once so each is
- * a new one, and has each look at every table once. A new PostgreSQL backend costs its start and
- * password exchange (15-25 ms on this machine) and builds its cache of each table's and index's
- * description on first use (1-6 ms a query, measured against a warm one); without this the first
- * reads after a start, whose queries fan out over several connections, and the gateway's first
- * calls each paid it.
+ * Opens a pool's kept connections (its `min`) before the service answers, all at once so that
+ * (nearly) each is a new one, and has each look at every table once. A new PostgreSQL backend
+ * costs its start and password exchange (15-25 ms on this machine) and builds its cache of each
+ * table's and index's description on first use (1-6 ms a query, measured against a warm one);
+ * without this the first reads after a start, whose queries fan out over several connections,
+ * and the gateway's first calls each paid it. Only a head start: whatever fails here is logged,
+ * and the pools open connections when they are needed, as they would without it. pg-pool never
+ * opens connections to reach `min` by itself; it only keeps that many when idle, so after a
+ * database restart the pools fill again as requests need them.
  */
-async function openKeptConnections(pool: Pool, kept: number): Promise<void> {
-  const clients = await Promise.all(Array.from({ length: kept }, () => pool.connect()));
+async function openKeptConnections(pool: Pool): Promise<void> {
+  const opened = await Promise.allSettled(Array.from({ length: pool.options.min ?? 0 }, () => pool.connect()));
+  const clients = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   try {
-    await lookAtEveryTable(clients).catch((e: unknown) =>
-      // Only a head start: the reads and writes work without it.
-      new Logger('Database').warn(`warming the database connections failed: ${(e as Error).message}`),
-    );
+    const failed = opened.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    await lookAtEveryTable(clients);
+  } catch (e) {
+    new Logger('Database').warn(`warming the database connections failed: ${(e as Error).message}`);
   } finally {
     clients.forEach((c) => c.release());
   }
 }
 
+type TableNameRow = { t: string };
+
 async function lookAtEveryTable(clients: PoolClient[]): Promise<void> {
-  const { rows } = await clients[0].query<{ t: string }>(
+  const { rows } = await clients[0].query<TableNameRow>(
     `SELECT quote_ident(relname) AS t FROM pg_class
       WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1`,
   );
