@@ -39,6 +39,20 @@ describe('call log partitions and retention', () => {
       .set('X-API-Key', s.clientKey)
       .set('X-Handle', userId)
       .send(totalsBody());
+  /** `fn` while another session holds what `sql` takes, in a transaction it commits once `fn` is done. */
+  const whileHeld = async <T>(sql: string, fn: () => Promise<T>): Promise<T> => {
+    const other = new Client({ connectionString: t.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(sql);
+      const result = await fn();
+      await other.query('COMMIT');
+      return result;
+    } finally {
+      await other.end();
+    }
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -132,11 +146,7 @@ describe('call log partitions and retention', () => {
     await closePeriods();
 
     // A reader of the old month in a long transaction: the detach waits for it (CONCURRENTLY), the gateway does not wait for the detach.
-    const reader = new Client({ connectionString: t.databaseUrl });
-    await reader.connect();
-    try {
-      await reader.query('BEGIN');
-      await reader.query(`SELECT count(*) FROM ${partitionName(old)}`);
+    const { dropping } = await whileHeld(`SELECT count(*) FROM ${partitionName(old)}`, async () => {
       let done = false;
       const dropping = t.app
         .get(CallLogService)
@@ -147,11 +157,10 @@ describe('call log partitions and retention', () => {
       expectStatus(await gatewayCall(s, s.handles[0].userId), 200);
       await t.settle();
       expect(done).toBe(false);
-      await reader.query('COMMIT');
-      expect(await dropping).toEqual([partitionName(old)]);
-    } finally {
-      await reader.end();
-    }
+      // In an object: returned bare, the promise would be awaited before the reader commits.
+      return { dropping };
+    });
+    expect(await dropping).toEqual([partitionName(old)]);
     expect((await t.http().get(`/contracts/${s.contractId}/usage`).set(admin).expect(200)).body.calls).toBe(1);
   });
 
@@ -162,17 +171,10 @@ describe('call log partitions and retention', () => {
     await closePeriods();
     // Any reader of contracts (the gateway reads them on every call). Dropping a table with a
     // foreign key to contracts would wait for it, exclusively, and every call would queue behind.
-    const reader = new Client({ connectionString: t.databaseUrl });
-    await reader.connect();
-    try {
-      await reader.query('BEGIN');
-      await reader.query('SELECT count(*) FROM contracts');
+    await whileHeld('SELECT count(*) FROM contracts', async () => {
       expect(await t.app.get(CallLogService).dropExpired()).toContain(partitionName(old));
       expectStatus(await gatewayCall(s, s.handles[0].userId), 200);
-      await reader.query('COMMIT');
-    } finally {
-      await reader.end();
-    }
+    });
   });
 
   it('records every outcome without touching an old month: its detach can hold it exclusively meanwhile', async () => {
@@ -182,11 +184,7 @@ describe('call log partitions and retention', () => {
     // What DETACH ... CONCURRENTLY holds in its second step: the old month, exclusively. A gateway
     // statement that locked every month (an UPDATE by call ID alone) would queue behind it, and
     // every call after it behind that.
-    const detach = new Client({ connectionString: t.databaseUrl });
-    await detach.connect();
-    try {
-      await detach.query('BEGIN');
-      await detach.query(`LOCK TABLE ${partitionName(old)} IN ACCESS EXCLUSIVE MODE`);
+    await whileHeld(`LOCK TABLE ${partitionName(old)} IN ACCESS EXCLUSIVE MODE`, async () => {
       const call = (userId: string) => gatewayCall(s, userId);
       // Enough answered calls for the outcome statement's plan to be cached (answers and confirmations),
       // then one X never answers (the uncount reads the calls still `sent`).
@@ -198,10 +196,7 @@ describe('call log partitions and retention', () => {
       expectStatus(await call(s.handles[2].userId), 502);
       t.sim.behaviour = { mode: 'normal', delayMs: 0 };
       await t.settle();
-      await detach.query('COMMIT');
-    } finally {
-      await detach.end();
-    }
+    });
     const usage = (await t.http().get(`/contracts/${s.contractId}/usage`).set(admin).expect(200)).body;
     expect({ unique: usage.uniqueHandles, confirmed: usage.confirmedHandles }).toEqual({ unique: 2, confirmed: 2 });
   });
@@ -237,15 +232,7 @@ describe('call log partitions and retention', () => {
     const during = await logged();
     expect(during).toBeGreaterThan(0);
     expect(during).toBeLessThan(n);
-    expectStatus(
-      await t
-        .http()
-        .post('/insights/engagement/totals')
-        .set('X-API-Key', s.clientKey)
-        .set('X-Handle', s.handles[0].userId)
-        .send(totalsBody()),
-      200,
-    );
+    expectStatus(await gatewayCall(s, s.handles[0].userId), 200);
     expect(importDone).toBe(false);
     const res = await importing;
     expect(res.status).toBe(200);
