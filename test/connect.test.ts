@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './support/browser';
+import { launchChromium, signInWithKey } from './support/browser';
 import { withClient } from './support/database';
 import { seed, Seeded, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
@@ -295,13 +295,7 @@ describe('connect a handle (3-legged OAuth 1.0a)', () => {
       const problems: string[] = [];
       page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(m.text()));
       try {
-        await page.goto(`${t.url}/dashboard`);
-        await page.fill('input[name="key"]', key);
-        await Promise.all([
-          page.waitForResponse((r) => r.url().endsWith('/dashboard/login')),
-          page.click('button[type="submit"]'),
-        ]);
-        await page.waitForLoadState();
+        expect(await signInWithKey(page, t.url, key)).toBe(303);
         await Promise.all([
           page.waitForURL(`${t.url}/dashboard/connections`),
           page.click('a[data-link="connections"]'),

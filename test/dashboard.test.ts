@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { periodContaining, previousPeriod } from '../src/periods/billing-period';
-import { launchChromium } from './support/browser';
+import { launchChromium, signInWithKey } from './support/browser';
 import { expectStatus, seed, Seeded, callTotals } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -62,16 +62,7 @@ describe('dashboard in a browser', () => {
     return { context, page, requests, problems };
   }
 
-  async function signIn(page: Page, key: string): Promise<number> {
-    await page.goto(`${t.url}/dashboard`);
-    await page.fill('input[name="key"]', key);
-    const [res] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/dashboard/login')),
-      page.click('button[type="submit"]'),
-    ]);
-    await page.waitForLoadState();
-    return res.status();
-  }
+  const signIn = (page: Page, key: string) => signInWithKey(page, t.url, key);
 
   const figure = (page: Page, name: string) => page.locator(`[data-figure="${name}"]`).innerText();
 
@@ -229,9 +220,7 @@ describe('dashboard in a browser', () => {
         page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       try {
         // An admin: sees the delivery errors too.
-        await page.goto(`${t.url}/dashboard`);
-        await page.fill('input[name="key"]', ADMIN_KEY);
-        await Promise.all([page.waitForURL(`${t.url}/dashboard`), page.click('button[type="submit"]')]);
+        expect(await signIn(page, ADMIN_KEY)).toBe(303);
         expect(await overflow()).toBe(0);
         await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
         const u = (await api(`/contracts/${s.contractId}/usage`).expect(200)).body;

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { launchChromium } from './support/browser';
+import { launchChromium, signInWithKey } from './support/browser';
 import { addHandle, expectStatus, seed, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -320,13 +320,7 @@ describe('planning: preflight and renewal plan', () => {
         const page = await browser.newPage();
         const problems: string[] = [];
         page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(m.text()));
-        await page.goto(`${t.url}/dashboard`);
-        await page.fill('input[name="key"]', financeKey);
-        await Promise.all([
-          page.waitForResponse((r) => r.url().endsWith('/dashboard/login')),
-          page.click('button[type="submit"]'),
-        ]);
-        await page.waitForLoadState();
+        expect(await signInWithKey(page, t.url, financeKey)).toBe(303);
         // The contract's page links to its plan.
         await page.goto(`${t.url}/dashboard/contracts/${s.contractId}`);
         expect(await page.locator('a[data-link="plan"]').getAttribute('href')).toBe(

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /**
  * Where a Chromium or Chrome may already be installed, most likely first. The tests drive one
@@ -52,6 +52,23 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Signs in through the dashboard's form and answers the login's status. It returns once the next
+ * document (the signed-in page after the 303, or the form again) has fired `load`, stylesheet
+ * included: the form and the signed-in page share one URL, so waiting for the URL would return
+ * at once, and a layout measured then is the unstyled page's.
+ */
+export async function signInWithKey(page: Page, baseUrl: string, key: string): Promise<number> {
+  await page.goto(`${baseUrl}/dashboard`);
+  await page.fill('input[name="key"]', key);
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/dashboard/login')),
+    page.waitForEvent('load'),
+    page.click('button[type="submit"]'),
+  ]);
+  return res.status();
 }
 
 // `sh test/support/ensure-chromium.sh` runs this file: print the browser found, or say what to install.
