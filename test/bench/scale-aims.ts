@@ -2,6 +2,8 @@
  * The issue's aims (test/bench/scale.bench.ts): one line each, `aim <name> <measured> <target> met|missed`,
  * and the runs under load that measure the gateway while something heavy happens beside it.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { request } from 'undici';
 import * as S from './scale-support';
 
@@ -89,18 +91,26 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-/** `fn` while the gateway takes traffic; returns fn's result and the gateway's latencies meanwhile. */
+/**
+ * `fn` while the gateway takes traffic; returns fn's result, the gateway's latencies meanwhile, and
+ * this thread's own event-loop delay (p99, ms): what of those latencies was this process's, not
+ * the gateway's.
+ */
 export async function withGateway<T>(
   base: string,
   clients: GatewayClient[],
   fn: () => Promise<T>,
-): Promise<{ result: T; gateway: number[]; failures: string[] }> {
+): Promise<{ result: T; gateway: number[]; failures: string[]; ownDelayP99: number }> {
+  const own = monitorEventLoopDelay({ resolution: 5 });
   const load = new GatewayLoad(base, clients).start();
   await S.sleep(300);
+  own.enable();
   try {
     const result = await fn();
-    return { result, gateway: await load.stop(), failures: load.failures };
+    own.disable();
+    return { result, gateway: await load.stop(), failures: load.failures, ownDelayP99: own.percentile(99) / 1e6 };
   } finally {
+    own.disable();
     await load.stop();
   }
 }
@@ -112,16 +122,51 @@ export async function dashboardReaders(base: string, financeKey: string): Promis
   return cookies;
 }
 
-/** Each of those people on the contract page at once, DASHBOARD_ROUNDS pages each, in their own session. */
-export async function dashboardCrowd(url: string, cookies: string[]): Promise<number[]> {
-  const times: number[] = [];
-  await Promise.all(
-    cookies.map(async (cookie) => {
-      for (let r = 0; r < DASHBOARD_ROUNDS; r++) times.push((await S.html(url, cookie)).ms);
-    }),
-  );
-  return times;
+/**
+ * Each of those people on the contract page at once, DASHBOARD_ROUNDS pages each, in their own
+ * session, from a worker thread: its own event loop, as people's browsers are apart from the
+ * gateway's clients. In this thread, reading 200 pages (tens of kB each) as fast as they came
+ * delayed the gateway loops' own answers and was counted as the gateway's latency. Resolves once
+ * the worker is ready, with the function that reads the pages and resolves with their times.
+ */
+export async function dashboardCrowd(url: string, cookies: string[]): Promise<() => Promise<number[]>> {
+  const worker = new Worker(CROWD, {
+    eval: true,
+    workerData: { url, cookies, rounds: DASHBOARD_ROUNDS, undici: require.resolve('undici') },
+  });
+  await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  return () =>
+    new Promise<number[]>((resolve, reject) => {
+      worker.once('message', (times: number[] | string) =>
+        typeof times === 'string' ? reject(new Error(times)) : resolve(times),
+      );
+      worker.once('error', reject);
+      worker.postMessage('go');
+    }).finally(() => void worker.terminate());
 }
+
+const CROWD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { request } = require(workerData.undici);
+parentPort.once('message', async () => {
+  const times = [];
+  try {
+    await Promise.all(workerData.cookies.map(async (cookie) => {
+      for (let r = 0; r < workerData.rounds; r++) {
+        const t0 = performance.now();
+        const res = await request(workerData.url, { headers: { cookie } });
+        const body = await res.body.text();
+        if (res.statusCode !== 200) throw new Error('GET ' + workerData.url + ': ' + res.statusCode + ' ' + body.slice(0, 300));
+        times.push(performance.now() - t0);
+      }
+    }));
+    parentPort.postMessage(times);
+  } catch (e) {
+    parentPort.postMessage(String(e && e.message || e));
+  }
+});
+parentPort.postMessage('ready');
+`;
 
 /** An import of IMPORT_ROWS calls of new handles into the open period so far. Returns its duration. */
 export async function bigImport(
