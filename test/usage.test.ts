@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
-import { periodContaining } from '../src/periods/billing-period';
+import { CloseService } from '../src/billing/close.service';
+import { ForecastRepository } from '../src/forecast/forecast.repository';
+import { periodContaining, previousPeriod } from '../src/periods/billing-period';
 import { ActiveDays } from '../src/forecast/active-days';
 import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
@@ -127,6 +129,28 @@ describe('usage: the handle roster and the projection', () => {
     expect(body.projection.low).toBeGreaterThanOrEqual(body.uniqueHandles);
     expect(body.projection.uniqueHandles).toBeGreaterThanOrEqual(body.projection.low);
     expect(body.projection.high).toBeGreaterThanOrEqual(body.projection.uniqueHandles);
+  });
+
+  it("reads the periods not yet closed at start-up, as many as it is given, never a closed one's", async () => {
+    // The start-up read (ForecastService.onApplicationBootstrap) puts the aggregates a projection
+    // reads into PostgreSQL's buffers; a closed period is never projected, so it is left out.
+    const cycle = { timezone: 'UTC', billingDay: 1 };
+    const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
+    const open = periodContaining(new Date(), cycle);
+    const past = previousPeriod(open, cycle);
+    const call = (id: string, at: Date) => ({ id, at: at.toISOString(), userId: '88001', endpoint: 'totals' });
+    await importCalls(s.contractId, [
+      call('warm-past', new Date(past.start.getTime() + 3_600_000)),
+      call('warm-open-1', new Date(open.start.getTime() + 60_000)),
+      call('warm-open-2', new Date(open.start.getTime() + 120_000)),
+    ]);
+    const repo = t.app.get(ForecastRepository);
+    const before = await repo.readOpenPeriodsSlots(1000);
+    expect(await repo.readOpenPeriodsSlots(1)).toBe(1);
+
+    const closed = await t.app.get(CloseService).closeEndedPeriods(new Date(open.start.getTime() + 120_000));
+    expect(closed).toContainEqual({ contractId: s.contractId, period: past.key });
+    expect(await repo.readOpenPeriodsSlots(1000)).toBe(before - closed.length);
   });
 
   it("answers 503 DATABASE_TIMEOUT, not 500, when PostgreSQL stops a read at the read pool's statement timeout", async () => {

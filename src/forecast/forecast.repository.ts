@@ -34,6 +34,7 @@ function boundParam(b: Bound): string {
 /** A count in width_bucket's bucket `b`. */
 type BucketCountRow = { b: number; n: number };
 type CountAndRecentRow = { total: number; recent: BucketCountRow[] };
+type PeriodsReadRow = { periods: number };
 
 /** Interval i (from bounds[i] to bounds[i + 1]) is width_bucket's bucket i + 1. */
 function countsOf(rows: BucketCountRow[], intervals: number): number[] {
@@ -81,6 +82,27 @@ export class ForecastRepository {
       [contractId, periodStart, bounds.map(boundParam)],
     );
     return countsOf(rows, bounds.length - 1);
+  }
+
+  /**
+   * Reads the per-slot aggregates of the busiest `limit` periods not yet closed, through their
+   * index and heap as a projection does, and answers how many periods it read. A restarted
+   * PostgreSQL has empty buffers: the first projection's two per-day reads then took ~28 ms each
+   * against ~7 ms warm (bench:scale, 1,000,000 handles), half of the first usage read's time.
+   */
+  async readOpenPeriodsSlots(limit: number): Promise<number> {
+    const [row] = await this.ds.query<PeriodsReadRow[]>(
+      `SELECT count(*)::int AS periods FROM (
+         SELECT pc.contract_id, pc.period_start FROM period_counters pc
+          WHERE NOT EXISTS (SELECT 1 FROM statements st WHERE st.contract_id = pc.contract_id AND st.period_start = pc.period_start)
+          ORDER BY pc.calls DESC LIMIT $1
+       ) o CROSS JOIN LATERAL (
+         SELECT count(a.active + a.first_seen + a.confirmed) AS n
+           FROM period_activity a WHERE a.contract_id = o.contract_id AND a.period_start = o.period_start
+       ) s`,
+      [limit],
+    );
+    return row.periods;
   }
 
   /** Closed periods before `before`, newest first (at most `limit`), from the day counts written with their statements. */
