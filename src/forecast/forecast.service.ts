@@ -13,7 +13,7 @@ import { warmUpProjection } from './warm-up';
 
 /** Earlier periods used for the shape of a month. */
 const HISTORY_PERIODS = 12;
-/** Open periods whose aggregates are read at start-up, busiest first (~1 MB each at most). */
+/** Open periods whose aggregates are read at start-up, busiest first (~0.5 MB each per app). */
 const WARM_PERIODS = 20;
 
 /** A projection as the API answers it; the alerts' messages and the dashboard's contract page read this same type. */
@@ -58,10 +58,11 @@ export class ForecastService implements OnApplicationBootstrap {
    * Only a head start: a failed read is logged, and the projection reads them when asked.
    */
   async onApplicationBootstrap(): Promise<void> {
-    warmUpProjection();
-    await this.repo.readOpenPeriodsSlots(WARM_PERIODS).catch((e: Error) => {
+    const read = this.repo.readOpenPeriods(WARM_PERIODS).catch((e: Error) => {
       new Logger('Forecast').warn(`reading the open periods' aggregates at start-up failed: ${e.message}`);
     });
+    warmUpProjection(); // meanwhile
+    await read;
   }
 
   project(

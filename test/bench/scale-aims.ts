@@ -91,29 +91,37 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
+const DELAY_RESOLUTION_MS = 5;
+
 /**
  * `fn` while the gateway takes traffic; returns fn's result, the gateway's latencies meanwhile, and
  * this thread's own event-loop delay (p99, ms): what of those latencies was this process's, not
- * the gateway's.
+ * the gateway's. Node's histogram records each timer's whole interval, so the resolution is
+ * subtracted.
  */
 export async function withGateway<T>(
   base: string,
   clients: GatewayClient[],
   fn: () => Promise<T>,
 ): Promise<{ result: T; gateway: number[]; failures: string[]; ownDelayP99: number }> {
-  const own = monitorEventLoopDelay({ resolution: 5 });
+  const own = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
   const load = new GatewayLoad(base, clients).start();
   await S.sleep(300);
   own.enable();
+  let result: T;
   try {
-    const result = await fn();
-    own.disable();
-    return { result, gateway: await load.stop(), failures: load.failures, ownDelayP99: own.percentile(99) / 1e6 };
+    result = await fn();
   } finally {
     own.disable();
     await load.stop();
   }
+  const ownDelayP99 = Math.max(0, own.percentile(99) / 1e6 - DELAY_RESOLUTION_MS);
+  return { result, gateway: load.latencies, failures: load.failures, ownDelayP99 };
 }
+
+/** How a run beside the gateway names the bench's own share of its latencies. */
+export const ownDelay = (run: { ownDelayP99: number }): string =>
+  `the load generator's own event-loop delay p99 ${S.ms(run.ownDelayP99)}`;
 
 /** Dashboard sessions for DASHBOARD_READERS people: each signs in with the finance key (untimed). */
 export async function dashboardReaders(base: string, financeKey: string): Promise<string[]> {
@@ -134,17 +142,25 @@ export async function dashboardCrowd(url: string, cookies: string[]): Promise<()
     eval: true,
     workerData: { url, cookies, rounds: DASHBOARD_ROUNDS, undici: require.resolve('undici') },
   });
-  await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
+  // A worker that ends without an answer (an exit, not an error) must not leave the bench waiting.
+  const exited = (reject: (e: Error) => void) =>
+    worker.once('exit', (code) => reject(new Error(`crowd worker exited (${code})`)));
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve).once('error', reject);
+    exited(reject);
+  });
   return () =>
     new Promise<number[]>((resolve, reject) => {
       worker.once('message', (times: number[] | string) =>
         typeof times === 'string' ? reject(new Error(times)) : resolve(times),
       );
       worker.once('error', reject);
+      exited(reject);
       worker.postMessage('go');
     }).finally(() => void worker.terminate());
 }
 
+/** The worker's code: S.html's timing and check, as plain JavaScript (ts-node does not load into an eval'd worker). */
 const CROWD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { request } = require(workerData.undici);

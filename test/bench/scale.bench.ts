@@ -62,6 +62,7 @@ import {
   dashboardReaders,
   GatewayClient,
   percentile,
+  ownDelay,
   withGateway,
 } from './scale-aims';
 import { freePort } from '../support/service-process';
@@ -398,7 +399,7 @@ async function main(): Promise<number> {
     S.log(`the gateway beside heavy work (load ${S.load()})`);
     const alone = await withGateway(base, clients, () => S.sleep(3000));
     reads.note(
-      `gateway alone: ${alone.gateway.length} calls, p50 ${S.ms(percentile(alone.gateway, 50))}, p99 ${S.ms(percentile(alone.gateway, 99))}; the load generator's own event-loop delay p99 ${S.ms(alone.ownDelayP99)}`,
+      `gateway alone: ${alone.gateway.length} calls, p50 ${S.ms(percentile(alone.gateway, 50))}, p99 ${S.ms(percentile(alone.gateway, 99))}; ${ownDelay(alone)}`,
     );
     const cookies = await dashboardReaders(base, financeKey);
     const readCrowd = await dashboardCrowd(`${base}/dashboard/contracts/${contract.id}`, cookies);
@@ -408,7 +409,7 @@ async function main(): Promise<number> {
       'gateway-p99-during-dashboard',
       percentile(crowd.gateway, 99),
       50,
-      `${crowd.gateway.length} calls; the load generator's own event-loop delay p99 ${S.ms(crowd.ownDelayP99)}`,
+      `${crowd.gateway.length} calls; ${ownDelay(crowd)}`,
     );
     const imp = await withGateway(base, clients, () =>
       bigImport(base, ADMIN_KEY, contract.id, open.start, new Date(Date.now() - 60_000), userIdBase + 5_000_000_000n),
@@ -417,7 +418,7 @@ async function main(): Promise<number> {
       'gateway-p99-during-import',
       percentile(imp.gateway, 99),
       50,
-      `${imp.result.rows} rows imported in ${S.ms(imp.result.ms)}; ${imp.gateway.length} calls; the load generator's own event-loop delay p99 ${S.ms(imp.ownDelayP99)}`,
+      `${imp.result.rows} rows imported in ${S.ms(imp.result.ms)}; ${imp.gateway.length} calls; ${ownDelay(imp)}`,
     );
     // A month past CALL_LOG_RETENTION_MONTHS (24), closed: history imported from 30 months back, then closed.
     const oldMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 30, 10, 12));
