@@ -1,10 +1,7 @@
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
-import { CloseService } from '../src/billing/close.service';
-import { ForecastRepository } from '../src/forecast/forecast.repository';
-import { periodContaining, previousPeriod } from '../src/periods/billing-period';
+import { periodContaining } from '../src/periods/billing-period';
 import { ActiveDays } from '../src/forecast/active-days';
-import { withClient } from './support/database';
 import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -130,40 +127,6 @@ describe('usage: the handle roster and the projection', () => {
     expect(body.projection.low).toBeGreaterThanOrEqual(body.uniqueHandles);
     expect(body.projection.uniqueHandles).toBeGreaterThanOrEqual(body.projection.low);
     expect(body.projection.high).toBeGreaterThanOrEqual(body.projection.uniqueHandles);
-  });
-
-  it("reads every row of the periods not yet closed at start-up, as many periods as it is given, never a closed one's", async () => {
-    // The start-up read (ForecastService.onApplicationBootstrap) brings the aggregates a projection
-    // reads into PostgreSQL's buffers; a closed period is never projected, so it is left out.
-    const cycle = { timezone: 'UTC', billingDay: 1 };
-    const s = await seed(t, { contract: { timezone: 'UTC', billingDay: 1 } });
-    const open = periodContaining(new Date(), cycle);
-    const past = previousPeriod(open, cycle);
-    const call = (id: string, at: Date) => ({ id, at: at.toISOString(), userId: '88001', endpoint: 'totals' });
-    await importCalls(s.contractId, [
-      call('warm-past', new Date(past.start.getTime() + 3_600_000)),
-      call('warm-open-1', new Date(open.start.getTime() + 60_000)),
-      call('warm-open-2', new Date(open.start.getTime() + 120_000)),
-    ]);
-    /** The aggregates' rows and periods without a statement, counted plainly. */
-    const unclosed = () =>
-      withClient(t.databaseUrl, async (c) => {
-        const { rows } = await c.query<{ periods: number; rows: number }>(
-          `SELECT count(DISTINCT (contract_id, period_start))::int AS periods, count(*)::int AS rows FROM period_activity a
-            WHERE NOT EXISTS (SELECT 1 FROM statements st WHERE st.contract_id = a.contract_id AND st.period_start = a.period_start)`,
-        );
-        return rows[0];
-      });
-    const repo = t.app.get(ForecastRepository);
-    const before = await unclosed();
-    expect(await repo.readOpenPeriods(1000)).toEqual(before);
-    expect((await repo.readOpenPeriods(1)).periods).toBe(1);
-
-    const closed = await t.app.get(CloseService).closeEndedPeriods(new Date(open.start.getTime() + 120_000));
-    expect(closed).toContainEqual({ contractId: s.contractId, period: past.key });
-    const after = await unclosed();
-    expect(after.rows).toBeLessThan(before.rows);
-    expect(await repo.readOpenPeriods(1000)).toEqual(after);
   });
 
   it("answers 503 DATABASE_TIMEOUT, not 500, when PostgreSQL stops a read at the read pool's statement timeout", async () => {

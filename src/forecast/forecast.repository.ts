@@ -34,7 +34,6 @@ function boundParam(b: Bound): string {
 /** A count in width_bucket's bucket `b`. */
 type BucketCountRow = { b: number; n: number };
 type CountAndRecentRow = { total: number; recent: BucketCountRow[] };
-type PeriodsReadRow = { periods: number; rows: number };
 
 /** Interval i (from bounds[i] to bounds[i + 1]) is width_bucket's bucket i + 1. */
 function countsOf(rows: BucketCountRow[], intervals: number): number[] {
@@ -82,28 +81,6 @@ export class ForecastRepository {
       [contractId, periodStart, bounds.map(boundParam)],
     );
     return countsOf(rows, bounds.length - 1);
-  }
-
-  /**
-   * Reads the per-slot aggregates of the busiest `limit` periods not yet closed, through their
-   * index and heap as a projection does; answers how many periods and rows it read. After a
-   * restart of PostgreSQL its buffers are empty, and the first projection's two per-day reads
-   * paid for that (bench:scale, small scale: 27.5 and 28.6 ms against ~7 ms warm). The rows'
-   * sum is used on purpose: with the subquery's output unused, the planner drops the subquery.
-   */
-  async readOpenPeriods(limit: number): Promise<{ periods: number; rows: number }> {
-    const [row] = await this.ds.query<PeriodsReadRow[]>(
-      `SELECT count(*)::int AS periods, coalesce(sum(s.n), 0)::int AS rows FROM (
-         SELECT pc.contract_id, pc.period_start FROM period_counters pc
-          WHERE NOT EXISTS (SELECT 1 FROM statements st WHERE st.contract_id = pc.contract_id AND st.period_start = pc.period_start)
-          ORDER BY pc.calls DESC LIMIT $1
-       ) o CROSS JOIN LATERAL (
-         SELECT count(a.active + a.first_seen + a.confirmed) AS n
-           FROM period_activity a WHERE a.contract_id = o.contract_id AND a.period_start = o.period_start
-       ) s`,
-      [limit],
-    );
-    return row;
   }
 
   /** Closed periods before `before`, newest first (at most `limit`), from the day counts written with their statements. */

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BillingPeriod } from '../periods/billing-period';
 import { Terms } from '../contracts/terms';
 import { formatMoney, Money, multiply } from '../common/money';
@@ -13,8 +13,6 @@ import { warmUpProjection } from './warm-up';
 
 /** Earlier periods used for the shape of a month. */
 const HISTORY_PERIODS = 12;
-/** Open periods whose aggregates are read at start-up, busiest first (~0.5 MB each per app). */
-const WARM_PERIODS = 20;
 
 /** A projection as the API answers it; the alerts' messages and the dashboard's contract page read this same type. */
 export interface ProjectionView {
@@ -52,17 +50,9 @@ export class ForecastService implements OnApplicationBootstrap {
     private readonly active: ActiveDays,
   ) {}
 
-  /**
-   * Before the service answers: the first projection after a start should cost what the others
-   * do, in Node (compiled code) and in PostgreSQL (the open periods' aggregates in its buffers).
-   * Only a head start: a failed read is logged, and the projection reads them when asked.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    const read = this.repo.readOpenPeriods(WARM_PERIODS).catch((e: Error) => {
-      new Logger('Forecast').warn(`reading the open periods' aggregates at start-up failed: ${e.message}`);
-    });
-    warmUpProjection(); // meanwhile
-    await read;
+  /** Before the service answers: the first projection after a start should cost what the others do. */
+  onApplicationBootstrap(): void {
+    warmUpProjection();
   }
 
   project(
