@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { Client } from 'pg';
 import { periodContaining } from '../src/periods/billing-period';
-import { ActiveDays } from '../src/forecast/active-days';
+import { ForecastService } from '../src/forecast/forecast.service';
 import { seed } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -118,8 +118,9 @@ describe('usage: the handle roster and the projection', () => {
     }
     await importCalls(s.contractId, calls);
 
-    const active = await t.app.get(ActiveDays).perDay(s.contractId, period, 'UTC');
-    expect(active.slice(0, 9)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5]);
+    const days = await t.app.get(ForecastService).openDays(s.contractId, 'UTC', period);
+    expect(days.active.slice(0, 9)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5]);
+    expect(days.counted.attempted.slice(0, 9)).toEqual([5, 5, 5, 5, 5, 5, 5, 0, 0]);
 
     const body = (await get(`/contracts/${s.contractId}/usage`).expect(200)).body;
     expect(body.uniqueHandles).toBe(35);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { NotFoundError, ValidationFailedError } from '../common/errors';
 import { formatMoney, multiply } from '../common/money';
 import { ContractEntity } from '../contracts/contract.entity';
@@ -13,12 +13,24 @@ const NO_COUNTS: Counts = { attempted: 0, confirmed: 0, calls: 0 };
 
 /** The figures of a period: live while it is open, the statement's once it is closed (with any restatement beside them). */
 @Injectable()
-export class PeriodsService {
+export class PeriodsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('PeriodsService');
+
   constructor(
     private readonly contracts: ContractsService,
     private readonly statements: StatementsRepository,
     private readonly forecast: ForecastService,
   ) {}
+
+  /** Before the service answers: the projection's code and the contracts' periods worked out once (ForecastService.warmUp). */
+  async onApplicationBootstrap(): Promise<void> {
+    const contracts = await this.contracts.entities().catch((e: Error) => {
+      // A warm-up that cannot read the contracts warms what it can; the first read pays the rest.
+      this.logger.warn(`warm-up without the contracts: ${e.message}`);
+      return [];
+    });
+    this.forecast.warmUp(contracts.map((c) => ({ timezone: c.timezone, billingDay: c.billingDay })));
+  }
 
   async usage(contractId: string, periodKey?: string) {
     const contract = await this.contracts.getEntity(contractId);
@@ -67,7 +79,11 @@ export class PeriodsService {
 
   /** The open period, then every period with calls or a statement, newest first. */
   async list(contractId: string) {
-    const contract = await this.contracts.getEntity(contractId);
+    return this.listOf(await this.contracts.getEntity(contractId));
+  }
+
+  /** `list`, for a caller that has read the contract already. */
+  async listOf(contract: ContractEntity) {
     const open = this.resolve(contract);
     const [counts, stmts] = await Promise.all([
       this.statements.periodCounts(contract.id),
@@ -131,6 +147,10 @@ export class PeriodsService {
 
   /** `fresh`: an alert is being raised from these figures, so the projection is computed now, not taken from the cache. */
   async view(contract: ContractEntity, period: BillingPeriod, opts: { fresh?: boolean } = {}) {
+    // Only an open period has a future to project; one that ended and awaits its close has its
+    // final count. The projection's read starts now, beside the others (see ForecastService.begin).
+    const projecting =
+      period.end.getTime() > Date.now() ? this.forecast.begin(contract.id, contract.timezone, period, opts) : null;
     // The terms are needed only until the close, but reading them beside the rest costs less
     // than a round trip after it (the first read after a start pays each one cold).
     const [row, counts, terms] = await Promise.all([
@@ -151,14 +171,8 @@ export class PeriodsService {
       };
     }
     const f = figures(terms, live);
-    // Only an open period has a future to project; one that ended and awaits its close has its final count.
     // The projection is the one of the count shown beside it (see ForecastService).
-    const projection =
-      period.end.getTime() > Date.now()
-        ? await this.forecast.project(contract.id, contract.timezone, period, terms, f.uniqueHandles, {
-            fresh: opts.fresh,
-          })
-        : null;
+    const projection = projecting ? await projecting(terms, f.uniqueHandles) : null;
     return { ...base, period: periodInfo(period, false), ...f, projection };
   }
 }

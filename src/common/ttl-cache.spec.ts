@@ -40,6 +40,28 @@ describe('TtlCache', () => {
     expect(await cache.get('k', async () => 'new')).toBe('new');
   });
 
+  it('has() says whether a get would answer without waiting: a servable entry or a load running', async () => {
+    jest.useFakeTimers({ now: 0, doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const cache = new TtlCache<string, string>(1000, 100, 500);
+      expect(cache.has('k')).toBe(false);
+      let release!: (v: string) => void;
+      const loading = cache.get('k', () => new Promise<string>((r) => (release = r)));
+      expect(cache.has('k')).toBe(true);
+      release('v');
+      await loading;
+      jest.setSystemTime(1400); // expired, still served stale
+      expect(cache.has('k')).toBe(true);
+      jest.setSystemTime(1600); // past maxStaleMs
+      expect(cache.has('k')).toBe(false);
+      await cache.get('k', async () => 'w');
+      cache.delete('k');
+      expect(cache.has('k')).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('a reload that fails leaves the stale value, and a later get tries again', async () => {
     const cache = new TtlCache<string, string>(10);
     await cache.get('k', async () => 'old');

@@ -34,6 +34,12 @@ export class TtlCache<K, V> {
     return inFlight;
   }
 
+  /** Whether a get would answer without waiting: an entry still servable, or a load already running. */
+  has(key: K): boolean {
+    const hit = this.entries.get(key);
+    return (!!hit && hit.expires + this.maxStaleMs > Date.now()) || this.loading.has(key);
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
     this.loading.delete(key);
