@@ -269,6 +269,30 @@ describe('dashboard in a browser', () => {
     },
   );
 
+  it('renders the page once for people reading it at the same moment, each with their own header and what their role may see', async () => {
+    const login = async (key: string) =>
+      String(
+        (await t.http().post('/dashboard/login').type('form').send({ key }).expect(303)).headers['set-cookie'][0],
+      ).split(';')[0];
+    const finance = await login(financeKey);
+    const admin = await login(ADMIN_KEY);
+    const read = (cookie: string) =>
+      t.http().get(`/dashboard/contracts/${s.contractId}`).set('Cookie', cookie).expect(200);
+    // At once, so they share one read of the figures and its rendering (DashboardService, contract.view.ts).
+    const pages = await Promise.all([read(finance), read(admin), read(admin), read(finance)]);
+    expect(
+      pages.map((p) => ({
+        who: /Signed in with <strong>([^<]*)<\/strong> \((\w+)\)/.exec(p.text)?.slice(1),
+        errors: p.text.includes('data-delivery-error='),
+      })),
+    ).toEqual([
+      { who: ['Dana', 'finance'], errors: false },
+      { who: [expect.any(String), 'admin'], errors: true },
+      { who: [expect.any(String), 'admin'], errors: true },
+      { who: ['Dana', 'finance'], errors: false },
+    ]);
+  });
+
   it('shows finance that a delivery is failing, without its error text', async () => {
     const { context, page } = await openBrowser();
     try {

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { BillingModule } from '../billing/billing.module';
 import { ContractsModule } from '../contracts/contracts.module';
+import { ForecastModule } from '../forecast/forecast.module';
 import { UsageModule } from '../usage/usage.module';
 import { DashboardController } from './dashboard.controller';
 import { DashboardRepository } from './dashboard.repository';
@@ -14,7 +15,7 @@ import { SessionsService } from './sessions.service';
 
 /** GET /dashboard: the usage page for finance, signed in with an API key, rendered on the server. */
 @Module({
-  imports: [AuditModule, AuthModule, ContractsModule, BillingModule, UsageModule, AlertsModule],
+  imports: [AuditModule, AuthModule, ContractsModule, BillingModule, ForecastModule, UsageModule, AlertsModule],
   controllers: [DashboardController],
   providers: [DashboardService, DashboardRepository, SessionsService, SessionsRepository, DashboardSessionGuard],
   // Pages of other features (src/planning, src/connect) sit behind the same sign-in.

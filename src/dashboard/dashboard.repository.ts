@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CountPolicy } from '../contracts/contract.entity';
 
 export interface OpenCountsRow {
   contract_id: string;
@@ -18,9 +17,6 @@ export interface TopHandleRow {
   confirmed: boolean;
 }
 
-/** A local day (YYYY-MM-DD) and a count. */
-export type DayCountRow = { day: string; n: number };
-
 /** The dashboard's reads of the live ledger (closed periods come from their statements through PeriodsService). */
 @Injectable()
 export class DashboardRepository {
@@ -33,29 +29,6 @@ export class DashboardRepository {
          FROM period_counters pc JOIN unnest($1::uuid[], $2::timestamptz[]) AS v (contract_id, period_start)
            ON pc.contract_id = v.contract_id AND pc.period_start = v.period_start`,
       [contractIds, periodStarts],
-    );
-  }
-
-  /**
-   * Handles first counted on each local day of the period (first confirmed, under countPolicy
-   * confirmed), from the ledger's 15-minute slots: every zone's days start on a slot boundary.
-   * Summed per slot first, so the zone's rules are applied once a slot rather than once a row
-   * (a row per app): 6 against 21 ms at 8,000 rows.
-   */
-  newHandlesPerDay(
-    contractId: string,
-    periodStart: Date,
-    timezone: string,
-    policy: CountPolicy,
-  ): Promise<DayCountRow[]> {
-    const n = policy === 'confirmed' ? 'confirmed' : 'first_seen';
-    return this.ds.query<DayCountRow[]>(
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day, n::int AS n FROM (
-         SELECT (slot AT TIME ZONE $3)::date AS day, sum(n) AS n
-           FROM (SELECT slot, sum(${n}) AS n FROM period_activity WHERE contract_id = $1 AND period_start = $2 GROUP BY slot) per_slot
-          GROUP BY 1 HAVING sum(n) <> 0
-       ) per_day`,
-      [contractId, periodStart, timezone],
     );
   }
 

@@ -6,6 +6,7 @@ import { figures } from '../billing/figures';
 import { PeriodsService } from '../billing/periods.service';
 import { ContractEntity } from '../contracts/contract.entity';
 import { ContractsService } from '../contracts/contracts.service';
+import { ForecastService } from '../forecast/forecast.service';
 import { localDays } from '../forecast/period-days';
 import { AuditService } from '../audit/audit.service';
 import { REASONS, ReconciliationsService } from '../billing/reconciliations.service';
@@ -37,6 +38,7 @@ export class DashboardService {
     private readonly alerts: AlertsService,
     private readonly usage: UsageService,
     private readonly chargeback: ChargebackService,
+    private readonly forecast: ForecastService,
     private readonly repo: DashboardRepository,
     private readonly reconciliations: ReconciliationsService,
     private readonly audit: AuditService,
@@ -141,13 +143,14 @@ export class DashboardService {
   private async readContractPage(contractId: string, now: Date): Promise<ContractPageData> {
     const contract = await this.contracts.getEntity(contractId);
     const period = this.periods.resolve(contract);
-    const [usage, perDay, top, alerts, periods, apps] = await Promise.all([
+    // The chart's days are the projection's read, shared (ForecastService.openDays).
+    const [usage, days, top, alerts, periods, apps] = await Promise.all([
       this.periods.view(contract, period),
-      this.repo.newHandlesPerDay(contract.id, period.start, contract.timezone, contract.countPolicy),
+      this.forecast.openDays(contract.id, contract.timezone, period, now),
       this.repo.topHandles(contract.id, period.start, TOP_HANDLES),
       this.alerts.list(contract.id, ALERTS),
-      this.periods.list(contract.id),
-      this.chargeback.perApp(contract.id, period.key),
+      this.periods.listOf(contract),
+      this.chargeback.perAppOf(contract, period),
     ]);
     const p = usage.projection;
     return {
@@ -167,7 +170,9 @@ export class DashboardService {
       usage,
       projection: p,
       chart:
-        usage.uniqueHandles > 0 ? chartOf(contract, period, perDay, usage.allowance, p?.dailyCurve ?? null, now) : null,
+        usage.uniqueHandles > 0
+          ? chartOf(contract, period, days.counted[contract.countPolicy], usage.allowance, p?.dailyCurve ?? null, now)
+          : null,
       apps,
       topHandles: top.map((h) => ({
         userId: h.user_id,
@@ -191,7 +196,7 @@ export class DashboardService {
 function chartOf(
   contract: ContractEntity,
   period: BillingPeriod,
-  perDay: { day: string; n: number }[],
+  perDay: number[],
   allowance: number,
   projection: ChartInput['projection'],
   now: Date,
@@ -199,9 +204,8 @@ function chartOf(
   const days = localDays(period.start, period.end, contract.timezone);
   const local = DateTime.fromJSDate(now, { zone: contract.timezone });
   const today = Math.max(0, days.indexOf(local.toISODate()!));
-  const added = new Map(perDay.map((r) => [r.day, r.n]));
   let sum = 0;
-  const observed = days.slice(0, today + 1).map((d) => (sum += added.get(d) ?? 0));
+  const observed = days.slice(0, today + 1).map((_, i) => (sum += perDay[i] ?? 0));
   const dayStart = local.startOf('day');
   const share = Math.min(
     1,

@@ -72,12 +72,12 @@ export class ReportsService implements OnModuleInit {
     const contract = await this.contracts.getEntity(ref.contractId);
     const [statement, periods] = await Promise.all([
       this.periods.statement(contract.id, ref.periodKey),
-      this.periods.list(contract.id),
+      this.periods.listOf(contract),
     ]);
     const { period } = statement;
     const [apps, handles] = await Promise.all([
       // The chargeback of GET /contracts/:id/apps/usage: of a closed period, what was frozen with the statement.
-      this.chargeback.perApp(contract.id, period.key),
+      this.chargeback.perAppOf(contract, this.periods.resolve(contract, period.key)),
       this.repo.topHandles(contract.id, period.start, TOP_HANDLES),
     ]);
     const earlier = periods

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { PeriodsService } from '../billing/periods.service';
 import { formatMoney, Money, multiply } from '../common/money';
 import { AppsService } from '../contracts/apps.service';
+import { ContractEntity } from '../contracts/contract.entity';
 import { ContractsService } from '../contracts/contracts.service';
 import { NO_APP } from '../ledger/counting-order';
 import { AggregatesService } from '../ledger/aggregates.service';
+import { BillingPeriod } from '../periods/billing-period';
 
 export interface AppUsage {
   /** null: calls and handles that came with no app (imported history) */
@@ -43,7 +45,11 @@ export class ChargebackService {
 
   async perApp(contractId: string, periodKey?: string): Promise<AppUsage[]> {
     const contract = await this.contracts.getEntity(contractId);
-    const period = this.periods.resolve(contract, periodKey);
+    return this.perAppOf(contract, this.periods.resolve(contract, periodKey));
+  }
+
+  /** `perApp`, for a caller that has read the contract already. */
+  async perAppOf(contract: ContractEntity, period: BillingPeriod): Promise<AppUsage[]> {
     const [statement, apps] = await Promise.all([
       this.periods.statementRow(contract.id, period.start),
       this.apps.liveApps(contract.id),

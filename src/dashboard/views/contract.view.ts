@@ -53,9 +53,25 @@ interface Delivery {
   lastError?: string | null;
 }
 
+/**
+ * Bodies already rendered from one set of figures, for admins and for the others (the only way a
+ * session changes the body): the people sharing one read of a contract page (DashboardService)
+ * share its rendering too, and only the header is each session's own.
+ */
+const bodies = new WeakMap<ContractPageData, Map<boolean, Html>>();
+
 export function contractPage(d: ContractPageData, session: DashboardSession): string {
+  const admin = session.role === 'admin';
+  let rendered = bodies.get(d);
+  if (!rendered) bodies.set(d, (rendered = new Map<boolean, Html>()));
+  let body = rendered.get(admin);
+  if (!body) rendered.set(admin, (body = contractBody(d, admin)));
+  return page(d.contract.name, body, session);
+}
+
+function contractBody(d: ContractPageData, admin: boolean): Html {
   const tz = d.contract.timezone;
-  const body = html`<nav class="crumbs"><a href="/dashboard">Contracts</a> / ${d.contract.name} 路 <a data-link="plan" href="/dashboard/contracts/${d.contract.id}/plan">Renewal plan</a></nav>
+  return html`<nav class="crumbs"><a href="/dashboard">Contracts</a> / ${d.contract.name} 路 <a data-link="plan" href="/dashboard/contracts/${d.contract.id}/plan">Renewal plan</a></nav>
 <h1>${d.contract.name}</h1>
 <p class="sub">Period <strong data-period="${d.period.key}">${d.period.key}</strong> ${statusTag(d.period.status)}: ${d.period.firstDay} to ${d.period.lastDay} (time zone <span data-timezone>${tz}</span>) 路 counting ${d.contract.countPolicy} handles 路 enforcement ${d.contract.enforcement} 路 as of ${localTime(d.usage.asOf, tz)}</p>
 <p class="links"><a href="/dashboard/contracts/${d.contract.id}/reconciliations">Reconciliations with X's invoices</a></p>
@@ -82,13 +98,12 @@ ${d.topHandles.map((h) => html`<tr><td>${h.screenName ? `@${h.screenName}` : '鈥
 ${
   d.alerts.length
     ? scroll(html`<table class="alerts"><thead><tr><th>Raised (${tz})</th><th>Period</th><th>Alert</th><th>Delivery</th></tr></thead><tbody>
-${d.alerts.map((a) => html`<tr><td>${localTime(a.raisedAt, tz)}</td><td>${a.period}</td><td>${a.message}</td><td>${a.channels.length ? a.channels.map((c) => delivery(c, session)) : 'no channel'}</td></tr>`)}
+${d.alerts.map((a) => html`<tr><td>${localTime(a.raisedAt, tz)}</td><td>${a.period}</td><td>${a.message}</td><td>${a.channels.length ? a.channels.map((c) => delivery(c, admin)) : 'no channel'}</td></tr>`)}
 </tbody></table>`)
     : html`<div class="empty" data-empty="alerts">No alerts raised.</div>`
 }
 <h2>Periods and statements</h2>
 ${periodsTable(d)}`;
-  return page(d.contract.name, body, session);
 }
 
 /** A table keeps its columns on a phone: it scrolls inside its box, the page does not. */
@@ -102,10 +117,10 @@ export function statusTag(status: PeriodStatus): Html {
 }
 
 /** Admins see why a delivery is pending or failed (what to fix); finance sees that it is. */
-function delivery(c: Delivery, session: DashboardSession): Html {
+function delivery(c: Delivery, admin: boolean): Html {
   const trouble = c.status !== 'sent' && (c.attempts ?? 0) > 0;
   const error =
-    trouble && c.lastError && session.role === 'admin'
+    trouble && c.lastError && admin
       ? html`<span class="delivery-error" data-delivery-error="${c.channel}">${c.lastError}</span>`
       : '';
   const tries = trouble ? ` after ${c.attempts} ${c.attempts === 1 ? 'attempt' : 'attempts'}` : '';
