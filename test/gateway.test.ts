@@ -1,4 +1,6 @@
+import * as os from 'node:os';
 import { POOL_IDLE_TIMEOUT_MS } from '../src/database/data-source';
+import { READ_BACKEND_NICENESS } from '../src/database/read-priority';
 import { withClient } from './support/database';
 import { addHandle, seed, Seeded, totalsBody } from './support/fixtures';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
@@ -285,6 +287,24 @@ describe("gateway: the database's connections", () => {
       await new Promise((r) => setTimeout(r, POOL_IDLE_TIMEOUT_MS + 1000));
       expect(await open('handlemeter-ledger')).toBe(8);
       expect(await open('handlemeter')).toBeGreaterThanOrEqual(8);
+    } finally {
+      await fresh.close();
+    }
+  });
+  it("run the reads' backends at a lower CPU priority than the ledger's, so a burst of reads cannot slow the gateway's writes", async () => {
+    // The test database runs on this machine (embedded, or a local URL), as the service's does by default.
+    const fresh = await startTestApp();
+    try {
+      const niceness = (applicationName: string) =>
+        withClient(fresh.databaseUrl, async (c) => {
+          const { rows } = await c.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+            [applicationName],
+          );
+          return [...new Set(rows.map((r) => os.getPriority(r.pid)))];
+        });
+      expect(await niceness('handlemeter')).toEqual([READ_BACKEND_NICENESS]);
+      expect(await niceness('handlemeter-ledger')).toEqual([0]);
     } finally {
       await fresh.close();
     }

@@ -2,6 +2,7 @@ import { Client, ClientConfig, PoolConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from '../../migrations';
+import { lowerBackendPriority } from './read-priority';
 
 /**
  * pg emits 'error' on a client whose connection dies. The pool listens only while a client is
@@ -14,6 +15,15 @@ class ListenedClient extends Client {
   constructor(config?: string | ClientConfig) {
     super(config);
     this.on('error', () => undefined);
+  }
+}
+
+/** A connection of the read pool: its backend yields the cores to the ledger's (read-priority.ts). */
+class ReadClient extends ListenedClient {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    // pg sets processID from the server's BackendKeyData before 'connect'; its types omit it.
+    this.once('connect', () => lowerBackendPriority((this as { processID?: number }).processID, this.host));
   }
 }
 
@@ -77,7 +87,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     extra: {
-      Client: ListenedClient,
+      Client: ReadClient,
       max: READ_POOL_SIZE,
       min: READ_POOL_KEPT,
       idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
