@@ -75,7 +75,9 @@ export class ForecastService {
     const prefix = `${contractId}|${period.start.toISOString()}|`;
     const last = this.latest.get(contractId);
     const kept = !opts.fresh && last?.startsWith(prefix) && this.cache.has(last);
-    const ahead = kept ? null : this.read(contractId, timezone, period, now);
+    // A fresh projection (an alert being raised) reads now, not a read that began before its change.
+    const read = () => this.read(contractId, timezone, period, now, !opts.fresh);
+    const ahead = kept ? null : read();
     // Not awaited when the projection turns out to be kept, or when the usage read fails first.
     ahead?.catch(() => undefined);
     return (terms, count) => {
@@ -83,7 +85,7 @@ export class ForecastService {
       this.latest.set(contractId, key);
       if (opts.fresh) this.cache.delete(key);
       return this.cache.get(key, async () => {
-        const reads = await (ahead ?? this.read(contractId, timezone, period, now));
+        const reads = await (ahead ?? read());
         return this.compute(contractId, reads, timezone, period, terms, count, now);
       });
     };
@@ -98,16 +100,21 @@ export class ForecastService {
     return (await this.read(contractId, timezone, period, now)).open;
   }
 
-  private read(contractId: string, timezone: string, period: BillingPeriod, now: Date): Promise<ProjectionReads> {
+  private read(
+    contractId: string,
+    timezone: string,
+    period: BillingPeriod,
+    now: Date,
+    share = true,
+  ): Promise<ProjectionReads> {
     const starts: Bound[] = localDayStarts(period.start, period.end, timezone).map((d) => d.start);
     let today = 0;
     starts.forEach((b, i) => {
       if (b <= now.getTime()) today = i;
     });
     const bounds = [...starts.slice(0, today + 1), Infinity];
-    return this.reading.get(`${contractId}|${period.start.toISOString()}|${timezone}|${today}`, () =>
-      this.repo.reads(contractId, period.start, bounds, HISTORY_PERIODS),
-    );
+    const load = () => this.repo.reads(contractId, period.start, bounds, HISTORY_PERIODS);
+    return share ? this.reading.get(`${contractId}|${period.start.toISOString()}|${timezone}|${today}`, load) : load();
   }
 
   private compute(
