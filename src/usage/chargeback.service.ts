@@ -50,9 +50,12 @@ export class ChargebackService {
 
   /** `perApp`, for a caller that has read the contract already. */
   async perAppOf(contract: ContractEntity, period: BillingPeriod): Promise<AppUsage[]> {
-    const [statement, apps] = await Promise.all([
+    // The terms are needed only until the close, but read beside the rest they cost no round trip
+    // of their own (the dashboard's first page after a start waited ~10 ms for it).
+    const [statement, apps, termsBeside] = await Promise.all([
       this.periods.statementRow(contract.id, period.start),
       this.apps.liveApps(contract.id),
+      this.contracts.termsInForce(contract.id, period.end).catch(() => null),
     ]);
     let figures: AppFigures[];
     let price: bigint;
@@ -68,7 +71,7 @@ export class ChargebackService {
       price = BigInt(statement.overage_price_minor);
       currency = statement.currency;
     } else {
-      const terms = await this.contracts.termsInForce(contract.id, period.end);
+      const terms = termsBeside ?? (await this.contracts.termsInForce(contract.id, period.end));
       const [perApp, boundary] = await Promise.all([
         this.aggregates.perApp(contract.id, period.start, terms.countPolicy),
         this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance),
