@@ -147,6 +147,10 @@ async function main(): Promise<number> {
     maxReceived: 1000,
     apps: simApps,
     tokens: simTokens.flat(),
+  }).catch((e: unknown) => {
+    // Before the cleanup below exists: the copy of dist/ must not be left behind.
+    fs.rmSync(work, { recursive: true, force: true });
+    throw e;
   });
   const clients: GatewayClient[] = [];
   let svc: S.Service | null = null;
