@@ -29,7 +29,12 @@ export class PeriodsService implements OnApplicationBootstrap {
       this.logger.warn(`warm-up without the contracts: ${e.message}`);
       return [];
     });
-    this.forecast.warmUp(contracts.map((c) => ({ timezone: c.timezone, billingDay: c.billingDay })));
+    try {
+      this.forecast.warmUp(contracts.map((c) => ({ timezone: c.timezone, billingDay: c.billingDay })));
+    } catch (e) {
+      // Never a reason not to start: a request that needs what failed here fails on its own.
+      this.logger.warn(`warm-up stopped: ${(e as Error).message}`);
+    }
   }
 
   async usage(contractId: string, periodKey?: string) {

@@ -38,9 +38,10 @@ const READ_POOL_SIZE = 12;
  * Connections the read pool opens at start-up and keeps however idle: all of them. A new one
  * costs a PostgreSQL backend and its password exchange, 15-25 ms on this machine, and a request
  * that asks for one waits for it even if another is released meanwhile (pg-pool hands the new
- * connection to that request). The dashboard's contract page reads ten at once (its figures, the
- * chart's days, the top handles, the alerts, the periods, the chargeback): with eight kept, the
- * first page after a restart waited ~30 ms for the chargeback's two (docs/benchmarks.md).
+ * connection to that request). The dashboard's contract page reads eleven things at once (its
+ * figures, the chart's days, the top handles, the alerts, the periods, the chargeback): with
+ * eight kept, the first page after a restart waited ~30 ms for the chargeback's two
+ * (docs/benchmarks.md).
  */
 const READ_POOL_KEPT = READ_POOL_SIZE;
 const READ_STATEMENT_TIMEOUT_MS = 10_000;

@@ -20,10 +20,12 @@ export function isThisMachine(host: string | undefined): boolean {
 }
 
 /**
- * Lowers the CPU priority of backend `pid`, if it is a PostgreSQL process of this machine (its
- * process ID is what the server reported, so a database in another PID namespace, a container,
- * is left alone: the process of that ID here is not `postgres`, or not ours to change). Anything
- * that fails leaves the default priority: this is an optimisation, never a condition.
+ * Lowers the CPU priority of backend `pid`, if it is a PostgreSQL process of this machine. The ID
+ * is what the server reported, so for a database in another PID namespace (a container) the
+ * process of that ID here is almost always not `postgres`, or not ours to change, and is left
+ * alone; only where this machine also runs a PostgreSQL of its own, as the same user, can the ID
+ * name one of its backends, which then runs at a lower priority until it ends. Anything that
+ * fails leaves the default priority: this is an optimisation, never a condition.
  */
 export function lowerBackendPriority(pid: number | null | undefined, host: string | undefined): boolean {
   if (!pid || !isThisMachine(host)) return false;

@@ -61,7 +61,14 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     .addHook('onRoute', (r: { method: string | string[]; url: string }) => {
       for (const m of [r.method].flat()) routes.push({ method: m.toLowerCase(), path: r.url });
     });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(0, '127.0.0.1').catch(async (e: unknown) => {
+    // A start that fails half-way (a bootstrap hook threw) must not leave its pools and timers
+    // open, or the suite fails and then never exits.
+    await app.close().catch(() => undefined);
+    if (!opts.sim) await sim.stop();
+    await db?.drop();
+    throw e;
+  });
   const { port } = app.getHttpServer().address() as net.AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const ledger = app.get(LedgerService);
