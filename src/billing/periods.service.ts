@@ -29,12 +29,7 @@ export class PeriodsService implements OnApplicationBootstrap {
       this.logger.warn(`warm-up without the contracts: ${e.message}`);
       return [];
     });
-    try {
-      this.forecast.warmUp(contracts.map((c) => ({ timezone: c.timezone, billingDay: c.billingDay })));
-    } catch (e) {
-      // Never a reason not to start: a request that needs what failed here fails on its own.
-      this.logger.warn(`warm-up stopped: ${(e as Error).message}`);
-    }
+    this.forecast.warmUp(contracts.map((c) => ({ timezone: c.timezone, billingDay: c.billingDay })));
   }
 
   async usage(contractId: string, periodKey?: string) {

@@ -20,10 +20,17 @@ const MAX_PERIODS = 260;
  */
 export function warmUpProjection(cycles: BillingCycle[], historyPeriods: number, now = new Date()): void {
   let budget = MAX_PERIODS;
+  let zone: string | undefined;
   for (const cycle of cycles) {
-    let p: BillingPeriod = periodContaining(now, cycle);
-    for (let i = 0; i <= historyPeriods && budget-- > 0; i++, p = previousPeriod(p, cycle))
-      localDayStarts(p.start, p.end, cycle.timezone);
+    try {
+      let p: BillingPeriod = periodContaining(now, cycle);
+      for (let i = 0; i <= historyPeriods && budget-- > 0; i++, p = previousPeriod(p, cycle))
+        localDayStarts(p.start, p.end, cycle.timezone);
+      zone ??= cycle.timezone;
+    } catch {
+      // A contract whose periods cannot be worked out (a zone this runtime no longer knows) is
+      // skipped: the warm-up never stops a start, and that contract's own reads say what is wrong.
+    }
   }
   const periodStart = new Date(now.getTime() - 20 * DAY_MS);
   const periodEnd = new Date(now.getTime() + 10 * DAY_MS);
@@ -37,7 +44,7 @@ export function warmUpProjection(cycles: BillingCycle[], historyPeriods: number,
         periodStart,
         periodEnd,
         now,
-        timezone: cycles[0]?.timezone ?? 'Europe/Berlin',
+        timezone: zone ?? 'Europe/Berlin',
         newHandlesPerDay,
         activeHandlesPerDay,
         history,

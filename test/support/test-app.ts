@@ -61,12 +61,16 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     .addHook('onRoute', (r: { method: string | string[]; url: string }) => {
       for (const m of [r.method].flat()) routes.push({ method: m.toLowerCase(), path: r.url });
     });
+  /** What this helper made for the app: the simulator unless given, the database unless given. */
+  const dropOwn = async (): Promise<void> => {
+    if (!opts.sim) await sim.stop();
+    await db?.drop();
+  };
   await app.listen(0, '127.0.0.1').catch(async (e: unknown) => {
     // A start that fails half-way (a bootstrap hook threw) must not leave its pools and timers
     // open, or the suite fails and then never exits.
     await app.close().catch(() => undefined);
-    if (!opts.sim) await sim.stop();
-    await db?.drop();
+    await dropOwn();
     throw e;
   });
   const { port } = app.getHttpServer().address() as net.AddressInfo;
@@ -85,8 +89,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     stop,
     close: async () => {
       await stop();
-      if (!opts.sim) await sim.stop();
-      await db?.drop();
+      await dropOwn();
     },
   };
 }
