@@ -14,7 +14,9 @@ describe('dashboard page turns', () => {
     });
 
   beforeAll(async () => {
-    app = Fastify();
+    // Close ends every socket: a keep-alive connection the server still counts as busy (seen once
+    // in a full run, after the 500-page queue) otherwise held afterAll past its timeout.
+    app = Fastify({ forceCloseConnections: true });
     installDashboardPageTurns(app);
     app.get('/dashboard/contracts/:id', async (req) => {
       entered.push((req.params as { id: string }).id);
