@@ -12,9 +12,14 @@ import { errorPage } from './views/layout';
  * (docs/benchmarks.md): four kept the gateway's p99 lowest but put the pages' p95 well past
  * 500 ms (588 ms); eight keeps it near that (398-513 ms), and unlimited, the gateway's p99 was
  * 2-3 times eight's. A turn ends when the page has been rendered and handed to the socket (or
- * its client left): sending it is the network's time, not the service's. The queue is bounded:
- * past MAX_WAITING a page is answered 503 at once, before anything is read. Downloads (CSV) and
- * the stylesheet take no turn: a long export must not hold up a person's page.
+ * its client left): sending it is the network's time, not the service's. Pages start one per turn
+ * of the event loop (setImmediate), so the gateway's I/O is served between any two of them: once
+ * the figures are kept (DashboardService), a page is a fraction of a millisecond of rendering that
+ * runs to its end without a pause, and forty started at once (a shared read coming back, a crowd's
+ * next round arriving) ran back to back as one stall of 15-40 ms on the gateway's calls (seen in
+ * bench:scale's crowd, docs/benchmarks.md). The queue is bounded: past MAX_WAITING a page is
+ * answered 503 at once, before anything is read. Downloads (CSV) and the stylesheet take no turn:
+ * a long export must not hold up a person's page.
  */
 export const PAGES_AT_ONCE = 8;
 export const MAX_WAITING = 500;
@@ -22,13 +27,23 @@ export const MAX_WAITING = 500;
 /** Before `app.init()`, which registers the routes: the hooks go on the pages' routes only, so no other request pays for them. */
 export function installDashboardPageTurns(fastify: FastifyInstance): void {
   let running = 0;
+  let dispatching = false;
   const waiting: (() => void)[] = [];
   const turnEnds = new WeakMap<FastifyRequest, () => void>();
-  // A finished page hands its turn to the first one waiting.
-  const next = (): void => {
+  // One waiting page a turn of the event loop, while fewer than PAGES_AT_ONCE run.
+  const dispatch = (): void => {
+    dispatching = false;
+    if (running >= PAGES_AT_ONCE) return;
     const start = waiting.shift();
-    if (start) start();
-    else running--;
+    if (!start) return;
+    running++;
+    start();
+    pump();
+  };
+  const pump = (): void => {
+    if (dispatching || !waiting.length || running >= PAGES_AT_ONCE) return;
+    dispatching = true;
+    setImmediate(dispatch);
   };
   const takeTurn = (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const start = (): void => {
@@ -36,16 +51,13 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       const end = (): void => {
         if (ended) return;
         ended = true;
-        next();
+        running--;
+        pump();
       };
       turnEnds.set(req, end);
       reply.raw.once('close', end);
       done();
     };
-    if (running < PAGES_AT_ONCE) {
-      running++;
-      return start();
-    }
     if (waiting.length >= MAX_WAITING) {
       securityHeaders(reply);
       void reply
@@ -56,6 +68,7 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       return;
     }
     waiting.push(start);
+    pump();
     // A client that leaves while it waits gives up its place.
     reply.raw.once('close', () => {
       const i = waiting.indexOf(start);
