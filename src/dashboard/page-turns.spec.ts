@@ -19,7 +19,10 @@ describe('dashboard page turns', () => {
     app = Fastify({ forceCloseConnections: true });
     installDashboardPageTurns(app);
     app.get('/dashboard/contracts/:id', async (req) => {
-      entered.push((req.params as { id: string }).id);
+      const id = (req.params as { id: string }).id;
+      entered.push(id);
+      // A page whose figures are kept: rendered at once, without a pause.
+      if (id.startsWith('kept')) return 'page';
       await held();
       return 'page';
     });
@@ -51,6 +54,29 @@ describe('dashboard page turns', () => {
     }
     expect(await Promise.all(pages)).toEqual(pages.map(() => 'page'));
     expect(entered.slice(PAGES_AT_ONCE)).toEqual([0, 1, 2].map((i) => `p${PAGES_AT_ONCE + i}`));
+  });
+
+  it('starts a waiting page on a later turn of the event loop, so other work runs between pages', async () => {
+    entered.length = 0;
+    release = [];
+    const first = Array.from({ length: PAGES_AT_ONCE }, (_, i) =>
+      request(`${base}/dashboard/contracts/h${i}`).then((r) => r.body.text()),
+    );
+    await until(() => entered.length === PAGES_AT_ONCE);
+    const kept = Array.from({ length: 10 }, (_, i) =>
+      request(`${base}/dashboard/contracts/kept${i}`).then((r) => r.body.text()),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(entered).toHaveLength(PAGES_AT_ONCE);
+    // The held pages end together (a shared read coming back); a gateway call's I/O, standing for
+    // this immediate, is served before the ten waiting pages have all run.
+    let startedBeforeOtherWork = -1;
+    release.splice(0).forEach((r) => r());
+    setImmediate(() => (startedBeforeOtherWork = entered.length - PAGES_AT_ONCE));
+    expect(await Promise.all([...first, ...kept])).toEqual([...first, ...kept].map(() => 'page'));
+    // -1: it had not run by the time every page was answered.
+    expect(startedBeforeOtherWork).toBeGreaterThanOrEqual(0);
+    expect(startedBeforeOtherWork).toBeLessThan(kept.length);
   });
 
   it('lets a reader who left while waiting give up its place, and answers 503 past the queue’s bound', async () => {

@@ -12,14 +12,16 @@ import { errorPage } from './views/layout';
  * (docs/benchmarks.md): four kept the gateway's p99 lowest but put the pages' p95 well past
  * 500 ms (588 ms); eight keeps it near that (398-513 ms), and unlimited, the gateway's p99 was
  * 2-3 times eight's. A turn ends when the page has been rendered and handed to the socket (or
- * its client left): sending it is the network's time, not the service's. Pages start one per turn
- * of the event loop (setImmediate), so the gateway's I/O is served between any two of them: once
- * the figures are kept (DashboardService), a page is a fraction of a millisecond of rendering that
- * runs to its end without a pause, and forty started at once (a shared read coming back, a crowd's
- * next round arriving) ran back to back as one stall of 15-40 ms on the gateway's calls (seen in
- * bench:scale's crowd, docs/benchmarks.md). The queue is bounded: past MAX_WAITING a page is
- * answered 503 at once, before anything is read. Downloads (CSV) and the stylesheet take no turn:
- * a long export must not hold up a person's page.
+ * its client left): sending it is the network's time, not the service's. A waiting page starts
+ * one turn of the event loop later (setImmediate), one per turn, so the gateway's I/O is served
+ * between any two starts: once the figures are kept (DashboardService), a page is a fraction of a
+ * millisecond of rendering that runs to its end without a pause, and when each finished page
+ * started the next one itself, a crowd's queue ran back to back as one stall of the event loop
+ * (15-40 ms, timed in bench:scale's crowd; docs/benchmarks.md). The pages running at once that
+ * wait on one shared read still resume together: at most PAGES_AT_ONCE of them. The queue is
+ * bounded: past MAX_WAITING waiting for a free turn, a page is answered 503 at once, before
+ * anything is read. Downloads (CSV) and the stylesheet take no turn: a long export must not hold
+ * up a person's page.
  */
 export const PAGES_AT_ONCE = 8;
 export const MAX_WAITING = 500;
@@ -58,7 +60,8 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       reply.raw.once('close', end);
       done();
     };
-    if (waiting.length >= MAX_WAITING) {
+    // Those about to start on a free turn are not counted against the bound.
+    if (waiting.length >= MAX_WAITING + Math.max(0, PAGES_AT_ONCE - running)) {
       securityHeaders(reply);
       void reply
         .code(503)

@@ -165,11 +165,12 @@ export async function dashboardCrowd(url: string, cookies: string[]): Promise<()
 
 /**
  * The worker's code: S.html's timing and check, as plain JavaScript (ts-node does not load into an
- * eval'd worker). Before it says ready, the worker reads as many pages of the same size from a server
- * of its own: a new thread compiles undici and its HTTP parser (WebAssembly) on its first requests,
- * and that compiling, on the same two cores, landed inside the timed run (perf: the bench's own
- * compiler threads took as much CPU as the service's event loop during the crowd). People's
- * browsers are running before they open a page; the service is not warmed by this.
+ * eval'd worker). Before it says ready, the worker reads WARM_UP_ROUNDS times as many pages of about
+ * the same size from a server of its own: a new thread compiles undici and its HTTP parser
+ * (WebAssembly) on its first requests, and that compiling, on the same two cores, landed inside the
+ * timed run (perf: the bench's own compiler threads took as much CPU as the service's event loop
+ * during the crowd). People's browsers are running before they open a page; the service is not
+ * warmed by this.
  */
 const CROWD = `
 const http = require('node:http');
