@@ -35,11 +35,14 @@ describe('dashboard page turns', () => {
     for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(ok()).toBe(true);
   };
+  /** `n` readers opening pages `<prefix>0`, `<prefix>1`, …: each page's body. */
+  const open = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      request(`${base}/dashboard/contracts/${prefix}${i}`).then((r) => r.body.text()),
+    );
 
   it('serves PAGES_AT_ONCE pages at a time, the others in arrival order; downloads take no turn', async () => {
-    const pages = Array.from({ length: PAGES_AT_ONCE + 3 }, (_, i) =>
-      request(`${base}/dashboard/contracts/p${i}`).then((r) => r.body.text()),
-    );
+    const pages = open('p', PAGES_AT_ONCE + 3);
     await until(() => entered.length === PAGES_AT_ONCE);
     await new Promise((r) => setTimeout(r, 50));
     expect(entered).toHaveLength(PAGES_AT_ONCE);
@@ -59,13 +62,9 @@ describe('dashboard page turns', () => {
   it('starts a waiting page on a later turn of the event loop, so other work runs between pages', async () => {
     entered.length = 0;
     release = [];
-    const first = Array.from({ length: PAGES_AT_ONCE }, (_, i) =>
-      request(`${base}/dashboard/contracts/h${i}`).then((r) => r.body.text()),
-    );
+    const first = open('h', PAGES_AT_ONCE);
     await until(() => entered.length === PAGES_AT_ONCE);
-    const kept = Array.from({ length: 10 }, (_, i) =>
-      request(`${base}/dashboard/contracts/kept${i}`).then((r) => r.body.text()),
-    );
+    const kept = open('kept', 10);
     await new Promise((r) => setTimeout(r, 50));
     expect(entered).toHaveLength(PAGES_AT_ONCE);
     // The held pages end together (a shared read coming back); a gateway call's I/O, standing for
@@ -82,9 +81,7 @@ describe('dashboard page turns', () => {
   it('lets a reader who left while waiting give up its place, and answers 503 past the queue’s bound', async () => {
     entered.length = 0;
     release = [];
-    const first = Array.from({ length: PAGES_AT_ONCE }, (_, i) =>
-      request(`${base}/dashboard/contracts/a${i}`).then((r) => r.body.text()),
-    );
+    const first = open('a', PAGES_AT_ONCE);
     await until(() => entered.length === PAGES_AT_ONCE);
     const gone = new AbortController();
     const leaving = request(`${base}/dashboard/contracts/gone`, { signal: gone.signal }).catch(() => 'aborted');
