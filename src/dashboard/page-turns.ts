@@ -60,8 +60,8 @@ export function installDashboardPageTurns(fastify: FastifyInstance): void {
       reply.raw.once('close', end);
       done();
     };
-    // Those about to start on a free turn are not counted against the bound.
-    if (waiting.length >= MAX_WAITING + Math.max(0, PAGES_AT_ONCE - running)) {
+    // Those about to start on a free turn (running never exceeds PAGES_AT_ONCE) are not counted against the bound.
+    if (waiting.length >= MAX_WAITING + PAGES_AT_ONCE - running) {
       securityHeaders(reply);
       void reply
         .code(503)

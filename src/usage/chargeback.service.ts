@@ -51,11 +51,13 @@ export class ChargebackService {
   /** `perApp`, for a caller that has read the contract already. */
   async perAppOf(contract: ContractEntity, period: BillingPeriod): Promise<AppUsage[]> {
     // The terms are needed only until the close, but read beside the rest they cost no round trip
-    // of their own (the dashboard's first page after a start waited ~10 ms for it).
-    const [statement, apps, termsBeside] = await Promise.all([
+    // of their own (the dashboard's first page after a start waited ~10 ms for it). Awaited only
+    // then, so a closed period's answer never waits for them or fails with them.
+    const termsAhead = this.contracts.termsInForce(contract.id, period.end);
+    termsAhead.catch(() => undefined);
+    const [statement, apps] = await Promise.all([
       this.periods.statementRow(contract.id, period.start),
       this.apps.liveApps(contract.id),
-      this.contracts.termsInForce(contract.id, period.end).catch(() => null),
     ]);
     let figures: AppFigures[];
     let price: bigint;
@@ -71,7 +73,7 @@ export class ChargebackService {
       price = BigInt(statement.overage_price_minor);
       currency = statement.currency;
     } else {
-      const terms = termsBeside ?? (await this.contracts.termsInForce(contract.id, period.end));
+      const terms = await termsAhead;
       const [perApp, boundary] = await Promise.all([
         this.aggregates.perApp(contract.id, period.start, terms.countPolicy),
         this.aggregates.overageBoundary(contract.id, period.start, terms.countPolicy, terms.allowance),
